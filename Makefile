@@ -1,0 +1,36 @@
+# Two entry points (see README): `make run` and `make test`. Each one creates or
+# refreshes the local virtualenv .venv by itself, so a fresh clone needs only
+# Python 3.11, make and git.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test plots bench tshark clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/netsim run scenarios/lan_ping.yaml --out out/lan_ping
+
+test: $(STAMP) tshark
+	$(BIN)/python -m pytest
+
+plots: $(STAMP)
+	$(BIN)/python -m simulator.viz.gallery scenarios plots
+
+bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/run.py
+
+# The real-dissector tests need Debian's tshark. Install it when we can (root with
+# apt, as in CI); otherwise those tests skip with a one-line reason.
+tshark:
+	@command -v tshark >/dev/null 2>&1 || sh .ci/install-tshark || echo "tshark not installed: the tshark tests will skip"
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

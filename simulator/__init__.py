@@ -1,0 +1,1 @@
+"""netsim: a discrete-event TCP/IP network simulator."""
