@@ -1,0 +1,65 @@
+"""Link impairments, netem style: loss, corruption, duplication, jitter.
+
+Each impairment draws from its own named random stream, so enabling one never
+changes what another draws. Corruption flips one random bit of the frame on
+the wire, FCS included (as netem's ``corrupt`` does); the receiving NIC then
+recomputes the CRC-32 and discards the frame (IEEE 802.3 §3.2.9).
+"""
+
+import zlib
+
+from simulator.wire.ethernet import EthernetFrame
+
+
+class CorruptedFrame:
+    """A frame whose bits were damaged in flight; only its bytes are real."""
+
+    __slots__ = ("raw", "original", "wire_len")
+
+    def __init__(self, raw: bytes, original):
+        self.raw = raw
+        self.original = original
+        self.wire_len = original.wire_len
+
+    def fcs_ok(self) -> bool:
+        return zlib.crc32(self.raw[:-4]).to_bytes(4, "little") == self.raw[-4:]
+
+    def decode(self):
+        return EthernetFrame.unpack(self.raw, has_fcs=True)
+
+    def info(self) -> str:
+        return self.original.info() + " [corrupted]"
+
+
+class Faults:
+    """The impairments of one direction of a link."""
+
+    def __init__(self, rng, name: str, loss=0.0, corrupt=0.0, duplicate=0.0, jitter_ns=0):
+        self.loss, self.corrupt, self.duplicate, self.jitter_ns = loss, corrupt, duplicate, jitter_ns
+        self._loss = rng.stream(f"link:{name}:loss")
+        self._corrupt = rng.stream(f"link:{name}:corrupt")
+        self._duplicate = rng.stream(f"link:{name}:duplicate")
+        self._jitter = rng.stream(f"link:{name}:jitter")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.loss or self.corrupt or self.duplicate or self.jitter_ns)
+
+    def lost(self) -> bool:
+        return self.loss > 0 and self._loss.random() < self.loss
+
+    def damage(self, frame):
+        """The frame as it arrives: itself, or a copy with one bit flipped."""
+        if not (self.corrupt > 0 and self._corrupt.random() < self.corrupt):
+            return frame
+        raw = bytearray(frame.pack_with_fcs())
+        bit = self._corrupt.randrange(len(raw) * 8)
+        raw[bit >> 3] ^= 1 << (bit & 7)
+        return CorruptedFrame(bytes(raw), frame)
+
+    def duplicated(self) -> bool:
+        return self.duplicate > 0 and self._duplicate.random() < self.duplicate
+
+    def extra_delay(self) -> int:
+        """Jitter: a uniform extra delay in [0, jitter]; frames may overtake each other."""
+        return self._jitter.randint(0, self.jitter_ns) if self.jitter_ns else 0

@@ -1,0 +1,203 @@
+"""Full-duplex point-to-point links.
+
+A ``Link`` joins two interfaces with two independent ``Channel``s, one per
+direction. A channel is the sending NIC's transmitter: a drop-tail FIFO
+queue (limited in packets or bytes; the frame being serialized has left it,
+as in Linux qdiscs and ns-3), a serializer at the link rate and a wire with a
+propagation delay.
+
+Timing (store-and-forward): a frame whose first bit leaves at ``start``
+finishes serialization at ``start + bits / rate`` and its last bit reaches
+the peer ``delay`` later, which is when the peer sees it. The queue is
+computed analytically from ``busy_until``: a frame that finds the channel
+idle costs one SimPy event (its arrival); only a frame that must wait costs
+one more (the wake-up when the frame ahead of it is done).
+"""
+
+from collections import deque
+
+from simulator.phy.faults import Faults
+
+NS_PER_S = 1_000_000_000
+
+
+def serialization_ns(wire_bytes: int, rate_bps: int) -> int:
+    """Time to clock ``wire_bytes`` onto a ``rate_bps`` wire, rounded to the nearest ns.
+
+    The one place serialization time is computed.
+    """
+    return (wire_bytes * 8 * NS_PER_S + rate_bps // 2) // rate_bps
+
+
+class Channel:
+    """One direction of a link: ``src`` interface → ``dst`` interface."""
+
+    def __init__(self, sim, link, src, dst, faults: Faults | None):
+        self.sim = sim
+        self.link = link
+        self.src = src
+        self.dst = dst
+        self.faults = faults if faults is not None and faults.active else None
+        self.queue: deque = deque()
+        self.queued_bytes = 0
+        self.busy_until = 0
+        self.epoch = 0              # bumped when the link goes down: frames in flight die
+        self._wakeup_pending = False
+        self._series = f"queue:{src.label}"
+
+    def tx_time(self, wire_bytes: int) -> int:
+        return serialization_ns(wire_bytes + self.link.overhead_bytes, self.link.rate)
+
+    def send(self, frame, head_start: int = 0) -> None:
+        """Queue ``frame`` for transmission.
+
+        ``head_start`` lets a cut-through repeater (a hub) start a frame whose
+        first bits already arrived ``head_start`` ns ago.
+        """
+        link = self.link
+        if not link.up:
+            self.src.drop(frame, "LINK_DOWN")
+            return
+        if frame.wire_len > link.max_frame:
+            self.src.drop(frame, "OVERSIZE")
+            return
+        now = self.sim.env.now
+        if self.queue or now < self.busy_until:
+            if (len(self.queue) >= link.queue_packets
+                    or self.queued_bytes + frame.wire_len > link.queue_bytes):
+                self.src.drop(frame, "QUEUE_FULL")
+                return
+            self.queue.append(frame)
+            self.queued_bytes += frame.wire_len
+            if not self._wakeup_pending:
+                self._wakeup_pending = True
+                self.sim.call_later(self.busy_until - now, self._wakeup)
+            if self.sim.tracer.on:
+                self._trace_queue()
+            return
+        self._transmit(frame, max(now - head_start, self.busy_until))
+
+    def _wakeup(self, _event) -> None:
+        self._wakeup_pending = False
+        if not self.queue:
+            return
+        frame = self.queue.popleft()
+        self.queued_bytes -= frame.wire_len
+        if self.sim.tracer.on:
+            self._trace_queue()
+        self._transmit(frame, self.sim.env.now)
+        if self.queue:
+            self._wakeup_pending = True
+            self.sim.call_later(self.busy_until - self.sim.env.now, self._wakeup)
+
+    def _transmit(self, frame, start: int) -> None:
+        now = self.sim.env.now
+        src = self.src
+        end = start + self.tx_time(frame.wire_len)
+        if end < now:       # a repeater cannot finish before the last bit came in
+            end = now
+        self.busy_until = end
+        src.tx_frames += 1
+        src.tx_bytes += frame.wire_len
+        for tap in src.captures:
+            tap.write(start, frame)
+        arrive = end + self.link.delay
+        faults = self.faults
+        if faults is None:
+            self.sim.call_later(arrive - now, self._arrive, (frame, self.epoch))
+            if self.sim.tracer.on:
+                self._trace_tx(frame, start, arrive, "ok")
+            return
+        if faults.lost():
+            self._trace_tx(frame, start, None, "lost")
+            self.sim.tracer.drop(src.node.name, "phy", "LINK_LOSS", **{"if": src.name},
+                                 info=frame.info())
+            return
+        copies = 2 if faults.duplicated() else 1
+        for _ in range(copies):
+            at = arrive + faults.extra_delay()
+            wire_frame = faults.damage(frame)
+            self.sim.call_later(at - now, self._arrive, (wire_frame, self.epoch))
+            if self.sim.tracer.on:
+                self._trace_tx(frame, start, at, "ok" if wire_frame is frame else "corrupt")
+
+    def _arrive(self, event) -> None:
+        frame, epoch = event._value
+        if epoch != self.epoch:
+            self.dst.drop(frame, "LINK_DOWN")
+            return
+        self.dst.deliver(frame)
+
+    def flush(self) -> None:
+        """The link went down: everything queued or on the wire is lost."""
+        self.epoch += 1
+        self.busy_until = self.sim.env.now
+        while self.queue:
+            self.src.drop(self.queue.popleft(), "LINK_DOWN")
+        self.queued_bytes = 0
+
+    def _trace_tx(self, frame, start, arrive, fate) -> None:
+        tracer = self.sim.tracer
+        if not tracer.on:
+            return
+        payload = frame.payload
+        tracer.emit(self.src.node.name, "phy", "tx", ns=start, **{"if": self.src.name},
+                    peer=self.dst.node.name, peer_if=self.dst.name, arrive_ns=arrive,
+                    bytes=frame.wire_len, proto=_proto_name(payload), info=frame.info(),
+                    fate=fate)
+
+    def _trace_queue(self) -> None:
+        self.sim.tracer.emit(self.src.node.name, "phy", "queue", **{"if": self.src.name},
+                             packets=len(self.queue), bytes=self.queued_bytes)
+
+
+def _proto_name(payload) -> str:
+    name = type(payload).__name__
+    if name == "IPv4Packet":
+        return {1: "ICMP", 6: "TCP", 17: "UDP"}.get(payload.protocol, "IPv4")
+    return {"ArpPacket": "ARP"}.get(name, "Ethernet")
+
+
+class Link:
+    """A full-duplex point-to-point link between interfaces ``a`` and ``b``."""
+
+    def __init__(self, sim, a, b, rate: int, delay: int, mtu: int = 1500,
+                 queue_packets: int | None = 100, queue_bytes: int | None = None,
+                 loss=0.0, corrupt=0.0, duplicate=0.0, jitter: int = 0,
+                 overhead_bytes: int = 0, up: bool = True, cost: int = 1):
+        self.sim = sim
+        self.a, self.b = a, b
+        self.name = f"{a.label}-{b.label}"
+        self.rate = rate
+        self.delay = delay
+        self.mtu = mtu
+        self.max_frame = 14 + max(mtu, 46) + 4
+        self.queue_packets = queue_packets if queue_packets is not None else 1 << 62
+        self.queue_bytes = queue_bytes if queue_bytes is not None else 1 << 62
+        self.overhead_bytes = overhead_bytes    # 20 B of preamble + inter-frame gap, if asked for
+        self.cost = cost
+        self.up = up
+        fault_args = dict(loss=loss, corrupt=corrupt, duplicate=duplicate, jitter_ns=jitter)
+        self.ab = Channel(sim, self, a, b, Faults(sim.rng, f"{a.label}>{b.label}", **fault_args))
+        self.ba = Channel(sim, self, b, a, Faults(sim.rng, f"{b.label}>{a.label}", **fault_args))
+        for iface, channel in ((a, self.ab), (b, self.ba)):
+            if iface.channel is not None:
+                raise ValueError(f"{iface.label} is already linked")
+            iface.channel, iface.link = channel, self
+
+    def peer(self, iface):
+        return self.b if iface is self.a else self.a
+
+    def set_up(self, up: bool) -> None:
+        """Bring the link up or down; going down loses every frame queued or in flight."""
+        if up == self.up:
+            return
+        self.up = up
+        if not up:
+            self.ab.flush()
+            self.ba.flush()
+        if self.sim.tracer.on:
+            self.sim.tracer.emit(self.a.node.name, "phy", "link_up" if up else "link_down",
+                                 link=self.name)
+        for listener in self.sim.link_listeners:
+            listener(self)

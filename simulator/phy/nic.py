@@ -1,0 +1,61 @@
+"""A network interface card: MAC address, MTU, counters, capture taps.
+
+The NIC's transmit queue lives in the outgoing ``Channel`` of the link it is
+plugged into (see ``link.py``): the link's ``queue`` setting sizes it.
+"""
+
+from collections import Counter
+
+from simulator.phy.faults import CorruptedFrame
+from simulator.wire.addr import MacAddress
+
+
+class Interface:
+    __slots__ = ("node", "name", "mac", "mtu", "channel", "link", "captures",
+                 "tx_frames", "tx_bytes", "rx_frames", "rx_bytes", "drops", "multicast_macs")
+
+    def __init__(self, node, name: str, mac: MacAddress, mtu: int = 1500):
+        self.node = node
+        self.name = name
+        self.mac = mac
+        self.mtu = mtu
+        self.channel = None      # outgoing direction of the attached link
+        self.link = None
+        self.captures = []       # PcapWriter taps: tx at first bit out, rx at last bit in
+        self.tx_frames = self.tx_bytes = self.rx_frames = self.rx_bytes = 0
+        self.drops: Counter[str] = Counter()
+        self.multicast_macs: set[MacAddress] = set()
+
+    @property
+    def label(self) -> str:
+        return f"{self.node.name}:{self.name}"
+
+    def send(self, frame) -> None:
+        """Hand a frame to the link's transmitter (queue, serialize, propagate)."""
+        if self.channel is None:
+            self.drop(frame, "NO_CARRIER")
+        else:
+            self.channel.send(frame)
+
+    def deliver(self, frame) -> None:
+        """The last bit of ``frame`` has arrived: check the FCS, count, capture, pass up."""
+        if frame.__class__ is CorruptedFrame:
+            if not frame.fcs_ok():
+                self.drop(frame, "BAD_FCS")
+                return
+            frame = frame.decode()
+        self.rx_frames += 1
+        self.rx_bytes += frame.wire_len
+        if self.captures:
+            now = self.node.sim.now
+            for tap in self.captures:
+                tap.write(now, frame)
+        self.node.receive(self, frame)
+
+    def drop(self, frame, reason: str) -> None:
+        self.drops[reason] += 1
+        self.node.sim.tracer.drop(self.node.name, "phy", reason, **{"if": self.name},
+                                  info=frame.info())
+
+    def __repr__(self) -> str:
+        return f"<Interface {self.label} {self.mac}>"

@@ -1,0 +1,62 @@
+"""An IEEE 802.1D transparent learning bridge over a set of ports (no STP).
+
+The source MAC of every frame is learned against its ingress port; a known
+unicast destination leaves by its one port, broadcast, multicast and unknown
+unicast are flooded to every port but the ingress. A frame whose
+destination sits behind its own ingress port is filtered. Entries age out
+(300 s by default, 802.1D §7.9.2); a full table learns nothing new until
+entries age out, so unknown hosts are flooded (the classic CAM overflow).
+
+A port is anything with ``send(frame)``: a NIC, or the routed interface of an
+L3 switch.
+"""
+
+SECOND = 1_000_000_000
+
+
+class Bridge:
+    def __init__(self, sim, ports=(), aging_ns: int = 300 * SECOND, table_size: int = 8192):
+        self.sim = sim
+        self.ports = list(ports)
+        self.aging_ns = aging_ns
+        self.table_size = table_size
+        self.mac_port: dict = {}        # MAC → port
+        self.mac_seen: dict = {}        # MAC → last time seen as a source (ns)
+        self.filtered = 0
+
+    def forward(self, ingress, frame) -> None:
+        now = self.sim.env.now
+        src = frame.src
+        if not src[0] & 1:
+            self._learn(src, ingress, now)
+        dst = frame.dst
+        if not dst[0] & 1:
+            out = self.mac_port.get(dst)
+            if out is not None:
+                if now - self.mac_seen[dst] <= self.aging_ns:
+                    if out is ingress:
+                        self.filtered += 1
+                    else:
+                        out.send(frame)
+                    return
+                del self.mac_port[dst], self.mac_seen[dst]
+        for out in self.ports:
+            if out is not ingress:
+                out.send(frame)
+
+    def _learn(self, mac, port, now) -> None:
+        table = self.mac_port
+        if mac not in table and len(table) >= self.table_size:
+            self._age_out(now)
+            if len(table) >= self.table_size:
+                return
+        table[mac] = port
+        self.mac_seen[mac] = now
+
+    def _age_out(self, now) -> None:
+        for mac in [m for m, seen in self.mac_seen.items() if now - seen > self.aging_ns]:
+            del self.mac_port[mac], self.mac_seen[mac]
+
+    def table(self) -> dict[str, str]:
+        """The learned MAC table as text, for summaries."""
+        return {str(mac): port.name for mac, port in sorted(self.mac_port.items())}
