@@ -1,0 +1,75 @@
+"""UDP traffic: a sender of fixed-size datagrams and a sink that checks them.
+
+The sender fills each datagram with the counting pattern 0, 1, 2, ... (mod
+256), so the sink can tell a datagram that arrived intact (after
+fragmentation and reassembly, say) from one that did not.
+"""
+
+SECOND = 1_000_000_000
+
+
+def pattern(size: int) -> bytes:
+    return bytes(i & 0xFF for i in range(size))
+
+
+class UdpSend:
+    kind = "udp_send"
+
+    def __init__(self, host, dst, port: int, size: int = 512, count: int = 1,
+                 interval_ns: int = SECOND, df: bool = False, ttl: int | None = None,
+                 name: str | None = None):
+        self.host, self.sim = host, host.sim
+        self.dst, self.port, self.size, self.count = dst, port, size, count
+        self.interval_ns, self.df, self.ttl = interval_ns, df, ttl
+        self.name = name or self.kind
+        self.sent = 0
+        self.errors: list[str] = []
+        self.lines: list[str] = []
+
+    def start(self) -> None:
+        self.sim.process(self._run())
+
+    def _run(self):
+        socket = self.host.udp.bind(0)
+        data = pattern(self.size - 8)
+        for i in range(self.count):
+            error = socket.sendto(data, self.dst, self.port, ttl=self.ttl, df=self.df)
+            self.sent += 1
+            if error:
+                self.errors.append(error)
+            self.lines.append(f"sent {self.size} bytes of UDP to {self.dst}:{self.port}"
+                              + (f" ({error})" if error else ""))
+            if i + 1 < self.count:
+                yield self.sim.env.timeout(self.interval_ns)
+
+    def result(self) -> dict:
+        return {"app": self.kind, "name": self.name, "node": self.host.name, "dst": str(self.dst),
+                "sent": self.sent, "errors": len(self.errors), "output": self.lines}
+
+
+class UdpSink:
+    kind = "udp_sink"
+
+    def __init__(self, host, port: int, name: str | None = None):
+        self.host, self.sim = host, host.sim
+        self.port = port
+        self.name = name or self.kind
+        self.received = self.intact = self.bytes = 0
+        self.lines: list[str] = []
+
+    def start(self) -> None:
+        socket = self.host.udp.bind(self.port)
+        socket.on_datagram = self.on_datagram
+
+    def on_datagram(self, packet, datagram) -> None:
+        self.received += 1
+        self.bytes += len(datagram)
+        whole = datagram.payload == pattern(len(datagram.payload))
+        self.intact += whole
+        self.lines.append(f"{self.sim.now / 1e9:.9f} s: {len(datagram)} bytes of UDP from "
+                          f"{packet.src}:{datagram.src_port}{'' if whole else ' (damaged)'}")
+
+    def result(self) -> dict:
+        return {"app": self.kind, "name": self.name, "node": self.host.name,
+                "received": self.received, "intact": self.intact, "bytes": self.bytes,
+                "output": self.lines}

@@ -1,0 +1,56 @@
+"""IPv4 forwarding, as a router does it (RFC 1812 §5.2-5.3).
+
+For a packet not addressed to the node: TTL check (Time Exceeded, code 0,
+if it would reach zero; §5.3.1), longest-prefix route lookup (Destination
+Net Unreachable if none; §5.2.7.1), TTL decrement with a fresh header
+checksum, then fragmentation or, with DF set, Fragmentation Needed carrying
+the next-hop MTU (RFC 1191 §4). ARP failure on the next hop returns Host
+Unreachable (handled by the ICMP layer). Multicast is not routed.
+"""
+
+from simulator.wire.icmp import (DEST_UNREACHABLE, FRAGMENTATION_NEEDED, NET_UNREACHABLE,
+                                 TIME_EXCEEDED, TTL_EXCEEDED)
+
+
+class Forwarder:
+    def __init__(self, ip, processing_delay_ns: int = 0):
+        self.ip = ip
+        self.processing_delay_ns = processing_delay_ns
+        self.forwarded = 0
+
+    def forward(self, iface, packet) -> None:
+        if self.processing_delay_ns:
+            self.ip.sim.call_later(self.processing_delay_ns, self._forward_later, (iface, packet))
+        else:
+            self._forward(iface, packet)
+
+    def _forward_later(self, event) -> None:
+        self._forward(*event.value)
+
+    def _forward(self, iface, packet) -> None:
+        ip = self.ip
+        if packet.dst.is_multicast:
+            iface.drops["MULTICAST_NOT_ROUTED"] += 1
+            return
+        if packet.ttl <= 1:
+            self._drop(iface, packet, "TTL_EXPIRED")
+            ip.icmp.send_error(packet, TIME_EXCEEDED, TTL_EXCEEDED)
+            return
+        route = ip.routes.lookup(packet.dst)
+        if route is None:
+            self._drop(iface, packet, "NO_ROUTE")
+            ip.icmp.send_error(packet, DEST_UNREACHABLE, NET_UNREACHABLE)
+            return
+        out = packet.replace(ttl=packet.ttl - 1)
+        mtu = route.iface.mtu
+        if out.total_len > mtu and out.df:
+            self._drop(iface, packet, "FRAG_NEEDED")
+            ip.icmp.send_error(packet, DEST_UNREACHABLE, FRAGMENTATION_NEEDED, next_hop_mtu=mtu)
+            return
+        self.forwarded += 1
+        ip.output(out, route)
+
+    def _drop(self, iface, packet, reason: str) -> None:
+        iface.drops[reason] += 1
+        self.ip.sim.tracer.drop(self.ip.node.name, "ip", reason, **{"if": iface.name},
+                                info=packet.info(), ttl=packet.ttl)

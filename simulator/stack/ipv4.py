@@ -1,0 +1,153 @@
+"""IPv4 on a node (RFC 791; host rules of RFC 1122 §3.3).
+
+Owns the node's addresses, routing table, one ARP instance per interface,
+the path MTU cache, the reassembly buffers and the protocol demux (IP
+protocol number → handler). ``send`` builds a packet from a local
+application, picks the source address of the outgoing interface and routes
+it, fragmenting it when it exceeds the interface MTU and DF is clear;
+``receive`` reassembles fragments and delivers packets addressed to the node
+(its addresses, limited and directed broadcast, joined multicast groups) to
+the protocol registered for them. Anything else goes to the ``forwarder``
+of a router, or is dropped by a host.
+"""
+
+from typing import Callable
+
+from simulator.stack.arp import Arp, ArpConfig
+from simulator.stack.fragment import Reassembler, fragment
+from simulator.stack.pmtu import PmtuCache
+from simulator.stack.routing import Route, RoutingTable
+from simulator.wire.addr import IPv4Address, IPv4Interface, IPv4Network, MacAddress
+from simulator.wire.ipv4 import IPv4Packet
+
+LIMITED_BROADCAST = IPv4Address("255.255.255.255")
+DEFAULT_TTL = 64                    # Linux net.ipv4.ip_default_ttl
+
+
+class IPv4:
+    def __init__(self, node, default_ttl: int = DEFAULT_TTL):
+        self.node = node
+        self.sim = node.sim
+        self.default_ttl = default_ttl
+        self.routes = RoutingTable()
+        self.protocols: dict[int, Callable] = {}       # protocol → handler(packet, iface)
+        self.addresses: dict = {}                       # Interface → IPv4Interface
+        self.arps: dict = {}                            # Interface → Arp
+        self.local: set[IPv4Address] = set()            # unicast addresses of this node
+        self.broadcasts: set[IPv4Address] = {LIMITED_BROADCAST}
+        self.groups: set[IPv4Address] = set()           # joined multicast groups
+        self.icmp = None                                # the node's ICMP layer, once made
+        self.forwarder = None                           # routers: a Forwarder
+        self.pmtu = PmtuCache(self.sim)
+        self.reassembler = Reassembler(self)
+        self._identification = 0
+
+    # -- configuration -------------------------------------------------------------
+    def add_address(self, iface, address: IPv4Interface, arp: ArpConfig | None = None) -> None:
+        self.addresses[iface] = address
+        self.local.add(address.ip)
+        if address.network.prefixlen < 31:
+            self.broadcasts.add(address.network.broadcast_address)
+        self.arps[iface] = Arp(self.node, iface, address.ip, arp or ArpConfig(),
+                               on_failure=self._resolution_failed)
+        self.routes.add(Route(address.network, iface, kind="connected"))
+
+    def add_route(self, network: IPv4Network, via: IPv4Address | None = None, dev=None,
+                  metric: int = 0, kind: str = "static") -> Route:
+        """Add a route; the interface is ``dev`` or the one whose subnet holds ``via``."""
+        if dev is None:
+            dev = next((i for i, a in self.addresses.items() if via in a.network), None)
+            if dev is None:
+                raise ValueError(f"{self.node.name}: next hop {via} is not on any connected subnet")
+        route = Route(network, dev, via, metric, kind)
+        self.routes.add(route)
+        return route
+
+    def join_group(self, group: IPv4Address) -> None:
+        """Receive datagrams sent to a multicast group (RFC 1112 §6.4 MAC mapping)."""
+        self.groups.add(group)
+        mac = _multicast_mac(group)
+        for iface in self.addresses:
+            iface.multicast_macs.add(mac)
+
+    # -- sending ---------------------------------------------------------------------
+    def next_identification(self) -> int:
+        self._identification = (self._identification + 1) & 0xFFFF
+        return self._identification
+
+    def send(self, dst: IPv4Address, protocol: int, payload, ttl: int | None = None,
+             df: bool = False, src: IPv4Address | None = None) -> str | None:
+        """Send a datagram from a local application; an error string if it cannot leave."""
+        route = self.routes.lookup(dst)
+        if dst in self.local:
+            route = None
+        elif route is None:
+            return "Network is unreachable"
+        if src is None:
+            src = self.addresses[route.iface].ip if route else dst
+        packet = IPv4Packet(src, dst, protocol, payload, ttl=ttl or self.default_ttl,
+                            identification=self.next_identification(), df=df)
+        if route is None:                 # to ourselves: the loopback path, no wire
+            self.sim.call_later(0, self._loopback, packet)
+            return None
+        if df:
+            mtu = min(route.iface.mtu, self.pmtu.get(dst) or route.iface.mtu)
+            if packet.total_len > mtu:
+                return f"message too long, mtu={mtu}"
+        self.output(packet, route)
+        return None
+
+    def output(self, packet: IPv4Packet, route: Route) -> None:
+        """Hand a routed packet to the link layer of ``route.iface``, in fragments
+        if it is larger than the interface MTU (the caller has ruled out DF)."""
+        if packet.total_len > route.iface.mtu:
+            for piece in fragment(packet, route.iface.mtu):
+                self._link_output(piece, route)
+        else:
+            self._link_output(packet, route)
+
+    def _link_output(self, packet: IPv4Packet, route: Route) -> None:
+        iface = route.iface
+        next_hop = route.via or packet.dst
+        if next_hop in self.broadcasts or next_hop in self.groups or next_hop.is_multicast:
+            self.arps[iface].output(packet, next_hop, _multicast_mac(next_hop))
+        else:
+            self.arps[iface].output(packet, next_hop)
+
+    def _loopback(self, event) -> None:
+        self.deliver(event.value, None)
+
+    # -- receiving -------------------------------------------------------------------
+    def receive(self, iface, packet: IPv4Packet) -> None:
+        dst = packet.dst
+        if dst in self.local or dst in self.broadcasts or dst in self.groups:
+            self.deliver(packet, iface)
+        elif self.forwarder is not None:
+            self.forwarder.forward(iface, packet)
+        else:                             # a host discards datagrams for others (RFC 1122 §3.3.4.2)
+            iface.drops["NOT_FOR_ME"] += 1
+
+    def deliver(self, packet: IPv4Packet, iface) -> None:
+        if packet.mf or packet.frag_offset:
+            packet = self.reassembler.add(packet)
+            if packet is None:
+                return
+        handler = self.protocols.get(packet.protocol)
+        if handler is None:
+            self.sim.tracer.drop(self.node.name, "ip", "NO_PROTOCOL", info=packet.info())
+            return
+        handler(packet, iface)
+
+    def arp_receive(self, iface, arp) -> None:
+        instance = self.arps.get(iface)
+        if instance is not None:
+            instance.receive(iface, arp)
+
+    def _resolution_failed(self, packet: IPv4Packet) -> None:
+        self.icmp.resolution_failed(packet)
+
+
+def _multicast_mac(ip: IPv4Address) -> MacAddress:
+    if not ip.is_multicast:
+        return MacAddress.BROADCAST
+    return MacAddress(bytes([0x01, 0x00, 0x5E, ip.packed[1] & 0x7F]) + ip.packed[2:])

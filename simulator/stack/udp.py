@@ -1,0 +1,71 @@
+"""UDP (RFC 768) on a node: port demux to sockets.
+
+A datagram to a port nobody listens on gets an ICMP Port Unreachable (RFC
+1122 §4.1.3.1). ICMP errors about datagrams a socket sent reach that socket.
+"""
+
+from typing import Callable
+
+from simulator.wire.icmp import DEST_UNREACHABLE, PORT_UNREACHABLE
+from simulator.wire.ipv4 import PROTO_UDP
+from simulator.wire.udp import UdpDatagram
+
+EPHEMERAL_PORTS = range(32768, 61000)      # Linux net.ipv4.ip_local_port_range
+
+
+class UdpSocket:
+    """A bound UDP port. ``on_datagram(packet, datagram)`` and
+    ``on_error(reporter, icmp_message, quoted)`` are set by the application."""
+
+    def __init__(self, udp: "Udp", port: int):
+        self.udp = udp
+        self.port = port
+        self.on_datagram: Callable | None = None
+        self.on_error: Callable | None = None
+
+    def sendto(self, data: bytes, dst, port: int, ttl: int | None = None, df: bool = False,
+               src_port: int | None = None):
+        """Send one datagram; returns an error string if it could not leave."""
+        datagram = UdpDatagram(src_port or self.port, port, data)
+        return self.udp.ip.send(dst, PROTO_UDP, datagram, ttl=ttl, df=df)
+
+    def close(self) -> None:
+        self.udp.sockets.pop(self.port, None)
+
+
+class Udp:
+    def __init__(self, ip, icmp):
+        self.ip = ip
+        self.icmp = icmp
+        ip.protocols[PROTO_UDP] = self.receive
+        icmp.error_handlers[PROTO_UDP] = self._error
+        self.sockets: dict[int, UdpSocket] = {}
+        self._next_ephemeral = EPHEMERAL_PORTS.start
+
+    def bind(self, port: int = 0) -> UdpSocket:
+        """A socket on ``port``, or on a free ephemeral port when 0."""
+        if port == 0:
+            while self._next_ephemeral in self.sockets:
+                self._next_ephemeral += 1
+            port = self._next_ephemeral
+            self._next_ephemeral += 1
+        if port in self.sockets:
+            raise ValueError(f"{self.ip.node.name}: UDP port {port} already bound")
+        socket = self.sockets[port] = UdpSocket(self, port)
+        return socket
+
+    def receive(self, packet, iface) -> None:
+        datagram = packet.payload
+        socket = self.sockets.get(datagram.dst_port)
+        if socket is None or socket.on_datagram is None:
+            self.ip.sim.tracer.drop(self.ip.node.name, "udp", "PORT_UNREACHABLE",
+                                    info=packet.info())
+            if packet.dst in self.ip.local:
+                self.icmp.send_error(packet, DEST_UNREACHABLE, PORT_UNREACHABLE)
+            return
+        socket.on_datagram(packet, datagram)
+
+    def _error(self, reporter, message, quoted) -> None:
+        socket = self.sockets.get(quoted.src_port)
+        if socket is not None and socket.on_error is not None:
+            socket.on_error(reporter, message, quoted)
