@@ -1,0 +1,628 @@
+"""Pydantic (v2) models of topology and scenario files.
+
+Models hold exact integers in base units — nanoseconds, bits per second, bytes —
+parsed from unit strings by :mod:`simulator.engine.units`, and ``ipaddress``
+objects for addresses. Every model forbids unknown keys; an unknown key is reported
+as ``unknown field 'gatway' (did you mean 'gateway'?)``.
+
+Value validators raise ``ValueError`` with a complete, plain-English message;
+:mod:`simulator.scenario.load` turns pydantic's errors into a located
+:class:`~simulator.scenario.errors.ScenarioError`. The reference for every field is
+``docs/yaml.md``.
+
+Unit fields and bare numbers: YAML input (validated by ``load.py`` with the context
+``{"yaml": True}``) must spell units out (``delay: 2ms``; only ``0`` may stand
+alone). Python callers may pass ints, taken as base units (``LinkParams(delay=2_000_000)``),
+so ``model_dump()`` output validates again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import typing
+from decimal import Decimal, InvalidOperation
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
+
+from ..engine.units import parse_rate, parse_size, parse_time
+
+__all__ = [
+    "Model", "QueueLimit", "LinkParams", "LinkOverrides", "Defaults", "ArpSpec",
+    "InterfaceSpec", "HostSpec", "SwitchSpec", "HubSpec", "RouterSpec", "RouteSpec",
+    "NodeSpec", "NODE_TYPES", "Endpoint", "LinkSpec", "Topology", "AppSpec", "PingSpec",
+    "Action", "CaptureSpec", "Expectation", "Scenario", "BUILTIN_LINK", "describe",
+    "parse_ipv4_address", "parse_ipv4_interface", "parse_ipv4_network", "parse_mac",
+]
+
+S = 1_000_000_000  # ns per second
+
+
+def describe(value: Any) -> str:
+    """A YAML-flavoured description of an input value, for "got ..." messages."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+# --------------------------------------------------------------------- addresses
+
+def _dotted(text: str, original: str, what: str) -> int:
+    parts = text.split(".")
+    if len(parts) != 4:
+        raise ValueError(
+            f"'{original}' is not a valid {what} (expected four dot-separated numbers, like 192.168.0.1)"
+        )
+    value = 0
+    for part in parts:
+        if not (part.isascii() and part.isdigit()):
+            raise ValueError(f"'{original}' is not a valid {what} (octet '{part}' is not a number)")
+        if len(part) > 1 and part[0] == "0":
+            raise ValueError(f"'{original}' is not a valid {what} (leading zero in octet '{part}')")
+        octet = int(part)
+        if octet > 255:
+            raise ValueError(f"'{original}' is not a valid {what} (octet {octet} > 255)")
+        value = value << 8 | octet
+    return value
+
+
+def _expect_str(value: Any, what: str, example: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected an {what} like {example}, got {describe(value)}")
+    return value.strip()
+
+
+def parse_ipv4_address(value: Any) -> IPv4Address:
+    if isinstance(value, IPv4Address):
+        return value
+    text = _expect_str(value, "IPv4 address", "192.168.0.1")
+    if "/" in text:
+        raise ValueError(f"'{value}' is not a valid IPv4 address (no /prefix here)")
+    return IPv4Address(_dotted(text, value, "IPv4 address"))
+
+
+def _with_prefix(value: Any, what: str, example: str, default_prefix: int | None):
+    text = _expect_str(value, what, example)
+    addr_text, slash, prefix_text = text.partition("/")
+    address = _dotted(addr_text, value, what)
+    if not slash:
+        if default_prefix is None:
+            raise ValueError(
+                f"'{value}' is not a valid {what} (missing prefix length, e.g. {addr_text}/24)"
+            )
+        return address, default_prefix
+    if prefix_text.isascii() and prefix_text.isdigit():
+        prefix = int(prefix_text)
+        if prefix > 32:
+            raise ValueError(f"'{value}' is not a valid {what} (prefix length {prefix} > 32)")
+        return address, prefix
+    if prefix_text.count(".") == 3:  # a dotted netmask
+        mask = _dotted(prefix_text, value, what)
+        prefix = bin(mask).count("1")
+        if mask != (0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF:
+            raise ValueError(f"'{value}' is not a valid {what} (netmask {prefix_text} is not contiguous)")
+        return address, prefix
+    raise ValueError(f"'{value}' is not a valid {what} (bad prefix length '{prefix_text}')")
+
+
+def parse_ipv4_interface(value: Any) -> IPv4Interface:
+    """``"10.0.0.1/24"``: an address on a subnet, usable by a host or router."""
+    if isinstance(value, IPv4Interface):
+        return value
+    address, prefix = _with_prefix(value, "IPv4 interface", "10.0.0.1/24", None)
+    iface = IPv4Interface((address, prefix))
+    net = iface.network
+    ip = iface.ip
+    if ip.is_multicast or ip.is_unspecified or ip == IPv4Address("255.255.255.255"):
+        kind = "multicast" if ip.is_multicast else "reserved"
+        raise ValueError(f"{iface} is not usable as an interface address ({kind} address)")
+    if prefix <= 30 and ip == net.network_address:
+        raise ValueError(
+            f"{iface} is the network address of {net}, not a usable host address"
+        )
+    if prefix <= 30 and ip == net.broadcast_address:
+        raise ValueError(
+            f"{iface} is the broadcast address of {net}, not a usable host address"
+        )
+    return iface
+
+
+def parse_ipv4_network(value: Any) -> IPv4Network:
+    """``"10.0.0.0/8"``, ``"default"`` (= 0.0.0.0/0); a bare address is a /32."""
+    if isinstance(value, IPv4Network):
+        return value
+    if isinstance(value, str) and value.strip() == "default":
+        return IPv4Network("0.0.0.0/0")
+    address, prefix = _with_prefix(value, "IPv4 network", "10.0.0.0/8", 32)
+    net = IPv4Network((address, prefix), strict=False)
+    if int(net.network_address) != address:
+        raise ValueError(
+            f"host bits set in {IPv4Address(address)}/{prefix} (did you mean {net}?)"
+        )
+    return net
+
+
+def _multicast_group(value: Any) -> IPv4Address:
+    addr = parse_ipv4_address(value)
+    if not addr.is_multicast:
+        raise ValueError(f"{addr} is not a multicast group (must be in 224.0.0.0/4)")
+    return addr
+
+
+_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}$")
+
+
+def parse_mac(value: Any) -> str:
+    """``"02:00:00:00:00:01"`` (``-`` separators accepted) -> lower-case, colon form."""
+    text = _expect_str(value, "MAC address", "02:00:00:00:00:01")
+    if not _MAC.match(text):
+        raise ValueError(
+            f"'{value}' is not a MAC address (expected six hex pairs like 02:00:00:00:00:01)"
+        )
+    text = text.replace("-", ":").lower()
+    if int(text[:2], 16) & 1:
+        raise ValueError(f"'{value}' is a group (multicast) MAC address; an interface needs a unicast one")
+    return text
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(
+            f"'{value}' is not a valid name (use letters, digits, '_', '-' and '.'; no spaces or ':')"
+        )
+    return value
+
+
+def _fraction(value: Any) -> float:
+    """0.3, ``"30%"`` or ``"0.3"`` -> 0.3 (a probability/ratio in [0, 1])."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a number between 0 and 1 or a percentage like '5%', got {describe(value)}")
+    number: Any = value
+    if isinstance(value, str):
+        text = value.strip()
+        percent = text.endswith("%")
+        try:
+            number = Decimal(text[:-1] if percent else text)
+        except InvalidOperation:
+            raise ValueError(f"'{value}' is not a number or a percentage like '5%'") from None
+        if percent:
+            number /= 100
+    if not 0 <= number <= 1:
+        raise ValueError(f"{describe(value)} is out of range (use 0..1 or 0%..100%)")
+    return float(number)
+
+
+def _units(parse):
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not (info.context or {}).get("yaml"):
+                return value  # Python callers: already in base units
+        return parse(value)
+    return validate
+
+
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+Name = Annotated[str, AfterValidator(_name)]
+Nanoseconds = Annotated[int, BeforeValidator(_units(parse_time))]
+BitsPerSecond = Annotated[int, BeforeValidator(_units(parse_rate))]
+Bytes = Annotated[int, BeforeValidator(_units(parse_size))]
+Probability = Annotated[float, BeforeValidator(_fraction)]
+Mtu = Annotated[Int, Field(ge=68, le=65535)]
+Mac = Annotated[str, BeforeValidator(parse_mac)]
+IPv4Addr = Annotated[IPv4Address, BeforeValidator(parse_ipv4_address)]
+IPv4Iface = Annotated[IPv4Interface, BeforeValidator(parse_ipv4_interface)]
+IPv4Net = Annotated[IPv4Network, BeforeValidator(parse_ipv4_network)]
+MulticastGroup = Annotated[IPv4Address, BeforeValidator(_multicast_group)]
+
+_BUILTIN_ERRORS = frozenset(typing.get_args(core_schema.ErrorType))
+
+
+def _redetail(err: dict[str, Any]) -> InitErrorDetails:
+    """A ``ValidationError.errors()`` entry back into something we can re-raise."""
+    kind = err["type"]
+    if kind in _BUILTIN_ERRORS:
+        return InitErrorDetails(type=kind, loc=err["loc"], input=err["input"], ctx=err.get("ctx", {}))
+    return InitErrorDetails(
+        type=PydanticCustomError(kind, err["msg"]), loc=err["loc"], input=err["input"]
+    )
+
+
+class Model(BaseModel):
+    """Base of every schema model: unknown keys are errors, with a suggestion."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any, handler):
+        if not isinstance(data, dict):
+            return handler(data)
+        fields = cls.model_fields
+        unknown = [k for k in data if k not in fields]
+        if not unknown:
+            return handler(data)
+        errors: list[InitErrorDetails] = []
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "valid fields: " + ", ".join(sorted(fields))
+            message = f"unknown field '{key}' ({hint})"
+            errors.append(InitErrorDetails(
+                type=PydanticCustomError("unknown_field", message.replace("{", "{{").replace("}", "}}")),
+                loc=(key,), input=data[key]))
+        try:
+            handler({k: v for k, v in data.items() if k in fields})
+        except ValidationError as exc:
+            errors.extend(_redetail(e) for e in exc.errors())
+        raise ValidationError.from_exception_data(cls.__name__, errors)
+
+
+# -------------------------------------------------------------------------- links
+
+class QueueLimit(Model):
+    """Transmit queue limit: in packets or in bytes (exactly one).
+
+    YAML: ``queue: 100`` (packets), ``queue: 64KiB`` (bytes), ``{packets: 100}``, ``{bytes: 64KiB}``.
+    """
+
+    packets: Int | None = Field(None, gt=0)
+    bytes: Bytes | None = Field(None, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, bool):
+            raise ValueError(f"expected a packet count like 100 or a size like 64KiB, got {describe(data)}")
+        if isinstance(data, int):
+            return {"packets": data}
+        if isinstance(data, str):
+            text = data.strip()
+            if text.isdigit():
+                return {"packets": int(text)}
+            return {"bytes": parse_size(text)}
+        return data
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> QueueLimit:
+        if (self.packets is None) == (self.bytes is None):
+            raise ValueError("give the queue limit in packets or in bytes (exactly one)")
+        return self
+
+
+class LinkParams(Model):
+    """Every parameter of a link, resolved (see :meth:`Topology.link_params`)."""
+
+    rate: BitsPerSecond = Field(100_000_000, gt=0)
+    delay: Nanoseconds = Field(1_000_000, ge=0)
+    mtu: Mtu = 1500
+    queue: QueueLimit = Field(default_factory=lambda: QueueLimit(packets=100))
+    loss: Probability = 0.0
+    corrupt: Probability = 0.0
+    duplicate: Probability = 0.0
+    jitter: Nanoseconds = Field(0, ge=0)
+
+
+BUILTIN_LINK = LinkParams()
+
+
+class LinkOverrides(Model):
+    """The fields of :class:`LinkParams`, each optional (``None`` = not given)."""
+
+    rate: BitsPerSecond | None = Field(None, gt=0)
+    delay: Nanoseconds | None = Field(None, ge=0)
+    mtu: Mtu | None = None
+    queue: QueueLimit | None = None
+    loss: Probability | None = None
+    corrupt: Probability | None = None
+    duplicate: Probability | None = None
+    jitter: Nanoseconds | None = Field(None, ge=0)
+
+    def given(self) -> dict[str, Any]:
+        """The link parameters this object sets (those not ``None``)."""
+        return {k: getattr(self, k) for k in LinkOverrides.model_fields if getattr(self, k) is not None}
+
+
+class Defaults(Model):
+    link: LinkOverrides = Field(default_factory=LinkOverrides)
+
+
+class Endpoint(Model):
+    """One end of a link or a capture point. YAML: ``"pc1"`` or ``"home:lan"``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    node: Name
+    iface: Name | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            node, colon, iface = data.strip().partition(":")
+            if not node or (colon and not iface) or ":" in iface:
+                raise ValueError(f"'{data}' is not an endpoint (expected 'node' or 'node:interface')")
+            return {"node": node, "iface": iface or None}
+        if not isinstance(data, (dict, Endpoint)):
+            raise ValueError(f"expected an endpoint like 'pc1' or 'r1:e0', got {describe(data)}")
+        return data
+
+    def __str__(self) -> str:
+        return self.node if self.iface is None else f"{self.node}:{self.iface}"
+
+
+class LinkSpec(LinkOverrides):
+    """A link. YAML: ``[pc1, sw]`` or ``{ends: [home:wan, isp:e0], rate: 50Mbps, ...}``."""
+
+    ends: tuple[Endpoint, Endpoint]
+    cost: Int = Field(1, gt=0)
+    up: Bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, (list, tuple)):
+            return {"ends": data}
+        if not isinstance(data, (dict, LinkSpec)):
+            raise ValueError(f"expected a link like [pc1, sw] or a mapping with 'ends', got {describe(data)}")
+        return data
+
+    @field_validator("ends", mode="before")
+    @classmethod
+    def _two_ends(cls, value: Any) -> Any:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"expected a list of two ends like [pc1, sw], got {describe(value)}")
+        if len(value) != 2:
+            raise ValueError(f"a link needs exactly two ends, got {len(value)}")
+        return value
+
+
+# -------------------------------------------------------------------------- nodes
+
+class ArpSpec(Model):
+    static: dict[IPv4Addr, Mac] = Field(default_factory=dict)
+    timeout: Nanoseconds = Field(60 * S, gt=0)
+    retries: Int = Field(3, ge=0)
+    retry_interval: Nanoseconds = Field(1 * S, gt=0)
+    queue: Int = Field(3, ge=0)
+
+
+class InterfaceSpec(Model):
+    """A numbered interface. YAML: ``"10.0.0.1/24"`` or ``{ip: ..., mac: ..., mtu: ...}``."""
+
+    ip: IPv4Iface
+    mac: Mac | None = None
+    mtu: Mtu | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"ip": data}
+        if not isinstance(data, (dict, InterfaceSpec)):
+            raise ValueError(f"expected an address like 10.0.0.1/24 or a mapping with 'ip', got {describe(data)}")
+        return data
+
+
+class HostSpec(Model):
+    type: Literal["host"]
+    ip: IPv4Iface | None = None
+    mac: Mac | None = None
+    gateway: IPv4Addr | None = None
+    interfaces: dict[Name, InterfaceSpec] = Field(default_factory=dict)
+    arp: ArpSpec = Field(default_factory=ArpSpec)
+    multicast: list[MulticastGroup] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_way_to_address(self) -> HostSpec:
+        if self.ip is not None and self.interfaces == {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}:
+            return self  # already expanded (model_dump() output validated again)
+        if self.ip is not None and self.interfaces:
+            raise ValueError("give either 'ip' (one interface, eth0) or 'interfaces', not both")
+        if self.ip is None and not self.interfaces:
+            raise ValueError("a host needs 'ip' (e.g. ip: 10.0.0.2/24) or 'interfaces'")
+        if self.mac is not None and self.ip is None:
+            raise ValueError("'mac' goes with 'ip'; with 'interfaces', set mac inside each interface")
+        if self.ip is not None:
+            self.interfaces = {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}
+        return self
+
+
+class SwitchSpec(Model):
+    type: Literal["switch"]
+    aging: Nanoseconds = Field(300 * S, ge=0)
+    table_size: Int = Field(8192, gt=0)
+    processing_delay: Nanoseconds = Field(0, ge=0)
+
+
+class HubSpec(Model):
+    type: Literal["hub"]
+
+
+class RouteSpec(Model):
+    to: IPv4Net
+    via: IPv4Addr | None = None
+    dev: Name | None = None
+    metric: Int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _via_or_dev(self) -> RouteSpec:
+        if self.via is None and self.dev is None:
+            raise ValueError("a route needs 'via' (next-hop address) or 'dev' (interface), or both")
+        return self
+
+
+class RouterSpec(Model):
+    type: Literal["router"]
+    interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
+    routes: list[RouteSpec] = Field(default_factory=list)
+    processing_delay: Nanoseconds = Field(0, ge=0)
+    arp: ArpSpec = Field(default_factory=ArpSpec)
+
+
+NodeSpec = Annotated[Union[HostSpec, SwitchSpec, HubSpec, RouterSpec], Field(discriminator="type")]
+NODE_TYPES: tuple[str, ...] = tuple(
+    typing.get_args(m.model_fields["type"].annotation)[0]
+    for m in typing.get_args(typing.get_args(NodeSpec)[0])
+)
+
+
+class Topology(Model):
+    name: Annotated[str, Field(min_length=1)]
+    defaults: Defaults = Field(default_factory=Defaults)
+    routing: Literal["static", "auto"] = "static"
+    nodes: dict[Name, NodeSpec] = Field(min_length=1)
+    links: list[LinkSpec] = Field(default_factory=list)
+
+    def link_params(self, link: LinkSpec) -> LinkParams:
+        """Built-in defaults ← this topology's ``defaults.link`` ← the link's own fields."""
+        merged = BUILTIN_LINK.model_dump()
+        merged.update(self.defaults.link.given())
+        merged.update(link.given())
+        return LinkParams.model_validate(merged)
+
+
+# ----------------------------------------------------------------------- scenario
+
+class AppSpec(Model):
+    """Base of the app kinds an :class:`Action` can start."""
+
+
+class PingSpec(AppSpec):
+    dst: IPv4Addr
+    count: Int = Field(4, ge=1)
+    interval: Nanoseconds = Field(1 * S, gt=0)
+    size: Bytes = Field(56, ge=0, le=65507)
+    ttl: Int = Field(64, ge=1, le=255)
+    df: Bool = False
+    timeout: Nanoseconds = Field(10 * S, gt=0)
+
+
+class Action(Model):
+    """Start one app on a host at a time. Exactly one app key (``ping: ...``)."""
+
+    at: Nanoseconds = Field(ge=0)
+    on: Name
+    name: str | None = None
+    # App kinds: one optional field per kind, typed with an AppSpec subclass.
+    ping: PingSpec | None = None
+
+    APP_KINDS: ClassVar[tuple[str, ...]] = ()  # filled in below from the fields
+
+    @classmethod
+    def app_kinds(cls) -> tuple[str, ...]:
+        """The app keys an action may carry (the fields typed with an AppSpec)."""
+        return cls.APP_KINDS
+
+    @model_validator(mode="after")
+    def _exactly_one_app(self) -> Action:
+        given = [k for k in self.app_kinds() if getattr(self, k) is not None]
+        if not given:
+            raise ValueError(f"an action needs an app to run (one of: {', '.join(self.app_kinds())})")
+        if len(given) > 1:
+            raise ValueError(f"an action runs one app, got {' and '.join(given)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The app kind, e.g. ``"ping"``."""
+        return next(k for k in self.app_kinds() if getattr(self, k) is not None)
+
+    @property
+    def app(self) -> AppSpec:
+        """The app's spec, e.g. a :class:`PingSpec`."""
+        return getattr(self, self.kind)
+
+
+def _app_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    kinds = []
+    for fname, info in model.model_fields.items():
+        args = typing.get_args(info.annotation) or (info.annotation,)
+        if any(isinstance(a, type) and issubclass(a, AppSpec) for a in args):
+            kinds.append(fname)
+    return tuple(kinds)
+
+
+Action.APP_KINDS = _app_fields(Action)
+
+
+class CaptureSpec(Model):
+    """A capture point. YAML: ``pc1`` (all its interfaces), ``sw:p2``, or ``{point: ..., fcs: true}``."""
+
+    point: Endpoint
+    fcs: Bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"point": data}
+        if not isinstance(data, (dict, CaptureSpec)):
+            raise ValueError(f"expected a capture point like 'pc1' or 'sw:p2', got {describe(data)}")
+        return data
+
+
+class Expectation(Model):
+    on: Name | None = None
+    app: str
+    loss: Probability | None = None
+    loss_max: Probability | None = None
+    rtt_max: Nanoseconds | None = None
+    rtt_min: Nanoseconds | None = None
+    rtt_avg_max: Nanoseconds | None = None
+    received: Int | None = Field(None, ge=0)
+    received_min: Int | None = Field(None, ge=0)
+
+    CHECKS: ClassVar[tuple[str, ...]] = (
+        "loss", "loss_max", "rtt_max", "rtt_min", "rtt_avg_max", "received", "received_min",
+    )
+
+    @model_validator(mode="after")
+    def _checks_something(self) -> Expectation:
+        if all(getattr(self, k) is None for k in self.CHECKS):
+            raise ValueError(f"an expectation needs something to check (one of: {', '.join(self.CHECKS)})")
+        return self
+
+
+class Scenario(Model):
+    name: Annotated[str, Field(min_length=1)]
+    topology: Topology
+    seed: Int = Field(1, ge=0)
+    until: Nanoseconds = Field(gt=0)
+    run: list[Action] = Field(default_factory=list)
+    capture: list[CaptureSpec] = Field(default_factory=list)
+    expect: list[Expectation] = Field(default_factory=list)
+
+    @field_validator("topology", mode="before")
+    @classmethod
+    def _no_bare_path(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError(
+                "a topology file path is resolved by simulator.scenario.load.load_scenario(); "
+                "Scenario.model_validate() needs the topology itself"
+            )
+        return value

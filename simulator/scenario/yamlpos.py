@@ -1,0 +1,280 @@
+"""YAML with positions: plain Python data plus where every key and value came from.
+
+:func:`load_yaml` parses with PyYAML's ``SafeLoader`` node graph (``compose``), so
+every mapping key and every value keeps its 1-based (line, column). Paths are tuples
+of mapping keys and list indices::
+
+    doc = load_yaml("nodes:\\n  pc1: {type: host, ip: 10.0.0.1/24}\\n", "t.yaml")
+    doc.data["nodes"]["pc1"]["ip"]            # '10.0.0.1/24'
+    doc.positions[("nodes", "pc1", "ip")]     # (2, 27)  the value
+    doc.key_positions[("nodes", "pc1", "ip")] # (2, 23)  the key
+
+Differences from ``yaml.safe_load``, all on purpose:
+
+* a key repeated in one mapping is an error (YAML parsers keep the last silently);
+* scalars resolve like YAML 1.2's core schema: only ``true``/``false`` are booleans
+  (so ``on: pc1`` is the key ``"on"``, not ``True``), no sexagesimal numbers (so
+  ``mac: 10:00:00:00:00:01`` stays a string), no leading-zero octal;
+* a syntax error becomes a :class:`ScenarioError` with the line and column.
+
+Merge keys (``<<: *base``) and anchors work as in PyYAML.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import ScenarioError, format_path
+
+__all__ = ["Path", "Position", "YamlDocument", "load_yaml", "load_yaml_file"]
+
+Path = tuple[Any, ...]
+Position = tuple[int, int]
+
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_MERGE = "tag:yaml.org,2002:merge"
+_MAX_NODES = 200_000  # alias expansion guard ("billion laughs")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core-schema booleans and numbers."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    _INT,
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|0o[0-7_]+)$"),
+    list("-+0123456789"),
+)
+_Loader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*\.[0-9_]*)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool:
+    return loader.construct_scalar(node).lower() == "true"
+
+
+_Loader.add_constructor(_BOOL, _construct_bool)
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML: ``data`` (as plain Python) and the positions of its parts."""
+
+    data: Any
+    file: str | None = None
+    positions: dict[Path, Position] = field(default_factory=dict)
+    key_positions: dict[Path, Position] = field(default_factory=dict)
+
+    def position(self, path: Path, *, key: bool = False) -> Position:
+        """Where ``path`` is: its key (``key=True``, when it has one) or its value.
+        An unknown path falls back to its longest known prefix, then to 1:1."""
+        path = tuple(path)
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        for end in range(len(path), -1, -1):
+            pos = self.positions.get(path[:end])
+            if pos is not None:
+                return pos
+        return (1, 1)
+
+    def error(
+        self, path: Path, message: str, *, key: bool = False, field: str | None = None
+    ) -> ScenarioError:
+        """A :class:`ScenarioError` located at ``path`` (``field`` defaults to the path)."""
+        line, column = self.position(path, key=key)
+        return ScenarioError(
+            message,
+            file=self.file,
+            line=line,
+            column=column,
+            field=format_path(path) if field is None else field,
+        )
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        """The data at ``path``, or ``default`` when the path does not exist."""
+        cur = self.data
+        for part in path:
+            try:
+                cur = cur[part]
+            except (KeyError, IndexError, TypeError):
+                return default
+        return cur
+
+
+def _mark(mark: yaml.Mark) -> Position:
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Walker:
+    """Records positions and rejects duplicate keys, on the composed node graph
+    (before construction, which flattens merge keys into the mapping)."""
+
+    def __init__(self, loader: _Loader, doc: YamlDocument) -> None:
+        self.loader = loader
+        self.doc = doc
+        self.stack: set[int] = set()
+        self.count = 0
+
+    def key_value(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return self.loader.construct_object(node)
+        return ("<complex key>", id(node))  # construction rejects these (unhashable)
+
+    def walk(self, node: yaml.Node, path: Path) -> None:
+        self.count += 1
+        if self.count > _MAX_NODES:
+            raise self.fail(node, "document too large (alias expansion?)")
+        self.doc.positions.setdefault(path, _mark(node.start_mark))
+        if isinstance(node, yaml.ScalarNode):
+            return
+        if id(node) in self.stack:
+            raise self.fail(node, "recursive alias: a node contains itself")
+        self.stack.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.walk(item, path + (i,))
+        elif isinstance(node, yaml.MappingNode):
+            self.walk_mapping(node, path)
+        self.stack.discard(id(node))
+
+    def walk_mapping(self, node: yaml.MappingNode, path: Path) -> None:
+        seen: dict[Any, yaml.Node] = {}
+        merges: list[yaml.Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
+                continue
+            key = self.key_value(key_node)
+            try:
+                first = seen.get(key)
+            except TypeError:  # unhashable: let the constructor report it
+                continue
+            if first is not None:
+                line, _ = _mark(first.start_mark)
+                raise self.fail(
+                    key_node,
+                    f"duplicate key '{key}' (first defined on line {line})",
+                    path + (key,),
+                )
+            seen[key] = key_node
+            self.doc.key_positions[path + (key,)] = _mark(key_node.start_mark)
+            self.walk(value_node, path + (key,))
+        # Merged keys: the mapping's own keys win, then earlier merges over later.
+        for merge in merges:
+            sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    continue  # the constructor reports a bad merge
+                for key_node, value_node in source.value:
+                    if key_node.tag == _MERGE:
+                        continue
+                    key = self.key_value(key_node)
+                    try:
+                        if key in seen:
+                            continue
+                    except TypeError:
+                        continue
+                    seen[key] = key_node
+                    self.doc.key_positions[path + (key,)] = _mark(key_node.start_mark)
+                    self.walk(value_node, path + (key,))
+
+    def fail(self, node: yaml.Node, message: str, path: Path | None = None) -> ScenarioError:
+        line, column = _mark(node.start_mark)
+        return ScenarioError(
+            message,
+            file=self.doc.file,
+            line=line,
+            column=column,
+            field=format_path(path) if path else None,
+        )
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, file: str | None) -> ScenarioError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "syntax error"
+        if exc.context and exc.problem and exc.context_mark is not None:
+            problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        elif exc.context and exc.problem:
+            problem += f" ({exc.context})"
+        line, column = _mark(mark) if mark is not None else (None, None)
+        return ScenarioError(f"invalid YAML: {problem}", file=file, line=line, column=column)
+    if isinstance(exc, yaml.reader.ReaderError):
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        return ScenarioError(
+            f"invalid YAML: unacceptable character #x{exc.character:04x}",
+            file=file,
+            line=line,
+            column=column,
+        )
+    return ScenarioError(f"invalid YAML: {exc}", file=file)
+
+
+def load_yaml(text: str, file: str | None = None) -> YamlDocument:
+    """Parse one YAML document from ``text``; ``file`` is only used in messages.
+
+    An empty document gives ``data=None``. Raises :class:`ScenarioError`.
+    """
+    doc = YamlDocument(data=None, file=file)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _Walker(loader, doc).walk(node, ())
+            loader.constructed_objects = {}
+            doc.data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc, text, file) from None
+    except RecursionError:
+        raise ScenarioError("document nested too deeply", file=file) from None
+    finally:
+        loader.dispose()
+    doc.positions.setdefault((), (1, 1))
+    return doc
+
+
+def load_yaml_file(path: str | os.PathLike[str], display: str | None = None) -> YamlDocument:
+    """Read and parse a UTF-8 YAML file; errors name it as ``display`` (default: ``path``)."""
+    name = display if display is not None else os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise ScenarioError("file not found", file=name) from None
+    except IsADirectoryError:
+        raise ScenarioError("is a directory, not a YAML file", file=name) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", file=name) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise ScenarioError(
+            "not UTF-8 text", file=name, line=line, column=column
+        ) from None
+    return load_yaml(text, name)
