@@ -1,0 +1,296 @@
+"""Packet ladder (sequence) diagram, as in a textbook: one lifeline per node, time
+flowing down, one slanted arrow per frame per hop (the ``phy``/``tx`` trace events)
+whose slope is serialization + propagation. Long idle stretches are squeezed and shaded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import median
+
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.textpath import text_to_path
+from matplotlib.transforms import blended_transform_factory
+
+COLOURS = {"ARP": "#c25e00", "ICMP": "#1b7f3b", "UDP": "#7b3fb5", "TCP": "#1f5fbf",
+           "other": "#555555"}
+KEYS = {k: k for k in COLOURS} | {"DNS": "UDP", "DHCP": "UDP", "HTTP": "TCP"}  # proto -> colour
+BAD = "#d62728"
+SUFFIX = {"lost": " (lost)", "down": " (link down)", "corrupt": " (bad FCS)"}
+MAX_LABEL, SHORT_LABEL = 60, 24  # characters; short: when the full label finds no room
+LABEL_PT = TICK_PT = 7.5
+DPI = 110
+MAX_HEIGHT_IN = 40.0
+MARGIN = {"left": 1.15, "right": 0.35, "top": 1.05, "bottom": 0.3}  # inches
+FLIGHT_IN, ROW_IN = 1.1, 0.26  # inches: depth of a median flight, least step between times
+FRACTIONS = (0.5, 0.35, 0.65, 0.2, 0.8)  # label positions tried along an arrow
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """One frame on one hop: x = lifeline index, y = time in ns (drawn downward)."""
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    label: str
+    colour: str
+    fate: str = "ok"
+
+
+def frames(events, nodes=None, start_ns=None, end_ns=None) -> list[dict]:
+    """The phy ``tx`` events between ``nodes`` starting in the window, by start time."""
+    keep = None if nodes is None else set(nodes)
+    return sorted(
+        (e for e in events
+         if e.get("event") == "tx" and e.get("layer", "phy") == "phy" and e.get("peer") is not None
+         and (keep is None or (e["node"] in keep and e["peer"] in keep))
+         and (start_ns is None or e["ns"] >= start_ns) and (end_ns is None or e["ns"] <= end_ns)),
+        key=lambda e: e["ns"])
+
+
+def node_order(frames_, nodes=None) -> list[str]:
+    """``nodes`` if given, else every node by first appearance (sender, then receiver)."""
+    seen = dict.fromkeys(n for e in frames_ for n in (e["node"], e["peer"]))
+    return list(seen if nodes is None else nodes)
+
+
+def proto_key(proto) -> str:
+    """The legend entry of a trace ``proto``: ARP, ICMP, UDP, TCP or other."""
+    return KEYS.get(str(proto or "").upper(), "other")
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 1].rstrip() + "…"
+
+
+def label_of(event: dict) -> str:
+    """``info`` (or the proto), cut to ``MAX_LABEL`` characters including the fate suffix."""
+    info = " ".join(str(event.get("info") or event.get("proto") or "").split())
+    suffix = SUFFIX.get(event.get("fate", "ok"), "")
+    return _cut(info, MAX_LABEL - len(suffix)) + suffix
+
+
+def layout(events, nodes=None) -> list[Arrow]:
+    """Arrow geometry for the tx events (between ``nodes``), in start-time order.
+
+    A lost (or link-down) frame stops halfway: half the hop, half its flight; when
+    ``arrive_ns`` is unknown the flight is the last one seen on that link, else the median.
+    """
+    fs = frames(events, nodes)
+    x = {n: i for i, n in enumerate(node_order(fs, nodes))}
+    flights = [e["arrive_ns"] - e["ns"] for e in fs if e.get("arrive_ns") is not None]
+    fallback = median(flights) if flights else 1_000_000
+    last, arrows = {}, []  # last: flight of the latest frame that arrived, per link
+    for e in fs:
+        fate, arrive = e.get("fate", "ok"), e.get("arrive_ns")
+        link = frozenset((e["node"], e["peer"]))
+        flight = arrive - e["ns"] if arrive is not None else last.get(link, fallback)
+        if arrive is not None:
+            last[link] = flight
+        x0, x1, y1 = x[e["node"]], x[e["peer"]], e["ns"] + flight
+        if fate in ("lost", "down"):
+            x1, y1 = (x0 + x1) / 2, e["ns"] + flight / 2
+        colour = BAD if fate == "corrupt" else COLOURS[proto_key(e.get("proto"))]
+        arrows.append(Arrow(x0, e["ns"], x1, y1, label_of(e), colour, fate))
+    return arrows
+
+
+def time_axis(arrows: list[Arrow], flight_in: float = FLIGHT_IN, row_in: float = ROW_IN):
+    """Piecewise-linear time -> depth map: knots ``ts`` (ns), ``ys`` (inches down), squeezed gaps.
+
+    A median flight is ``flight_in`` deep; event times closer than ``row_in`` are pushed apart
+    so labels fit; an idle stretch (nothing in flight) longer than a median flight is drawn
+    one flight deep. Gaps are ``(y_from, y_to, idle_ns)``.
+    """
+    spans = sorted((min(a.y0, a.y1), max(a.y0, a.y1)) for a in arrows)
+    flight = median(b - a for a, b in spans) or 1
+    idle_from, reach = set(), spans[0][1]
+    for a, b in spans:
+        if a > reach:
+            idle_from.add(reach)
+        reach = max(reach, b)
+    ts = sorted({t for span in spans for t in span})
+    ys, gaps = [0.0], []
+    for prev, t in zip(ts, ts[1:]):
+        idle = prev in idle_from and t - prev > flight
+        ys.append(ys[-1] + (flight_in if idle else max((t - prev) * flight_in / flight, row_in)))
+        if idle:
+            gaps.append((ys[-2], ys[-1], t - prev))
+    return ts, ys, gaps
+
+
+def thin(positions, min_gap: float) -> list[int]:
+    """Indices of ``positions`` kept greedily so that kept ones are >= ``min_gap`` apart."""
+    kept: list[int] = []
+    for i, p in enumerate(positions):
+        if not kept or abs(p - positions[kept[-1]]) >= min_gap:
+            kept.append(i)
+    return kept
+
+
+def _rect(cx, cy, w, h, th):
+    """A ``w`` x ``h`` rectangle centred at (cx, cy), turned by ``th`` radians: (corners, bbox)."""
+    c, s = math.cos(th), math.sin(th)
+    pts = [(cx + dx * c - dy * s, cy + dx * s + dy * c)
+           for dx, dy in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))]
+    xs, ys = [x for x, _ in pts], [y for _, y in pts]
+    return pts, (min(xs), min(ys), max(xs), max(ys))
+
+
+def _meet(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _overlap(p, q) -> bool:
+    """Whether two rectangles from ``_rect`` overlap (bounding boxes, then separating axes)."""
+    (p, a), (q, b) = p, q
+    if not _meet(a, b):
+        return False
+    for poly in (p, q):
+        for i in range(2):
+            nx, ny = poly[i][1] - poly[i + 1][1], poly[i + 1][0] - poly[i][0]
+            pp, qq = ([x * nx + y * ny for x, y in r] for r in (p, q))
+            if max(pp) <= min(qq) or max(qq) <= min(pp):
+                return False
+    return True
+
+
+def place_labels(segments, sizes, obstacles=(), placed=None, gap: float = 0.05):
+    """Greedy label spots ``(cx, cy, degrees)`` along segments, all in inches (y up).
+
+    Each label lies parallel to its arrow, above or below it, at one of ``FRACTIONS``:
+    never over a label in ``placed`` (which gains each new one); the first spot clear of
+    ``obstacles`` (``_rect`` shapes), else the one touching fewest; ``None`` if none is free.
+    """
+    placed, out = [] if placed is None else placed, []
+    for (x0, y0, x1, y1), (w, h) in zip(segments, sizes):
+        th = math.atan2(y1 - y0, x1 - x0) if x1 >= x0 else math.atan2(y0 - y1, x0 - x1)
+        nx, ny = -math.sin(th), math.cos(th)
+        e = w / 2 + h + gap
+        box = (min(x0, x1) - e, min(y0, y1) - e, max(x0, x1) + e, max(y0, y1) + e)
+        labels = [r for r in placed if _meet(r[1], box)]
+        others = [r for r in obstacles if _meet(r[1], box)]
+        best = None
+        for side, f in ((side, f) for side in (1, -1) for f in FRACTIONS):
+            d = side * (gap + h / 2)
+            cx, cy = x0 + f * (x1 - x0) + d * nx, y0 + f * (y1 - y0) + d * ny
+            r = _rect(cx, cy, w, h, th)
+            if any(_overlap(r, p) for p in labels):
+                continue
+            hits = sum(_overlap(r, o) for o in others)
+            if best is None or hits < best[0]:
+                best = (hits, (cx, cy, math.degrees(th)), r)
+            if not hits:
+                break
+        out.append(best and best[1])
+        if best:
+            placed.append(best[2])
+    return out
+
+
+def _text_size(text: str, pt: float = LABEL_PT):
+    w, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(size=pt), False)
+    return w / 72 + 0.06, pt * 1.35 / 72  # inches, with the label's white box
+
+
+def _labels(arrows, segments, sizes):
+    """Label texts and spots; a label with no room at full length is retried shortened."""
+    obstacles = [_rect((x0 + x1) / 2, (y0 + y1) / 2, math.hypot(x1 - x0, y1 - y0), 0.02,
+                       math.atan2(y1 - y0, x1 - x0)) for x0, y0, x1, y1 in segments]
+    obstacles += [_rect(sg[2], sg[3], 0.1, 0.1, 0) for a, sg in zip(arrows, segments)
+                  if a.fate in ("lost", "down")]  # the red crosses
+    texts, placed = [a.label for a in arrows], []
+    spots = place_labels(segments, sizes, obstacles, placed)
+    for i in [i for i, spot in enumerate(spots) if spot is None and len(texts[i]) > SHORT_LABEL]:
+        texts[i] = _cut(texts[i], SHORT_LABEL)
+        spots[i] = place_labels([segments[i]], [_text_size(texts[i])], obstacles, placed)[0]
+    return texts, spots
+
+
+def _legend(fig, frames_, arrows, height):
+    used = {proto_key(e.get("proto")) for e in frames_}
+    handles = [Line2D([], [], color=COLOURS[k], lw=2, label=k) for k in COLOURS if k in used]
+    if any(a.fate in ("lost", "down") for a in arrows):
+        handles.append(Line2D([], [], color=BAD, marker="x", ls="none", mew=2,
+                              label="lost / link down"))
+    if any(a.fate == "corrupt" for a in arrows):
+        handles.append(Line2D([], [], color=BAD, ls=(0, (4, 2)), lw=1.5, label="bad FCS"))
+    if handles:
+        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.38 / height),
+                   ncol=len(handles), frameon=False, fontsize=8, handlelength=2.2)
+
+
+def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | None = None,
+                start_ns=None, end_ns=None, max_frames=200) -> None:
+    """Draw the ladder diagram of the tx events in ``events`` to a PNG at ``out_path``.
+
+    ``nodes`` picks and orders the lifelines (frames to other nodes are left out);
+    ``start_ns``/``end_ns`` select frames by start time; only the first ``max_frames`` are drawn.
+    """
+    fs = frames(events, nodes, start_ns, end_ns)
+    total, fs = len(fs), fs[:max_frames]
+    order = node_order(fs, nodes)
+    arrows = layout(fs, order)
+    n, m = max(len(order), 1), MARGIN
+    sizes = [_text_size(a.label) for a in arrows]
+    lane = min(max(max((w for w, _ in sizes), default=0) + 0.3, 2.0), 3.6)  # inches per hop
+    lane = max(lane, (6.5 - m["left"] - m["right"]) / (n - 0.1))
+    ax_w = lane * (n - 0.1)
+    ts, ys, gaps = time_axis(arrows) if arrows else ([0], [0.0], [])
+    pad, room = 0.3, MAX_HEIGHT_IN - m["top"] - m["bottom"] - 0.6  # pad: inches above/below
+    k = min(1.0, room / ys[-1]) if ys[-1] else 1.0  # too deep: squash all (labels may not fit)
+    ys, gaps = [y * k for y in ys], [(a * k, b * k, idle) for a, b, idle in gaps]
+    ax_h, depth = max(ys[-1] + 2 * pad, 2.5), dict(zip(ts, ys))  # depth: inches below the top
+    W, H = m["left"] + ax_w + m["right"], m["top"] + ax_h + m["bottom"]
+
+    def to_in(x, y):  # figure inches, y up
+        return m["left"] + (x + 0.45) * lane, m["bottom"] + ax_h - pad - y
+
+    fig = Figure(figsize=(W, H), dpi=DPI)
+    ax = fig.add_axes((m["left"] / W, m["bottom"] / H, ax_w / W, ax_h / H))
+    ax.set(xlim=(-0.45, n - 0.55), ylim=(ax_h - pad, -pad), xticks=[])  # time flows down
+    ax.spines[["top", "right", "bottom"]].set_visible(False)
+    above = blended_transform_factory(ax.transData, ax.transAxes)
+    for i, name in enumerate(order):
+        ax.axvline(i, color="#8a8a8a", lw=1.1, zorder=1)
+        ax.text(i, 1 + 0.06 / ax_h, name, transform=above, ha="center", va="bottom", fontsize=9,
+                weight="bold", clip_on=False,
+                bbox=dict(boxstyle="round,pad=0.35", fc="#f2f2f2", ec="#8a8a8a", lw=0.8))
+    for y_from, y_to, idle in gaps:
+        ax.axhspan(y_from, y_to, color="#efefef", zorder=0, lw=0)
+        ax.text((n - 1) / 2, (y_from + y_to) / 2, f"≈ {idle / 1e6:.4f} ms idle", ha="center",
+                va="center", fontsize=7, style="italic", color="#666666", zorder=2)
+
+    for a in arrows:
+        p0, p1 = (a.x0, depth[a.y0]), (a.x1, depth[a.y1])
+        cut = a.fate in ("lost", "down")
+        ax.add_patch(FancyArrowPatch(p0, p1, arrowstyle="-" if cut else "-|>", mutation_scale=10,
+                                     color=a.colour, lw=1.3, shrinkA=0, shrinkB=0, zorder=3,
+                                     linestyle=(0, (4, 2)) if a.fate == "corrupt" else "-"))
+        if cut:
+            ax.plot(*p1, marker="x", color=BAD, ms=7, mew=2.2, zorder=4)
+    segments = [(*to_in(a.x0, depth[a.y0]), *to_in(a.x1, depth[a.y1])) for a in arrows]
+    texts, spots = _labels(arrows, segments, sizes)
+    for text, a, spot in zip(texts, arrows, spots):
+        if spot:
+            fig.text(spot[0], spot[1], text, transform=fig.dpi_scale_trans, rotation=spot[2],
+                     rotation_mode="anchor", ha="center", va="center", fontsize=LABEL_PT,
+                     color=a.colour, parse_math=False, zorder=5,
+                     bbox=dict(boxstyle="square,pad=0.08", fc="white", ec="none", alpha=0.85))
+
+    times = sorted({a.y0 for a in arrows} | {a.y1 for a in arrows if a.fate in ("ok", "corrupt")})
+    kept = [times[i] for i in thin([to_in(0, depth[t])[1] for t in times], TICK_PT * 1.45 / 72)]
+    ax.set_yticks([depth[t] for t in kept], [f"{t / 1e6:.4f} ms" for t in kept])
+    ax.tick_params(axis="y", labelsize=TICK_PT, length=3, color="#8a8a8a")
+    ax.grid(axis="y", color="#e6e6e6", lw=0.6, zorder=0)
+    _legend(fig, fs, arrows, H)
+    notes = [f"first {len(fs)} of {total} frames"] * (total > len(fs)) + ["no frames"] * (not fs)
+    notes += [f"{spots.count(None)} labels hidden for room: narrow the window"] * (None in spots)
+    heading = (title or "Packet ladder diagram") + "".join(f"  ({note})" for note in notes)
+    fig.text(0.5, 1 - 0.1 / H, heading, ha="center", va="top", fontsize=11, weight="bold")
+    fig.savefig(out_path, dpi=DPI, format="png", metadata={"Software": None})
