@@ -67,7 +67,7 @@ class Channel:
                     or self.queued_bytes + frame.wire_len > link.queue_bytes):
                 self.src.drop(frame, "QUEUE_FULL")
                 return
-            self.queue.append(frame)
+            self.queue.append((frame, now))
             self.queued_bytes += frame.wire_len
             if not self._wakeup_pending:
                 self._wakeup_pending = True
@@ -81,19 +81,21 @@ class Channel:
         self._wakeup_pending = False
         if not self.queue:
             return
-        frame = self.queue.popleft()
+        frame, enqueued = self.queue.popleft()
         self.queued_bytes -= frame.wire_len
         if self.sim.tracer.on:
             self._trace_queue()
-        self._transmit(frame, self.sim.env.now)
+        self._transmit(frame, self.sim.env.now, enqueued)
         if self.queue:
             self._wakeup_pending = True
             self.sim.call_later(self.busy_until - self.sim.env.now, self._wakeup)
 
-    def _transmit(self, frame, start: int) -> None:
+    def _transmit(self, frame, start: int, enqueued: int | None = None) -> None:
         now = self.sim.env.now
         src = self.src
         end = start + self.tx_time(frame.wire_len)
+        if enqueued is None:
+            enqueued = start
         if end < now:       # a repeater cannot finish before the last bit came in
             end = now
         self.busy_until = end
@@ -106,10 +108,10 @@ class Channel:
         if faults is None:
             self.sim.call_later(arrive - now, self._arrive, (frame, self.epoch))
             if self.sim.tracer.on:
-                self._trace_tx(frame, start, arrive, "ok")
+                self._trace_tx(frame, enqueued, start, end, arrive, "ok")
             return
         if faults.lost():
-            self._trace_tx(frame, start, None, "lost")
+            self._trace_tx(frame, enqueued, start, end, None, "lost")
             self.sim.tracer.drop(src.node.name, "phy", "LINK_LOSS", **{"if": src.name},
                                  info=frame.info())
             return
@@ -119,7 +121,8 @@ class Channel:
             wire_frame = faults.damage(frame)
             self.sim.call_later(at - now, self._arrive, (wire_frame, self.epoch))
             if self.sim.tracer.on:
-                self._trace_tx(frame, start, at, "ok" if wire_frame is frame else "corrupt")
+                self._trace_tx(frame, enqueued, start, end, at,
+                               "ok" if wire_frame is frame else "corrupt")
 
     def _arrive(self, event) -> None:
         frame, epoch = event._value
@@ -133,18 +136,25 @@ class Channel:
         self.epoch += 1
         self.busy_until = self.sim.env.now
         while self.queue:
-            self.src.drop(self.queue.popleft(), "LINK_DOWN")
+            self.src.drop(self.queue.popleft()[0], "LINK_DOWN")
         self.queued_bytes = 0
 
-    def _trace_tx(self, frame, start, arrive, fate) -> None:
+    def _trace_tx(self, frame, enqueued, start, end, arrive, fate) -> None:
+        """One hop of one frame: queued at ``enqueued``, first bit out at ``start``
+        (the event's time), last bit out at ``end``, last bit in at ``arrive``."""
         tracer = self.sim.tracer
         if not tracer.on:
             return
         payload = frame.payload
-        tracer.emit(self.src.node.name, "phy", "tx", ns=start, **{"if": self.src.name},
-                    peer=self.dst.node.name, peer_if=self.dst.name, arrive_ns=arrive,
-                    bytes=frame.wire_len, proto=_proto_name(payload), info=frame.info(),
-                    fate=fate)
+        fields = {"if": self.src.name, "peer": self.dst.node.name, "peer_if": self.dst.name,
+                  "arrive_ns": arrive, "queued_ns": enqueued, "ser_ns": end - start,
+                  "bytes": frame.wire_len, "proto": _proto_name(payload),
+                  "eth_src": str(frame.src), "eth_dst": str(frame.dst)}
+        if type(payload).__name__ == "IPv4Packet":
+            fields.update(ip_src=str(payload.src), ip_dst=str(payload.dst),
+                          ip_id=payload.identification, ttl=payload.ttl)
+        tracer.emit(self.src.node.name, "phy", "tx", ns=start, info=frame.info(), fate=fate,
+                    **fields)
 
     def _trace_queue(self) -> None:
         self.sim.tracer.emit(self.src.node.name, "phy", "queue", **{"if": self.src.name},
