@@ -9,8 +9,11 @@ import networkx as nx
 
 from simulator.nodes.host import Host
 from simulator.nodes.hub import Hub
+from simulator.nodes.l3switch import L3Switch
+from simulator.nodes.router import Router
 from simulator.nodes.switch import Switch
 from simulator.phy.link import Link
+from simulator.scenario.autoroute import AutoRouting
 from simulator.stack.arp import ArpConfig
 from simulator.wire.addr import MacAddress
 
@@ -22,13 +25,19 @@ class Network:
         self.nodes: dict = {}
         self.links: list[Link] = []
         self.graph = nx.Graph()
+        self.routing = None          # AutoRouting, with `routing: auto`
 
     def interface(self, node: str, iface: str):
         return self.nodes[node].interfaces[iface]
 
-    def find_link(self, a: str, b: str) -> Link | None:
-        data = self.graph.get_edge_data(a, b)
-        return data["link"] if data else None
+    def find_link(self, a, b) -> Link | None:
+        """The link between endpoints ``a`` and ``b`` (schema Endpoints: node, optional iface)."""
+        for link in self.links:
+            for x, y in ((link.a, link.b), (link.b, link.a)):
+                if (x.node.name == a.node and y.node.name == b.node
+                        and a.iface in (None, x.name) and b.iface in (None, y.name)):
+                    return link
+        return None
 
 
 def build(topology, sim) -> Network:
@@ -50,6 +59,13 @@ def build(topology, sim) -> Network:
                     jitter=params.jitter, up=spec.up, cost=spec.cost)
         net.links.append(link)
         net.graph.add_edge(a.node.name, b.node.name, link=link, cost=spec.cost)
+    for name, spec in topology.nodes.items():
+        for route in getattr(spec, "routes", ()):
+            node = net.nodes[name]
+            dev = _ip_interface(node, route.dev) if route.dev else None
+            node.ip.add_route(route.to, via=route.via, dev=dev, metric=route.metric)
+    if topology.routing == "auto":
+        net.routing = AutoRouting(net, topology.convergence)
     return net
 
 
@@ -65,22 +81,28 @@ def _make_node(sim, name, spec, explicit_mtu):
                       processing_delay_ns=spec.processing_delay)
     if spec.type == "hub":
         return Hub(sim, name)
-    if spec.type == "host":
-        node = Host(sim, name)
-        interfaces = spec.interfaces or {"eth0": spec}
-        for iface_name, ispec in interfaces.items():
-            mac = MacAddress(ispec.mac) if ispec.mac else None
-            iface = node.add_ip_interface(iface_name, ispec.ip, mac=mac,
-                                          mtu=getattr(ispec, "mtu", None) or 1500,
-                                          arp=_arp_config(spec.arp))
-            if getattr(ispec, "mtu", None):
-                explicit_mtu.add(iface)
-        if spec.gateway is not None:
-            node.set_gateway(spec.gateway)
-        for group in spec.multicast:
-            node.ip.join_group(group)
+    if spec.type == "l3switch":
+        node = L3Switch(sim, name, aging_ns=spec.aging, table_size=spec.table_size,
+                        processing_delay_ns=spec.processing_delay)
+        for group, gspec in spec.groups.items():
+            svi = node.add_group(group, gspec.ip, gspec.ports,
+                                 mac=MacAddress(gspec.mac) if gspec.mac else None,
+                                 mtu=gspec.mtu or 1500, arp=_arp_config(spec.arp))
+            if gspec.mtu:
+                explicit_mtu.update([svi, *(node.interfaces[p] for p in gspec.ports)])
         return node
-    raise NotImplementedError(f"node type {spec.type!r}")
+    node = Host(sim, name) if spec.type == "host" else Router(sim, name, spec.processing_delay)
+    for iface_name, ispec in spec.interfaces.items():
+        iface = node.add_ip_interface(iface_name, ispec.ip,
+                                      mac=MacAddress(ispec.mac) if ispec.mac else None,
+                                      mtu=ispec.mtu or 1500, arp=_arp_config(spec.arp))
+        if ispec.mtu:
+            explicit_mtu.add(iface)
+    if getattr(spec, "gateway", None) is not None:
+        node.set_gateway(spec.gateway)
+    for group in getattr(spec, "multicast", ()):
+        node.ip.join_group(group)
+    return node
 
 
 def _endpoint(net, end):
@@ -92,3 +114,8 @@ def _endpoint(net, end):
     if isinstance(node, (Switch, Hub)):
         return node.add_port()
     return next(i for i in node.interfaces.values() if i.channel is None)
+
+
+def _ip_interface(node, name):
+    """An interface by name among those holding an address (an L3 switch's SVIs too)."""
+    return next(i for i in node.ip.addresses if i.name == name)

@@ -35,6 +35,13 @@ CHECKS = {
     "rtt_max": (lambda r: r.get("rtt_max_ns"), lambda got, want: got <= want, _ms, "<="),
     "rtt_min": (lambda r: r.get("rtt_min_ns"), lambda got, want: got >= want, _ms, ">="),
     "rtt_avg_max": (lambda r: r.get("rtt_avg_ns"), lambda got, want: got <= want, _ms, "<="),
+    "errors": (lambda r: r.get("errors"), lambda got, want: got == want, str, "=="),
+    "intact": (lambda r: r.get("intact"), lambda got, want: got == want, str, "=="),
+    "reached": (lambda r: r.get("reached"), lambda got, want: got == want, str, "=="),
+    "hops": (lambda r: r.get("hops") and [h or "*" for h in r["hops"]],
+             lambda got, want: got == [str(h) for h in want], lambda v: " ".join(map(str, v)), "=="),
+    "output_contains": (lambda r: r.get("output"), lambda got, want: any(want in line for line in got),
+                        lambda v: repr(v) if isinstance(v, str) else "output", "contains"),
 }
 
 

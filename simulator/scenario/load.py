@@ -21,7 +21,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..engine.units import format_time
 from .errors import ScenarioError, format_path
-from .schema import NODE_TYPES, Action, HostSpec, RouterSpec, Scenario, Topology, describe
+from .schema import (NODE_TYPES, Action, HostSpec, L3SwitchSpec, RouterSpec, Scenario, Topology,
+                     describe)
 from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file
 
 __all__ = ["load_topology", "load_scenario", "load_any", "load_text"]
@@ -276,6 +277,8 @@ class _TopologyChecks:
         node = self.t.nodes[name]
         if isinstance(node, HostSpec) and node.ip is not None:
             return ("nodes", name, "ip")
+        if isinstance(node, L3SwitchSpec):
+            return ("nodes", name, "groups", ifname, "ip")
         path = ("nodes", name, "interfaces", ifname)
         return path + ("ip",) if isinstance(self.at.yaml(path), dict) else path
 
@@ -284,7 +287,7 @@ class _TopologyChecks:
         for name, node in self.t.nodes.items():
             if isinstance(node, HostSpec):
                 self.gateway(name, node)
-            elif isinstance(node, RouterSpec):
+            elif isinstance(node, (RouterSpec, L3SwitchSpec)):
                 self.routes(name, node)
         self.links()
         return self.errors
@@ -318,7 +321,7 @@ class _TopologyChecks:
             self.fail(("nodes", name, "gateway"),
                       f"gateway {gw} is not in any of {name}'s subnets ({nets})")
 
-    def routes(self, name: str, node: RouterSpec) -> None:
+    def routes(self, name: str, node: RouterSpec | L3SwitchSpec) -> None:
         for k, route in enumerate(node.routes):
             path = ("nodes", name, "routes", k)
             if route.dev is not None and route.dev not in node.interfaces:
@@ -351,7 +354,15 @@ class _TopologyChecks:
                     self.fail(path, f"unknown node '{end.node}' (nodes: {names})", field)
                     continue
                 ifname = end.iface
-                ifaces = getattr(node, "interfaces", None)
+                if isinstance(node, L3SwitchSpec):
+                    if ifname not in node.ports():
+                        self.fail(path, f"a link to l3switch '{end.node}' names one of its group "
+                                        f"ports ({', '.join(node.ports())}), e.g. "
+                                        f"'{end.node}:{node.ports()[0]}'", field)
+                        continue
+                    ifaces = None
+                else:
+                    ifaces = getattr(node, "interfaces", None)
                 if ifaces is not None:  # host or router: named, numbered interfaces
                     if ifname is None and len(ifaces) == 1:
                         ifname = next(iter(ifaces))
@@ -395,12 +406,15 @@ class _ScenarioChecks:
     def actions(self) -> None:
         named: dict[str, int] = {}
         for i, action in enumerate(self.s.run):
-            node = self.nodes.get(action.on)
-            if node is None:
-                self.fail(("run", i, "on"), self.unknown(action.on))
-            elif not isinstance(node, HostSpec):
-                self.fail(("run", i, "on"), f"'{action.on}' is a {node.type}; "
-                                            f"{action.kind} runs on hosts")
+            if not action.is_app:
+                self.link_event(i, action)
+            else:
+                node = self.nodes.get(action.on)
+                if node is None:
+                    self.fail(("run", i, "on"), self.unknown(action.on))
+                elif not isinstance(node, (HostSpec, RouterSpec, L3SwitchSpec)):
+                    self.fail(("run", i, "on"), f"'{action.on}' is a {node.type}; {action.kind} "
+                                                f"runs on a node with an IP stack (host, router, l3switch)")
             if action.at >= self.s.until:
                 self.fail(("run", i, "at"), f"starts at {format_time(action.at)}, not before the end "
                                             f"of the run (until: {format_time(self.s.until)})")
@@ -409,6 +423,22 @@ class _ScenarioChecks:
                     self.fail(("run", i, "name"), f"duplicate action name '{action.name}' "
                                                   f"(also run[{named[action.name]}])")
                 named.setdefault(action.name, i)
+
+    def link_event(self, i: int, action: Action) -> None:
+        a, b = getattr(action, action.kind)
+        for end in (a, b):
+            if end.node not in self.nodes:
+                self.fail(("run", i, action.kind), self.unknown(end.node))
+                return
+
+        def matches(end, spec_end) -> bool:
+            return end.node == spec_end.node and (
+                end.iface is None or spec_end.iface is None or end.iface == spec_end.iface)
+
+        if not any((matches(a, l.ends[0]) and matches(b, l.ends[1]))
+                   or (matches(a, l.ends[1]) and matches(b, l.ends[0]))
+                   for l in self.s.topology.links):
+            self.fail(("run", i, action.kind), f"no link between {a} and {b}")
 
     def captures(self) -> None:
         for i, capture in enumerate(self.s.capture):
@@ -425,7 +455,7 @@ class _ScenarioChecks:
                                 f"(interfaces: {', '.join(ifaces)})", ("capture", i, "point"))
 
     def expectations(self) -> None:
-        kinds = {a.kind for a in self.s.run}
+        kinds = {a.kind for a in self.s.run if a.is_app}
         names = {a.name for a in self.s.run if a.name is not None}
         for i, exp in enumerate(self.s.expect):
             if exp.on is not None and exp.on not in self.nodes:

@@ -54,10 +54,6 @@ class RunResult:
         }
 
 
-def _schedule(sim, at_ns: int, app) -> None:
-    sim.call_later(at_ns, lambda _event: app.start())
-
-
 def _open_captures(scenario, network: Network, out_dir: Path) -> list[PcapWriter]:
     writers = []
     for capture in scenario.capture:
@@ -82,12 +78,16 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> R
         sim.tracer.add_sink(JsonLinesSink(trace_file))
         writers = _open_captures(scenario, network, out_dir)
     for action in scenario.run:
-        kind, spec = action.kind, action.app
+        if not action.is_app:
+            link = network.find_link(*getattr(action, action.kind))
+            up = action.kind == "link_up"
+            sim.call_later(action.at, lambda _event, link=link, up=up: link.set_up(up))
+            continue
         node = network.nodes[action.on]
-        app = APPS[kind](node, spec, action.name or kind)
+        app = APPS[action.kind](node, action.app, action.name or action.kind)
         node.apps.append(app)
         result.apps.append(app)
-        _schedule(sim, action.at, app)
+        sim.call_later(action.at, lambda _event, app=app: app.start())
     try:
         sim.run(scenario.until)
     finally:

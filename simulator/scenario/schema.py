@@ -19,226 +19,25 @@ so ``model_dump()`` output validates again.
 from __future__ import annotations
 
 import difflib
-import re
 import typing
-from decimal import Decimal, InvalidOperation
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    Strict,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
-from ..engine.units import parse_rate, parse_size, parse_time
+from ..engine.units import parse_size
+from .values import (S, BitsPerSecond, Bool, Bytes, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
+                     MulticastGroup, Name, Nanoseconds, Probability, describe, parse_ipv4_address,
+                     parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
 __all__ = [
     "Model", "QueueLimit", "LinkParams", "LinkOverrides", "Defaults", "ArpSpec",
     "InterfaceSpec", "HostSpec", "SwitchSpec", "HubSpec", "RouterSpec", "RouteSpec",
+    "GroupSpec", "L3SwitchSpec", "TracerouteSpec", "UdpSendSpec", "UdpSinkSpec",
     "NodeSpec", "NODE_TYPES", "Endpoint", "LinkSpec", "Topology", "AppSpec", "PingSpec",
     "Action", "CaptureSpec", "Expectation", "Scenario", "BUILTIN_LINK", "describe",
     "parse_ipv4_address", "parse_ipv4_interface", "parse_ipv4_network", "parse_mac",
 ]
-
-S = 1_000_000_000  # ns per second
-
-
-def describe(value: Any) -> str:
-    """A YAML-flavoured description of an input value, for "got ..." messages."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, str):
-        return f"'{value}'"
-    return str(value)
-
-
-# --------------------------------------------------------------------- addresses
-
-def _dotted(text: str, original: str, what: str) -> int:
-    parts = text.split(".")
-    if len(parts) != 4:
-        raise ValueError(
-            f"'{original}' is not a valid {what} (expected four dot-separated numbers, like 192.168.0.1)"
-        )
-    value = 0
-    for part in parts:
-        if not (part.isascii() and part.isdigit()):
-            raise ValueError(f"'{original}' is not a valid {what} (octet '{part}' is not a number)")
-        if len(part) > 1 and part[0] == "0":
-            raise ValueError(f"'{original}' is not a valid {what} (leading zero in octet '{part}')")
-        octet = int(part)
-        if octet > 255:
-            raise ValueError(f"'{original}' is not a valid {what} (octet {octet} > 255)")
-        value = value << 8 | octet
-    return value
-
-
-def _expect_str(value: Any, what: str, example: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected an {what} like {example}, got {describe(value)}")
-    return value.strip()
-
-
-def parse_ipv4_address(value: Any) -> IPv4Address:
-    if isinstance(value, IPv4Address):
-        return value
-    text = _expect_str(value, "IPv4 address", "192.168.0.1")
-    if "/" in text:
-        raise ValueError(f"'{value}' is not a valid IPv4 address (no /prefix here)")
-    return IPv4Address(_dotted(text, value, "IPv4 address"))
-
-
-def _with_prefix(value: Any, what: str, example: str, default_prefix: int | None):
-    text = _expect_str(value, what, example)
-    addr_text, slash, prefix_text = text.partition("/")
-    address = _dotted(addr_text, value, what)
-    if not slash:
-        if default_prefix is None:
-            raise ValueError(
-                f"'{value}' is not a valid {what} (missing prefix length, e.g. {addr_text}/24)"
-            )
-        return address, default_prefix
-    if prefix_text.isascii() and prefix_text.isdigit():
-        prefix = int(prefix_text)
-        if prefix > 32:
-            raise ValueError(f"'{value}' is not a valid {what} (prefix length {prefix} > 32)")
-        return address, prefix
-    if prefix_text.count(".") == 3:  # a dotted netmask
-        mask = _dotted(prefix_text, value, what)
-        prefix = bin(mask).count("1")
-        if mask != (0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF:
-            raise ValueError(f"'{value}' is not a valid {what} (netmask {prefix_text} is not contiguous)")
-        return address, prefix
-    raise ValueError(f"'{value}' is not a valid {what} (bad prefix length '{prefix_text}')")
-
-
-def parse_ipv4_interface(value: Any) -> IPv4Interface:
-    """``"10.0.0.1/24"``: an address on a subnet, usable by a host or router."""
-    if isinstance(value, IPv4Interface):
-        return value
-    address, prefix = _with_prefix(value, "IPv4 interface", "10.0.0.1/24", None)
-    iface = IPv4Interface((address, prefix))
-    net = iface.network
-    ip = iface.ip
-    if ip.is_multicast or ip.is_unspecified or ip == IPv4Address("255.255.255.255"):
-        kind = "multicast" if ip.is_multicast else "reserved"
-        raise ValueError(f"{iface} is not usable as an interface address ({kind} address)")
-    if prefix <= 30 and ip == net.network_address:
-        raise ValueError(
-            f"{iface} is the network address of {net}, not a usable host address"
-        )
-    if prefix <= 30 and ip == net.broadcast_address:
-        raise ValueError(
-            f"{iface} is the broadcast address of {net}, not a usable host address"
-        )
-    return iface
-
-
-def parse_ipv4_network(value: Any) -> IPv4Network:
-    """``"10.0.0.0/8"``, ``"default"`` (= 0.0.0.0/0); a bare address is a /32."""
-    if isinstance(value, IPv4Network):
-        return value
-    if isinstance(value, str) and value.strip() == "default":
-        return IPv4Network("0.0.0.0/0")
-    address, prefix = _with_prefix(value, "IPv4 network", "10.0.0.0/8", 32)
-    net = IPv4Network((address, prefix), strict=False)
-    if int(net.network_address) != address:
-        raise ValueError(
-            f"host bits set in {IPv4Address(address)}/{prefix} (did you mean {net}?)"
-        )
-    return net
-
-
-def _multicast_group(value: Any) -> IPv4Address:
-    addr = parse_ipv4_address(value)
-    if not addr.is_multicast:
-        raise ValueError(f"{addr} is not a multicast group (must be in 224.0.0.0/4)")
-    return addr
-
-
-_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}$")
-
-
-def parse_mac(value: Any) -> str:
-    """``"02:00:00:00:00:01"`` (``-`` separators accepted) -> lower-case, colon form."""
-    text = _expect_str(value, "MAC address", "02:00:00:00:00:01")
-    if not _MAC.match(text):
-        raise ValueError(
-            f"'{value}' is not a MAC address (expected six hex pairs like 02:00:00:00:00:01)"
-        )
-    text = text.replace("-", ":").lower()
-    if int(text[:2], 16) & 1:
-        raise ValueError(f"'{value}' is a group (multicast) MAC address; an interface needs a unicast one")
-    return text
-
-
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-
-
-def _name(value: str) -> str:
-    if not _NAME.match(value):
-        raise ValueError(
-            f"'{value}' is not a valid name (use letters, digits, '_', '-' and '.'; no spaces or ':')"
-        )
-    return value
-
-
-def _fraction(value: Any) -> float:
-    """0.3, ``"30%"`` or ``"0.3"`` -> 0.3 (a probability/ratio in [0, 1])."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a number between 0 and 1 or a percentage like '5%', got {describe(value)}")
-    number: Any = value
-    if isinstance(value, str):
-        text = value.strip()
-        percent = text.endswith("%")
-        try:
-            number = Decimal(text[:-1] if percent else text)
-        except InvalidOperation:
-            raise ValueError(f"'{value}' is not a number or a percentage like '5%'") from None
-        if percent:
-            number /= 100
-    if not 0 <= number <= 1:
-        raise ValueError(f"{describe(value)} is out of range (use 0..1 or 0%..100%)")
-    return float(number)
-
-
-def _units(parse):
-    def validate(value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            if not (info.context or {}).get("yaml"):
-                return value  # Python callers: already in base units
-        return parse(value)
-    return validate
-
-
-Int = Annotated[int, Strict()]
-Bool = Annotated[bool, Strict()]
-Name = Annotated[str, AfterValidator(_name)]
-Nanoseconds = Annotated[int, BeforeValidator(_units(parse_time))]
-BitsPerSecond = Annotated[int, BeforeValidator(_units(parse_rate))]
-Bytes = Annotated[int, BeforeValidator(_units(parse_size))]
-Probability = Annotated[float, BeforeValidator(_fraction)]
-Mtu = Annotated[Int, Field(ge=68, le=65535)]
-Mac = Annotated[str, BeforeValidator(parse_mac)]
-IPv4Addr = Annotated[IPv4Address, BeforeValidator(parse_ipv4_address)]
-IPv4Iface = Annotated[IPv4Interface, BeforeValidator(parse_ipv4_interface)]
-IPv4Net = Annotated[IPv4Network, BeforeValidator(parse_ipv4_network)]
-MulticastGroup = Annotated[IPv4Address, BeforeValidator(_multicast_group)]
 
 _BUILTIN_ERRORS = frozenset(typing.get_args(core_schema.ErrorType))
 
@@ -484,7 +283,45 @@ class RouterSpec(Model):
     arp: ArpSpec = Field(default_factory=ArpSpec)
 
 
-NodeSpec = Annotated[Union[HostSpec, SwitchSpec, HubSpec, RouterSpec], Field(discriminator="type")]
+class GroupSpec(Model):
+    """A subnet of an L3 switch: its routed interface (SVI) address and its ports."""
+
+    ip: IPv4Iface
+    ports: list[Name] = Field(min_length=1)
+    mac: Mac | None = None
+    mtu: Mtu | None = None
+
+
+class L3SwitchSpec(Model):
+    type: Literal["l3switch"]
+    groups: dict[Name, GroupSpec] = Field(min_length=1)
+    routes: list[RouteSpec] = Field(default_factory=list)
+    aging: Nanoseconds = Field(300 * S, ge=0)
+    table_size: Int = Field(8192, gt=0)
+    processing_delay: Nanoseconds = Field(0, ge=0)
+    arp: ArpSpec = Field(default_factory=ArpSpec)
+
+    @model_validator(mode="after")
+    def _ports_in_one_group(self) -> L3SwitchSpec:
+        seen: dict[str, str] = {}
+        for group, spec in self.groups.items():
+            for port in spec.ports:
+                if port in seen:
+                    raise ValueError(f"port '{port}' is in two groups ({seen[port]} and {group})")
+                seen[port] = group
+        return self
+
+    @property
+    def interfaces(self) -> dict[str, GroupSpec]:
+        """The routed interfaces, one per group (for address checks)."""
+        return self.groups
+
+    def ports(self) -> list[str]:
+        return [port for spec in self.groups.values() for port in spec.ports]
+
+
+NodeSpec = Annotated[Union[HostSpec, SwitchSpec, HubSpec, RouterSpec, L3SwitchSpec],
+                     Field(discriminator="type")]
 NODE_TYPES: tuple[str, ...] = tuple(
     typing.get_args(m.model_fields["type"].annotation)[0]
     for m in typing.get_args(typing.get_args(NodeSpec)[0])
@@ -495,6 +332,7 @@ class Topology(Model):
     name: Annotated[str, Field(min_length=1)]
     defaults: Defaults = Field(default_factory=Defaults)
     routing: Literal["static", "auto"] = "static"
+    convergence: Nanoseconds = Field(0, ge=0)
     nodes: dict[Name, NodeSpec] = Field(min_length=1)
     links: list[LinkSpec] = Field(default_factory=list)
 
@@ -522,14 +360,45 @@ class PingSpec(AppSpec):
     timeout: Nanoseconds = Field(10 * S, gt=0)
 
 
+class TracerouteSpec(AppSpec):
+    dst: IPv4Addr
+    max_hops: Int = Field(30, ge=1, le=255)
+    probes: Int = Field(3, ge=1, le=10)
+    wait: Nanoseconds = Field(5 * S, gt=0)
+    size: Bytes = Field(60, ge=28, le=65535)
+    icmp: Bool = False
+    port: Int = Field(33434, ge=1, le=65535)
+
+
+class UdpSendSpec(AppSpec):
+    dst: IPv4Addr
+    port: Int = Field(ge=1, le=65535)
+    size: Bytes = Field(512, ge=8, le=65515)     # the UDP datagram: 8-byte header + data
+    count: Int = Field(1, ge=1)
+    interval: Nanoseconds = Field(1 * S, gt=0)
+    df: Bool = False
+    ttl: Int | None = Field(None, ge=1, le=255)
+
+
+class UdpSinkSpec(AppSpec):
+    port: Int = Field(ge=1, le=65535)
+
+
 class Action(Model):
-    """Start one app on a host at a time. Exactly one app key (``ping: ...``)."""
+    """At a time: start one app on a node (exactly one app key, ``ping: ...``),
+    or take a link down or up (``link_down: [r1, r2]``)."""
 
     at: Nanoseconds = Field(ge=0)
-    on: Name
+    on: Name | None = None
     name: str | None = None
     # App kinds: one optional field per kind, typed with an AppSpec subclass.
     ping: PingSpec | None = None
+    traceroute: TracerouteSpec | None = None
+    udp_send: UdpSendSpec | None = None
+    udp_sink: UdpSinkSpec | None = None
+    # Link events: the two ends of the link, as in `links:`.
+    link_down: tuple[Endpoint, Endpoint] | None = None
+    link_up: tuple[Endpoint, Endpoint] | None = None
 
     APP_KINDS: ClassVar[tuple[str, ...]] = ()  # filled in below from the fields
 
@@ -538,19 +407,31 @@ class Action(Model):
         """The app keys an action may carry (the fields typed with an AppSpec)."""
         return cls.APP_KINDS
 
+    LINK_EVENTS: ClassVar[tuple[str, ...]] = ("link_down", "link_up")
+
     @model_validator(mode="after")
-    def _exactly_one_app(self) -> Action:
-        given = [k for k in self.app_kinds() if getattr(self, k) is not None]
+    def _exactly_one_thing(self) -> Action:
+        given = [k for k in self.app_kinds() + self.LINK_EVENTS if getattr(self, k) is not None]
         if not given:
-            raise ValueError(f"an action needs an app to run (one of: {', '.join(self.app_kinds())})")
+            raise ValueError("an action needs an app to run (one of: "
+                             f"{', '.join(self.app_kinds())}) or a link event (link_down, link_up)")
         if len(given) > 1:
-            raise ValueError(f"an action runs one app, got {' and '.join(given)}")
+            raise ValueError(f"an action does one thing, got {' and '.join(given)}")
+        if given[0] in self.LINK_EVENTS:
+            if self.on is not None:
+                raise ValueError(f"'{given[0]}' names the link's two ends; 'on' is for apps")
+        elif self.on is None:
+            raise ValueError(f"say which node runs the {given[0]} with 'on'")
         return self
 
     @property
     def kind(self) -> str:
-        """The app kind, e.g. ``"ping"``."""
-        return next(k for k in self.app_kinds() if getattr(self, k) is not None)
+        """The app kind or link event, e.g. ``"ping"`` or ``"link_down"``."""
+        return next(k for k in self.app_kinds() + self.LINK_EVENTS if getattr(self, k) is not None)
+
+    @property
+    def is_app(self) -> bool:
+        return self.kind not in self.LINK_EVENTS
 
     @property
     def app(self) -> AppSpec:
@@ -596,9 +477,15 @@ class Expectation(Model):
     rtt_avg_max: Nanoseconds | None = None
     received: Int | None = Field(None, ge=0)
     received_min: Int | None = Field(None, ge=0)
+    errors: Int | None = Field(None, ge=0)
+    intact: Int | None = Field(None, ge=0)
+    reached: Bool | None = None
+    hops: list[IPv4Addr | Literal["*"]] | None = None
+    output_contains: str | None = None
 
     CHECKS: ClassVar[tuple[str, ...]] = (
         "loss", "loss_max", "rtt_max", "rtt_min", "rtt_avg_max", "received", "received_min",
+        "errors", "intact", "reached", "hops", "output_contains",
     )
 
     @model_validator(mode="after")

@@ -2,7 +2,6 @@
 
 import math
 
-from simulator.stack.arp import ArpConfig
 from simulator.wire.ethernet import EthernetFrame
 from tests.helpers import MS, SECOND, host, link, ping
 from simulator.engine.sim import Simulation

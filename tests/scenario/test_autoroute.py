@@ -1,6 +1,6 @@
 """routing: auto — shortest paths by cost, hosts never transit, failover on link down."""
 
-from ipaddress import IPv4Address as A, IPv4Network as N
+from ipaddress import IPv4Address as A
 
 from simulator.engine.sim import Simulation
 from simulator.nodes.switch import Switch

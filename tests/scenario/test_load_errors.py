@@ -172,8 +172,8 @@ def test_first_error_in_document_order(tmp_path):
     ("old", "new", "where", "message"),
     [
         ("{type: hub}", "{type: nat}", (6, 15, "nodes.hub.type"),
-         "unknown node type 'nat' (valid types: host, switch, hub, router)"),
-        ("{type: hub}", "{}", (6, 8, "nodes.hub"), "missing 'type' (valid types: host, switch, hub, router)"),
+         "unknown node type 'nat' (valid types: host, switch, hub, router, l3switch)"),
+        ("{type: hub}", "{}", (6, 8, "nodes.hub"), "missing 'type' (valid types: host, switch, hub, router, l3switch)"),
         ("[pc1, sw]", "[pc1, sw, hub]", (13, 5, "links[0].ends"), "a link needs exactly two ends, got 3"),
         ("{type: switch}", "{type: switch, ip: 10.0.0.9/24}", (5, 22, "nodes.sw.ip"),
          "unknown field 'ip' (valid fields: aging, processing_delay, table_size, type)"),
@@ -230,7 +230,7 @@ def test_node_without_links_is_fine(tmp_path):
     ("old", "new", "where", "message"),
     [
         ("on: pc1, ping", "on: pc9, ping", (5, 18, "run[0].on"), "unknown node 'pc9' (nodes: hub, pc1, pc2, r1, sw)"),
-        ("on: pc1, ping", "on: sw, ping", (5, 18, "run[0].on"), "'sw' is a switch; ping runs on hosts"),
+        ("on: pc1, ping", "on: sw, ping", (5, 18, "run[0].on"), "'sw' is a switch; ping runs on a node with an IP stack (host, router, l3switch)"),
         ("at: 1s", "at: 12s", (5, 10, "run[0].at"), "starts at 12 s, not before the end of the run (until: 10 s)"),
         ("capture: [pc1]", "capture: [pc7]", (6, 11, "capture[0].point"),
          "unknown node 'pc7' (nodes: hub, pc1, pc2, r1, sw)"),
@@ -240,7 +240,7 @@ def test_node_without_links_is_fine(tmp_path):
         ("{dst: 10.0.0.2}", "{dst: 10.0.0.2, count: 0}", (5, 52, "run[0].ping.count"), "must be at least 1, got 0"),
         ("{dst: 10.0.0.2}", "{count: 2}", (5, 29, "run[0].ping.dst"), "missing required field 'dst'"),
         ("ping: {dst: 10.0.0.2}", "browse: x", (5, 23, "run[0].browse"),
-         "unknown field 'browse' (valid fields: at, name, on, ping)"),
+         "unknown field 'browse' (valid fields: at, link_down, link_up, name, on, ping, traceroute, udp_send, udp_sink)"),
         ("loss: 0%", "loss: 150%", (8, 32, "expect[0].loss"), "'150%' is out of range (use 0..1 or 0%..100%)"),
     ],
 )

@@ -101,7 +101,7 @@ def test_switch_hub_router(lan):
     assert (other.to, other.via, other.dev, other.metric) == (
         IPv4Network("172.16.0.0/12"), None, "e1", 5)
     assert r1.processing_delay == 0
-    assert set(NODE_TYPES) == {"host", "switch", "hub", "router"}
+    assert set(NODE_TYPES) == {"host", "switch", "hub", "router", "l3switch"}
 
 
 def test_links_and_endpoints(lan):
@@ -244,7 +244,7 @@ def test_python_callers_pass_base_units():
 
 
 def test_action_app_kinds_come_from_the_fields():
-    assert Action.app_kinds() == ("ping",)
+    assert Action.app_kinds() == ("ping", "traceroute", "udp_send", "udp_sink")
 
 
 def test_yaml_booleans_are_yaml_1_2():
