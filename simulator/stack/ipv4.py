@@ -81,6 +81,8 @@ class IPv4:
         route = self.routes.lookup(dst)
         if dst in self.local:
             route = None
+        elif route is None and (dst == LIMITED_BROADCAST or dst.is_multicast) and self.addresses:
+            route = Route(IPv4Network("0.0.0.0/0"), next(iter(self.addresses)), kind="connected")
         elif route is None:
             return "Network is unreachable"
         if src is None:
@@ -107,12 +109,15 @@ class IPv4:
             self._link_output(packet, route)
 
     def _link_output(self, packet: IPv4Packet, route: Route) -> None:
-        iface = route.iface
-        next_hop = route.via or packet.dst
-        if next_hop in self.broadcasts or next_hop in self.groups or next_hop.is_multicast:
-            self.arps[iface].output(packet, next_hop, _multicast_mac(next_hop))
+        """Broadcast and multicast go to the matching group MAC on the link itself,
+        never to a gateway; unicast goes to the route's next hop (or on-link)."""
+        dst = packet.dst
+        arp = self.arps[route.iface]
+        if dst.is_multicast or dst == LIMITED_BROADCAST or (
+                dst in self.broadcasts and dst in self.addresses[route.iface].network):
+            arp.output(packet, dst, _multicast_mac(dst))
         else:
-            self.arps[iface].output(packet, next_hop)
+            arp.output(packet, route.via or dst)
 
     def _loopback(self, event) -> None:
         self.deliver(event.value, None)
