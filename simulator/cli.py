@@ -59,11 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="validate a topology or scenario file")
     check.add_argument("file")
     args = parser.parse_args(argv)
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)
     try:
         return _run(args, out) if args.command == "run" else _check(args, out)
     except ScenarioError as error:
-        Console(stderr=True, highlight=False).print(f"[red]error:[/red] {escape(str(error))}")
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[red]error:[/red] {escape(str(error))}")
         return EXIT_BAD_INPUT
 
 
