@@ -47,18 +47,25 @@ class Arp:
         self.address = address
         self.config = config
         self.on_failure = on_failure       # on_failure(packet): resolution gave up
-        self.cache: dict[IPv4Address, tuple[MacAddress, int | None]] = {
-            ip: (mac, None) for ip, mac in config.static.items()}
+        # keyed by the address as an int: looked up for every packet sent, and
+        # ipaddress objects hash slowly
+        self.cache: dict[int, tuple[MacAddress, int | None]] = {
+            int(ip): (mac, None) for ip, mac in config.static.items()}
         self.pending: dict[IPv4Address, _Pending] = {}
         self.requests_sent = self.replies_sent = 0
 
+    def set_static(self, ip: IPv4Address, mac: MacAddress) -> None:
+        """A permanent entry (``arp -s``): never expires, never overwritten."""
+        self.cache[int(ip)] = (mac, None)
+
     def lookup(self, ip: IPv4Address) -> MacAddress | None:
-        entry = self.cache.get(ip)
+        key = int(ip)
+        entry = self.cache.get(key)
         if entry is None:
             return None
         mac, expires = entry
         if expires is not None and self.node.sim.env.now >= expires:
-            del self.cache[ip]
+            del self.cache[key]
             return None
         return mac
 
@@ -104,7 +111,7 @@ class Arp:
         if arp.oper not in (ARP_REQUEST, ARP_REPLY) or arp.spa == IPv4Address(0):
             return
         for_me = arp.tpa == self.address
-        if arp.spa in self.cache or for_me:
+        if int(arp.spa) in self.cache or for_me:
             self._learn(arp.spa, arp.sha)
         if for_me and arp.oper == ARP_REQUEST:
             self.replies_sent += 1
@@ -112,10 +119,10 @@ class Arp:
             self.iface.send(EthernetFrame(arp.sha, self.iface.mac, ETHERTYPE_ARP, reply))
 
     def _learn(self, ip: IPv4Address, mac: MacAddress) -> None:
-        current = self.cache.get(ip)
+        current = self.cache.get(int(ip))
         if current is not None and current[1] is None:
             return                                   # static entries stay as configured
-        self.cache[ip] = (mac, self.node.sim.env.now + self.config.timeout_ns)
+        self.cache[int(ip)] = (mac, self.node.sim.env.now + self.config.timeout_ns)
         pending = self.pending.pop(ip, None)
         if pending is not None:
             pending.timer.cancel()
@@ -123,4 +130,4 @@ class Arp:
                 self.output(packet, ip, mac)
 
     def table(self) -> dict[str, str]:
-        return {str(ip): str(mac) for ip, (mac, _) in sorted(self.cache.items())}
+        return {str(IPv4Address(ip)): str(mac) for ip, (mac, _) in sorted(self.cache.items())}

@@ -29,7 +29,7 @@ class Forwarder:
 
     def _forward(self, iface, packet) -> None:
         ip = self.ip
-        if packet.dst.is_multicast:
+        if int(packet.dst) >> 28 == 0xE:           # 224.0.0.0/4
             iface.drops["MULTICAST_NOT_ROUTED"] += 1
             return
         if packet.ttl <= 1:
@@ -41,7 +41,7 @@ class Forwarder:
             self._drop(iface, packet, "NO_ROUTE")
             ip.icmp.send_error(packet, DEST_UNREACHABLE, NET_UNREACHABLE)
             return
-        out = packet.replace(ttl=packet.ttl - 1)
+        out = packet.forwarded()
         mtu = route.iface.mtu
         if out.total_len > mtu and out.df:
             self._drop(iface, packet, "FRAG_NEEDED")

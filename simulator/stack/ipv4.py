@@ -36,6 +36,9 @@ class IPv4:
         self.local: set[IPv4Address] = set()            # unicast addresses of this node
         self.broadcasts: set[IPv4Address] = {LIMITED_BROADCAST}
         self.groups: set[IPv4Address] = set()           # joined multicast groups
+        # The same three as integers, for the per-packet tests (ipaddress hashes slowly).
+        self._accepted: set[int] = {int(LIMITED_BROADCAST)}
+        self._broadcast_ints: set[int] = {int(LIMITED_BROADCAST)}
         self.icmp = None                                # the node's ICMP layer, once made
         self.forwarder = None                           # routers: a Forwarder
         self.pmtu = PmtuCache(self.sim)
@@ -46,8 +49,11 @@ class IPv4:
     def add_address(self, iface, address: IPv4Interface, arp: ArpConfig | None = None) -> None:
         self.addresses[iface] = address
         self.local.add(address.ip)
+        self._accepted.add(int(address.ip))
         if address.network.prefixlen < 31:
             self.broadcasts.add(address.network.broadcast_address)
+            self._accepted.add(int(address.network.broadcast_address))
+            self._broadcast_ints.add(int(address.network.broadcast_address))
         self.arps[iface] = Arp(self.node, iface, address.ip, arp or ArpConfig(),
                                on_failure=self._resolution_failed)
         self.routes.add(Route(address.network, iface, kind="connected"))
@@ -66,6 +72,7 @@ class IPv4:
     def join_group(self, group: IPv4Address) -> None:
         """Receive datagrams sent to a multicast group (RFC 1112 §6.4 MAC mapping)."""
         self.groups.add(group)
+        self._accepted.add(int(group))
         mac = _multicast_mac(group)
         for iface in self.addresses:
             iface.multicast_macs.add(mac)
@@ -113,8 +120,9 @@ class IPv4:
         never to a gateway; unicast goes to the route's next hop (or on-link)."""
         dst = packet.dst
         arp = self.arps[route.iface]
-        if dst.is_multicast or dst == LIMITED_BROADCAST or (
-                dst in self.broadcasts and dst in self.addresses[route.iface].network):
+        d = int(dst)
+        if d >> 28 == 0xE or (d in self._broadcast_ints and (
+                d == 0xFFFFFFFF or dst in self.addresses[route.iface].network)):
             arp.output(packet, dst, _multicast_mac(dst))
         else:
             arp.output(packet, route.via or dst)
@@ -124,8 +132,7 @@ class IPv4:
 
     # -- receiving -------------------------------------------------------------------
     def receive(self, iface, packet: IPv4Packet) -> None:
-        dst = packet.dst
-        if dst in self.local or dst in self.broadcasts or dst in self.groups:
+        if int(packet.dst) in self._accepted:
             self.deliver(packet, iface)
         elif self.forwarder is not None:
             self.forwarder.forward(iface, packet)

@@ -36,6 +36,9 @@ _FIELDS = ("src", "dst", "protocol", "payload", "ttl", "identification", "df", "
            "frag_offset", "dscp", "ecn", "options", "reserved_flag", "checksum")
 
 
+_new = object.__new__
+
+
 class IPv4Packet:
     """An IPv4 packet (RFC 791 §3.1).
 
@@ -85,6 +88,19 @@ class IPv4Packet:
     def is_fragment(self) -> bool:
         """True for any fragment: MF set or a non-zero offset (RFC 791 §2.3)."""
         return bool(self.mf or self.frag_offset)
+
+    def forwarded(self) -> "IPv4Packet":
+        """This packet one router further: TTL - 1, header checksum recomputed at pack
+        (RFC 1812 §5.3.1). A field-by-field copy: routers call it for every packet."""
+        new = _new(IPv4Packet)
+        new.src, new.dst, new.protocol, new.payload = self.src, self.dst, self.protocol, self.payload
+        new.identification, new.df, new.mf = self.identification, self.df, self.mf
+        new.frag_offset, new.dscp, new.ecn = self.frag_offset, self.dscp, self.ecn
+        new.options, new.reserved_flag = self.options, self.reserved_flag
+        new.header_len, new.total_len = self.header_len, self.total_len
+        new.ttl = self.ttl - 1
+        new.checksum = None
+        return new
 
     def replace(self, **fields) -> "IPv4Packet":
         """A copy with ``fields`` changed and the checksum reset to None (unless given)."""

@@ -12,8 +12,8 @@ def warm_pair(seed, **faults):
     h1 = host(sim, "h1", "10.0.0.1/24")
     h2 = host(sim, "h2", "10.0.0.2/24")
     for a, b in ((h1, h2), (h2, h1)):
-        a.ip.arps[a.interfaces["eth0"]].cache[b.ip.addresses[b.interfaces["eth0"]].ip] = (
-            b.interfaces["eth0"].mac, None)
+        a.ip.arps[a.interfaces["eth0"]].set_static(b.ip.addresses[b.interfaces["eth0"]].ip,
+                                                   b.interfaces["eth0"].mac)
     link(sim, h1.interfaces["eth0"], h2.interfaces["eth0"], rate=100_000_000, delay=MS, **faults)
     return sim, h1, h2
 

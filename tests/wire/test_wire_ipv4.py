@@ -142,3 +142,16 @@ def test_equality_and_repr():
     text = repr(p1)
     assert text.startswith("IPv4Packet(src='10.0.0.1', dst='10.0.0.2', protocol=17, ttl=64")
     assert "identification=0x0007" in text and "UdpDatagram(" in text
+
+
+def test_forwarded_is_the_same_packet_one_hop_on():
+    from ipaddress import IPv4Address as A
+
+    from simulator.wire.ipv4 import IPv4Packet
+
+    p = IPv4Packet(A("10.0.0.1"), A("10.0.9.9"), 253, b"\x01\x02", ttl=9, identification=7,
+                   df=True, dscp=46, ecn=1, options=b"\x94\x04\x00\x00")
+    q = p.forwarded()
+    assert q.ttl == 8 and q.checksum is None
+    assert q.pack() == p.replace(ttl=8).pack()
+    assert IPv4Packet.unpack(q.pack()).verify_checksum()
