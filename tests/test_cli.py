@@ -1,0 +1,165 @@
+"""The installed ``netsim`` console script, run as a user would: exit statuses, output
+files, ``--seed``, failed expectations, and one-line located errors for bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+LAN = REPO / "topologies" / "lan.yaml"
+NETSIM = Path(sys.executable).parent / "netsim"
+
+
+def env() -> dict:
+    environ = dict(os.environ)
+    environ.pop("COLUMNS", None)        # stderr/stdout are pipes, as under CI or `2>log`
+    return environ
+
+
+def netsim(*args, cwd=REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([str(NETSIM), *map(str, args)], check=False, capture_output=True,
+                          text=True, cwd=cwd, env=env(), timeout=120)
+
+
+def start(*args, cwd=REPO) -> subprocess.Popen:
+    return subprocess.Popen([str(NETSIM), *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=cwd, env=env())
+
+
+def finish(proc: subprocess.Popen) -> subprocess.CompletedProcess:
+    out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def no_traceback(proc: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("path, kind, name", [
+    ("scenarios/lan_ping.yaml", "scenario", "lan-ping"),
+    ("topologies/lan.yaml", "topology", "lan"),
+])
+def test_check_accepts_shipped_files(path, kind, name):
+    proc = netsim("check", path)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == f"{path}: valid {kind} '{name}'\n"
+
+
+def test_run_writes_every_output(tmp_path):
+    out = tmp_path / "out"
+    proc = netsim("run", "scenarios/lan_ping.yaml", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    no_traceback(proc)
+    for name in ("trace.jsonl", "summary.json", "pc1-eth0.pcap", "plots/ladder.png"):
+        assert (out / name).is_file(), name
+    assert (out / "plots" / "ladder.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["scenario"], summary["seed"], summary["passed"]) == ("lan-ping", 1, True)
+    assert proc.stdout.count("PASS ") == 2 and "FAIL" not in proc.stdout
+    assert "3 packets transmitted, 3 received, 0% packet loss" in proc.stdout
+
+
+def test_seed_option_overrides_the_file(tmp_path):
+    out = tmp_path / "out"
+    proc = netsim("run", "scenarios/lan_ping.yaml", "--out", out, "--seed", 5, "--no-plots")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "summary.json").read_text())["seed"] == 5
+    assert proc.stdout.startswith("lan-ping (seed 5, until 5 s)\n")
+    assert not (out / "plots").exists()
+
+
+def test_unmet_expectation_exits_1(tmp_path):
+    scenario = tmp_path / "strict.yaml"
+    scenario.write_text(f"""\
+name: strict
+topology: {LAN}
+until: 2s
+run:
+  - {{at: 1s, on: pc1, ping: {{dst: 10.0.0.2, count: 1}}}}
+expect:
+  - {{app: ping, rtt_max: 1ns}}
+""")
+    out = tmp_path / "out"
+    proc = netsim("run", scenario, "--out", out, "--no-plots")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    no_traceback(proc)
+    assert "FAIL" in proc.stdout and "PASS" not in proc.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["passed"] is False
+    assert summary["apps"][0]["received"] == 1       # the ping worked; only the bound is unmet
+
+
+# name → (file text, line, column, field path, words of the message)
+BAD_INPUT = {
+    "misspelt_key": ("""\
+name: misspelt
+nodes:
+  pc1: {type: host, ip: 10.0.0.1/24, gatway: 10.0.0.254}
+""", 3, 38, "nodes.pc1.gatway", "unknown field 'gatway' (did you mean 'gateway'?)"),
+    "bad_octet": ("""\
+name: bad-ip
+nodes:
+  pc1:
+    type: host
+    ip: 192.168.0.256/24
+""", 5, 9, "nodes.pc1.ip", "'192.168.0.256/24'"),
+    "unknown_node": ("""\
+name: unknown-node
+nodes:
+  pc1: {type: host, ip: 10.0.0.1/24}
+  sw: {type: switch}
+links:
+  - [pc1, sw]
+  - [sw, pc9]
+""", 7, 10, "links[1].ends[1]", "unknown node 'pc9'"),
+    "negative_rate": ("""\
+name: negative-rate
+nodes:
+  pc1: {type: host, ip: 10.0.0.1/24}
+  pc2: {type: host, ip: 10.0.0.2/24}
+links:
+  - {ends: [pc1, pc2], rate: -10Mbps}
+""", 6, 30, "links[0].rate", "'-10Mbps'"),
+    "missing_topology_file": ("""\
+name: missing-topology
+topology: no_such_topology.yaml
+until: 1s
+""", 2, 11, "topology", "'no_such_topology.yaml' not found"),
+}
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory):
+    """``netsim check`` on each bad file (all at once: they are independent)."""
+    folder = tmp_path_factory.mktemp("bad_input")
+    procs = {}
+    for case, (text, *_rest) in BAD_INPUT.items():
+        path = folder / f"{case}.yaml"
+        path.write_text(text)
+        procs[case] = (path, start("check", path))
+    return {case: (path, finish(proc)) for case, (path, proc) in procs.items()}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+def test_bad_input_exits_2_with_located_error(checked, case):
+    _text, line, column, field, words = BAD_INPUT[case]
+    path, proc = checked[case]
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    no_traceback(proc)
+    assert proc.stderr.count("\n") == 1 and proc.stderr.endswith("\n"), proc.stderr  # one line
+    assert proc.stderr.startswith(f"error: {path}:{line}:{column}: {field}: "), proc.stderr
+    assert words in proc.stderr
+
+
+def test_missing_file_exits_2(tmp_path):
+    path = tmp_path / "nowhere.yaml"
+    proc = netsim("check", path)
+    assert proc.returncode == 2
+    no_traceback(proc)
+    assert proc.stdout == ""
+    assert proc.stderr == f"error: {path}: file not found\n"
