@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..engine.units import format_time
+from ..engine.units import format_rate, format_time
 from .errors import ScenarioError, format_path
 from .schema import (NODE_TYPES, Action, HostSpec, L3SwitchSpec, RouterSpec, Scenario, Topology,
                      describe)
@@ -290,7 +290,22 @@ class _TopologyChecks:
             elif isinstance(node, (RouterSpec, L3SwitchSpec)):
                 self.routes(name, node)
         self.links()
+        self.hub_rates()
         return self.errors
+
+    def hub_rates(self) -> None:
+        """A hub repeats bits as they come: every link on it runs at one rate."""
+        for name, node in self.t.nodes.items():
+            if node.type != "hub":
+                continue
+            rates = [(i, self.t.link_params(link).rate) for i, link in enumerate(self.t.links)
+                     if name in (link.ends[0].node, link.ends[1].node)]
+            for i, rate in rates[1:]:
+                if rate != rates[0][1]:
+                    self.fail(("links", i), f"hub '{name}' repeats bits, so all its links need one "
+                                            f"rate: {format_rate(rate)} here, {format_rate(rates[0][1])} "
+                                            f"on links[{rates[0][0]}] (use a switch to join speeds)")
+                    break
 
     def addresses(self) -> None:
         ips: dict[IPv4Address, str] = {}

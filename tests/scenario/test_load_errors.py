@@ -276,3 +276,24 @@ def test_mutated_files_raise_only_scenario_errors(tmp_path):
             load_any(path)
         except ScenarioError as err:
             assert err.message and err.file == str(path)
+
+
+def test_a_hub_runs_at_one_rate(tmp_path):
+    from simulator.scenario.errors import ScenarioError
+    from simulator.scenario.load import load_topology
+
+    path = tmp_path / "hub.yaml"
+    path.write_text("name: t\n"
+                    "nodes:\n"
+                    "  a: {type: host, ip: 10.0.0.1/24}\n"
+                    "  b: {type: host, ip: 10.0.0.2/24}\n"
+                    "  h: {type: hub}\n"
+                    "links:\n"
+                    "  - {ends: [a, h], rate: 10Mbps}\n"
+                    "  - {ends: [b, h], rate: 100Mbps}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_topology(path)
+    error = caught.value
+    assert (error.line, error.column, error.field) == (8, 5, "links[1]")
+    assert "hub 'h' repeats bits, so all its links need one rate: 100 Mbps here, 10 Mbps on links[0]" \
+        in error.message
