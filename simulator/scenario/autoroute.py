@@ -3,13 +3,14 @@ with networkx, recomputed when a link goes down or up.
 
 The computation works on a layer-3 view of the topology. Everything a frame
 can cross without an IP hop (links, switches, hubs, an L3 switch's group) is
-merged into a *segment*; forwarding nodes (routers, L3 switches) and
-segments are the vertices, and an interface of a forwarding node on a
-segment is an edge weighing half the cost of its link (so a link of cost c
-between two routers costs c). Hosts are never transit. For every forwarding
-node, Dijkstra gives the path to each segment; the route to each subnet on
-that segment goes via the next forwarding node's address on the first
-segment of the path. Routes are installed with kind ``auto``, metric = the sum of
+merged into a *segment* (union-find). Attaching to a segment weighs half the
+cost of the attaching link, so two routers sharing a link of cost c are c
+apart. Forwarding nodes (routers, L3 switches) that share a segment are
+neighbours; hosts are never transit. For every forwarding node, Dijkstra over
+that router graph gives each router's distance and the neighbour the path
+leaves by (from the predecessors, in order of distance); the route to each
+subnet goes via that neighbour, towards the closest router attached to the
+subnet's segment. Routes are installed with kind ``auto``, metric = the sum of
 the costs of the links crossed, replacing the previous auto routes wholesale.
 """
 
@@ -19,6 +20,7 @@ from simulator.nodes.hub import Hub
 from simulator.nodes.ipnode import IpNode
 from simulator.nodes.l3switch import L3Switch
 from simulator.nodes.switch import Switch
+from simulator.stack.routing import Route
 
 
 class _Segments:
@@ -48,18 +50,18 @@ def _element(iface):
     return ("if", node.name, iface.name)
 
 
-def layer3_graph(network) -> tuple[nx.Graph, dict]:
-    """The graph of forwarding nodes and segments, and each segment's subnets."""
+def segments_of(network) -> dict:
+    """Each segment's attachments: ``{segment: [(node, iface, address, weight), ...]}``,
+    where ``weight`` is half the cost of the attaching link (hosts included, as
+    address holders that never forward)."""
     segments = _Segments()
     for link in network.links:
         if link.up:
             segments.union(_element(link.a), _element(link.b))
-    graph = nx.Graph()
-    subnets: dict = {}
+    attached: dict = {}
     for node in network.nodes.values():
         if not isinstance(node, IpNode):
             continue
-        forwarding = node.ip.forwarder is not None
         for iface, address in node.ip.addresses.items():
             if isinstance(node, L3Switch):
                 element, cost = ("svi", node.name, iface.name), 1
@@ -67,37 +69,67 @@ def layer3_graph(network) -> tuple[nx.Graph, dict]:
                 if iface.link is None or not iface.link.up:
                     continue
                 element, cost = _element(iface), iface.link.cost
-            segment = ("seg", segments.find(element))
-            subnets.setdefault(segment, set()).add(address.network)
-            if forwarding:
-                graph.add_edge(node.name, segment, weight=cost / 2, iface=iface,
-                               address=address.ip)
-    return graph, subnets
+            attached.setdefault(segments.find(element), []).append(
+                (node, iface, address, cost / 2))
+    return attached
+
+
+def router_graph(attached: dict) -> nx.Graph:
+    """Forwarding nodes, adjacent when they share a segment; an edge keeps the
+    cheapest such segment and, for each end, its interface and address there."""
+    graph = nx.Graph()
+    for segment, members in attached.items():
+        routers = [m for m in members if m[0].ip.forwarder is not None]
+        for node, *_ in routers:
+            graph.add_node(node.name)
+        for i, (a, a_iface, a_addr, a_w) in enumerate(routers):
+            for b, b_iface, b_addr, b_w in routers[i + 1:]:
+                weight = a_w + b_w
+                current = graph.get_edge_data(a.name, b.name)
+                if current is None or weight < current["weight"]:
+                    graph.add_edge(a.name, b.name, weight=weight,
+                                   ends={a.name: (a_iface, a_addr), b.name: (b_iface, b_addr)})
+    return graph
 
 
 def compute_routes(network) -> int:
     """Replace every forwarding node's auto routes; returns how many were installed."""
-    graph, subnets = layer3_graph(network)
+    attached = segments_of(network)
+    graph = router_graph(attached)
+    segments = []                          # (subnets, {router: weight}) per segment
+    for members in attached.values():
+        routers = {node.name: weight for node, _, _, weight in members
+                   if node.ip.forwarder is not None}
+        if routers:
+            segments.append((sorted({a.network for _, _, a, _ in members}), routers))
     installed = 0
-    for name, node in network.nodes.items():
-        if not isinstance(node, IpNode) or node.ip.forwarder is None:
-            continue
-        node.ip.routes.remove_kind("auto")
-        if name not in graph:
-            continue
-        distances, paths = nx.single_source_dijkstra(graph, name, weight="weight")
-        for segment, networks in subnets.items():
-            path = paths.get(segment)
-            if path is None or len(path) < 4:       # unreachable, or directly connected
+    for name in graph:
+        routes = network.nodes[name].ip.routes
+        routes.remove_kind("auto")
+        predecessors, distance = nx.dijkstra_predecessor_and_distance(graph, name)
+        exits = {}                         # neighbour → (our interface, its address)
+        for neighbour, edge in graph[name].items():
+            exits[neighbour] = (edge["ends"][name][0], edge["ends"][neighbour][1].ip)
+        leave_by = {}                      # router → the exit the path to it takes
+        for router in sorted(distance, key=distance.__getitem__):
+            if router != name:
+                before = predecessors[router][0]
+                leave_by[router] = exits[router] if before == name else leave_by[before]
+        for networks, routers in segments:
+            if name in routers:
+                continue                   # directly connected
+            best = None
+            for router, weight in routers.items():
+                d = distance.get(router)
+                if d is not None and (best is None or d + 2 * weight < best[0]):
+                    best = (d + 2 * weight, router)
+            if best is None:
                 continue
-            first_segment, next_node = path[1], path[2]
-            dev = graph.edges[name, first_segment]["iface"]
-            via = graph.edges[next_node, first_segment]["address"]
-            last = path[-2]          # the router attached to the destination segment
-            metric = round(distances[last] + 2 * graph.edges[last, segment]["weight"])
+            dev, via = leave_by[best[1]]
+            metric = round(best[0])
             for network_ in networks:
-                node.ip.add_route(network_, via=via, dev=dev, metric=metric, kind="auto")
-                installed += 1
+                routes.add(Route(network_, dev, via, metric, "auto"))
+            installed += len(networks)
     return installed
 
 

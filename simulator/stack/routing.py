@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Route:
     network: IPv4Network
     iface: object                   # the outgoing Interface
@@ -29,12 +29,15 @@ class RoutingTable:
         self._lengths: list[int] = []      # present prefix lengths, longest first
 
     def add(self, route: Route) -> None:
-        table = self._by_length.setdefault(route.network.prefixlen, {})
+        length = route.network.prefixlen
+        table = self._by_length.get(length)
+        if table is None:
+            table = self._by_length[length] = {}
+            self._lengths = sorted(self._by_length, reverse=True)
         key = int(route.network.network_address)
         current = table.get(key)
         if current is None or route.metric < current.metric:
             table[key] = route
-        self._lengths = sorted(self._by_length, reverse=True)
 
     def remove_kind(self, kind: str) -> None:
         """Withdraw every route of one kind (e.g. before recomputing ``auto`` routes)."""
