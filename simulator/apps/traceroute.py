@@ -6,7 +6,9 @@ mode (``-I``) sends echo requests. A router that drops a probe for TTL
 answers with Time Exceeded (its address is the hop); the destination answers
 with Port Unreachable (UDP) or an echo reply (ICMP), which ends the trace.
 Other unreachables are shown as Linux does: ``!N``, ``!H``, ``!P``, ``!F``.
-A probe with no answer within ``wait`` is a ``*``. Unlike Linux, which sends
+A probe with no answer within ``wait`` is a ``*``. The trace stops after
+the hop where the destination, or an unreachable, answered; ``reached``
+says whether the destination itself did. Unlike Linux, which sends
 up to 16 probes at once, probes are sent one after the other, so no probe
 ever waits behind another's ARP resolution.
 """
@@ -50,7 +52,7 @@ class Traceroute:
                           f"{self.size} byte packets")
         sequence = 0
         for ttl in range(1, self.max_hops + 1):
-            answers = []
+            answers, stop = [], False
             for _ in range(self.probes):
                 sequence += 1
                 self._answer = env.event()
@@ -61,12 +63,13 @@ class Traceroute:
                 if self._answer in outcome:
                     reporter, final, note = self._answer.value
                     answers.append({"addr": str(reporter), "rtt_ns": env.now - sent, "note": note})
-                    self.reached = self.reached or final
+                    self.reached = self.reached or reporter == self.dst
+                    stop = stop or final
                 else:
                     answers.append(None)
             self.hops.append({"ttl": ttl, "probes": answers})
             self.lines.append(self._format(ttl, answers))
-            if self.reached:
+            if stop:
                 break
         if self._socket is not None:
             self._socket.close()

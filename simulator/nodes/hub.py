@@ -6,14 +6,14 @@ frame starts when the incoming one's first bit arrived). Collisions
 (CSMA/CD) are not modelled: a port that is busy queues the frame.
 """
 
-from simulator.nodes.node import Node
+from simulator.nodes.node import Node, next_port_name
 
 
 class Hub(Node):
     kind = "hub"
 
     def add_port(self):
-        return self.add_interface(f"p{len(self.interfaces) + 1}")
+        return self.add_interface(next_port_name(self.interfaces))
 
     def receive(self, port, frame) -> None:
         head_start = port.link.peer(port).channel.tx_time(frame.wire_len)

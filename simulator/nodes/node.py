@@ -4,6 +4,14 @@ from simulator.phy.nic import Interface
 from simulator.wire.addr import MacAddress
 
 
+def next_port_name(taken) -> str:
+    """The first of p1, p2, ... not already taken (ports can also be named in YAML)."""
+    n = 1
+    while f"p{n}" in taken:
+        n += 1
+    return f"p{n}"
+
+
 class Node:
     kind = "node"
 

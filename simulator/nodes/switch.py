@@ -4,7 +4,7 @@ Store-and-forward: a frame is forwarded once its last bit has arrived, after
 an optional processing delay.
 """
 
-from simulator.nodes.node import Node
+from simulator.nodes.node import Node, next_port_name
 from simulator.stack.bridge import SECOND, Bridge
 
 
@@ -25,7 +25,7 @@ class Switch(Node):
         return port
 
     def add_port(self):
-        return self.add_interface(f"p{len(self.interfaces) + 1}")
+        return self.add_interface(next_port_name(self.interfaces))
 
     def receive(self, port, frame) -> None:
         self.sim.call_later(self.processing_delay_ns, self._forward_later, (port, frame))

@@ -28,10 +28,10 @@ def _pct(x) -> str:
 
 # name → (measured value from a result, comparison, formatter, words)
 CHECKS = {
-    "loss": (lambda r: r["loss"], lambda got, want: abs(got - want) < 1e-9, _pct, "=="),
-    "loss_max": (lambda r: r["loss"], lambda got, want: got <= want + 1e-9, _pct, "<="),
-    "received": (lambda r: r["received"], lambda got, want: got == want, str, "=="),
-    "received_min": (lambda r: r["received"], lambda got, want: got >= want, str, ">="),
+    "loss": (lambda r: r.get("loss"), lambda got, want: abs(got - want) < 1e-9, _pct, "=="),
+    "loss_max": (lambda r: r.get("loss"), lambda got, want: got <= want + 1e-9, _pct, "<="),
+    "received": (lambda r: r.get("received"), lambda got, want: got == want, str, "=="),
+    "received_min": (lambda r: r.get("received"), lambda got, want: got >= want, str, ">="),
     "rtt_max": (lambda r: r.get("rtt_max_ns"), lambda got, want: got <= want, _ms, "<="),
     "rtt_min": (lambda r: r.get("rtt_min_ns"), lambda got, want: got >= want, _ms, ">="),
     "rtt_avg_max": (lambda r: r.get("rtt_avg_ns"), lambda got, want: got <= want, _ms, "<="),

@@ -464,7 +464,7 @@ class _ScenarioChecks:
             if node is None:
                 self.fail(path, self.unknown(point.node), ("capture", i, "point"))
                 continue
-            ifaces = getattr(node, "interfaces", None)
+            ifaces = node.ports() if isinstance(node, L3SwitchSpec) else getattr(node, "interfaces", None)
             if point.iface is not None and ifaces is not None and point.iface not in ifaces:
                 self.fail(path, f"unknown interface '{point.iface}' on {point.node} "
                                 f"(interfaces: {', '.join(ifaces)})", ("capture", i, "point"))

@@ -61,3 +61,10 @@ def test_store_and_forward_timing_through_switch():
     hop = lambda size_ns: 2 * (size_ns + MS)
     assert app.rtts[2] == 2 * hop(8_160)
     assert app.rtts[1] == 2 * hop(5_120) + 2 * hop(8_160)
+
+
+def test_automatic_port_names_skip_named_ones():
+    sim = Simulation(1)
+    sw = Switch(sim, "sw")
+    sw.add_interface("p2")
+    assert [sw.add_port().name, sw.add_port().name] == ["p1", "p3"]

@@ -52,7 +52,7 @@ links:
   - [pc1, sw]
   - [pc2, sw]
   - [pc3:lan, sw]
-  - [hub, sw]
+  - {ends: [hub, sw], rate: 1.5Mbps}
   - {ends: [pc4, hub], rate: 1.5Mbps, delay: 2ms, queue: 10}
   - {ends: [sw, "r1:e0"], mtu: 1400, loss: 1%, jitter: 1us, cost: 10, up: false}
 """
@@ -268,21 +268,64 @@ def test_yaml_merge_keys_and_anchors():
     assert doc.positions[("link", "rate")] == (1, 17)  # where the merged value is written
 
 
-def test_examples_in_the_yaml_reference_load(tmp_path):
-    """docs/yaml.md: every full example file (a block starting `# dir/file.yaml`) is valid."""
+def test_examples_in_the_yaml_reference_load(tmp_path, monkeypatch, capsys):
+    """docs/yaml.md: every ```yaml block that is a complete topology or scenario (a mapping
+    with `name` and `nodes` or `topology`) is either a shipped file, quoted verbatim under a
+    `# topologies/x.yaml` or `# scenarios/x.yaml` first line, which must load; or a bad file
+    followed by a ```text block `$ netsim check PATH` / `error: ...`, which `netsim check`
+    must reproduce exactly (message and exit status 2)."""
     import re
     from pathlib import Path
 
-    doc = (Path(__file__).parents[2] / "docs" / "yaml.md").read_text()
-    files = {}
-    for block in re.findall(r"```yaml\n(.*?)```", doc, re.S):
-        head = re.match(r"# ((?:topologies|scenarios)/[\w.-]+\.yaml)\n", block)
+    import yaml
+
+    from simulator.cli import main
+
+    root = Path(__file__).parents[2]
+    doc = (root / "docs" / "yaml.md").read_text()
+    blocks = re.findall(r"```(\w*)\n(.*?)```", doc, re.S)
+    shipped, bad = {}, []
+    for i, (lang, text) in enumerate(blocks):
+        if lang != "yaml":
+            continue
+        data = yaml.safe_load(text)
+        if not (isinstance(data, dict) and "name" in data and ("nodes" in data or "topology" in data)):
+            continue  # a fragment
+        head = re.match(r"# ((?:topologies|scenarios)/[\w.-]+\.yaml)\n", text)
         if head:
-            files[head.group(1)] = block
-    assert set(files) == {"topologies/lan.yaml", "scenarios/lan_ping.yaml"}
-    for rel, text in files.items():
+            assert head.group(1) not in shipped, f"{head.group(1)} quoted twice"
+            assert text[head.end():] == (root / head.group(1)).read_text(), \
+                f"docs/yaml.md's copy of {head.group(1)} differs from the file"
+            shipped[head.group(1)] = text
+            continue
+        after = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
+        command = re.match(r"\$ netsim check (\S+)\n(error: .*)\n", after[1])
+        assert after[0] == "text" and command, f"complete example with no file name or error:\n{text}"
+        bad.append((command.group(1), text, command.group(2)))
+
+    # a fragment introduced by "From `scenarios/x.yaml`:" is quoted from that file
+    for rel, text in re.findall(r"From\s+`((?:topologies|scenarios)/[\w.-]+\.yaml)`:\n\n```yaml\n(.*?)```",
+                                doc, re.S):
+        assert text in (root / rel).read_text(), f"docs/yaml.md quotes {rel} wrongly:\n{text}"
+
+    assert {"topologies/lan.yaml", "scenarios/lan_ping.yaml", "topologies/line5.yaml",
+            "scenarios/traceroute.yaml", "topologies/ring4.yaml",
+            "scenarios/failover.yaml"} <= set(shipped)
+    assert len(bad) >= 3
+    for rel, text in shipped.items():
         (tmp_path / rel).parent.mkdir(exist_ok=True)
         (tmp_path / rel).write_text(text)
+    for rel in shipped:
+        load_any(tmp_path / rel)
     s = load_scenario(tmp_path / "scenarios/lan_ping.yaml")
     assert len(s.topology.nodes) == 6 and [a.kind for a in s.run] == ["ping", "ping"]
-    assert s.topology.link_params(s.topology.links[4]).rate == 10_000_000
+    assert {s.topology.link_params(link).rate for link in s.topology.links[3:]} == {10_000_000}
+    f = load_scenario(tmp_path / "scenarios/failover.yaml")
+    assert [a.kind for a in f.run] == ["ping", "link_down", "traceroute"]
+
+    monkeypatch.chdir(tmp_path)
+    for rel, text, error in bad:
+        Path(rel).parent.mkdir(parents=True, exist_ok=True)
+        Path(rel).write_text(text)
+        assert main(["check", rel]) == 2
+        assert capsys.readouterr().err == error + "\n"

@@ -68,3 +68,12 @@ def test_silent_hop_shows_stars():
     sim.run(60 * SECOND)
     assert app.lines[2] == " 2  * * *"
     assert app.reached
+
+
+def test_unreachable_on_the_way_stops_without_reaching():
+    sim, h, routers, s = chain()
+    app = Traceroute(h, IPv4Address("10.0.3.99"))   # nobody answers r3's ARP: !H after 3 s
+    app.start()
+    sim.run(60 * SECOND)
+    assert app.lines[-1].startswith(" 4  10.0.2.1 (10.0.2.1)  ") and app.lines[-1].endswith(" !H")
+    assert not app.reached and len(app.hops) == 4

@@ -1,0 +1,53 @@
+"""Runs that used to crash: expectations on fields an app lacks, L3 switch captures."""
+
+from simulator.scenario.load import load_text
+from simulator.scenario.run import run_scenario
+
+TWO_HOSTS = """
+name: edges
+topology:
+  name: t
+  nodes:
+    a: {type: host, ip: 10.0.0.1/24}
+    b: {type: host, ip: 10.0.0.2/24}
+  links: [[a, b]]
+until: 3s
+run:
+  - {at: 0s, on: b, name: sink, udp_sink: {port: 9}}
+  - {at: 1s, on: a, name: send, udp_send: {dst: 10.0.0.2, port: 9, count: 2}}
+expect:
+  - {app: send, received: 2}
+  - {app: sink, received: 2, intact: 2}
+"""
+
+
+def test_an_expectation_on_a_field_the_app_lacks_fails_with_a_reason():
+    result = run_scenario(load_text(TWO_HOSTS))
+    sender, sink = result.verdicts
+    assert not sender.ok and sender.detail == "send@a: received nothing not == 2"
+    assert sink.ok
+
+
+CAMPUS = """
+name: capture-l3
+topology:
+  name: t
+  nodes:
+    a: {type: host, ip: 10.1.0.10/24, gateway: 10.1.0.1}
+    core: {type: l3switch, groups: {one: {ip: 10.1.0.1/24, ports: [p1]},
+                                    two: {ip: 10.2.0.1/24, ports: [p2]}}}
+    b: {type: host, ip: 10.2.0.10/24, gateway: 10.2.0.1}
+  links: [[a, "core:p1"], ["core:p2", b]]
+until: 2s
+run:
+  - {at: 1s, on: a, name: p, ping: {dst: 10.2.0.10, count: 1}}
+capture: ["core:p2"]
+expect:
+  - {app: p, loss: 0%}
+"""
+
+
+def test_capture_on_an_l3_switch_port(tmp_path):
+    result = run_scenario(load_text(CAMPUS), out_dir=tmp_path, plots=False)
+    assert result.passed
+    assert (tmp_path / "core-p2.pcap").stat().st_size > 24
