@@ -3,7 +3,8 @@ run to ``until``, then write the outputs and judge the expectations.
 
 Outputs in the run folder: ``trace.jsonl`` (every event), one pcap per
 captured interface (``<node>-<iface>.pcap``), ``summary.json`` (apps'
-results, per-node counters, drops, verdicts) and ``plots/ladder.png``.
+results, per-node counters, drops, verdicts), ``plots/ladder.png`` and
+``plots/hops.png`` (where one packet's latency went, hop by hop).
 Nothing in them depends on the wall clock: the same scenario and seed give
 byte-identical files.
 """
@@ -105,10 +106,13 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> R
 
 
 def _plot(result: RunResult, out_dir: Path) -> None:
+    from simulator.viz.hops import plot_run
     from simulator.viz.ladder import plot_ladder
     from simulator.viz.trace_io import read_trace
 
     (out_dir / "plots").mkdir(exist_ok=True)
     events = read_trace(out_dir / "trace.jsonl")
-    plot_ladder(events, out_dir / "plots" / "ladder.png", nodes=list(result.network.nodes),
-                title=f"{result.scenario.name} (seed {result.scenario.seed})")
+    nodes = list(result.network.nodes)
+    title = f"{result.scenario.name} (seed {result.scenario.seed})"
+    plot_ladder(events, out_dir / "plots" / "ladder.png", nodes=nodes, title=title)
+    plot_run(out_dir, nodes=nodes, title=title, events=events)

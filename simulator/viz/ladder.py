@@ -1,12 +1,17 @@
 """Packet ladder (sequence) diagram, as in a textbook: one lifeline per node, time
 flowing down, one slanted arrow per frame per hop (the ``phy``/``tx`` trace events)
 whose slope is serialization + propagation. Long idle stretches are squeezed and shaded.
+
+Each arrow is labelled with the frame's Info (plus ``, ttl=N`` for IPv4) and, under it
+in smaller type, the Ethernet addresses (``src → dst``), so a router's MAC rewrite
+and TTL decrement show hop by hop.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from statistics import median
 
 from matplotlib.figure import Figure
@@ -23,10 +28,14 @@ BAD = "#d62728"
 SUFFIX = {"lost": " (lost)", "down": " (link down)", "corrupt": " (bad FCS)"}
 MAX_LABEL, SHORT_LABEL = 60, 24  # characters; short: when the full label finds no room
 LABEL_PT = TICK_PT = 7.5
+L2_PT = 6.5  # the second label line: Ethernet source → destination
+BROADCAST = "ff:ff:ff:ff:ff:ff"
 DPI = 110
 MAX_HEIGHT_IN = 40.0
 MARGIN = {"left": 1.15, "right": 0.35, "top": 1.05, "bottom": 0.3}  # inches
 FLIGHT_IN, ROW_IN = 1.1, 0.26  # inches: depth of a median flight, least step between times
+ROW_L2_IN = 0.44  # least step between times when labels have the Ethernet line
+LONG_STEP = 2.0  # median flights: longer busy stretches between event times are log-squeezed
 FRACTIONS = (0.5, 0.35, 0.65, 0.2, 0.8)  # label positions tried along an arrow
 
 
@@ -40,6 +49,7 @@ class Arrow:
     label: str
     colour: str
     fate: str = "ok"
+    l2: str = ""  # second label line, "eth_src → eth_dst"; "" when not shown
 
 
 def frames(events, nodes=None, start_ns=None, end_ns=None) -> list[dict]:
@@ -68,18 +78,32 @@ def _cut(text: str, n: int) -> str:
     return text if len(text) <= n else text[:n - 1].rstrip() + "…"
 
 
-def label_of(event: dict) -> str:
-    """``info`` (or the proto), cut to ``MAX_LABEL`` characters including the fate suffix."""
+def label_of(event: dict, limit: int = MAX_LABEL) -> str:
+    """``info`` (or the proto), then ``, ttl=N`` for IPv4 and the fate suffix; the info is
+    cut so that the whole label is at most ``limit`` characters."""
     info = " ".join(str(event.get("info") or event.get("proto") or "").split())
     suffix = SUFFIX.get(event.get("fate", "ok"), "")
-    return _cut(info, MAX_LABEL - len(suffix)) + suffix
+    if event.get("ttl") is not None:
+        suffix = f", ttl={event['ttl']}" + suffix
+    return _cut(info, max(limit - len(suffix), 1)) + suffix
 
 
-def layout(events, nodes=None) -> list[Arrow]:
+def _mac(mac) -> str:
+    return "broadcast" if str(mac).lower() == BROADCAST else str(mac)
+
+
+def l2_of(event: dict) -> str:
+    """The Ethernet line, ``02:00:00:00:00:01 → broadcast``; "" without both addresses."""
+    src, dst = event.get("eth_src"), event.get("eth_dst")
+    return "" if src is None or dst is None else f"{_mac(src)} → {_mac(dst)}"
+
+
+def layout(events, nodes=None, show_l2: bool = True) -> list[Arrow]:
     """Arrow geometry for the tx events (between ``nodes``), in start-time order.
 
     A lost (or link-down) frame stops halfway: half the hop, half its flight; when
     ``arrive_ns`` is unknown the flight is the last one seen on that link, else the median.
+    With ``show_l2`` each arrow carries its Ethernet line (``l2_of``).
     """
     fs = frames(events, nodes)
     x = {n: i for i, n in enumerate(node_order(fs, nodes))}
@@ -96,7 +120,8 @@ def layout(events, nodes=None) -> list[Arrow]:
         if fate in ("lost", "down"):
             x1, y1 = (x0 + x1) / 2, e["ns"] + flight / 2
         colour = BAD if fate == "corrupt" else COLOURS[proto_key(e.get("proto"))]
-        arrows.append(Arrow(x0, e["ns"], x1, y1, label_of(e), colour, fate))
+        arrows.append(Arrow(x0, e["ns"], x1, y1, label_of(e), colour, fate,
+                            l2_of(e) if show_l2 else ""))
     return arrows
 
 
@@ -105,7 +130,9 @@ def time_axis(arrows: list[Arrow], flight_in: float = FLIGHT_IN, row_in: float =
 
     A median flight is ``flight_in`` deep; event times closer than ``row_in`` are pushed apart
     so labels fit; an idle stretch (nothing in flight) longer than a median flight is drawn
-    one flight deep. Gaps are ``(y_from, y_to, idle_ns)``.
+    one flight deep. Gaps are ``(y_from, y_to, idle_ns)``. A busy stretch longer than
+    ``LONG_STEP`` median flights grows only logarithmically beyond that (a 2 ms hop next to
+    50 µs ones stays a few inches deep, not thirty).
     """
     spans = sorted((min(a.y0, a.y1), max(a.y0, a.y1)) for a in arrows)
     flight = median(b - a for a, b in spans) or 1
@@ -116,9 +143,11 @@ def time_axis(arrows: list[Arrow], flight_in: float = FLIGHT_IN, row_in: float =
         reach = max(reach, b)
     ts = sorted({t for span in spans for t in span})
     ys, gaps = [0.0], []
-    for prev, t in zip(ts, ts[1:]):
+    for prev, t in pairwise(ts):
         idle = prev in idle_from and t - prev > flight
-        ys.append(ys[-1] + (flight_in if idle else max((t - prev) * flight_in / flight, row_in)))
+        d = (t - prev) / flight  # in median flights
+        d = d if d <= LONG_STEP else LONG_STEP + math.log(d / LONG_STEP)
+        ys.append(ys[-1] + (flight_in if idle else max(d * flight_in, row_in)))
         if idle:
             gaps.append((ys[-2], ys[-1], t - prev))
     return ts, ys, gaps
@@ -193,23 +222,53 @@ def place_labels(segments, sizes, obstacles=(), placed=None, gap: float = 0.05):
     return out
 
 
-def _text_size(text: str, pt: float = LABEL_PT):
+def _line_size(text: str, pt: float):
     w, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(size=pt), False)
     return w / 72 + 0.06, pt * 1.35 / 72  # inches, with the label's white box
 
 
-def _labels(arrows, segments, sizes):
-    """Label texts and spots; a label with no room at full length is retried shortened."""
+def _text_size(text: str, l2: str = ""):
+    """Inches (width, height) of a label: its line, and the smaller Ethernet line if any."""
+    w, h = _line_size(text, LABEL_PT)
+    if not l2:
+        return w, h
+    w2, h2 = _line_size(l2, L2_PT)
+    return max(w, w2), h + h2
+
+
+def _labels(arrows, frames_, segments, sizes):
+    """Label texts, Ethernet lines and spots. A label with no room is retried as one line,
+    cut to ``SHORT_LABEL`` characters (the TTL and fate suffix kept)."""
     obstacles = [_rect((x0 + x1) / 2, (y0 + y1) / 2, math.hypot(x1 - x0, y1 - y0), 0.02,
                        math.atan2(y1 - y0, x1 - x0)) for x0, y0, x1, y1 in segments]
     obstacles += [_rect(sg[2], sg[3], 0.1, 0.1, 0) for a, sg in zip(arrows, segments)
                   if a.fate in ("lost", "down")]  # the red crosses
-    texts, placed = [a.label for a in arrows], []
+    texts, l2s, placed = [a.label for a in arrows], [a.l2 for a in arrows], []
     spots = place_labels(segments, sizes, obstacles, placed)
-    for i in [i for i, spot in enumerate(spots) if spot is None and len(texts[i]) > SHORT_LABEL]:
-        texts[i] = _cut(texts[i], SHORT_LABEL)
-        spots[i] = place_labels([segments[i]], [_text_size(texts[i])], obstacles, placed)[0]
-    return texts, spots
+    for i in [i for i, spot in enumerate(spots) if spot is None]:
+        short = label_of(frames_[i], SHORT_LABEL)
+        if len(short) < len(texts[i]) or l2s[i]:
+            texts[i], l2s[i] = short, ""
+            spots[i] = place_labels([segments[i]], [_text_size(short)], obstacles, placed)[0]
+    return texts, l2s, spots
+
+
+def _draw_label(fig, spot, text, l2, colour):
+    """The label centred at ``spot`` (inches, degrees); the Ethernet line, if any, under it."""
+    cx, cy, deg = spot
+    lines = [(text, LABEL_PT, {})]
+    if l2:
+        lines.append((l2, L2_PT, {"alpha": 0.9}))
+    heights = [_line_size(t, pt)[1] for t, pt, _ in lines]
+    nx, ny = -math.sin(math.radians(deg)), math.cos(math.radians(deg))
+    top = sum(heights) / 2  # distance from the block's centre to its top edge, along the normal
+    for (line, pt, extra), h in zip(lines, heights):
+        off = top - h / 2
+        fig.text(cx + off * nx, cy + off * ny, line, transform=fig.dpi_scale_trans, rotation=deg,
+                 rotation_mode="anchor", ha="center", va="center", fontsize=pt, color=colour,
+                 parse_math=False, zorder=5, **extra,
+                 bbox={"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.85})
+        top -= h
 
 
 def _legend(fig, frames_, arrows, height):
@@ -226,22 +285,24 @@ def _legend(fig, frames_, arrows, height):
 
 
 def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | None = None,
-                start_ns=None, end_ns=None, max_frames=200) -> None:
+                start_ns=None, end_ns=None, max_frames=200, show_l2: bool = True) -> None:
     """Draw the ladder diagram of the tx events in ``events`` to a PNG at ``out_path``.
 
     ``nodes`` picks and orders the lifelines (frames to other nodes are left out);
     ``start_ns``/``end_ns`` select frames by start time; only the first ``max_frames`` are drawn.
+    ``show_l2`` adds a smaller second label line, ``eth_src → eth_dst``.
     """
     fs = frames(events, nodes, start_ns, end_ns)
     total, fs = len(fs), fs[:max_frames]
     order = node_order(fs, nodes)
-    arrows = layout(fs, order)
+    arrows = layout(fs, order, show_l2)
     n, m = max(len(order), 1), MARGIN
-    sizes = [_text_size(a.label) for a in arrows]
+    sizes = [_text_size(a.label, a.l2) for a in arrows]
     lane = min(max(max((w for w, _ in sizes), default=0) + 0.3, 2.0), 3.6)  # inches per hop
     lane = max(lane, (6.5 - m["left"] - m["right"]) / (n - 0.1))
     ax_w = lane * (n - 0.1)
-    ts, ys, gaps = time_axis(arrows) if arrows else ([0], [0.0], [])
+    row_in = ROW_L2_IN if any(a.l2 for a in arrows) else ROW_IN
+    ts, ys, gaps = time_axis(arrows, row_in=row_in) if arrows else ([0], [0.0], [])
     pad, room = 0.3, MAX_HEIGHT_IN - m["top"] - m["bottom"] - 0.6  # pad: inches above/below
     k = min(1.0, room / ys[-1]) if ys[-1] else 1.0  # too deep: squash all (labels may not fit)
     ys, gaps = [y * k for y in ys], [(a * k, b * k, idle) for a, b, idle in gaps]
@@ -260,7 +321,7 @@ def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | N
         ax.axvline(i, color="#8a8a8a", lw=1.1, zorder=1)
         ax.text(i, 1 + 0.06 / ax_h, name, transform=above, ha="center", va="bottom", fontsize=9,
                 weight="bold", clip_on=False,
-                bbox=dict(boxstyle="round,pad=0.35", fc="#f2f2f2", ec="#8a8a8a", lw=0.8))
+                bbox={"boxstyle": "round,pad=0.35", "fc": "#f2f2f2", "ec": "#8a8a8a", "lw": 0.8})
     for y_from, y_to, idle in gaps:
         ax.axhspan(y_from, y_to, color="#efefef", zorder=0, lw=0)
         ax.text((n - 1) / 2, (y_from + y_to) / 2, f"≈ {idle / 1e6:.4f} ms idle", ha="center",
@@ -275,13 +336,10 @@ def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | N
         if cut:
             ax.plot(*p1, marker="x", color=BAD, ms=7, mew=2.2, zorder=4)
     segments = [(*to_in(a.x0, depth[a.y0]), *to_in(a.x1, depth[a.y1])) for a in arrows]
-    texts, spots = _labels(arrows, segments, sizes)
-    for text, a, spot in zip(texts, arrows, spots):
+    texts, l2s, spots = _labels(arrows, fs, segments, sizes)
+    for text, l2, a, spot in zip(texts, l2s, arrows, spots):
         if spot:
-            fig.text(spot[0], spot[1], text, transform=fig.dpi_scale_trans, rotation=spot[2],
-                     rotation_mode="anchor", ha="center", va="center", fontsize=LABEL_PT,
-                     color=a.colour, parse_math=False, zorder=5,
-                     bbox=dict(boxstyle="square,pad=0.08", fc="white", ec="none", alpha=0.85))
+            _draw_label(fig, spot, text, l2, a.colour)
 
     times = sorted({a.y0 for a in arrows} | {a.y1 for a in arrows if a.fate in ("ok", "corrupt")})
     kept = [times[i] for i in thin([to_in(0, depth[t])[1] for t in times], TICK_PT * 1.45 / 72)]
