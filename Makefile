@@ -25,7 +25,8 @@ plots: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/chain.py
+	$(BIN)/python benchmarks/routing.py
 
 # The real-dissector tests need Debian's tshark. Install it when we can (root with
 # apt, as in CI); otherwise those tests skip with a one-line reason.

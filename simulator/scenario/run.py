@@ -11,6 +11,7 @@ byte-identical files.
 
 import json
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from pathlib import Path
 
 from simulator.apps import APPS
@@ -19,6 +20,10 @@ from simulator.engine.trace import JsonLinesSink
 from simulator.phy.pcap import PcapWriter
 from simulator.scenario.build import Network, build
 from simulator.scenario.expect import Verdict, evaluate
+
+RFC1918 = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+RFC5737 = [IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
+RFC6598 = IPv4Network("100.64.0.0/10")
 
 
 @dataclass
@@ -47,12 +52,41 @@ class RunResult:
             "seed": self.scenario.seed,
             "until_ns": self.scenario.until,
             "apps": self.results(),
-            "nodes": {name: {"kind": node.kind, "interfaces": node.counters()}
-                      for name, node in self.network.nodes.items()},
+            "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
             "drops": drops,
             "expectations": [v.as_dict() for v in self.verdicts],
             "passed": self.passed,
         }
+
+
+def _address_summary(address) -> dict:
+    """An interface address with what a student would look up for it."""
+    network = address.network
+    scope = ("private (RFC 1918)" if any(address.ip in net for net in RFC1918)
+             else "shared (RFC 6598)" if address.ip in RFC6598
+             else "documentation (RFC 5737)" if any(address.ip in net for net in RFC5737)
+             else "loopback" if address.ip.is_loopback
+             else "link-local" if address.ip.is_link_local
+             else "public")
+    return {"address": str(address), "network": str(network),
+            "broadcast": str(network.broadcast_address) if network.prefixlen < 31 else None,
+            "scope": scope}
+
+
+def _node_summary(node) -> dict:
+    summary = {"kind": node.kind, "interfaces": node.counters()}
+    ip = getattr(node, "ip", None)
+    if ip is not None:
+        summary["addresses"] = {iface.name: _address_summary(a) for iface, a in ip.addresses.items()}
+        summary["routes"] = [str(route) for route in ip.routes.routes()]
+        summary["arp"] = {iface.name: arp.table() for iface, arp in ip.arps.items()}
+        if ip.pmtu.entries():
+            summary["pmtu"] = ip.pmtu.entries()
+        if ip.forwarder is not None:
+            summary["forwarded"] = ip.forwarder.forwarded
+    elif hasattr(node, "table"):
+        summary["mac_table"] = node.table()
+    return summary
 
 
 def _open_captures(scenario, network: Network, out_dir: Path) -> list[PcapWriter]:
