@@ -7,7 +7,8 @@ tracer is off: call sites test ``tracer.on`` before building an event, so a
 run without tracing pays one attribute read per would-be event.
 
 Counters (drops by reason, per node) are kept whether tracing is on or off:
-they feed ``summary.json`` and are cheap because drops are rare.
+they feed ``summary.json`` and are cheap because drops are rare. Time series
+(queue occupancy, for one) are sampled only while tracing is on.
 """
 
 import json
@@ -34,6 +35,7 @@ class Tracer:
         self._sinks: list[Sink] = []
         self.on = False
         self.counters: Counter[tuple[str, str]] = Counter()
+        self.series: dict[str, list[tuple[int, float]]] = {}
 
     def add_sink(self, sink: Sink) -> None:
         self._sinks.append(sink)
@@ -47,6 +49,10 @@ class Tracer:
         record.update(fields)
         for sink in self._sinks:
             sink(record)
+
+    def sample(self, name: str, value: float) -> None:
+        """Append ``(now, value)`` to the time series ``name``."""
+        self.series.setdefault(name, []).append((self._clock(), value))
 
     def count(self, node: str, name: str, n: int = 1) -> None:
         self.counters[(node, name)] += n

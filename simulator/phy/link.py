@@ -157,8 +157,10 @@ class Channel:
                     **fields)
 
     def _trace_queue(self) -> None:
-        self.sim.tracer.emit(self.src.node.name, "phy", "queue", **{"if": self.src.name},
-                             packets=len(self.queue), bytes=self.queued_bytes)
+        tracer = self.sim.tracer
+        tracer.sample(self._series, len(self.queue))
+        tracer.emit(self.src.node.name, "phy", "queue", **{"if": self.src.name},
+                    packets=len(self.queue), bytes=self.queued_bytes)
 
 
 def _proto_name(payload) -> str:

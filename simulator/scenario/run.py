@@ -54,6 +54,9 @@ class RunResult:
             "apps": self.results(),
             "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
             "drops": drops,
+            "queue_max_packets": {name.split(":", 1)[1]: max(v for _, v in samples)
+                                  for name, samples in sorted(sim.tracer.series.items())
+                                  if name.startswith("queue:")},
             "expectations": [v.as_dict() for v in self.verdicts],
             "passed": self.passed,
         }

@@ -94,15 +94,15 @@ class IPv4:
             return "Network is unreachable"
         if src is None:
             src = self.addresses[route.iface].ip if route else dst
+        if df and route is not None:      # refused before it gets an identification
+            mtu = min(route.iface.mtu, self.pmtu.get(dst) or route.iface.mtu)
+            if 20 + len(payload) > mtu:
+                return f"message too long, mtu={mtu}"
         packet = IPv4Packet(src, dst, protocol, payload, ttl=ttl or self.default_ttl,
                             identification=self.next_identification(), df=df)
         if route is None:                 # to ourselves: the loopback path, no wire
             self.sim.call_later(0, self._loopback, packet)
             return None
-        if df:
-            mtu = min(route.iface.mtu, self.pmtu.get(dst) or route.iface.mtu)
-            if packet.total_len > mtu:
-                return f"message too long, mtu={mtu}"
         self.output(packet, route)
         return None
 

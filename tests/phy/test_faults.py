@@ -1,8 +1,11 @@
 """Link impairments: loss inside binomial bounds, corruption caught by the FCS."""
 
 import math
+from ipaddress import IPv4Address
 
 from simulator.wire.ethernet import EthernetFrame
+from simulator.wire.icmp import IcmpEcho
+from simulator.wire.ipv4 import PROTO_ICMP
 from tests.helpers import MS, SECOND, host, link, ping
 from simulator.engine.sim import Simulation
 
@@ -72,3 +75,14 @@ def test_duplication_delivers_twice():
     # answer queued behind the first one.
     assert app.result()["received"] == 3
     assert app.duplicates == 3 + 3 + 1
+
+
+def test_queue_occupancy_is_sampled_and_drop_tail_drops_the_excess():
+    sim, h1, h2 = warm_pair(seed=1)
+    h1.interfaces["eth0"].link.queue_packets = 2
+    sim.tracer.add_sink(lambda event: None)
+    for seq in range(5):                     # back to back: one on the wire, two wait, two dropped
+        h1.ip.send(IPv4Address("10.0.0.2"), PROTO_ICMP, IcmpEcho.request(1, seq))
+    sim.run(SECOND)
+    assert [v for _, v in sim.tracer.series["queue:h1:eth0"]] == [1, 2, 1, 0]
+    assert h1.interfaces["eth0"].drops["QUEUE_FULL"] == 2
