@@ -197,7 +197,7 @@ def main(argv=None):
     print(f"chain benchmark  {info['date']}")
     print(f"  machine : {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), {info['platform']}")
     print(f"  python  : {info['python']}")
-    print(f"  packages: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + f"; repo {info['git']}")
+    print("  packages: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + f"; repo {info['git']}")
     print(f"  workload: N={N} and 2N={2 * N} frames x {H} hops, 1000 B @ 100 Mbit/s CBR, "
           f"1 Gbit/s + 1 ms per hop; best of {R}, fresh subprocess per run")
     print(f"  loadavg at start: {' '.join(info['loadavg_start'] or [])}")
