@@ -45,6 +45,22 @@ def checksums_match(a, b) -> bool:
     return a is None or b is None or a == b
 
 
+class ChecksummedHeader:
+    """Equality and hash over a header's ``_fields()``; its ``checksum`` compares
+    with :func:`checksums_match`, so a checksum still to be computed matches any."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self._fields() == other._fields()
+                and checksums_match(self.checksum, other.checksum))
+
+    def __hash__(self):
+        return hash((type(self),) + self._fields())
+
+
 def fcs(data: bytes) -> bytes:
     """Ethernet frame check sequence over ``data`` (dst MAC .. end of padding),
     as the 4 bytes transmitted: CRC-32 sent least significant byte first,

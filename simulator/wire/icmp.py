@@ -10,7 +10,7 @@ pseudo-header), so IPv4 can pack any L4 payload as ``payload.pack(src, dst)``.
 import struct
 
 from ._fmt import short_bytes
-from .checksum import checksums_match, internet_checksum
+from .checksum import ChecksummedHeader, internet_checksum
 from .errors import DecodeError
 from .icmp_quote import QuotedPacket, parse_quote
 
@@ -96,19 +96,10 @@ def _head(data: bytes, what: str):
     return _HEAD.unpack_from(data)
 
 
-class _Icmp:
-    """Shared plumbing: equality over ``_fields()`` (a None checksum matches any)."""
+class _Icmp(ChecksummedHeader):
+    """Shared plumbing of the ICMP messages."""
 
     __slots__ = ()
-
-    def __eq__(self, other):
-        if type(other) is not type(self):
-            return NotImplemented
-        return (self._fields() == other._fields()
-                and checksums_match(self.checksum, other.checksum))
-
-    def __hash__(self):
-        return hash((type(self),) + self._fields())
 
     def verify_checksum(self) -> bool:
         """True if the checksum is right (always when it is still None)."""

@@ -4,7 +4,7 @@ import struct
 from ipaddress import IPv4Address
 
 from ._fmt import short_bytes
-from .checksum import checksums_match, internet_checksum, ip_bytes
+from .checksum import ChecksummedHeader, internet_checksum, ip_bytes
 from .errors import DecodeError
 from .icmp import unpack_icmp
 from .tcp import TcpSegment
@@ -39,7 +39,7 @@ _FIELDS = ("src", "dst", "protocol", "payload", "ttl", "identification", "df", "
 _new = object.__new__
 
 
-class IPv4Packet:
+class IPv4Packet(ChecksummedHeader):
     """An IPv4 packet (RFC 791 §3.1).
 
     ``payload`` is an ICMP/UDP/TCP object from this package or raw bytes (e.g. a
@@ -187,15 +187,6 @@ class IPv4Packet:
 
     def _fields(self):
         return tuple(getattr(self, f) for f in _FIELDS[:-1])  # all but checksum
-
-    def __eq__(self, other):
-        if type(other) is not IPv4Packet:
-            return NotImplemented
-        return (self._fields() == other._fields()
-                and checksums_match(self.checksum, other.checksum))
-
-    def __hash__(self):
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         p = self.payload

@@ -3,7 +3,7 @@
 import struct
 
 from ._fmt import short_bytes
-from .checksum import checksums_match, internet_checksum, pseudo_header
+from .checksum import ChecksummedHeader, internet_checksum, pseudo_header
 from .errors import DecodeError
 from .tcp_options import (MAX_OPTIONS_LEN, Eol, Mss, Nop, Sack, SackPermitted, Timestamps,
                           UnknownOption, WindowScale, pack_options, parse_options)
@@ -42,7 +42,7 @@ def flags_str(flags: int) -> str:
     return ", ".join(names) if names else "<None>"
 
 
-class TcpSegment:
+class TcpSegment(ChecksummedHeader):
     """A TCP segment (RFC 9293 §3.1 "Header Format").
 
     ``flags`` holds the 12 bits after the data offset (4 reserved bits incl. AE,
@@ -150,15 +150,6 @@ class TcpSegment:
     def _fields(self):
         return (self.src_port, self.dst_port, self.seq, self.ack, self.flags, self.window,
                 bytes(self.payload), self.options, self.urgent)
-
-    def __eq__(self, other):
-        if type(other) is not TcpSegment:
-            return NotImplemented
-        return (self._fields() == other._fields()
-                and checksums_match(self.checksum, other.checksum))
-
-    def __hash__(self):
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         parts = [f"{self.src_port} → {self.dst_port}", f"[{flags_str(self.flags)}]",

@@ -3,7 +3,7 @@
 import struct
 
 from ._fmt import short_bytes
-from .checksum import checksums_match, internet_checksum, pseudo_header
+from .checksum import ChecksummedHeader, internet_checksum, pseudo_header
 from .errors import DecodeError
 
 __all__ = ["UdpDatagram", "HEADER_LEN"]
@@ -13,7 +13,7 @@ _PROTO_UDP = 17
 _HEADER = struct.Struct("!HHHH")
 
 
-class UdpDatagram:
+class UdpDatagram(ChecksummedHeader):
     """A UDP datagram (RFC 768 "Format").
 
     ``checksum=None`` means compute on :meth:`pack` over the IPv4 pseudo-header; a
@@ -66,15 +66,6 @@ class UdpDatagram:
 
     def _fields(self):
         return (self.src_port, self.dst_port, bytes(self.payload))
-
-    def __eq__(self, other):
-        if type(other) is not UdpDatagram:
-            return NotImplemented
-        return (self._fields() == other._fields()
-                and checksums_match(self.checksum, other.checksum))
-
-    def __hash__(self):
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         ck = "" if self.checksum is None else f", checksum={self.checksum:#06x}"
