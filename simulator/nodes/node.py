@@ -36,6 +36,7 @@ class Node:
         """Per-interface counters for the run summary."""
         return {name: {"tx_frames": i.tx_frames, "tx_bytes": i.tx_bytes,
                        "rx_frames": i.rx_frames, "rx_bytes": i.rx_bytes,
+                       **({"forwarded": i.forwarded} if i.forwarded else {}),
                        **({"drops": dict(sorted(i.drops.items()))} if i.drops else {})}
                 for name, i in self.interfaces.items()}
 

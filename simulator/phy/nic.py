@@ -12,7 +12,8 @@ from simulator.wire.addr import MacAddress
 
 class Interface:
     __slots__ = ("node", "name", "mac", "mtu", "channel", "link", "captures",
-                 "tx_frames", "tx_bytes", "rx_frames", "rx_bytes", "drops", "multicast_macs")
+                 "tx_frames", "tx_bytes", "rx_frames", "rx_bytes", "drops", "multicast_macs",
+                 "forwarded")
 
     def __init__(self, node, name: str, mac: MacAddress, mtu: int = 1500):
         self.node = node
@@ -23,6 +24,7 @@ class Interface:
         self.link = None
         self.captures = []       # PcapWriter taps: tx at first bit out, rx at last bit in
         self.tx_frames = self.tx_bytes = self.rx_frames = self.rx_bytes = 0
+        self.forwarded = 0       # packets routed out of this interface for others
         self.drops: Counter[str] = Counter()
         self.multicast_macs: set[MacAddress] = set()
 

@@ -48,6 +48,7 @@ class Forwarder:
             ip.icmp.send_error(packet, DEST_UNREACHABLE, FRAGMENTATION_NEEDED, next_hop_mtu=mtu)
             return
         self.forwarded += 1
+        route.iface.forwarded += 1
         ip.output(out, route)
 
     def _drop(self, iface, packet, reason: str) -> None:

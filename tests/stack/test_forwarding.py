@@ -27,6 +27,8 @@ def test_rtt_across_a_router_to_the_nanosecond():
     assert app.rtts[2] == 2 * echo1 + 2 * echo2
     assert app.lines[2].startswith("64 bytes from 10.0.2.2: icmp_seq=2 ttl=63 ")
     assert r.ip.forwarder.forwarded == 4
+    assert (r.interfaces["e0"].forwarded, r.interfaces["e1"].forwarded) == (2, 2)
+    assert r.counters()["e1"]["forwarded"] == 2
 
 
 def test_router_answers_pings_to_its_far_interface():
