@@ -44,7 +44,10 @@ def build(topology, sim) -> Network:
     net = Network(sim, topology)
     explicit_mtu: set = set()
     for name, spec in topology.nodes.items():
-        net.nodes[name] = _make_node(sim, name, spec, explicit_mtu)
+        node = net.nodes[name] = _make_node(sim, name, spec, explicit_mtu)
+        if hasattr(spec, "reassembly_timeout"):
+            node.ip.reassembler.timeout_ns = spec.reassembly_timeout
+            node.ip.pmtu.expiry_ns = spec.pmtu_expiry
         net.graph.add_node(name, kind=spec.type)
     for spec in topology.links:
         params = topology.link_params(spec)

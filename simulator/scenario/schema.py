@@ -229,6 +229,8 @@ class InterfaceSpec(Model):
 
 class HostSpec(Model):
     type: Literal["host"]
+    reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     ip: IPv4Iface | None = None
     mac: Mac | None = None
     gateway: IPv4Addr | None = None
@@ -277,6 +279,8 @@ class RouteSpec(Model):
 
 class RouterSpec(Model):
     type: Literal["router"]
+    reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
     processing_delay: Nanoseconds = Field(0, ge=0)
@@ -294,6 +298,8 @@ class GroupSpec(Model):
 
 class L3SwitchSpec(Model):
     type: Literal["l3switch"]
+    reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     groups: dict[Name, GroupSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
     aging: Nanoseconds = Field(300 * S, ge=0)

@@ -51,3 +51,16 @@ def test_capture_on_an_l3_switch_port(tmp_path):
     result = run_scenario(load_text(CAMPUS), out_dir=tmp_path, plots=False)
     assert result.passed
     assert (tmp_path / "core-p2.pcap").stat().st_size > 24
+
+
+def test_ip_timers_come_from_the_yaml():
+    from simulator.engine.sim import Simulation
+    from simulator.scenario.build import build
+
+    scenario = load_text(TWO_HOSTS.replace(
+        "a: {type: host, ip: 10.0.0.1/24}",
+        "a: {type: host, ip: 10.0.0.1/24, reassembly_timeout: 5s, pmtu_expiry: 2min}"))
+    net = build(scenario.topology, Simulation(1))
+    a, b = net.nodes["a"].ip, net.nodes["b"].ip
+    assert (a.reassembler.timeout_ns, a.pmtu.expiry_ns) == (5_000_000_000, 120_000_000_000)
+    assert (b.reassembler.timeout_ns, b.pmtu.expiry_ns) == (30_000_000_000, 600_000_000_000)
