@@ -1,0 +1,56 @@
+"""The base of every schema model: unknown keys are errors, with a suggestion.
+
+``unknown field 'gatway' (did you mean 'gateway'?)`` — pydantic's own
+``extra="forbid"`` error names no alternative, so the check runs first and the
+remaining validation errors are merged after it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
+
+_BUILTIN_ERRORS = frozenset(typing.get_args(core_schema.ErrorType))
+
+
+def _redetail(err: dict[str, Any]) -> InitErrorDetails:
+    """A ``ValidationError.errors()`` entry back into something we can re-raise."""
+    kind = err["type"]
+    if kind in _BUILTIN_ERRORS:
+        return InitErrorDetails(type=kind, loc=err["loc"], input=err["input"], ctx=err.get("ctx", {}))
+    return InitErrorDetails(
+        type=PydanticCustomError(kind, err["msg"]), loc=err["loc"], input=err["input"]
+    )
+
+
+class Model(BaseModel):
+    """Base of every schema model: unknown keys are errors, with a suggestion."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any, handler):
+        if not isinstance(data, dict):
+            return handler(data)
+        fields = cls.model_fields
+        unknown = [k for k in data if k not in fields]
+        if not unknown:
+            return handler(data)
+        errors: list[InitErrorDetails] = []
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "valid fields: " + ", ".join(sorted(fields))
+            message = f"unknown field '{key}' ({hint})"
+            errors.append(InitErrorDetails(
+                type=PydanticCustomError("unknown_field", message.replace("{", "{{").replace("}", "}}")),
+                loc=(key,), input=data[key]))
+        try:
+            handler({k: v for k, v in data.items() if k in fields})
+        except ValidationError as exc:
+            errors.extend(_redetail(e) for e in exc.errors())
+        raise ValidationError.from_exception_data(cls.__name__, errors)
