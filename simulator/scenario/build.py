@@ -17,6 +17,8 @@ from simulator.scenario.autoroute import AutoRouting
 from simulator.stack.arp import ArpConfig
 from simulator.wire.addr import MacAddress
 
+PREAMBLE_AND_GAP = 8 + 12     # preamble + SFD, inter-frame gap (IEEE 802.3 §4.4.2)
+
 
 class Network:
     def __init__(self, sim, topology):
@@ -59,7 +61,8 @@ def build(topology, sim) -> Network:
         link = Link(sim, a, b, rate=params.rate, delay=params.delay, mtu=params.mtu,
                     queue_packets=params.queue.packets, queue_bytes=params.queue.bytes,
                     loss=params.loss, corrupt=params.corrupt, duplicate=params.duplicate,
-                    jitter=params.jitter, up=spec.up, cost=spec.cost)
+                    jitter=params.jitter, overhead_bytes=PREAMBLE_AND_GAP if params.preamble else 0,
+                    up=spec.up, cost=spec.cost)
         net.links.append(link)
         net.graph.add_edge(a.node.name, b.node.name, link=link, cost=spec.cost)
     for name, spec in topology.nodes.items():

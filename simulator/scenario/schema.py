@@ -81,6 +81,7 @@ class LinkParams(Model):
     corrupt: Probability = 0.0
     duplicate: Probability = 0.0
     jitter: Nanoseconds = Field(0, ge=0)
+    preamble: Bool = False      # count the 8 B preamble+SFD and 12 B inter-frame gap on the wire
 
 
 BUILTIN_LINK = LinkParams()
@@ -97,6 +98,7 @@ class LinkOverrides(Model):
     corrupt: Probability | None = None
     duplicate: Probability | None = None
     jitter: Nanoseconds | None = Field(None, ge=0)
+    preamble: Bool | None = None
 
     def given(self) -> dict[str, Any]:
         """The link parameters this object sets (those not ``None``)."""

@@ -64,3 +64,27 @@ def test_ip_timers_come_from_the_yaml():
     a, b = net.nodes["a"].ip, net.nodes["b"].ip
     assert (a.reassembler.timeout_ns, a.pmtu.expiry_ns) == (5_000_000_000, 120_000_000_000)
     assert (b.reassembler.timeout_ns, b.pmtu.expiry_ns) == (30_000_000_000, 600_000_000_000)
+
+
+def test_preamble_and_gap_lengthen_every_frame_by_20_bytes():
+    from simulator.scenario.load import load_text
+
+    base = """
+name: p
+topology:
+  name: t
+  nodes:
+    a: {type: host, ip: 10.0.0.1/24}
+    b: {type: host, ip: 10.0.0.2/24}
+  links:
+    - {ends: [a, b], rate: 10Mbps, delay: 1ms%s}
+until: 3s
+run:
+  - {at: 1s, on: a, name: p, ping: {dst: 10.0.0.2, count: 1}}
+expect:
+  - {app: p, loss: 0%%}
+"""
+    plain = run_scenario(load_text(base % "")).apps[0].rtts[1]
+    framed = run_scenario(load_text(base % ", preamble: true")).apps[0].rtts[1]
+    assert plain == 2 * (51_200 + 81_600) + 4_000_000
+    assert framed - plain == 4 * 20 * 800          # four frames, 20 B each, 800 ns a byte
