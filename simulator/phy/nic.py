@@ -54,10 +54,11 @@ class Interface:
                 tap.write(now, frame)
         self.node.receive(self, frame)
 
-    def drop(self, frame, reason: str) -> None:
+    def drop(self, frame, reason: str, layer: str = "phy", **fields) -> None:
+        """Count a frame or packet discarded at this interface and trace it with its reason."""
         self.drops[reason] += 1
-        self.node.sim.tracer.drop(self.node.name, "phy", reason, **{"if": self.name},
-                                  info=frame.info())
+        self.node.sim.tracer.drop(self.node.name, layer, reason, **{"if": self.name},
+                                  info=frame.info(), **fields)
 
     def __repr__(self) -> str:
         return f"<Interface {self.label} {self.mac}>"

@@ -33,25 +33,20 @@ class Forwarder:
             iface.drops["MULTICAST_NOT_ROUTED"] += 1
             return
         if packet.ttl <= 1:
-            self._drop(iface, packet, "TTL_EXPIRED")
+            iface.drop(packet, "TTL_EXPIRED", "ip", ttl=packet.ttl)
             ip.icmp.send_error(packet, TIME_EXCEEDED, TTL_EXCEEDED)
             return
         route = ip.routes.lookup(packet.dst)
         if route is None:
-            self._drop(iface, packet, "NO_ROUTE")
+            iface.drop(packet, "NO_ROUTE", "ip", ttl=packet.ttl)
             ip.icmp.send_error(packet, DEST_UNREACHABLE, NET_UNREACHABLE)
             return
         out = packet.forwarded()
         mtu = route.iface.mtu
         if out.total_len > mtu and out.df:
-            self._drop(iface, packet, "FRAG_NEEDED")
+            iface.drop(packet, "FRAG_NEEDED", "ip", ttl=packet.ttl)
             ip.icmp.send_error(packet, DEST_UNREACHABLE, FRAGMENTATION_NEEDED, next_hop_mtu=mtu)
             return
         self.forwarded += 1
         route.iface.forwarded += 1
         ip.output(out, route)
-
-    def _drop(self, iface, packet, reason: str) -> None:
-        iface.drops[reason] += 1
-        self.ip.sim.tracer.drop(self.ip.node.name, "ip", reason, **{"if": iface.name},
-                                info=packet.info(), ttl=packet.ttl)
