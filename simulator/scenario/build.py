@@ -76,8 +76,8 @@ def build(topology, sim) -> Network:
 
 
 def _arp_config(spec) -> ArpConfig:
-    return ArpConfig(timeout_ns=spec.timeout, retries=spec.retries,
-                     retry_interval_ns=spec.retry_interval, queue=spec.queue,
+    return ArpConfig(base_reachable_ns=spec.timeout, mcast_solicit=spec.retries,
+                     retrans_ns=spec.retry_interval, unres_qlen_bytes=spec.queue,
                      static={ip: MacAddress(mac) for ip, mac in spec.static.items()})
 
 

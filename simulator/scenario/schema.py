@@ -163,10 +163,10 @@ class LinkSpec(LinkOverrides):
 
 class ArpSpec(Model):
     static: dict[IPv4Addr, Mac] = Field(default_factory=dict)
-    timeout: Nanoseconds = Field(60 * S, gt=0)
-    retries: Int = Field(3, ge=0)
-    retry_interval: Nanoseconds = Field(1 * S, gt=0)
-    queue: Int = Field(3, ge=0)
+    timeout: Nanoseconds = Field(30 * S, gt=0)         # Linux base_reachable_time
+    retries: Int = Field(3, ge=0)                       # mcast_solicit
+    retry_interval: Nanoseconds = Field(1 * S, gt=0)    # retrans_time
+    queue: Bytes = Field(212_992, ge=0)                 # unres_qlen_bytes
 
 
 class InterfaceSpec(Model):
