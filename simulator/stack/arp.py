@@ -225,14 +225,12 @@ class Arp:
         if n.state is PERMANENT:
             return
         was_valid = n.state in VALID
-        if was_valid:
-            if mac != n.mac and not override:
-                return
-            if mac == n.mac and state is STALE:
-                state = n.state
-        now = self.sim.now
+        if was_valid and mac != n.mac and not override:
+            return
         if state is REACHABLE:
-            n.confirmed = now
+            n.confirmed = self.sim.now
+        if was_valid and mac == n.mac and state is STALE:
+            state = n.state                # a valid entry keeps its state (and no confirmation)
         if state is not n.state or mac != n.mac:
             n.mac = mac
             self._enter(n, state, self.reachable_time() if state is REACHABLE else None)
