@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from simulator.engine.drops import Drop
 from simulator.engine.sim import Timer
 from simulator.wire.addr import IPv4Address, MacAddress
-from simulator.wire.arp import ARP_REPLY, ARP_REQUEST, ArpPacket
+from simulator.wire.arp import ARP_REPLY, ARP_REQUEST, HTYPE_ETHERNET, PTYPE_IPV4, ArpPacket
 from simulator.wire.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4, EthernetFrame
 
 SECOND = 1_000_000_000
@@ -202,8 +202,11 @@ class Arp:
             n.confirmed = self.sim.now
 
     def receive(self, arp: ArpPacket, link_group: bool = False) -> None:
-        """An ARP packet; ``link_group`` if it came in a broadcast frame."""
-        if arp.oper not in (ARP_REQUEST, ARP_REPLY) or arp.spa == IPv4Address(0):
+        """An ARP packet; ``link_group`` if it came in a broadcast frame. Only
+        Ethernet/IPv4 ARP is spoken (RFC 826: "Do I speak the protocol in ar$pro?")."""
+        if (arp.htype != HTYPE_ETHERNET or arp.ptype != PTYPE_IPV4 or arp.hlen != 6
+                or arp.plen != 4 or arp.oper not in (ARP_REQUEST, ARP_REPLY)
+                or arp.spa == IPv4Address(0)):
             return
         n = self.cache.get(int(arp.spa))
         if arp.oper == ARP_REQUEST and arp.tpa == self.address:
