@@ -50,6 +50,7 @@ def build(topology, sim) -> Network:
         if hasattr(spec, "reassembly_timeout"):
             node.ip.reassembler.timeout_ns = spec.reassembly_timeout
             node.ip.pmtu.expiry_ns = spec.pmtu_expiry
+            node.icmp.ratelimit.config.ratelimit_ns = spec.icmp_ratelimit
         net.graph.add_node(name, kind=spec.type)
     for spec in topology.links:
         params = topology.link_params(spec)

@@ -155,3 +155,37 @@ def test_echo_replies_are_not_errors_and_not_limited():
         pc.ip.send(SERVER, PROTO_ICMP, IcmpEcho.request(ident, seq))
     sim.run(SECOND)
     assert replies == list(range(20))
+
+
+# Time Exceeded for 20 pings with TTL 1, 100 ms apart (the first one ARP-delayed by
+# 2.01 ms). Per host: tokens of credit in ns, capped at 6 × the interval, one interval
+# spent per error. 1 s: 6 at once, then a full second of credit only by seq 12.
+# 250 ms: the cap is 1.5 s, 150 ms net spent per error for 9, then one per 250 ms.
+@pytest.mark.parametrize("ratelimit, answered", [
+    ("1s", [1, 2, 3, 4, 5, 6, 12]),
+    ("250ms", [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 14, 17, 19]),
+    ("0", list(range(1, 21))),
+])
+def test_the_per_host_limit_is_set_in_yaml(tmp_path, ratelimit, answered):
+    from simulator.scenario.load import load_scenario
+    from simulator.scenario.run import run_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(f"""name: limit
+topology:
+  name: t
+  nodes:
+    pc: {{type: host, ip: 10.0.0.1/24, gateway: 10.0.0.254}}
+    r: {{type: router, icmp_ratelimit: {ratelimit},
+        interfaces: {{e0: 10.0.0.254/24, e1: 10.0.1.254/24}}}}
+  links:
+    - [pc, r:e0]
+until: 5s
+run:
+  - {{at: 0s, on: pc, name: p, ping: {{dst: 10.0.1.9, count: 20, interval: 100ms, ttl: 1, timeout: 1s}}}}
+""")
+    result = run_scenario(load_scenario(path))
+    app, = result.apps
+    assert [line for line in app.lines if line.startswith("From")] == [
+        f"From 10.0.0.254 icmp_seq={seq} Time to live exceeded" for seq in answered]
+    assert result.network.nodes["r"].interfaces["e0"].drops["TTL_EXPIRED"] == 20
