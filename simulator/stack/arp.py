@@ -94,8 +94,14 @@ class Arp:
         self._drawn_at: int | None = None
 
     def set_static(self, ip: IPv4Address, mac: MacAddress) -> None:
-        """A PERMANENT entry (``arp -s``): never expires, never overwritten."""
-        self.cache[int(ip)] = Neighbour(ip, PERMANENT, mac)
+        """A PERMANENT entry (``arp -s``): never expires, never overwritten. Packets
+        waiting for ``ip`` to resolve leave at once."""
+        n = self.cache.get(int(ip))
+        if n is None:
+            n = self.cache[int(ip)] = Neighbour(ip, FAILED)
+        n.mac = mac
+        self._enter(n, PERMANENT)
+        self._send_waiting(n)
 
     def reachable_time(self) -> int:
         """This interface's reachable_time: uniform in [0.5, 1.5) × base, redrawn every 300 s."""
@@ -238,9 +244,12 @@ class Arp:
             n.mac = mac
             self._enter(n, state, self.reachable_time() if state is REACHABLE else None)
         if not was_valid:
-            waiting, n.queue, n.queue_bytes = n.queue, deque(), 0
-            for packet in waiting:
-                self.output(packet, n.ip)
+            self._send_waiting(n)
+
+    def _send_waiting(self, n: Neighbour) -> None:
+        waiting, n.queue, n.queue_bytes = n.queue, deque(), 0
+        for packet in waiting:
+            self.output(packet, n.ip)
 
     def table(self) -> dict[str, str]:
         """Resolved entries, IPv4 → MAC, as ``ip neigh`` lists them (any valid state)."""

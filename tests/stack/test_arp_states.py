@@ -191,3 +191,14 @@ def test_a_different_mac_replaces_a_valid_one_only_after_locktime():
     sim.run(2 * SECOND)
     arp.receive(forged)
     assert arp.table()["10.0.0.2"] == str(other)
+
+
+def test_a_static_entry_set_while_resolving_sends_what_waits():
+    sim, h1, h2, _ = pair()
+    sink = start(h2, UdpSink(h2, 9))
+    send_at(sim, h1, 0, count=2, interval_ns=1)
+    sim.call_later(MS // 10, lambda _: arp_of(h1).set_static(H2, h2.interfaces["eth0"].mac))
+    sim.run(5 * SECOND)
+    assert sink.received == 2
+    assert arp_of(h1).states() == {"10.0.0.2": "PERMANENT"}
+    assert arp_of(h1).requests_sent == 1 and sim.tracer.counters[("h1", "drop:NO_ARP_REPLY")] == 0
