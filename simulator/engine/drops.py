@@ -20,7 +20,7 @@ class Drop(StrEnum):
     NO_CARRIER = "NO_CARRIER"                  #: sent on an interface with no link
     MALFORMED = "MALFORMED"                    #: received bytes that do not decode (DecodeError)
     # --- L2 receive -------------------------------------------------------------
-    L2_FILTERED = "L2_FILTERED"                #: not for this NIC's MAC, broadcast or a joined group
+    L2_FILTERED = "L2_FILTERED"                #: not to this NIC's MAC, broadcast or a joined group
     UNKNOWN_ETHERTYPE = "UNKNOWN_ETHERTYPE"    #: no handler registered for the EtherType
     # --- ARP --------------------------------------------------------------------
     ARP_QUEUE_FULL = "ARP_QUEUE_FULL"          #: unresolved queue over unres_qlen_bytes
@@ -34,7 +34,7 @@ class Drop(StrEnum):
     TTL_EXPIRED = "TTL_EXPIRED"                #: TTL would reach zero at a router
     FRAG_NEEDED = "FRAG_NEEDED"                #: DF set and larger than the next-hop MTU
     MULTICAST_NOT_ROUTED = "MULTICAST_NOT_ROUTED"  #: a router does not forward multicast
-    LINK_BROADCAST = "LINK_BROADCAST"          #: not forwarded: came as a link broadcast (RFC 1812 §5.3.4)
+    LINK_BROADCAST = "LINK_BROADCAST"          #: unicast sent as link broadcast: not routed (§5.3.4)
     FRAG_TIMEOUT = "FRAG_TIMEOUT"              #: reassembly incomplete after the timeout
     FRAG_OVERLAP = "FRAG_OVERLAP"              #: a fragment overlapping different data
     FRAG_INVALID = "FRAG_INVALID"              #: fragment beyond 65535 bytes or inconsistent

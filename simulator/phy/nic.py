@@ -24,7 +24,8 @@ class Interface:
         self.mtu = mtu
         self.channel = None      # outgoing direction of the attached link
         self.link = None
-        self.captures = []       # PcapWriter taps: tx at first bit out, rx at last bit in (a hub: first)
+        self.captures = []       # PcapWriter taps: tx at first bit out, rx at last bit in
+                                 # (a hub port: at the first bit, see Hub)
         self.tx_frames = self.tx_bytes = self.rx_frames = self.rx_bytes = 0
         self.forwarded = 0       # packets routed out of this interface for others
         self.drops: Counter[str] = Counter()

@@ -88,10 +88,12 @@ class Icmp:
 
     def send_error(self, offending, kind: int, code: int, next_hop_mtu: int = 0) -> None:
         """Report ``offending`` to its source with an ICMP error, if RFC 1122 allows
-        and the rate limiter lets it go."""
+        and the rate limiter lets it go (errors to this node itself, over loopback, are
+        not limited, as in Linux)."""
         if not self._may_report(offending):
             return
-        if not self.ratelimit.allow(offending.src, kind, code):
+        src = offending.src
+        if src not in self.ip.local and not self.ratelimit.allow(src, kind, code):
             self.ip.sim.tracer.drop(self.ip.node.name, "icmp", Drop.ICMP_RATELIMIT, offending,
                                     type=kind, code=code)
             return

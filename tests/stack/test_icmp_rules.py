@@ -189,3 +189,15 @@ run:
     assert [line for line in app.lines if line.startswith("From")] == [
         f"From 10.0.0.254 icmp_seq={seq} Time to live exceeded" for seq in answered]
     assert result.network.nodes["r"].interfaces["e0"].drops["TTL_EXPIRED"] == 20
+
+
+def test_errors_over_loopback_are_not_limited():
+    sim = Simulation(1)
+    h = host(sim, "h", "10.0.0.1/24")
+    errors = []
+    sock = h.udp.bind(40000)
+    sock.on_error = lambda reporter, message, quoted: errors.append(message.code)
+    for _ in range(20):
+        sock.sendto(b"x", IPv4Address("10.0.0.1"), 9)        # nobody listens on port 9
+    sim.run(SECOND)
+    assert errors == [PORT_UNREACHABLE] * 20
