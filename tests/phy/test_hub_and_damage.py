@@ -51,6 +51,9 @@ def test_hub_port_capture_and_trace_are_in_time_order(tmp_path):
     stamps = [ns for ns, _ in pcap_records(tmp_path / "hub-p2.pcap")]
     assert len(stamps) == 84
     assert stamps == sorted(stamps)
+    deltas = [r["frame.time_delta"] for r in tshark_fields(tmp_path / "hub-p2.pcap",
+                                                           ["frame.time_delta"])]
+    assert len(deltas) == 84 and not any(d.startswith("-") for d in deltas)
     trace_ns = [e["ns"] for e in events]
     assert trace_ns == sorted(trace_ns)
 
