@@ -9,6 +9,7 @@ captures the damaged bytes, then recomputes the CRC-32 and discards the frame
 
 import zlib
 
+from simulator.wire.addr import MacAddress
 from simulator.wire.ethernet import EthernetFrame
 
 
@@ -22,6 +23,19 @@ class CorruptedFrame:
         self.raw = raw
         self.original = original
         self.wire_len = len(raw)
+
+    @property
+    def dst(self) -> MacAddress:
+        return MacAddress(self.raw[0:6])
+
+    @property
+    def src(self) -> MacAddress:
+        return MacAddress(self.raw[6:12])
+
+    @property
+    def payload(self) -> bytes:
+        """Everything after the Ethernet header, as raw bytes (FCS excluded)."""
+        return self.raw[14:-4]
 
     def fcs_ok(self) -> bool:
         return zlib.crc32(self.raw[:-4]).to_bytes(4, "little") == self.raw[-4:]

@@ -145,7 +145,7 @@ class Channel:
         if not tracer.on:
             return
         if frame.__class__ is CorruptedFrame:      # repeated damaged by a hub
-            frame, fate = frame.original, "corrupt"
+            frame, fate = frame.original or frame, "corrupt"
         payload = frame.payload
         fields = {"if": self.src.name, "peer": self.dst.node.name, "peer_if": self.dst.name,
                   "arrive_ns": arrive, "queued_ns": enqueued, "ser_ns": end - start,

@@ -129,3 +129,18 @@ def test_links_on_one_hub_must_agree_on_preamble(tmp_path):
             "true here, false on links[0]") in error.message
     path.write_text(path.read_text().replace("[a, h]}", "[a, h], preamble: true}"))
     assert "h" in load_topology(path).nodes
+
+
+def test_bytes_handed_to_a_hub_are_repeated_and_traced():
+    from simulator.phy.faults import CorruptedFrame
+
+    sim, hub, (h1, h2, h3) = hub_lan()
+    events = []
+    sim.tracer.add_sink(events.append)
+    raw = bytes(range(64))                                  # no valid FCS, no valid header
+    hub.interfaces["p1"].deliver(CorruptedFrame(raw))
+    sim.run(SECOND)
+    tx = [e for e in events if e["event"] == "tx"]
+    assert [(e["node"], e["fate"], e["proto"], e["eth_dst"]) for e in tx] == [
+        ("hub", "corrupt", "Ethernet", "00:01:02:03:04:05")] * 2
+    assert h2.interfaces["eth0"].drops["BAD_FCS"] == h3.interfaces["eth0"].drops["BAD_FCS"] == 1
