@@ -64,9 +64,9 @@ class Neighbour:
     __slots__ = ("ip", "mac", "state", "confirmed", "used", "updated", "probes",
                  "queue", "queue_bytes", "timer")
 
-    def __init__(self, ip: IPv4Address, state: str, mac: MacAddress | None = None):
+    def __init__(self, ip: IPv4Address, state: str):
         self.ip = ip
-        self.mac = mac
+        self.mac: MacAddress | None = None
         self.state = state
         self.confirmed = self.used = self.updated = 0
         self.probes = 0                   # requests sent in INCOMPLETE or PROBE
