@@ -202,3 +202,18 @@ def test_a_static_entry_set_while_resolving_sends_what_waits():
     assert sink.received == 2
     assert arp_of(h1).states() == {"10.0.0.2": "PERMANENT"}
     assert arp_of(h1).requests_sent == 1 and sim.tracer.counters[("h1", "drop:NO_ARP_REPLY")] == 0
+
+
+def test_a_broadcast_reply_resolves_but_does_not_confirm():
+    from simulator.wire.arp import ARP_REPLY, ArpPacket
+
+    sim, h1, h2, _ = pair()
+    h2.l2.handlers.clear()                       # h2 stays silent: no reply of its own
+    send_at(sim, h1, 0)
+    sim.run(MS // 2)
+    assert arp_of(h1).states() == {"10.0.0.2": "INCOMPLETE"}
+    reply = ArpPacket(ARP_REPLY, h2.interfaces["eth0"].mac, H2, h1.interfaces["eth0"].mac, H1)
+    arp_of(h1).receive(reply, link_group=True)   # as if sent to ff:ff:ff:ff:ff:ff
+    # resolved, STALE; the waiting datagram goes out at once and starts DELAY
+    assert arp_of(h1).states() == {"10.0.0.2": "DELAY"}
+    assert h1.interfaces["eth0"].tx_frames == 2   # the broadcast request, the datagram
