@@ -6,7 +6,9 @@ Replies are matched by sequence number; a reply to an already answered
 sequence is a duplicate. The run ends ``timeout`` after the last request (as
 ``ping -W``) or as soon as every request is answered; like iputils, it reads
 nothing after that. Output mimics iputils
-line for line; ``result()`` gives the same figures as data.
+line for line; the summary's ``time`` runs from the start to the last request
+sent (iputils' ``cur_time``), rounded to the millisecond, whatever came back
+after it; ``result()`` gives the same figures as data.
 """
 
 import math
@@ -60,7 +62,7 @@ class Ping:
         self.duplicates = self.errors = 0
         self.lines: list[str] = []
         self.started_ns = self.finished_ns = None
-        self._last_event_ns = None
+        self._last_send_ns = None             # iputils' cur_time: the summary's "time"
         self._all_answered = None
 
     def start(self) -> None:
@@ -85,7 +87,7 @@ class Ping:
         request = IcmpEcho.request(self.ident, seq, payload(self.size, now))
         error = self.host.ip.send(self.dst, PROTO_ICMP, request, ttl=self.ttl, df=self.df)
         self.sent[seq] = now
-        self._last_event_ns = now
+        self._last_send_ns = now
         if error is not None:
             self.errors += 1
             local = "local error" if error.startswith("message too long") else "sendmsg"
@@ -105,7 +107,6 @@ class Ping:
             self.lines.append(line + " (DUP!)")
             return
         self.rtts[seq] = rtt
-        self._last_event_ns = now
         self.lines.append(line)
         if len(self.rtts) == self.count and not self._all_answered.triggered:
             self._all_answered.succeed()
@@ -126,7 +127,7 @@ class Ping:
     def _summarize(self) -> None:
         transmitted, received = len(self.sent), len(self.rtts)
         loss = (transmitted - received) * 100 / transmitted if transmitted else 0
-        elapsed_ms = (self._last_event_ns - self.started_ns) // 1_000_000
+        elapsed_ms = (self._last_send_ns - self.started_ns + 500_000) // 1_000_000
         errors = f"+{self.errors} errors, " if self.errors else ""
         duplicates = f"+{self.duplicates} duplicates, " if self.duplicates else ""
         self.lines.append("")

@@ -8,7 +8,9 @@ with Port Unreachable (UDP) or an echo reply (ICMP), which ends the trace.
 Other unreachables are shown as Linux does: ``!N``, ``!H``, ``!P``, ``!F``.
 A probe with no answer within ``wait`` is a ``*``. The trace stops after
 the hop where the destination, or an unreachable, answered; ``reached``
-says whether the destination itself did. Unlike Linux, which sends
+says whether the destination itself did. A probe the host cannot send (no
+route) ends the trace at once with Linux's message (``connect: Network is
+unreachable``; ``send: ...`` with ``-I``), as ping reports it. Unlike Linux, which sends
 up to 16 probes at once, probes are sent one after the other, so no probe
 ever waits behind another's ARP resolution.
 """
@@ -32,6 +34,7 @@ class Traceroute:
         self.name = name or "traceroute"
         self.hops: list[dict] = []
         self.reached = False
+        self.error = None                # why a probe could not be sent, if one could not
         self.lines: list[str] = []
         self._waiting_for = None         # the key of the probe in flight
         self._answer = None
@@ -57,7 +60,11 @@ class Traceroute:
                 sequence += 1
                 self._answer = env.event()
                 sent = env.now
-                self._waiting_for = self._send(ttl, sequence)
+                self._waiting_for, error = self._send(ttl, sequence)
+                if error is not None:
+                    self.lines.append(f"{'send' if self.icmp else 'connect'}: {error}")
+                    self.error = error
+                    break
                 outcome = yield self._answer | env.timeout(self.wait_ns)
                 self._waiting_for = None
                 if self._answer in outcome:
@@ -67,6 +74,8 @@ class Traceroute:
                     stop = stop or final
                 else:
                     answers.append(None)
+            if self.error is not None:
+                break
             self.hops.append({"ttl": ttl, "probes": answers})
             self.lines.append(self._format(ttl, answers))
             if stop:
@@ -75,14 +84,13 @@ class Traceroute:
             self._socket.close()
 
     def _send(self, ttl: int, sequence: int):
+        """Send one probe: (the key its answer will carry, the send error or None)."""
         data = bytes(self.size - 28)
         if self.icmp:
             request = IcmpEcho.request(self._ident, sequence, data)
-            self.host.ip.send(self.dst, PROTO_ICMP, request, ttl=ttl)
-            return sequence
+            return sequence, self.host.ip.send(self.dst, PROTO_ICMP, request, ttl=ttl)
         port = self.port + sequence - 1
-        self._socket.sendto(data, self.dst, port, ttl=ttl)
-        return port
+        return port, self._socket.sendto(data, self.dst, port, ttl=ttl)
 
     def _key(self, quoted):
         return quoted.seq if self.icmp else quoted.dst_port
@@ -121,6 +129,6 @@ class Traceroute:
 
     def result(self) -> dict:
         return {"app": "traceroute", "name": self.name, "node": self.host.name,
-                "dst": str(self.dst), "reached": self.reached,
+                "dst": str(self.dst), "reached": self.reached, "error": self.error,
                 "hops": [next((p["addr"] for p in h["probes"] if p), None) for h in self.hops],
                 "detail": self.hops, "output": self.lines}

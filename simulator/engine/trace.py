@@ -57,8 +57,14 @@ class Tracer:
     def count(self, node: str, name: str, n: int = 1) -> None:
         self.counters[(node, name)] += n
 
-    def drop(self, node: str, layer: str, reason: str, **fields) -> None:
-        """A packet or frame discarded, with its reason (``QUEUE_FULL``, ``BAD_FCS``...)."""
+    def drop(self, node: str, layer: str, reason: str, what=None, **fields) -> None:
+        """A packet or frame discarded, with its reason (a ``Drop``, engine/drops.py).
+
+        ``what``, the frame or packet, gives the event's ``info``; it is only
+        summarized when tracing is on, so a counted drop stays cheap.
+        """
         self.counters[(node, "drop:" + reason)] += 1
         if self.on:
+            if what is not None:
+                fields["info"] = what.info()
             self.emit(node, layer, "drop", reason=reason, **fields)

@@ -14,6 +14,7 @@ def next_port_name(taken) -> str:
 
 class Node:
     kind = "node"
+    repeater = False         # a hub: repeats frames bit by bit, FCS unchecked
 
     def __init__(self, sim, name: str):
         self.sim = sim

@@ -2,24 +2,40 @@
 
 Each impairment draws from its own named random stream, so enabling one never
 changes what another draws. Corruption flips one random bit of the frame on
-the wire, FCS included (as netem's ``corrupt`` does); the receiving NIC then
-recomputes the CRC-32 and discards the frame (IEEE 802.3 §3.2.9).
+the wire, FCS included (as netem's ``corrupt`` does); the receiving NIC
+captures the damaged bytes, then recomputes the CRC-32 and discards the frame
+(IEEE 802.3 §3.2.9). A hub repeats it damaged.
 """
 
 import zlib
 
+from simulator.wire.addr import MacAddress
 from simulator.wire.ethernet import EthernetFrame
 
 
 class CorruptedFrame:
-    """A frame whose bits were damaged in flight; only its bytes are real."""
+    """A frame that exists only as bytes (FCS included): damaged in flight, or
+    handed in from outside. ``original`` is the frame it was, if known."""
 
     __slots__ = ("raw", "original", "wire_len")
 
-    def __init__(self, raw: bytes, original):
+    def __init__(self, raw: bytes, original=None):
         self.raw = raw
         self.original = original
-        self.wire_len = original.wire_len
+        self.wire_len = len(raw)
+
+    @property
+    def dst(self) -> MacAddress:
+        return MacAddress(self.raw[0:6])
+
+    @property
+    def src(self) -> MacAddress:
+        return MacAddress(self.raw[6:12])
+
+    @property
+    def payload(self) -> bytes:
+        """Everything after the Ethernet header, as raw bytes (FCS excluded)."""
+        return self.raw[14:-4]
 
     def fcs_ok(self) -> bool:
         return zlib.crc32(self.raw[:-4]).to_bytes(4, "little") == self.raw[-4:]
@@ -27,7 +43,16 @@ class CorruptedFrame:
     def decode(self):
         return EthernetFrame.unpack(self.raw, has_fcs=True)
 
+    def pack(self) -> bytes:
+        """The bytes as a capture without FCS holds them."""
+        return self.raw[:-4]
+
+    def pack_with_fcs(self) -> bytes:
+        return self.raw
+
     def info(self) -> str:
+        if self.original is None:
+            return f"Ethernet frame, {len(self.raw)} bytes [raw]"
         return self.original.info() + " [corrupted]"
 
 
@@ -55,7 +80,8 @@ class Faults:
         raw = bytearray(frame.pack_with_fcs())
         bit = self._corrupt.randrange(len(raw) * 8)
         raw[bit >> 3] ^= 1 << (bit & 7)
-        return CorruptedFrame(bytes(raw), frame)
+        original = frame.original if frame.__class__ is CorruptedFrame else frame
+        return CorruptedFrame(bytes(raw), original)
 
     def duplicated(self) -> bool:
         return self.duplicate > 0 and self._duplicate.random() < self.duplicate

@@ -11,12 +11,15 @@ finishes serialization at ``start + bits / rate`` and its last bit reaches
 the peer ``delay`` later, which is when the peer sees it. The queue is
 computed analytically from ``busy_until``: a frame that finds the channel
 idle costs one SimPy event (its arrival); only a frame that must wait costs
-one more (the wake-up when the frame ahead of it is done).
+one more (the wake-up when the frame ahead of it is done). A repeater (a
+hub) is handed the frame as its first bit arrives, ``ser`` earlier, so it
+can repeat it cut-through while every event still happens at its own time.
 """
 
 from collections import deque
 
-from simulator.phy.faults import Faults
+from simulator.engine.drops import Drop
+from simulator.phy.faults import CorruptedFrame, Faults
 
 NS_PER_S = 1_000_000_000
 
@@ -44,28 +47,25 @@ class Channel:
         self.epoch = 0              # bumped when the link goes down: frames in flight die
         self._wakeup_pending = False
         self._series = f"queue:{src.label}"
+        self._cut_through = dst.node.repeater   # the peer acts at the first bit, not the last
 
     def tx_time(self, wire_bytes: int) -> int:
         return serialization_ns(wire_bytes + self.link.overhead_bytes, self.link.rate)
 
-    def send(self, frame, head_start: int = 0) -> None:
-        """Queue ``frame`` for transmission.
-
-        ``head_start`` lets a cut-through repeater (a hub) start a frame whose
-        first bits already arrived ``head_start`` ns ago.
-        """
+    def send(self, frame) -> None:
+        """Queue ``frame`` for transmission."""
         link = self.link
         if not link.up:
-            self.src.drop(frame, "LINK_DOWN")
+            self.src.drop(frame, Drop.LINK_DOWN)
             return
         if frame.wire_len > link.max_frame:
-            self.src.drop(frame, "OVERSIZE")
+            self.src.drop(frame, Drop.OVERSIZE)
             return
         now = self.sim.env.now
         if self.queue or now < self.busy_until:
             if (len(self.queue) >= link.queue_packets
                     or self.queued_bytes + frame.wire_len > link.queue_bytes):
-                self.src.drop(frame, "QUEUE_FULL")
+                self.src.drop(frame, Drop.QUEUE_FULL)
                 return
             self.queue.append((frame, now))
             self.queued_bytes += frame.wire_len
@@ -75,7 +75,7 @@ class Channel:
             if self.sim.tracer.on:
                 self._trace_queue()
             return
-        self._transmit(frame, max(now - head_start, self.busy_until))
+        self._transmit(frame, now)
 
     def _wakeup(self, _event) -> None:
         self._wakeup_pending = False
@@ -91,43 +91,42 @@ class Channel:
             self.sim.call_later(self.busy_until - self.sim.env.now, self._wakeup)
 
     def _transmit(self, frame, start: int, enqueued: int | None = None) -> None:
-        now = self.sim.env.now
+        """Serialize ``frame`` from ``start`` (now) and schedule its arrival."""
         src = self.src
         end = start + self.tx_time(frame.wire_len)
         if enqueued is None:
             enqueued = start
-        if end < now:       # a repeater cannot finish before the last bit came in
-            end = now
         self.busy_until = end
         src.tx_frames += 1
         src.tx_bytes += frame.wire_len
         for tap in src.captures:
             tap.write(start, frame)
         arrive = end + self.link.delay
+        # when the peer acts, from now (= start): at the last bit in, or the first for a hub
+        wait = self.link.delay if self._cut_through else arrive - start
         faults = self.faults
         if faults is None:
-            self.sim.call_later(arrive - now, self._arrive, (frame, self.epoch))
+            self.sim.call_later(wait, self._arrive, (frame, self.epoch))
             if self.sim.tracer.on:
                 self._trace_tx(frame, enqueued, start, end, arrive, "ok")
             return
         if faults.lost():
             self._trace_tx(frame, enqueued, start, end, None, "lost")
-            self.sim.tracer.drop(src.node.name, "phy", "LINK_LOSS", **{"if": src.name},
-                                 info=frame.info())
+            self.sim.tracer.drop(src.node.name, "phy", Drop.LINK_LOSS, frame, **{"if": src.name})
             return
         copies = 2 if faults.duplicated() else 1
         for _ in range(copies):
-            at = arrive + faults.extra_delay()
+            extra = faults.extra_delay()
             wire_frame = faults.damage(frame)
-            self.sim.call_later(at - now, self._arrive, (wire_frame, self.epoch))
+            self.sim.call_later(wait + extra, self._arrive, (wire_frame, self.epoch))
             if self.sim.tracer.on:
-                self._trace_tx(frame, enqueued, start, end, at,
+                self._trace_tx(frame, enqueued, start, end, arrive + extra,
                                "ok" if wire_frame is frame else "corrupt")
 
     def _arrive(self, event) -> None:
         frame, epoch = event._value
         if epoch != self.epoch:
-            self.dst.drop(frame, "LINK_DOWN")
+            self.dst.drop(frame, Drop.LINK_DOWN)
             return
         self.dst.deliver(frame)
 
@@ -136,7 +135,7 @@ class Channel:
         self.epoch += 1
         self.busy_until = self.sim.env.now
         while self.queue:
-            self.src.drop(self.queue.popleft()[0], "LINK_DOWN")
+            self.src.drop(self.queue.popleft()[0], Drop.LINK_DOWN)
         self.queued_bytes = 0
 
     def _trace_tx(self, frame, enqueued, start, end, arrive, fate) -> None:
@@ -145,6 +144,8 @@ class Channel:
         tracer = self.sim.tracer
         if not tracer.on:
             return
+        if frame.__class__ is CorruptedFrame:      # repeated damaged by a hub
+            frame, fate = frame.original or frame, "corrupt"
         payload = frame.payload
         fields = {"if": self.src.name, "peer": self.dst.node.name, "peer_if": self.dst.name,
                   "arrive_ns": arrive, "queued_ns": enqueued, "ser_ns": end - start,

@@ -6,8 +6,10 @@ plugged into (see ``link.py``): the link's ``queue`` setting sizes it.
 
 from collections import Counter
 
+from simulator.engine.drops import Drop
 from simulator.phy.faults import CorruptedFrame
 from simulator.wire.addr import MacAddress
+from simulator.wire.errors import DecodeError
 
 
 class Interface:
@@ -23,6 +25,7 @@ class Interface:
         self.channel = None      # outgoing direction of the attached link
         self.link = None
         self.captures = []       # PcapWriter taps: tx at first bit out, rx at last bit in
+                                 # (a hub port: at the first bit, see Hub)
         self.tx_frames = self.tx_bytes = self.rx_frames = self.rx_bytes = 0
         self.forwarded = 0       # packets routed out of this interface for others
         self.drops: Counter[str] = Counter()
@@ -35,17 +38,15 @@ class Interface:
     def send(self, frame) -> None:
         """Hand a frame to the link's transmitter (queue, serialize, propagate)."""
         if self.channel is None:
-            self.drop(frame, "NO_CARRIER")
+            self.drop(frame, Drop.NO_CARRIER)
         else:
             self.channel.send(frame)
 
     def deliver(self, frame) -> None:
-        """The last bit of ``frame`` has arrived: check the FCS, count, capture, pass up."""
+        """The last bit of ``frame`` has arrived: count, capture, pass up."""
         if frame.__class__ is CorruptedFrame:
-            if not frame.fcs_ok():
-                self.drop(frame, "BAD_FCS")
-                return
-            frame = frame.decode()
+            self._deliver_bytes(frame)
+            return
         self.rx_frames += 1
         self.rx_bytes += frame.wire_len
         if self.captures:
@@ -54,11 +55,31 @@ class Interface:
                 tap.write(now, frame)
         self.node.receive(self, frame)
 
-    def drop(self, frame, reason: str, layer: str = "phy", **fields) -> None:
+    def _deliver_bytes(self, frame: CorruptedFrame) -> None:
+        """A frame that is only bytes (damaged in flight): the capture records it as it
+        arrived, bad FCS included, as a NIC capturing with FCS does; then the FCS check
+        drops it (IEEE 802.3 §3.2.9). A repeater (hub) passes it on unchecked."""
+        now = self.node.sim.now
+        for tap in self.captures:
+            tap.write(now, frame)
+        if not self.node.repeater:
+            if not frame.fcs_ok():
+                self.drop(frame, Drop.BAD_FCS)
+                return
+            try:
+                frame = frame.decode()
+            except DecodeError as error:
+                self.drop(frame, Drop.MALFORMED, error=str(error))
+                return
+        self.rx_frames += 1
+        self.rx_bytes += frame.wire_len
+        self.node.receive(self, frame)
+
+    def drop(self, frame, reason: Drop, layer: str = "phy", **fields) -> None:
         """Count a frame or packet discarded at this interface and trace it with its reason."""
         self.drops[reason] += 1
-        self.node.sim.tracer.drop(self.node.name, layer, reason, **{"if": self.name},
-                                  info=frame.info(), **fields)
+        self.node.sim.tracer.drop(self.node.name, layer, reason, frame, **{"if": self.name},
+                                  **fields)
 
     def __repr__(self) -> str:
         return f"<Interface {self.label} {self.mac}>"

@@ -50,6 +50,7 @@ def build(topology, sim) -> Network:
         if hasattr(spec, "reassembly_timeout"):
             node.ip.reassembler.timeout_ns = spec.reassembly_timeout
             node.ip.pmtu.expiry_ns = spec.pmtu_expiry
+            node.icmp.ratelimit.config.ratelimit_ns = spec.icmp_ratelimit
         net.graph.add_node(name, kind=spec.type)
     for spec in topology.links:
         params = topology.link_params(spec)
@@ -76,8 +77,8 @@ def build(topology, sim) -> Network:
 
 
 def _arp_config(spec) -> ArpConfig:
-    return ArpConfig(timeout_ns=spec.timeout, retries=spec.retries,
-                     retry_interval_ns=spec.retry_interval, queue=spec.queue,
+    return ArpConfig(base_reachable_ns=spec.timeout, mcast_solicit=spec.retries,
+                     retrans_ns=spec.retry_interval, unres_qlen_bytes=spec.queue,
                      static={ip: MacAddress(mac) for ip, mac in spec.static.items()})
 
 

@@ -291,6 +291,7 @@ class _TopologyChecks:
                 self.routes(name, node)
         self.links()
         self.hub_rates()
+        self.hub_preambles()
         return self.errors
 
     def hub_rates(self) -> None:
@@ -305,6 +306,20 @@ class _TopologyChecks:
                     self.fail(("links", i), f"hub '{name}' repeats bits, so all its links need one "
                                             f"rate: {format_rate(rate)} here, {format_rate(rates[0][1])} "
                                             f"on links[{rates[0][0]}] (use a switch to join speeds)")
+                    break
+
+    def hub_preambles(self) -> None:
+        """A hub repeats bits as they come: its links all count preamble and gap, or none."""
+        for name, node in self.t.nodes.items():
+            if node.type != "hub":
+                continue
+            on_hub = [(i, self.t.link_params(link).preamble) for i, link in enumerate(self.t.links)
+                      if name in (link.ends[0].node, link.ends[1].node)]
+            for i, preamble in on_hub[1:]:
+                if preamble != on_hub[0][1]:
+                    self.fail(("links", i), f"hub '{name}' repeats bits, so all its links need one "
+                                            f"'preamble' setting: {str(preamble).lower()} here, "
+                                            f"{str(on_hub[0][1]).lower()} on links[{on_hub[0][0]}]")
                     break
 
     def addresses(self) -> None:

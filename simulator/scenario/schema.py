@@ -163,10 +163,10 @@ class LinkSpec(LinkOverrides):
 
 class ArpSpec(Model):
     static: dict[IPv4Addr, Mac] = Field(default_factory=dict)
-    timeout: Nanoseconds = Field(60 * S, gt=0)
-    retries: Int = Field(3, ge=0)
-    retry_interval: Nanoseconds = Field(1 * S, gt=0)
-    queue: Int = Field(3, ge=0)
+    timeout: Nanoseconds = Field(30 * S, gt=0)         # Linux base_reachable_time
+    retries: Int = Field(3, ge=0)                       # mcast_solicit
+    retry_interval: Nanoseconds = Field(1 * S, gt=0)    # retrans_time
+    queue: Bytes = Field(212_992, ge=0)                 # unres_qlen_bytes
 
 
 class InterfaceSpec(Model):
@@ -190,6 +190,7 @@ class HostSpec(Model):
     type: Literal["host"]
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
+    icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     ip: IPv4Iface | None = None
     mac: Mac | None = None
     gateway: IPv4Addr | None = None
@@ -240,6 +241,7 @@ class RouterSpec(Model):
     type: Literal["router"]
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
+    icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
     processing_delay: Nanoseconds = Field(0, ge=0)
@@ -259,6 +261,7 @@ class L3SwitchSpec(Model):
     type: Literal["l3switch"]
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
+    icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     groups: dict[Name, GroupSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
     aging: Nanoseconds = Field(300 * S, ge=0)

@@ -5,9 +5,12 @@ if it would reach zero; §5.3.1), longest-prefix route lookup (Destination
 Net Unreachable if none; §5.2.7.1), TTL decrement with a fresh header
 checksum, then fragmentation or, with DF set, Fragmentation Needed carrying
 the next-hop MTU (RFC 1191 §4). ARP failure on the next hop returns Host
-Unreachable (handled by the ICMP layer). Multicast is not routed.
+Unreachable (handled by the ICMP layer). Multicast is not routed, and a
+unicast datagram that came in a link-layer broadcast or multicast frame is
+silently discarded (RFC 1812 §5.3.4).
 """
 
+from simulator.engine.drops import Drop
 from simulator.wire.icmp import (DEST_UNREACHABLE, FRAGMENTATION_NEEDED, NET_UNREACHABLE,
                                  TIME_EXCEEDED, TTL_EXCEEDED)
 
@@ -18,7 +21,13 @@ class Forwarder:
         self.processing_delay_ns = processing_delay_ns
         self.forwarded = 0
 
-    def forward(self, iface, packet) -> None:
+    def forward(self, iface, packet, link_group: bool = False) -> None:
+        if int(packet.dst) >> 28 == 0xE:           # 224.0.0.0/4
+            iface.drop(packet, Drop.MULTICAST_NOT_ROUTED, "ip")
+            return
+        if link_group:
+            iface.drop(packet, Drop.LINK_BROADCAST, "ip")
+            return
         if self.processing_delay_ns:
             self.ip.sim.call_later(self.processing_delay_ns, self._forward_later, (iface, packet))
         else:
@@ -29,22 +38,19 @@ class Forwarder:
 
     def _forward(self, iface, packet) -> None:
         ip = self.ip
-        if int(packet.dst) >> 28 == 0xE:           # 224.0.0.0/4
-            iface.drops["MULTICAST_NOT_ROUTED"] += 1
-            return
         if packet.ttl <= 1:
-            iface.drop(packet, "TTL_EXPIRED", "ip", ttl=packet.ttl)
+            iface.drop(packet, Drop.TTL_EXPIRED, "ip", ttl=packet.ttl)
             ip.icmp.send_error(packet, TIME_EXCEEDED, TTL_EXCEEDED)
             return
         route = ip.routes.lookup(packet.dst)
         if route is None:
-            iface.drop(packet, "NO_ROUTE", "ip", ttl=packet.ttl)
+            iface.drop(packet, Drop.NO_ROUTE, "ip", ttl=packet.ttl)
             ip.icmp.send_error(packet, DEST_UNREACHABLE, NET_UNREACHABLE)
             return
         out = packet.forwarded()
         mtu = route.iface.mtu
         if out.total_len > mtu and out.df:
-            iface.drop(packet, "FRAG_NEEDED", "ip", ttl=packet.ttl)
+            iface.drop(packet, Drop.FRAG_NEEDED, "ip", ttl=packet.ttl)
             ip.icmp.send_error(packet, DEST_UNREACHABLE, FRAGMENTATION_NEEDED, next_hop_mtu=mtu)
             return
         self.forwarded += 1

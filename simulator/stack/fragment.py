@@ -16,6 +16,7 @@ is dropped, and if its first fragment had arrived the source gets ICMP
 Time Exceeded, code 1 (RFC 792, RFC 1122 §3.3.2).
 """
 
+from simulator.engine.drops import Drop
 from simulator.engine.sim import Timer
 from simulator.wire.errors import DecodeError
 from simulator.wire.icmp import REASSEMBLY_TIME_EXCEEDED, TIME_EXCEEDED
@@ -107,32 +108,32 @@ class Reassembler:
         try:
             return IPv4Packet.unpack(whole.pack())
         except DecodeError:
-            self.ip.sim.tracer.drop(self.ip.node.name, "ip", "BAD_REASSEMBLED", info=whole.info())
+            self.ip.sim.tracer.drop(self.ip.node.name, "ip", Drop.BAD_REASSEMBLED, whole)
             return None
 
     @staticmethod
     def _check(datagram: _Datagram, packet, start: int, end: int) -> str | None:
         if end > MAX_DATAGRAM - packet.header_len or (packet.mf and (end - start) % 8):
-            return "FRAG_INVALID"
+            return Drop.FRAG_INVALID
         if datagram.total is not None and (end > datagram.total
                                            or (not packet.mf and end != datagram.total)):
-            return "FRAG_INVALID"
+            return Drop.FRAG_INVALID
         for s, piece in datagram.pieces.items():
             e = s + len(piece)
             if s == start and e == end:
                 return "duplicate"
             if s < end and start < e:
-                return "FRAG_OVERLAP"
+                return Drop.FRAG_OVERLAP
         return None
 
-    def _discard(self, key, reason: str, packet) -> None:
+    def _discard(self, key, reason: Drop, packet) -> None:
         datagram = self.pending.pop(key)
         datagram.timer.cancel()
-        self.ip.sim.tracer.drop(self.ip.node.name, "ip", reason, info=packet.info())
+        self.ip.sim.tracer.drop(self.ip.node.name, "ip", reason, packet)
 
     def _expire(self, key) -> None:
         datagram = self.pending.pop(key)
-        self.ip.sim.tracer.drop(self.ip.node.name, "ip", "FRAG_TIMEOUT",
+        self.ip.sim.tracer.drop(self.ip.node.name, "ip", Drop.FRAG_TIMEOUT,
                                 src=str(key[0]), identification=key[3])
         if datagram.first is not None:
             self.ip.icmp.send_error(datagram.first, TIME_EXCEEDED, REASSEMBLY_TIME_EXCEEDED)

@@ -7,9 +7,14 @@
   hands errors (destination unreachable, time exceeded) to the socket that
   sent the quoted datagram: echo sockets by identifier, other protocols
   through ``error_handlers``.
-- Builds errors for others, never about an ICMP error, a broadcast or
-  multicast datagram, a non-initial fragment, or a source that is not a
-  single host (RFC 1122 §3.2.2).
+- Verifies the checksum of a message decoded from bytes (RFC 1122 §3.2.2;
+  ``BAD_CHECKSUM``); messages built here carry ``checksum=None``.
+- Builds errors for others, never about an ICMP error (any type Linux marks
+  as one: all but echo, timestamp, information, address mask and router
+  messages), a datagram that came as a link-layer broadcast or multicast or
+  is an IP broadcast or multicast, a non-initial fragment, or a source that
+  is not a single host (RFC 1122 §3.2.2); and no faster than the rate limiter
+  allows (RFC 1812 §4.3.2.8; see icmp_ratelimit.py).
 - A datagram that could not be delivered because ARP gave up gets a Host
   Unreachable: sent to a remote source, or handed to the local socket when
   this node sent it (as Linux reports it from the node's own address).
@@ -17,13 +22,18 @@
 
 from typing import Callable
 
+from simulator.engine.drops import Drop
+from simulator.stack.icmp_ratelimit import IcmpRateLimiter
 from simulator.wire.errors import DecodeError
 from simulator.wire.icmp import (DEST_UNREACHABLE, ECHO_REPLY, ECHO_REQUEST,
                                  FRAGMENTATION_NEEDED, HOST_UNREACHABLE, TIME_EXCEEDED,
                                  IcmpDestUnreachable, IcmpEcho, IcmpTimeExceeded)
 from simulator.wire.ipv4 import PROTO_ICMP
 
-ERROR_TYPES = (DEST_UNREACHABLE, TIME_EXCEEDED)
+ERROR_TYPES = (DEST_UNREACHABLE, TIME_EXCEEDED)      # handed to the socket that sent the datagram
+# Types that are not errors (Linux icmp_pointers[].error == 0); any other, unknown
+# types above 18 included, is treated as an error and never reported on.
+QUERY_TYPES = frozenset({0, 8, 9, 10, 13, 14, 15, 16, 17, 18})
 
 
 class Icmp:
@@ -33,6 +43,7 @@ class Icmp:
         ip.icmp = self
         self.echo_sockets: dict[int, object] = {}            # identifier → socket
         self.error_handlers: dict[int, Callable] = {}         # protocol → handler(reporter, msg, quoted)
+        self.ratelimit = IcmpRateLimiter(ip.sim, f"icmp:{ip.node.name}:ratelimit")
         self._next_ident = 0
 
     def bind_echo(self, socket) -> int:
@@ -43,6 +54,9 @@ class Icmp:
 
     def receive(self, packet, iface) -> None:
         message = packet.payload
+        if message.checksum is not None and not message.verify_checksum():
+            self.ip.sim.tracer.drop(self.ip.node.name, "icmp", Drop.BAD_CHECKSUM, packet)
+            return
         kind = message.type
         if kind == ECHO_REQUEST:
             if packet.dst in self.ip.local:
@@ -58,7 +72,7 @@ class Icmp:
         try:
             quoted = message.quoted()
         except DecodeError:
-            self.ip.sim.tracer.drop(self.ip.node.name, "icmp", "BAD_QUOTE", info=message.info())
+            self.ip.sim.tracer.drop(self.ip.node.name, "icmp", Drop.BAD_QUOTE, message)
             return
         if (message.type == DEST_UNREACHABLE and message.code == FRAGMENTATION_NEEDED
                 and quoted.src in self.ip.local):
@@ -73,8 +87,15 @@ class Icmp:
             handler(reporter, message, quoted)
 
     def send_error(self, offending, kind: int, code: int, next_hop_mtu: int = 0) -> None:
-        """Report ``offending`` to its source with an ICMP error, if RFC 1122 allows."""
+        """Report ``offending`` to its source with an ICMP error, if RFC 1122 allows
+        and the rate limiter lets it go (errors to this node itself, over loopback, are
+        not limited, as in Linux)."""
         if not self._may_report(offending):
+            return
+        src = offending.src
+        if src not in self.ip.local and not self.ratelimit.allow(src, kind, code):
+            self.ip.sim.tracer.drop(self.ip.node.name, "icmp", Drop.ICMP_RATELIMIT, offending,
+                                    type=kind, code=code)
             return
         if kind == TIME_EXCEEDED:
             message = IcmpTimeExceeded(code, offending.quote())
@@ -83,15 +104,18 @@ class Icmp:
         self.ip.send(offending.src, PROTO_ICMP, message)
 
     def _may_report(self, packet) -> bool:
-        if packet.frag_offset:
+        """RFC 1122 §3.2.2: the datagrams an ICMP error must never be about."""
+        if packet.frag_offset or self.ip.rx_link_group:
             return False
         if packet.dst in self.ip.broadcasts or packet.dst.is_multicast:
             return False
         src = packet.src
         if src.is_multicast or src.is_unspecified or src in self.ip.broadcasts:
             return False
-        if packet.protocol == PROTO_ICMP and not isinstance(packet.payload, bytes):
-            return packet.payload.type not in ERROR_TYPES
+        if packet.protocol == PROTO_ICMP:
+            payload = packet.payload
+            kind = (payload[0] if payload else None) if isinstance(payload, bytes) else payload.type
+            return kind in QUERY_TYPES
         return True
 
     def resolution_failed(self, packet) -> None:

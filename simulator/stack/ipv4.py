@@ -9,15 +9,22 @@ it, fragmenting it when it exceeds the interface MTU and DF is clear;
 (its addresses, limited and directed broadcast, joined multicast groups) to
 the protocol registered for them. Anything else goes to the ``forwarder``
 of a router, or is dropped by a host.
+
+A datagram decoded from bytes keeps the header checksum it arrived with and
+is verified (RFC 1122 §3.2.1.2, RFC 1812 §5.2.2), a bad one dropped as
+``BAD_CHECKSUM``; one built by a stack here has ``checksum=None`` and is right
+by construction, so the common path pays a single ``is None`` test.
 """
 
 from typing import Callable
 
+from simulator.engine.drops import Drop
 from simulator.stack.arp import Arp, ArpConfig
 from simulator.stack.fragment import Reassembler, fragment
 from simulator.stack.pmtu import PmtuCache
 from simulator.stack.routing import Route, RoutingTable
 from simulator.wire.addr import IPv4Address, IPv4Interface, IPv4Network, MacAddress
+from simulator.wire.icmp import DEST_UNREACHABLE, PROTOCOL_UNREACHABLE
 from simulator.wire.ipv4 import IPv4Packet
 
 LIMITED_BROADCAST = IPv4Address("255.255.255.255")
@@ -44,6 +51,9 @@ class IPv4:
         self.pmtu = PmtuCache(self.sim)
         self.reassembler = Reassembler(self)
         self._identification = 0
+        # The datagram being delivered came in a link-layer broadcast or multicast frame
+        # (Linux skb->pkt_type): ICMP must not report it (RFC 1122 §3.2.2).
+        self.rx_link_group = False
 
     # -- configuration -------------------------------------------------------------
     def add_address(self, iface, address: IPv4Interface, arp: ArpConfig | None = None) -> None:
@@ -84,21 +94,28 @@ class IPv4:
 
     def send(self, dst: IPv4Address, protocol: int, payload, ttl: int | None = None,
              df: bool = False, src: IPv4Address | None = None) -> str | None:
-        """Send a datagram from a local application; an error string if it cannot leave."""
+        """Send a datagram from a local application; an error string if it cannot leave
+        (a datagram refused here is traced as a drop, as one refused by a router is)."""
+        if ttl == 0:                      # RFC 1122 §3.2.1.7; Linux IP_TTL refuses 0 (EINVAL)
+            return "Invalid argument"
         route = self.routes.lookup(dst)
         if dst in self.local:
             route = None
         elif route is None and (dst == LIMITED_BROADCAST or dst.is_multicast) and self.addresses:
             route = Route(IPv4Network("0.0.0.0/0"), next(iter(self.addresses)), kind="connected")
         elif route is None:
+            self.sim.tracer.drop(self.node.name, "ip", Drop.NO_ROUTE, payload, dst=str(dst))
             return "Network is unreachable"
         if src is None:
             src = self.addresses[route.iface].ip if route else dst
         if df and route is not None:      # refused before it gets an identification
             mtu = min(route.iface.mtu, self.pmtu.get(dst) or route.iface.mtu)
             if 20 + len(payload) > mtu:
+                self.sim.tracer.drop(self.node.name, "ip", Drop.MSG_TOO_LONG, payload,
+                                     dst=str(dst), mtu=mtu)
                 return f"message too long, mtu={mtu}"
-        packet = IPv4Packet(src, dst, protocol, payload, ttl=ttl or self.default_ttl,
+        packet = IPv4Packet(src, dst, protocol, payload,
+                            ttl=self.default_ttl if ttl is None else ttl,
                             identification=self.next_identification(), df=df)
         if route is None:                 # to ourselves: the loopback path, no wire
             self.sim.call_later(0, self._loopback, packet)
@@ -131,13 +148,20 @@ class IPv4:
         self.deliver(event.value, None)
 
     # -- receiving -------------------------------------------------------------------
-    def receive(self, iface, packet: IPv4Packet) -> None:
+    def receive(self, iface, packet: IPv4Packet, link_group: bool = False) -> None:
+        """A datagram from the link; ``link_group`` if it came in a broadcast or
+        multicast frame."""
+        if packet.checksum is not None and not packet.verify_checksum():
+            iface.drop(packet, Drop.BAD_CHECKSUM, "ip")
+            return
         if int(packet.dst) in self._accepted:
+            self.rx_link_group = link_group
             self.deliver(packet, iface)
+            self.rx_link_group = False
         elif self.forwarder is not None:
-            self.forwarder.forward(iface, packet)
+            self.forwarder.forward(iface, packet, link_group)
         else:                             # a host discards datagrams for others (RFC 1122 §3.3.4.2)
-            iface.drops["NOT_FOR_ME"] += 1
+            iface.drop(packet, Drop.NOT_FOR_ME, "ip")
 
     def deliver(self, packet: IPv4Packet, iface) -> None:
         if packet.mf or packet.frag_offset:
@@ -145,15 +169,23 @@ class IPv4:
             if packet is None:
                 return
         handler = self.protocols.get(packet.protocol)
-        if handler is None:
-            self.sim.tracer.drop(self.node.name, "ip", "NO_PROTOCOL", info=packet.info())
+        if handler is None:               # RFC 1122 §3.2.2.1: Protocol Unreachable
+            self.sim.tracer.drop(self.node.name, "ip", Drop.NO_PROTOCOL, packet)
+            self.icmp.send_error(packet, DEST_UNREACHABLE, PROTOCOL_UNREACHABLE)
             return
         handler(packet, iface)
 
-    def arp_receive(self, iface, arp) -> None:
+    def arp_receive(self, iface, arp, link_group: bool = False) -> None:
         instance = self.arps.get(iface)
         if instance is not None:
-            instance.receive(iface, arp)
+            instance.receive(arp, link_group)
+
+    def confirm_neighbour(self, dst: IPv4Address) -> None:
+        """Upper-layer proof that the next hop towards ``dst`` is reachable (a TCP ACK
+        that advances, Linux ``dst_confirm_neigh``): its ARP entry stays REACHABLE."""
+        route = self.routes.lookup(dst)
+        if route is not None and route.iface in self.arps:
+            self.arps[route.iface].confirm(route.via or dst)
 
     def _resolution_failed(self, packet: IPv4Packet) -> None:
         self.icmp.resolution_failed(packet)

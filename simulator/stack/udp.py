@@ -2,10 +2,13 @@
 
 A datagram to a port nobody listens on gets an ICMP Port Unreachable (RFC
 1122 §4.1.3.1). ICMP errors about datagrams a socket sent reach that socket.
+A datagram decoded from bytes with a non-zero checksum is verified (RFC 768,
+RFC 1122 §4.1.3.4; zero means none was sent) and dropped as ``BAD_CHECKSUM``.
 """
 
 from typing import Callable
 
+from simulator.engine.drops import Drop
 from simulator.wire.icmp import DEST_UNREACHABLE, PORT_UNREACHABLE
 from simulator.wire.ipv4 import PROTO_UDP
 from simulator.wire.udp import UdpDatagram
@@ -56,10 +59,12 @@ class Udp:
 
     def receive(self, packet, iface) -> None:
         datagram = packet.payload
+        if datagram.checksum and not datagram.verify_checksum(packet.src, packet.dst):
+            self.ip.sim.tracer.drop(self.ip.node.name, "udp", Drop.BAD_CHECKSUM, packet)
+            return
         socket = self.sockets.get(datagram.dst_port)
         if socket is None or socket.on_datagram is None:
-            self.ip.sim.tracer.drop(self.ip.node.name, "udp", "PORT_UNREACHABLE",
-                                    info=packet.info())
+            self.ip.sim.tracer.drop(self.ip.node.name, "udp", Drop.PORT_UNREACHABLE, packet)
             if packet.dst in self.ip.local:
                 self.icmp.send_error(packet, DEST_UNREACHABLE, PORT_UNREACHABLE)
             return

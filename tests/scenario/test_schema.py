@@ -76,7 +76,7 @@ def test_hosts(lan):
     }
     assert pc1.arp == ArpSpec()
     assert (pc1.arp.timeout, pc1.arp.retries, pc1.arp.retry_interval, pc1.arp.queue) == (
-        60 * S, 3, 1 * S, 3)
+        30 * S, 3, 1 * S, 212_992)   # base_reachable_time, mcast_solicit, retrans_time, unres_qlen_bytes
     pc3 = lan.nodes["pc3"]
     assert pc3.ip is None
     assert pc3.interfaces["lan"] == InterfaceSpec(ip=IPv4Interface("10.0.0.3/24"), mtu=9000)

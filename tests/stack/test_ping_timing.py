@@ -32,7 +32,7 @@ def test_ping_output_matches_iputils_format():
     assert app.lines[1] == "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=4.27 ms"
     assert app.lines[2] == "64 bytes from 10.0.0.2: icmp_seq=2 ttl=64 time=2.16 ms"
     assert app.lines[4] == "--- 10.0.0.2 ping statistics ---"
-    assert app.lines[5] == "2 packets transmitted, 2 received, 0% packet loss, time 1002ms"
+    assert app.lines[5] == "2 packets transmitted, 2 received, 0% packet loss, time 1000ms"
     assert app.lines[6] == "rtt min/avg/max/mdev = 2.163/3.214/4.266/1.051 ms"
 
 

@@ -1,0 +1,45 @@
+"""Why a frame or packet was discarded: every reason the simulator counts and traces.
+
+A ``StrEnum``: each member *is* its name as a string, so trace JSON
+(``"reason": "BAD_FCS"``), ``summary.json`` keys and ``Interface.drops`` lookups
+by plain string keep working, while call sites name a member instead of
+spelling a literal.
+"""
+
+from enum import StrEnum, unique
+
+
+@unique
+class Drop(StrEnum):
+    # --- phy: links and NICs ----------------------------------------------------
+    QUEUE_FULL = "QUEUE_FULL"                  #: the transmit queue was at its limit (drop-tail)
+    LINK_LOSS = "LINK_LOSS"                    #: the link's ``loss`` fault ate the frame
+    LINK_DOWN = "LINK_DOWN"                    #: queued or in flight when the link went down
+    BAD_FCS = "BAD_FCS"                        #: CRC-32 mismatch on receive (IEEE 802.3 §3.2.9)
+    OVERSIZE = "OVERSIZE"                      #: frame larger than the link's MTU allows
+    NO_CARRIER = "NO_CARRIER"                  #: sent on an interface with no link
+    MALFORMED = "MALFORMED"                    #: received bytes that do not decode (DecodeError)
+    # --- L2 receive -------------------------------------------------------------
+    L2_FILTERED = "L2_FILTERED"                #: not to this NIC's MAC, broadcast or a joined group
+    UNKNOWN_ETHERTYPE = "UNKNOWN_ETHERTYPE"    #: no handler registered for the EtherType
+    # --- ARP --------------------------------------------------------------------
+    ARP_QUEUE_FULL = "ARP_QUEUE_FULL"          #: unresolved queue over unres_qlen_bytes
+    NO_ARP_REPLY = "NO_ARP_REPLY"              #: resolution failed (neighbour FAILED)
+    # --- IPv4 -------------------------------------------------------------------
+    BAD_CHECKSUM = "BAD_CHECKSUM"              #: IPv4 header, UDP or ICMP checksum wrong
+    NOT_FOR_ME = "NOT_FOR_ME"                  #: a host got a datagram for another address
+    NO_PROTOCOL = "NO_PROTOCOL"                #: no handler for the IP protocol number
+    NO_ROUTE = "NO_ROUTE"                      #: no route to the destination
+    MSG_TOO_LONG = "MSG_TOO_LONG"              #: a local DF datagram above the path MTU (EMSGSIZE)
+    TTL_EXPIRED = "TTL_EXPIRED"                #: TTL would reach zero at a router
+    FRAG_NEEDED = "FRAG_NEEDED"                #: DF set and larger than the next-hop MTU
+    MULTICAST_NOT_ROUTED = "MULTICAST_NOT_ROUTED"  #: a router does not forward multicast
+    LINK_BROADCAST = "LINK_BROADCAST"          #: unicast sent as link broadcast: not routed (§5.3.4)
+    FRAG_TIMEOUT = "FRAG_TIMEOUT"              #: reassembly incomplete after the timeout
+    FRAG_OVERLAP = "FRAG_OVERLAP"              #: a fragment overlapping different data
+    FRAG_INVALID = "FRAG_INVALID"              #: fragment beyond 65535 bytes or inconsistent
+    BAD_REASSEMBLED = "BAD_REASSEMBLED"        #: the reassembled datagram does not decode
+    # --- ICMP and UDP -----------------------------------------------------------
+    PORT_UNREACHABLE = "PORT_UNREACHABLE"      #: no UDP socket on the port
+    BAD_QUOTE = "BAD_QUOTE"                    #: an ICMP error whose quoted datagram is unusable
+    ICMP_RATELIMIT = "ICMP_RATELIMIT"          #: an ICMP error suppressed by the rate limiter
