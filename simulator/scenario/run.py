@@ -1,12 +1,16 @@
 """Running a scenario: build the network, schedule the actions, capture,
-run to ``until``, then write the outputs and judge the expectations.
+run to ``until`` (or to a run limit, see :mod:`simulator.engine.limits`), then
+write the outputs and judge the expectations.
 
-Outputs in the run folder: ``trace.jsonl`` (every event), one pcap per
+Outputs in the run folder: ``trace.jsonl`` (every event, or those the
+scenario's ``trace:`` selects; none with ``trace: off``), one pcap per
 captured interface (``<node>-<iface>.pcap``), ``summary.json`` (apps'
-results, per-node counters, drops, verdicts), ``plots/ladder.png`` and
-``plots/hops.png`` (where one packet's latency went, hop by hop).
-Nothing in them depends on the wall clock: the same scenario and seed give
-byte-identical files.
+results, per-node counters, drops, verdicts, and ``ended``: why and when
+the run ended), ``plots/ladder.png`` and ``plots/hops.png`` (where one
+packet's latency went, hop by hop; both read the trace as a stream).
+Files are closed whatever ends the run. Nothing in them depends on the wall
+clock (unless the ``wall_clock`` limit ends the run): the same scenario and
+seed give byte-identical files.
 """
 
 import json
@@ -15,8 +19,9 @@ from ipaddress import IPv4Network
 from pathlib import Path
 
 from simulator.apps import APPS
+from simulator.engine.limits import Ended, Limits, StopRequest, run_bounded
 from simulator.engine.sim import Simulation
-from simulator.engine.trace import JsonLinesSink
+from simulator.engine.trace import JsonLinesSink, TraceFilter
 from simulator.phy.pcap import PcapWriter
 from simulator.scenario.build import Network, build
 from simulator.scenario.expect import Verdict, evaluate
@@ -33,10 +38,16 @@ class RunResult:
     apps: list = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     out_dir: Path | None = None
+    ended: Ended | None = None
+
+    @property
+    def stopped_early(self) -> bool:
+        """Whether a run limit or a signal ended the run before ``until``."""
+        return self.ended is not None and self.ended.reason != "until"
 
     @property
     def passed(self) -> bool:
-        return all(v.ok for v in self.verdicts)
+        return not self.stopped_early and all(v.ok for v in self.verdicts)
 
     def results(self) -> list[dict]:
         return [app.result() for app in self.apps]
@@ -51,11 +62,12 @@ class RunResult:
             "scenario": self.scenario.name,
             "seed": self.scenario.seed,
             "until_ns": self.scenario.until,
+            "ended": self.ended.as_dict(_limits(self.scenario)) if self.ended else None,
             "apps": self.results(),
             "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
             "drops": drops,
-            "queue_max_packets": {name.split(":", 1)[1]: max(v for _, v in samples)
-                                  for name, samples in sorted(sim.tracer.series.items())
+            "queue_max_packets": {name.split(":", 1)[1]: series.max
+                                  for name, series in sorted(sim.tracer.series.items())
                                   if name.startswith("queue:")},
             "expectations": [v.as_dict() for v in self.verdicts],
             "passed": self.passed,
@@ -105,15 +117,42 @@ def _open_captures(scenario, network: Network, out_dir: Path) -> list[PcapWriter
     return writers
 
 
-def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> RunResult:
+def _limits(scenario) -> Limits:
+    limits = scenario.limits
+    return Limits(max_events=limits.max_events, wall_clock_ns=limits.wall_clock,
+                  stall=limits.stall)
+
+
+TRACE_BUFFER = 1 << 20      # bytes: the trace is written in large blocks
+
+
+def _open_trace(scenario, sim, out_dir: Path, stop: StopRequest):
+    """``trace.jsonl`` as the scenario selects it; ``None`` with ``trace: off``."""
+    path = out_dir / "trace.jsonl"
+    if scenario.trace.off:
+        path.unlink(missing_ok=True)         # not a stale trace from an earlier run
+        return None
+    trace_file = open(path, "wb", buffering=TRACE_BUFFER)
+    sim.tracer.add_sink(JsonLinesSink(trace_file, cap=scenario.limits.trace_size,
+                                      on_full=lambda: stop.request("trace_size")))
+    spec = scenario.trace
+    if spec.filtered:
+        sim.tracer.select(TraceFilter(spec.nodes, spec.layers, spec.events))
+    return trace_file
+
+
+def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
+                 stop: StopRequest | None = None) -> RunResult:
+    """Run ``scenario``; with ``out_dir``, write its outputs there. ``stop`` lets a
+    signal handler end the run early ("interrupted")."""
+    stop = stop or StopRequest()
     sim = Simulation(scenario.seed)
     network = build(scenario.topology, sim)
     result = RunResult(scenario, network, out_dir=out_dir)
     writers, trace_file = [], None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        trace_file = open(out_dir / "trace.jsonl", "w")
-        sim.tracer.add_sink(JsonLinesSink(trace_file))
+        trace_file = _open_trace(scenario, sim, out_dir, stop)
         writers = _open_captures(scenario, network, out_dir)
     for action in scenario.run:
         if not action.is_app:
@@ -127,7 +166,7 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> R
         result.apps.append(app)
         sim.call_later(action.at, lambda _event, app=app: app.start())
     try:
-        sim.run(scenario.until)
+        result.ended = run_bounded(sim.env, scenario.until, _limits(scenario), stop)
     finally:
         for writer in writers:
             writer.close()
@@ -137,7 +176,7 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> R
     result.verdicts = [evaluate(e, results) for e in scenario.expect]
     if out_dir is not None:
         (out_dir / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
-        if plots:
+        if plots and trace_file is not None:
             _plot(result, out_dir)
     return result
 
@@ -145,11 +184,11 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> R
 def _plot(result: RunResult, out_dir: Path) -> None:
     from simulator.viz.hops import plot_run
     from simulator.viz.ladder import plot_ladder
-    from simulator.viz.trace_io import read_trace
+    from simulator.viz.trace_io import iter_trace
 
     (out_dir / "plots").mkdir(exist_ok=True)
-    events = read_trace(out_dir / "trace.jsonl")
     nodes = list(result.network.nodes)
     title = f"{result.scenario.name} (seed {result.scenario.seed})"
-    plot_ladder(events, out_dir / "plots" / "ladder.png", nodes=nodes, title=title)
-    plot_run(out_dir, nodes=nodes, title=title, events=events)
+    plot_ladder(iter_trace(out_dir / "trace.jsonl"), out_dir / "plots" / "ladder.png",
+                nodes=nodes, title=title)
+    plot_run(out_dir, nodes=nodes, title=title)

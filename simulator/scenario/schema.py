@@ -34,7 +34,8 @@ __all__ = [
     "InterfaceSpec", "HostSpec", "SwitchSpec", "HubSpec", "RouterSpec", "RouteSpec",
     "GroupSpec", "L3SwitchSpec", "TracerouteSpec", "UdpSendSpec", "UdpSinkSpec",
     "NodeSpec", "NODE_TYPES", "Endpoint", "LinkSpec", "Topology", "AppSpec", "PingSpec",
-    "Action", "CaptureSpec", "Expectation", "Scenario", "BUILTIN_LINK", "describe",
+    "Action", "CaptureSpec", "Expectation", "LimitsSpec", "TraceSpec", "Scenario",
+    "BUILTIN_LINK", "describe",
     "parse_ipv4_address", "parse_ipv4_interface", "parse_ipv4_network", "parse_mac",
 ]
 
@@ -460,6 +461,44 @@ class Expectation(Model):
         return self
 
 
+# -------------------------------------------------- run limits and trace selection
+
+class LimitsSpec(Model):
+    """When a run that runs away is stopped (``simulator.engine.limits``). YAML:
+    ``limits: {max_events: 1000000, wall_clock: 60s, trace_size: 100MiB, stall: 100000}``."""
+
+    max_events: Int = Field(200_000_000, gt=0)
+    wall_clock: Nanoseconds = Field(3600 * S, gt=0)
+    trace_size: Bytes = Field(2 * 1024 ** 3, gt=0)
+    stall: Int = Field(1_000_000, gt=0)    # events without simulated time advancing
+
+
+class TraceSpec(Model):
+    """What ``trace.jsonl`` records. YAML: ``trace: off``, ``trace: full`` (the default)
+    or ``trace: {nodes: [r1], layers: [ip, icmp], events: [tx, drop]}`` (all given must match)."""
+
+    off: Bool = False
+    nodes: list[Name] | None = None
+    layers: list[Name] | None = None
+    events: list[Name] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if data is False or data == "off":     # YAML 1.1 reads a bare off as false
+            return {"off": True}
+        if data is True or data == "full":
+            return {}
+        if not isinstance(data, (dict, TraceSpec)):
+            raise ValueError(f"expected off, full or a mapping with nodes, layers, events; "
+                             f"got {describe(data)}")
+        return data
+
+    @property
+    def filtered(self) -> bool:
+        return any(v is not None for v in (self.nodes, self.layers, self.events))
+
+
 class Scenario(Model):
     name: Annotated[str, Field(min_length=1)]
     topology: Topology
@@ -468,6 +507,8 @@ class Scenario(Model):
     run: list[Action] = Field(default_factory=list)
     capture: list[CaptureSpec] = Field(default_factory=list)
     expect: list[Expectation] = Field(default_factory=list)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    trace: TraceSpec = Field(default_factory=TraceSpec)
 
     @field_validator("topology", mode="before")
     @classmethod
