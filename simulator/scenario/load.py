@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..engine.units import format_rate, format_time
 from .errors import ScenarioError, format_path
+from .l2loops import find_l2_loop
 from .schema import (NODE_TYPES, Action, HostSpec, L3SwitchSpec, RouterSpec, Scenario, Topology,
                      describe)
 from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file
@@ -291,7 +292,14 @@ class _TopologyChecks:
                 self.routes(name, node)
         self.links()
         self.hub_rates()
+        self.l2_loop()
         return self.errors
+
+    def l2_loop(self) -> None:
+        """A switched loop without spanning tree (see :mod:`.l2loops`)."""
+        loop = find_l2_loop(self.t)
+        if loop is not None:
+            self.fail(("links", loop[0]), loop[1])
 
     def hub_rates(self) -> None:
         """A hub repeats bits as they come: every link on it runs at one rate."""

@@ -218,6 +218,8 @@ class SwitchSpec(Model):
     aging: Nanoseconds = Field(300 * S, ge=0)
     table_size: Int = Field(8192, gt=0)
     processing_delay: Nanoseconds = Field(0, ge=0)
+    stp: Bool = False                                   # IEEE 802.1D spanning tree
+    priority: Int = Field(32768, ge=0, le=61440, multiple_of=4096)   # 802.1D-2004 §17.13.7
 
 
 class HubSpec(Model):
