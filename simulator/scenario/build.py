@@ -49,6 +49,9 @@ def build(topology, sim) -> Network:
         node = net.nodes[name] = _make_node(sim, name, spec, explicit_mtu)
         if hasattr(spec, "reassembly_timeout"):
             node.ip.reassembler.timeout_ns = spec.reassembly_timeout
+            reassembler = node.ip.reassembler
+            reassembler.high_thresh = spec.reassembly_memory.high
+            reassembler.low_thresh = spec.reassembly_memory.low
             node.ip.pmtu.expiry_ns = spec.pmtu_expiry
         net.graph.add_node(name, kind=spec.type)
     for spec in topology.links:

@@ -30,7 +30,8 @@ from .values import (S, BitsPerSecond, Bool, Bytes, Int, IPv4Addr, IPv4Iface, IP
                      parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
 __all__ = [
-    "Model", "QueueLimit", "LinkParams", "LinkOverrides", "Defaults", "ArpSpec",
+    "Model", "QueueLimit", "ReassemblyMemory", "LinkParams", "LinkOverrides", "Defaults",
+    "ArpSpec",
     "InterfaceSpec", "HostSpec", "SwitchSpec", "HubSpec", "RouterSpec", "RouteSpec",
     "GroupSpec", "L3SwitchSpec", "TracerouteSpec", "UdpSendSpec", "UdpSinkSpec",
     "NodeSpec", "NODE_TYPES", "Endpoint", "LinkSpec", "Topology", "AppSpec", "PingSpec",
@@ -187,9 +188,24 @@ class InterfaceSpec(Model):
         return data
 
 
+class ReassemblyMemory(Model):
+    """Bytes of fragments a node holds for reassembly: past ``high`` the oldest datagrams
+    are evicted down to ``low`` (Linux ``ipfrag_high_thresh``/``ipfrag_low_thresh``)."""
+
+    high: Bytes = Field(4 * 1024 * 1024, gt=0)
+    low: Bytes = Field(3 * 1024 * 1024, ge=0)
+
+    @model_validator(mode="after")
+    def _low_below_high(self) -> ReassemblyMemory:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low} B) must not be above high ({self.high} B)")
+        return self
+
+
 class HostSpec(Model):
     type: Literal["host"]
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     ip: IPv4Iface | None = None
     mac: Mac | None = None
@@ -242,6 +258,7 @@ class RouteSpec(Model):
 class RouterSpec(Model):
     type: Literal["router"]
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
@@ -261,6 +278,7 @@ class GroupSpec(Model):
 class L3SwitchSpec(Model):
     type: Literal["l3switch"]
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     groups: dict[Name, GroupSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
