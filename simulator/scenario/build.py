@@ -87,7 +87,8 @@ def _arp_config(spec) -> ArpConfig:
 def _make_node(sim, name, spec, explicit_mtu):
     if spec.type == "switch":
         return Switch(sim, name, aging_ns=spec.aging, table_size=spec.table_size,
-                      processing_delay_ns=spec.processing_delay)
+                      processing_delay_ns=spec.processing_delay, stp=spec.stp,
+                      priority=spec.priority)
     if spec.type == "hub":
         return Hub(sim, name)
     if spec.type == "l3switch":

@@ -101,6 +101,8 @@ def _node_summary(node) -> dict:
             summary["forwarded"] = ip.forwarder.forwarded
     elif hasattr(node, "table"):
         summary["mac_table"] = node.table()
+        if getattr(node, "stp", None) is not None:
+            summary["stp"] = node.stp.summary()
     return summary
 
 
