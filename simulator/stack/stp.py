@@ -21,15 +21,21 @@ each of the last two steps, so a port forwards 30 s after it is chosen; a port
 leaving the tree blocks at once. Frames other than BPDUs received on a port
 that is not learning or forwarding are dropped (``STP_DISCARDING``).
 
+Topology change (§8.5.5, §8.6.14, §8.6.15): when a port starts forwarding or
+stops, the bridge sends a TCN BPDU on its root port every hello time until a
+Configuration BPDU with TCA comes back; the designated bridge acknowledges and
+passes the TCN up. The root then sets TC in its BPDUs for max age + forward
+delay (35 s), and while a bridge hears TC its MAC entries age out after
+forward delay (15 s) instead of ``aging``, so stale entries pointing into the
+old tree go quickly.
+
 Port path cost: 802.1D-2004 Table 17-3, 20 Tb/s ÷ link rate (100 Mb/s → 200,000).
-Not modelled: topology change notification (TCN BPDUs, the TC flag and the short
-aging it triggers), so after a topology change MAC entries age out normally.
 """
 
 from __future__ import annotations
 
 from simulator.wire.ethernet import EthernetFrame
-from simulator.wire.stp import CONFIG, STP_GROUP, Bpdu, BridgeId
+from simulator.wire.stp import CONFIG, FLAG_TC, FLAG_TCA, STP_GROUP, TCN, Bpdu, BridgeId
 
 SECOND = 1_000_000_000
 MESSAGE_AGE_INCREMENT = SECOND
@@ -76,6 +82,10 @@ class SpanningTree:
         self.root_id: BridgeId | None = None
         self.root_cost = 0
         self.root_port: _Port | None = None
+        self.topology_change = False        # TC set: in our BPDUs, and short MAC aging
+        self.tc_detected = False            # a TCN is being sent towards the root
+        self._tc_generation = 0             # cancels the root's TC timer or the TCN timer
+        self._aging = switch.bridge.aging_ns
         self.sim.link_listeners.append(self._link_changed)
 
     # ------------------------------------------------------------------ set-up
@@ -100,8 +110,14 @@ class SpanningTree:
         """A frame for the STP group address arrived on ``iface`` (802.1D §8.7.1)."""
         port = self.ports[iface]
         bpdu = frame.payload
-        if (port.state == DISABLED or not isinstance(bpdu, Bpdu) or bpdu.type != CONFIG
-                or bpdu.message_age >= bpdu.max_age):
+        if port.state == DISABLED or not isinstance(bpdu, Bpdu):
+            return
+        if bpdu.type == TCN:
+            if port.role == "designated":     # §8.6.15: pass it up, acknowledge it
+                self._detect_topology_change()
+                self._transmit(port, ack=True)
+            return
+        if bpdu.type != CONFIG or bpdu.message_age >= bpdu.max_age:
             return
         if port.role == "designated":
             superior = _vector(bpdu) < self._offer(port)
@@ -119,6 +135,10 @@ class SpanningTree:
         if port is self.root_port:
             self.max_age, self.hello_time = bpdu.max_age, bpdu.hello_time
             self.forward_delay = bpdu.forward_delay
+            if bpdu.flags & FLAG_TCA and self.tc_detected:
+                self.tc_detected = False     # §8.6.6: the TCN timer stops
+                self._tc_generation += 1
+            self._set_topology_change(bool(bpdu.flags & FLAG_TC))
             self._send_config()              # relay the root's BPDU down the tree
         elif self._signature() != before:
             self._send_config()
@@ -185,6 +205,9 @@ class SpanningTree:
                 self._set_state(port, BLOCKING)
 
     def _set_state(self, port: _Port, state: str) -> None:
+        if self.bridge_id is not None and (state == FORWARDING or (
+                port.state in (LEARNING, FORWARDING) and state in (BLOCKING, DISABLED))):
+            self._detect_topology_change()
         port.state = state
         port.generation += 1
         if state == FORWARDING:
@@ -206,6 +229,36 @@ class SpanningTree:
         if generation == port.generation:
             self._set_state(port, LEARNING if port.state == LISTENING else FORWARDING)
 
+    # --------------------------------------------------------- topology change
+
+    def _detect_topology_change(self) -> None:
+        """§8.6.14: the root announces TC itself; any other bridge tells the root."""
+        if self.is_root:
+            self._set_topology_change(True)
+            self._tc_generation += 1
+            self.sim.call_later(self.max_age + self.forward_delay, self._tc_over,
+                                self._tc_generation)
+        elif not self.tc_detected:
+            self.tc_detected = True
+            self._tc_generation += 1
+            generation = self._tc_generation       # sent once the roles are recomputed
+            self.sim.call_later(0, lambda _event: self._send_tcn(generation))
+
+    def _tc_over(self, event) -> None:
+        if event.value == self._tc_generation and self.is_root:
+            self._set_topology_change(False)
+
+    def _send_tcn(self, generation) -> None:
+        if generation != self._tc_generation or not self.tc_detected or self.root_port is None:
+            return
+        tcn = Bpdu(type=TCN)
+        self.root_port.iface.send(EthernetFrame(STP_GROUP, self.root_port.iface.mac, len(tcn), tcn))
+        self.sim.call_later(self.hello_time, lambda _event: self._send_tcn(generation))
+
+    def _set_topology_change(self, on: bool) -> None:
+        self.topology_change = on
+        self.bridge.aging_ns = self.forward_delay if on else self._aging
+
     # ----------------------------------------------------------------- sending
 
     def _hello(self, _event) -> None:
@@ -218,14 +271,15 @@ class SpanningTree:
             if port.role == "designated":
                 self._transmit(port)
 
-    def _transmit(self, port: _Port) -> None:
+    def _transmit(self, port: _Port, ack: bool = False) -> None:
         root_info = self.root_port.info if self.root_port is not None else None
         message_age = 0 if root_info is None else root_info.message_age + MESSAGE_AGE_INCREMENT
         if message_age >= self.max_age:
             return                             # 802.1D §8.6.2.3.2: too old to pass on
-        bpdu = Bpdu(root=self.root_id, cost=self.root_cost, bridge=self.bridge_id, port=port.id,
-                    message_age=message_age, max_age=self.max_age, hello_time=self.hello_time,
-                    forward_delay=self.forward_delay)
+        flags = (FLAG_TC if self.topology_change else 0) | (FLAG_TCA if ack else 0)
+        bpdu = Bpdu(flags=flags, root=self.root_id, cost=self.root_cost, bridge=self.bridge_id,
+                    port=port.id, message_age=message_age, max_age=self.max_age,
+                    hello_time=self.hello_time, forward_delay=self.forward_delay)
         port.iface.send(EthernetFrame(STP_GROUP, port.iface.mac, len(bpdu), bpdu))
 
     # ----------------------------------------------------------------- summary

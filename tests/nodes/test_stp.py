@@ -61,12 +61,23 @@ def test_no_data_frame_crosses_the_blocked_link(triangle):
     assert {("s2", "p1"), ("s1", "p1"), ("s1", "p2"), ("s3", "p2")} <= set(icmp)
 
 
-def test_the_root_sends_a_hello_every_two_seconds(triangle):
+def test_the_root_sends_a_hello_every_two_seconds_and_answers_the_tcn(triangle):
     _, out, _ = triangle
-    hellos = [e["ns"] for e in read_trace(out / "trace.jsonl")
-              if e["event"] == "tx" and e["node"] == "s1" and e["if"] == "p1"
-              and e["eth_dst"] == "01:80:c2:00:00:00" and e["ns"] >= 2 * SECOND]
-    assert hellos == [k * 2 * SECOND for k in range(1, 18)]
+    sent = [(e["ns"], e["info"]) for e in read_trace(out / "trace.jsonl")
+            if e["event"] == "tx" and e["node"] == "s1" and e["if"] == "p1"
+            and e["eth_dst"] == "01:80:c2:00:00:00" and e["ns"] >= 2 * SECOND]
+    assert [ns for ns, _ in sent if ns % (2 * SECOND)] == [30 * SECOND + 15_120]   # the TCA
+    assert [ns for ns, _ in sent if not ns % (2 * SECOND)] == [k * 2 * SECOND
+                                                               for k in range(1, 18)]
+    # ports started forwarding at 30 s: a topology change, announced with TC from then on
+    assert all(info.startswith("TC + Conf.") == (ns >= 30 * SECOND) for ns, info in sent)
+
+
+def test_a_tcn_goes_up_to_the_root_when_ports_start_forwarding(triangle):
+    _, out, _ = triangle
+    tcns = [(e["node"], e["if"], e["ns"]) for e in read_trace(out / "trace.jsonl")
+            if e["event"] == "tx" and e.get("info") == "Topology Change Notification"]
+    assert tcns == [("s2", "p1", 30 * SECOND), ("s3", "p2", 30 * SECOND)]
 
 
 def test_tshark_decodes_the_bpdus_on_the_blocked_link(triangle):
@@ -102,6 +113,23 @@ limits: {{stall: 100000}}
 expect:
   - {{app: ping, loss: 0%}}
 """
+
+
+FAILOVER = (REPO / "scenarios" / "stp_triangle.yaml").read_text().replace(
+    "until: 35s", "until: 80s").replace("capture: [s2, s3]", """\
+  - {at: 40s, link_down: [s3, s1]}
+  - {at: 71s, on: pc1, name: after, ping: {dst: 10.0.0.2, count: 3, interval: 1s}}""")
+
+
+def test_when_the_root_link_fails_the_alternate_port_forwards_30_s_later():
+    result = run_scenario(load_text(FAILOVER))
+    assert result.passed, [v.detail for v in result.verdicts]
+    s3 = result.network.nodes["s3"].stp.summary()
+    assert s3["root_port"] == "p1" and s3["root_cost"] == 400_000
+    assert s3["ports"]["p1"] == {"role": "root", "state": "forwarding", "cost": 200_000}
+    assert s3["ports"]["p2"]["state"] == "disabled"
+    after = next(app for app in result.apps if app.name == "after").result()
+    assert after["received"] == 3
 
 
 def test_a_zero_delay_loop_with_stp_carries_a_ping_and_never_stalls():
