@@ -52,12 +52,16 @@ class Ended:
 
 
 class StopRequest:
-    """A flag a signal handler may set at any moment; the run stops at the next chunk."""
+    """A flag a signal handler may set at any moment; the run stops at the next chunk.
+    The first reason given is kept; ``requests`` counts them all (a request made after
+    the run, while plotting, is seen as a change in it)."""
 
     def __init__(self) -> None:
         self.reason: str | None = None
+        self.requests = 0
 
     def request(self, reason: str = "interrupted") -> None:
+        self.requests += 1
         if self.reason is None:
             self.reason = reason
 

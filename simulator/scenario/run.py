@@ -16,6 +16,7 @@ seed give byte-identical files.
 import json
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
+from itertools import islice
 from pathlib import Path
 
 from simulator.apps import APPS
@@ -179,18 +180,48 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
     if out_dir is not None:
         (out_dir / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
         if plots and trace_file is not None:
-            _plot(result, out_dir)
+            try:
+                _plot(result, out_dir, _Watch(stop))
+            except _PlotsInterrupted:
+                pass            # a signal while plotting: the outputs so far stand
     return result
 
 
-def _plot(result: RunResult, out_dir: Path) -> None:
-    from simulator.viz.hops import plot_run
-    from simulator.viz.ladder import plot_ladder
-    from simulator.viz.trace_io import iter_trace
+class _PlotsInterrupted(Exception):
+    pass
+
+
+class _Watch:
+    """Reads the trace for the plots, giving up when a stop is requested meanwhile."""
+
+    EVERY = 10_000      # events between looks at the stop request
+
+    def __init__(self, stop: StopRequest):
+        self.stop = stop
+        self.requests = stop.requests
+
+    def events(self, path: Path):
+        from simulator.viz.trace_io import iter_trace
+
+        for n, event in enumerate(iter_trace(path)):
+            if n % self.EVERY == 0:
+                self.check()
+            yield event
+
+    def check(self) -> None:
+        if self.stop.requests != self.requests:
+            raise _PlotsInterrupted
+
+
+def _plot(result: RunResult, out_dir: Path, watch: _Watch) -> None:
+    from simulator.viz.hops import MAX_FRAMES, plot_run
+    from simulator.viz.ladder import plot_ladder, tx_frames
 
     (out_dir / "plots").mkdir(exist_ok=True)
     nodes = list(result.network.nodes)
     title = f"{result.scenario.name} (seed {result.scenario.seed})"
-    plot_ladder(iter_trace(out_dir / "trace.jsonl"), out_dir / "plots" / "ladder.png",
-                nodes=nodes, title=title)
-    plot_run(out_dir, nodes=nodes, title=title)
+    trace = out_dir / "trace.jsonl"
+    plot_ladder(watch.events(trace), out_dir / "plots" / "ladder.png", nodes=nodes, title=title)
+    watch.check()
+    first = list(islice(tx_frames(watch.events(trace), nodes), MAX_FRAMES))
+    plot_run(out_dir, nodes=nodes, title=title, events=first)

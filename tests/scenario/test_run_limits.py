@@ -114,3 +114,25 @@ def test_a_loop_that_makes_no_progress_in_simulated_time_is_stalled(tmp_path):
     assert result.ended.at_ns == 1_000_000_000         # time never left the ARP broadcast
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["ended"]["reason"] == "stalled" and summary["ended"]["limit"] == 50_000
+
+
+def test_a_signal_while_plotting_stops_the_plots_and_keeps_the_outputs(tmp_path, monkeypatch):
+    from simulator.engine.limits import StopRequest
+    from simulator.viz import ladder
+
+    stop = StopRequest()
+    seen = []
+
+    def interrupted_ladder(events, out_path, **kwargs):
+        for i, event in enumerate(events):
+            seen.append(event)
+            if i == 5:
+                stop.request()                     # Ctrl-C while the ladder reads the trace
+
+    monkeypatch.setattr(ladder, "plot_ladder", interrupted_ladder)
+    text = FLOOD.format(extra="").replace("count: 1000000000000, interval: 1us",
+                                          "count: 3000, interval: 1ms")
+    result = run_scenario(load_text(text), tmp_path, plots=True, stop=stop)
+    assert result.ended.reason == "until" and len(seen) == 10_000   # read up to the next look
+    assert json.loads((tmp_path / "summary.json").read_text())["ended"]["reason"] == "until"
+    assert not (tmp_path / "plots" / "hops.png").exists()
