@@ -54,8 +54,10 @@ def _run(args, out: Console) -> int:
 
 # ------------------------------------------------------------ run limits and trace options
 
-ENDED = {"max_events": "the event limit was reached", "wall_clock": "the wall-clock budget ran out",
-         "stalled": "simulated time stopped advancing", "trace_size": "the trace reached its size cap",
+ENDED = {"max_events": "the event limit was reached",
+         "wall_clock": "the wall-clock budget ran out",
+         "stalled": "simulated time stopped advancing",
+         "trace_size": "the trace reached its size cap",
          "interrupted": "interrupted by a signal"}
 
 

@@ -96,7 +96,7 @@ class Reassembler:
         self.timeout_ns = timeout_ns
         self.high_thresh = high_thresh         # Linux ipfrag_high_thresh
         self.low_thresh = low_thresh           # Linux ipfrag_low_thresh
-        self.pending: OrderedDict[tuple, _Datagram] = OrderedDict()   # least recently added-to first
+        self.pending: OrderedDict[tuple, _Datagram] = OrderedDict()  # least recently added to first
         self.memory = 0                        # IP bytes held in all pending datagrams
         self._deadlines: deque = deque()       # (deadline, key, datagram) in creation order
         self._watching = False
