@@ -38,6 +38,20 @@ def test_a_limit_flag_ends_the_run_with_status_4_and_says_which(flood, tmp_path)
     assert (ended["reason"], ended["events"]) == ("max_events", 20000)
 
 
+@pytest.mark.parametrize("args, reason", [
+    (["--wall-clock", "1ns"], "wall_clock"),
+    (["--trace-size", "64KiB"], "trace_size"),
+])
+def test_each_limit_flag_names_its_reason(flood, tmp_path, args, reason):
+    out = tmp_path / "out"
+    proc = netsim("run", flood, "--out", out, "--no-plots", *args)
+    assert proc.returncode == EXIT_STOPPED, proc.stderr
+    assert f"stopped early: {reason}: " in proc.stdout
+    assert json.loads((out / "summary.json").read_text())["ended"]["reason"] == reason
+    if reason == "trace_size":
+        assert (out / "trace.jsonl").stat().st_size <= 64 * 1024
+
+
 def test_trace_flag_overrides_the_file(flood, tmp_path):
     out = tmp_path / "out"
     proc = netsim("run", flood, "--out", out, "--max-events", "20000", "--no-plots",
