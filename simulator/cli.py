@@ -23,19 +23,28 @@ EXIT_STOPPED = 4      # a run limit or a signal ended the run before `until`
 
 
 def _run(args, out: Console) -> int:
+    """Run with SIGINT and SIGTERM asking the run to stop at its next safe point (files
+    closed, summary written); the previous handlers come back afterwards."""
     from simulator.engine.limits import StopRequest
+
+    stop = StopRequest()
+    signums = (signal.SIGINT, signal.SIGTERM)
+    previous = [signal.signal(n, lambda _n, _frame: stop.request("interrupted")) for n in signums]
+    try:
+        return _run_and_report(args, out, stop)
+    finally:
+        for signum, handler in zip(signums, previous):
+            signal.signal(signum, handler)
+
+
+def _run_and_report(args, out: Console, stop) -> int:
     from simulator.scenario.load import load_scenario
     from simulator.scenario.run import run_scenario
 
-    stop = StopRequest()
-    for signum in (signal.SIGINT, signal.SIGTERM):   # stop at the next safe point, files closed
-        signal.signal(signum, lambda _signum, _frame: stop.request("interrupted"))
     scenario = _run_options(load_scenario(args.scenario, seed=args.seed), args)
     out_dir = Path(args.out) if args.out else Path("out") / Path(args.scenario).stem
     result = run_scenario(scenario, out_dir, plots=not args.no_plots, stop=stop)
     out.print(f"[bold]{scenario.name}[/bold] (seed {scenario.seed}, until {scenario.until / 1e9:g} s)")
-    if result.stopped_early:
-        out.print(f"[red]stopped early:[/red] {_ended_text(result.ended)}", highlight=False)
     for app in result.apps:
         out.rule(f"{app.name} on {app.host.name}", style="dim")
         for line in app.result()["output"]:
@@ -47,7 +56,8 @@ def _run(args, out: Console) -> int:
             out.print(f"{mark} {verdict.detail}", highlight=False)
     out.print(f"outputs in {out_dir}/: " + ", ".join(sorted(
         str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())), highlight=False)
-    if result.stopped_early:
+    if result.stopped_early:       # last, so that it is seen below the apps' output
+        out.print(f"[red]stopped early:[/red] {_ended_text(result.ended)}", highlight=False)
         return EXIT_STOPPED
     return EXIT_OK if result.passed else EXIT_FAILED
 
