@@ -42,13 +42,8 @@ class Ended:
     at_ns: int
     events: int
 
-    def as_dict(self, limits: Limits) -> dict:
-        ended = {"reason": self.reason, "at_ns": self.at_ns, "events": self.events}
-        limit = {"max_events": limits.max_events, "wall_clock": limits.wall_clock_ns,
-                 "stalled": limits.stall}.get(self.reason)
-        if limit is not None:
-            ended["limit"] = limit
-        return ended
+    def as_dict(self) -> dict:
+        return {"reason": self.reason, "at_ns": self.at_ns, "events": self.events}
 
 
 class StopRequest:

@@ -63,7 +63,7 @@ class RunResult:
             "scenario": self.scenario.name,
             "seed": self.scenario.seed,
             "until_ns": self.scenario.until,
-            "ended": self.ended.as_dict(_limits(self.scenario)) if self.ended else None,
+            "ended": self._ended(),
             "apps": self.results(),
             "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
             "drops": drops,
@@ -73,6 +73,20 @@ class RunResult:
             "expectations": [v.as_dict() for v in self.verdicts],
             "passed": self.passed,
         }
+
+    def _ended(self) -> dict | None:
+        """Why the run ended, with the limit that ended it (``wall_clock`` in ns)."""
+        if self.ended is None:
+            return None
+        ended = self.ended.as_dict()
+        limit = LIMIT_FIELDS.get(self.ended.reason)
+        if limit is not None:
+            ended["limit"] = getattr(self.scenario.limits, limit)
+        return ended
+
+
+LIMIT_FIELDS = {"max_events": "max_events", "wall_clock": "wall_clock", "stalled": "stall",
+                "trace_size": "trace_size"}     # end reason → the `limits:` field behind it
 
 
 def _address_summary(address) -> dict:

@@ -57,7 +57,8 @@ def test_the_trace_size_cap_ends_the_run_before_the_file_passes_it(tmp_path):
     assert result.ended.reason == "trace_size"
     size = (tmp_path / "trace.jsonl").stat().st_size
     assert 200 * 1024 - 2000 < size <= 200 * 1024      # stops at the last whole line that fits
-    assert json.loads((tmp_path / "summary.json").read_text())["ended"]["reason"] == "trace_size"
+    ended = json.loads((tmp_path / "summary.json").read_text())["ended"]
+    assert (ended["reason"], ended["limit"]) == ("trace_size", 200 * 1024)
 
 
 def test_trace_off_writes_no_trace_and_no_plots(tmp_path):
