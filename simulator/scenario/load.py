@@ -421,7 +421,14 @@ class _ScenarioChecks:
         self.actions()
         self.captures()
         self.expectations()
+        self.trace_nodes()
         return self.errors
+
+    def trace_nodes(self) -> None:
+        """A ``trace:`` filter names existing nodes (else it would silently keep nothing)."""
+        for i, name in enumerate(self.s.trace.nodes or ()):
+            if name not in self.nodes:
+                self.fail(("trace", "nodes", i), self.unknown(name))
 
     def unknown(self, name: str) -> str:
         return f"unknown node '{name}' (nodes: {self.names})"

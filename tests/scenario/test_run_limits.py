@@ -84,6 +84,7 @@ def test_a_filtered_trace_keeps_only_the_selected_events(tmp_path):
     ("trace: {nodes: [a], level: 3}", "unknown field 'level'"),
     ("limits: {max_events: 0}", "greater than 0"),
     ("limits: {wall_clock: 10}", "10"),
+    ("trace: {nodes: [a, pc9]}", "trace.nodes[1]: unknown node 'pc9' (nodes: a, b, sw)"),
 ])
 def test_bad_limits_and_trace_settings_are_located_errors(text, message):
     from simulator.scenario.errors import ScenarioError
