@@ -13,6 +13,7 @@ they feed ``summary.json`` and are cheap because drops are rare. Time series
 :class:`Series` of bounded size.
 """
 
+from array import array
 from collections import Counter
 from typing import BinaryIO, Callable
 
@@ -66,18 +67,20 @@ class TraceFilter:
 
 
 class Series:
-    """A time series of ``(ns, value)`` in bounded memory.
+    """A time series of ``(ns, value)`` in bounded memory (16 bytes a sample, in arrays).
 
     The maximum is exact. The samples are all kept up to ``limit``; past it, every
     other one is dropped and from then on only every ``stride``-th sample is kept
-    (the stride doubles each time the list fills again), so a long run keeps an
-    evenly thinned series of at most ``limit`` samples.
+    (the stride doubles each time the arrays fill again), so a long run keeps an
+    evenly thinned series of at most ``limit`` samples: 16 KiB per series by default,
+    whatever the run's length (a 2,000-host LAN has 4,000 transmit queues).
     """
 
-    __slots__ = ("samples", "max", "count", "limit", "stride")
+    __slots__ = ("times", "values", "max", "count", "limit", "stride")
 
-    def __init__(self, limit: int = 4096):
-        self.samples: list[tuple[int, float]] = []
+    def __init__(self, limit: int = 1024):
+        self.times = array("q")
+        self.values = array("d")
         self.max: float | None = None
         self.count = 0
         self.limit = limit
@@ -87,18 +90,19 @@ class Series:
         if self.max is None or value > self.max:
             self.max = value
         if self.count % self.stride == 0:
-            if len(self.samples) >= self.limit:
-                del self.samples[1::2]
+            if len(self.times) >= self.limit:
+                del self.times[1::2], self.values[1::2]
                 self.stride *= 2
             if self.count % self.stride == 0:
-                self.samples.append((ns, value))
+                self.times.append(ns)
+                self.values.append(value)
         self.count += 1
 
     def __iter__(self):
-        return iter(self.samples)
+        return zip(self.times, self.values)
 
     def __len__(self) -> int:
-        return len(self.samples)
+        return len(self.times)
 
 
 class Tracer:
