@@ -88,6 +88,12 @@ def _unit_option(parse):
     return convert
 
 
+def _count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise ValueError(f"'{text}' is not a whole number of events")
+    return int(text)
+
+
 def _trace_option(text: str):
     """``off``, ``full``, or ``nodes=r1,r2;layers=ip;events=tx,drop`` (``;`` or spaces between)."""
     from pydantic import ValidationError
@@ -123,7 +129,7 @@ def _run_options(scenario, args):
 def _add_run_options(run) -> None:
     from simulator.engine.units import parse_size, parse_time
 
-    count = _unit_option(int)
+    count = _unit_option(_count)
     run.add_argument("--max-events", type=count, metavar="N", help="end the run after N events")
     run.add_argument("--wall-clock", type=_unit_option(parse_time), metavar="TIME",
                      help="end the run after this much real time, e.g. 60s")

@@ -65,6 +65,7 @@ def test_trace_flag_overrides_the_file(flood, tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["--max-events", "0"], "must be more than 0"),
+    (["--stall", "1e6"], "'1e6' is not a whole number of events"),
     (["--wall-clock", "10"], "--wall-clock"),
     (["--trace-size", "lots"], "--trace-size"),
     (["--trace", "node=pc1"], "expected off, full or nodes=A,B;layers=L;events=E"),
