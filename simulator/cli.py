@@ -2,10 +2,14 @@
 
 Exit status: 0 when every expectation holds (or the file is valid), 1 when
 some expectation fails, 2 on bad input (one message naming file, line,
-column and field; no traceback).
+column and field; no traceback), 4 when a run limit (``--max-events``,
+``--wall-clock``, ``--trace-size``, ``--stall``) or SIGINT/SIGTERM ended the
+run early: the outputs are still written, and the reason is printed and in
+``summary.json`` under ``ended``.
 """
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -15,15 +19,31 @@ from rich.markup import escape
 from simulator.scenario.errors import ScenarioError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_STOPPED = 4      # a run limit or a signal ended the run before `until`
 
 
 def _run(args, out: Console) -> int:
+    """Run with SIGINT and SIGTERM asking the run to stop at its next safe point (files
+    closed, summary written); the previous handlers come back afterwards."""
+    from simulator.engine.limits import StopRequest
+
+    stop = StopRequest()
+    signums = (signal.SIGINT, signal.SIGTERM)
+    previous = [signal.signal(n, lambda _n, _frame: stop.request("interrupted")) for n in signums]
+    try:
+        return _run_and_report(args, out, stop)
+    finally:
+        for signum, handler in zip(signums, previous):
+            signal.signal(signum, handler)
+
+
+def _run_and_report(args, out: Console, stop) -> int:
     from simulator.scenario.load import load_scenario
     from simulator.scenario.run import run_scenario
 
-    scenario = load_scenario(args.scenario, seed=args.seed)
+    scenario = _run_options(load_scenario(args.scenario, seed=args.seed), args)
     out_dir = Path(args.out) if args.out else Path("out") / Path(args.scenario).stem
-    result = run_scenario(scenario, out_dir, plots=not args.no_plots)
+    result = run_scenario(scenario, out_dir, plots=not args.no_plots, stop=stop)
     out.print(f"[bold]{scenario.name}[/bold] (seed {scenario.seed}, until {scenario.until / 1e9:g} s)")
     for app in result.apps:
         out.rule(f"{app.name} on {app.host.name}", style="dim")
@@ -36,7 +56,89 @@ def _run(args, out: Console) -> int:
             out.print(f"{mark} {verdict.detail}", highlight=False)
     out.print(f"outputs in {out_dir}/: " + ", ".join(sorted(
         str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())), highlight=False)
+    if result.stopped_early:       # last, so that it is seen below the apps' output
+        out.print(f"[red]stopped early:[/red] {_ended_text(result.ended)}", highlight=False)
+        return EXIT_STOPPED
     return EXIT_OK if result.passed else EXIT_FAILED
+
+
+# ------------------------------------------------------------ run limits and trace options
+
+ENDED = {"max_events": "the event limit was reached",
+         "wall_clock": "the wall-clock budget ran out",
+         "stalled": "simulated time stopped advancing",
+         "trace_size": "the trace reached its size cap",
+         "interrupted": "interrupted by a signal"}
+
+
+def _ended_text(ended) -> str:
+    return (f"{ended.reason}: {ENDED[ended.reason]}, at simulated time {ended.at_ns / 1e9:.9f} s "
+            f"after {ended.events} events")
+
+
+def _unit_option(parse):
+    def convert(text: str) -> int:
+        try:
+            value = parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"'{text}' must be more than 0")
+        return value
+    return convert
+
+
+def _count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise ValueError(f"'{text}' is not a whole number of events")
+    return int(text)
+
+
+def _trace_option(text: str):
+    """``off``, ``full``, or ``nodes=r1,r2;layers=ip;events=tx,drop`` (``;`` or spaces between)."""
+    from pydantic import ValidationError
+
+    from simulator.scenario.schema import TraceSpec
+
+    if text in ("off", "full"):
+        return TraceSpec.model_validate(text)
+    fields = {}
+    for part in text.replace(";", " ").split():
+        key, eq, value = part.partition("=")
+        if not eq or key not in ("nodes", "layers", "events") or not value:
+            raise argparse.ArgumentTypeError(
+                f"'{part}': expected off, full or nodes=A,B;layers=L;events=E")
+        fields[key] = value.split(",")
+    try:
+        return TraceSpec.model_validate(fields)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(error.errors()[0]["msg"]) from None
+
+
+def _run_options(scenario, args):
+    """The scenario with the command line's limits and trace selection applied."""
+    given = {"max_events": args.max_events, "wall_clock": args.wall_clock,
+             "trace_size": args.trace_size, "stall": args.stall}
+    limits = scenario.limits.model_copy(update={k: v for k, v in given.items() if v is not None})
+    update = {"limits": limits}
+    if args.trace is not None:
+        update["trace"] = args.trace
+    return scenario.model_copy(update=update)
+
+
+def _add_run_options(run) -> None:
+    from simulator.engine.units import parse_size, parse_time
+
+    count = _unit_option(_count)
+    run.add_argument("--max-events", type=count, metavar="N", help="end the run after N events")
+    run.add_argument("--wall-clock", type=_unit_option(parse_time), metavar="TIME",
+                     help="end the run after this much real time, e.g. 60s")
+    run.add_argument("--trace-size", type=_unit_option(parse_size), metavar="SIZE",
+                     help="end the run when trace.jsonl would exceed this, e.g. 1GiB")
+    run.add_argument("--stall", type=count, metavar="N",
+                     help="end the run after N events without simulated time advancing")
+    run.add_argument("--trace", type=_trace_option, metavar="off|full|FILTER",
+                     help="what trace.jsonl records: off, full, or e.g. 'nodes=r1,r2;layers=ip'")
 
 
 def _check(args, out: Console) -> int:
@@ -56,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", help="output folder (default: out/<scenario file name>)")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    _add_run_options(run)
     check = commands.add_parser("check", help="validate a topology or scenario file")
     check.add_argument("file")
     args = parser.parse_args(argv)

@@ -22,6 +22,7 @@ class Drop(StrEnum):
     # --- L2 receive -------------------------------------------------------------
     L2_FILTERED = "L2_FILTERED"                #: not to this NIC's MAC, broadcast or a joined group
     UNKNOWN_ETHERTYPE = "UNKNOWN_ETHERTYPE"    #: no handler registered for the EtherType
+    STP_DISCARDING = "STP_DISCARDING"          #: data frame on a spanning-tree port not forwarding
     # --- ARP --------------------------------------------------------------------
     ARP_QUEUE_FULL = "ARP_QUEUE_FULL"          #: unresolved queue over unres_qlen_bytes
     NO_ARP_REPLY = "NO_ARP_REPLY"              #: resolution failed (neighbour FAILED)
@@ -39,6 +40,7 @@ class Drop(StrEnum):
     FRAG_OVERLAP = "FRAG_OVERLAP"              #: a fragment overlapping different data
     FRAG_INVALID = "FRAG_INVALID"              #: fragment beyond 65535 bytes or inconsistent
     BAD_REASSEMBLED = "BAD_REASSEMBLED"        #: the reassembled datagram does not decode
+    FRAG_EVICTED = "FRAG_EVICTED"              #: reassembly memory above its high threshold
     # --- ICMP and UDP -----------------------------------------------------------
     PORT_UNREACHABLE = "PORT_UNREACHABLE"      #: no UDP socket on the port
     BAD_QUOTE = "BAD_QUOTE"                    #: an ICMP error whose quoted datagram is unusable

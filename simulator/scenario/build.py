@@ -49,6 +49,9 @@ def build(topology, sim) -> Network:
         node = net.nodes[name] = _make_node(sim, name, spec, explicit_mtu)
         if hasattr(spec, "reassembly_timeout"):
             node.ip.reassembler.timeout_ns = spec.reassembly_timeout
+            reassembler = node.ip.reassembler
+            reassembler.high_thresh = spec.reassembly_memory.high
+            reassembler.low_thresh = spec.reassembly_memory.low
             node.ip.pmtu.expiry_ns = spec.pmtu_expiry
             node.icmp.ratelimit.config.ratelimit_ns = spec.icmp_ratelimit
         net.graph.add_node(name, kind=spec.type)
@@ -85,7 +88,8 @@ def _arp_config(spec) -> ArpConfig:
 def _make_node(sim, name, spec, explicit_mtu):
     if spec.type == "switch":
         return Switch(sim, name, aging_ns=spec.aging, table_size=spec.table_size,
-                      processing_delay_ns=spec.processing_delay)
+                      processing_delay_ns=spec.processing_delay, stp=spec.stp,
+                      priority=spec.priority)
     if spec.type == "hub":
         return Hub(sim, name)
     if spec.type == "l3switch":

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..engine.units import format_rate, format_time
 from .errors import ScenarioError, format_path
+from .l2loops import find_l2_loop
 from .schema import (NODE_TYPES, Action, HostSpec, L3SwitchSpec, RouterSpec, Scenario, Topology,
                      describe)
 from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file
@@ -292,7 +293,14 @@ class _TopologyChecks:
         self.links()
         self.hub_rates()
         self.hub_preambles()
+        self.l2_loop()
         return self.errors
+
+    def l2_loop(self) -> None:
+        """A switched loop without spanning tree (see :mod:`.l2loops`)."""
+        loop = find_l2_loop(self.t)
+        if loop is not None:
+            self.fail(("links", loop[0]), loop[1])
 
     def hub_rates(self) -> None:
         """A hub repeats bits as they come: every link on it runs at one rate."""
@@ -428,7 +436,14 @@ class _ScenarioChecks:
         self.actions()
         self.captures()
         self.expectations()
+        self.trace_nodes()
         return self.errors
+
+    def trace_nodes(self) -> None:
+        """A ``trace:`` filter names existing nodes (else it would silently keep nothing)."""
+        for i, name in enumerate(self.s.trace.nodes or ()):
+            if name not in self.nodes:
+                self.fail(("trace", "nodes", i), self.unknown(name))
 
     def unknown(self, name: str) -> str:
         return f"unknown node '{name}' (nodes: {self.names})"

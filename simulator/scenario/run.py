@@ -1,22 +1,28 @@
 """Running a scenario: build the network, schedule the actions, capture,
-run to ``until``, then write the outputs and judge the expectations.
+run to ``until`` (or to a run limit, see :mod:`simulator.engine.limits`), then
+write the outputs and judge the expectations.
 
-Outputs in the run folder: ``trace.jsonl`` (every event), one pcap per
+Outputs in the run folder: ``trace.jsonl`` (every event, or those the
+scenario's ``trace:`` selects; none with ``trace: off``), one pcap per
 captured interface (``<node>-<iface>.pcap``), ``summary.json`` (apps'
-results, per-node counters, drops, verdicts), ``plots/ladder.png`` and
-``plots/hops.png`` (where one packet's latency went, hop by hop).
-Nothing in them depends on the wall clock: the same scenario and seed give
-byte-identical files.
+results, per-node counters, drops, verdicts, and ``ended``: why and when
+the run ended), ``plots/ladder.png`` and ``plots/hops.png`` (where one
+packet's latency went, hop by hop; both read the trace as a stream).
+Files are closed whatever ends the run. Nothing in them depends on the wall
+clock (unless the ``wall_clock`` limit ends the run): the same scenario and
+seed give byte-identical files.
 """
 
 import json
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
+from itertools import islice
 from pathlib import Path
 
 from simulator.apps import APPS
+from simulator.engine.limits import Ended, Limits, StopRequest, run_bounded
 from simulator.engine.sim import Simulation
-from simulator.engine.trace import JsonLinesSink
+from simulator.engine.trace import JsonLinesSink, TraceFilter
 from simulator.phy.pcap import PcapWriter
 from simulator.scenario.build import Network, build
 from simulator.scenario.expect import Verdict, evaluate
@@ -33,10 +39,16 @@ class RunResult:
     apps: list = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     out_dir: Path | None = None
+    ended: Ended | None = None
+
+    @property
+    def stopped_early(self) -> bool:
+        """Whether a run limit or a signal ended the run before ``until``."""
+        return self.ended is not None and self.ended.reason != "until"
 
     @property
     def passed(self) -> bool:
-        return all(v.ok for v in self.verdicts)
+        return not self.stopped_early and all(v.ok for v in self.verdicts)
 
     def results(self) -> list[dict]:
         return [app.result() for app in self.apps]
@@ -51,15 +63,30 @@ class RunResult:
             "scenario": self.scenario.name,
             "seed": self.scenario.seed,
             "until_ns": self.scenario.until,
+            "ended": self._ended(),
             "apps": self.results(),
             "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
             "drops": drops,
-            "queue_max_packets": {name.split(":", 1)[1]: max(v for _, v in samples)
-                                  for name, samples in sorted(sim.tracer.series.items())
+            "queue_max_packets": {name.split(":", 1)[1]: series.max
+                                  for name, series in sorted(sim.tracer.series.items())
                                   if name.startswith("queue:")},
             "expectations": [v.as_dict() for v in self.verdicts],
             "passed": self.passed,
         }
+
+    def _ended(self) -> dict | None:
+        """Why the run ended, with the limit that ended it (``wall_clock`` in ns)."""
+        if self.ended is None:
+            return None
+        ended = self.ended.as_dict()
+        limit = LIMIT_FIELDS.get(self.ended.reason)
+        if limit is not None:
+            ended["limit"] = getattr(self.scenario.limits, limit)
+        return ended
+
+
+LIMIT_FIELDS = {"max_events": "max_events", "wall_clock": "wall_clock", "stalled": "stall",
+                "trace_size": "trace_size"}     # end reason → the `limits:` field behind it
 
 
 def _address_summary(address) -> dict:
@@ -89,6 +116,8 @@ def _node_summary(node) -> dict:
             summary["forwarded"] = ip.forwarder.forwarded
     elif hasattr(node, "table"):
         summary["mac_table"] = node.table()
+        if getattr(node, "stp", None) is not None:
+            summary["stp"] = node.stp.summary()
     return summary
 
 
@@ -105,15 +134,42 @@ def _open_captures(scenario, network: Network, out_dir: Path) -> list[PcapWriter
     return writers
 
 
-def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> RunResult:
+def _limits(scenario) -> Limits:
+    limits = scenario.limits
+    return Limits(max_events=limits.max_events, wall_clock_ns=limits.wall_clock,
+                  stall=limits.stall)
+
+
+TRACE_BUFFER = 1 << 20      # bytes: the trace is written in large blocks
+
+
+def _open_trace(scenario, sim, out_dir: Path, stop: StopRequest):
+    """``trace.jsonl`` as the scenario selects it; ``None`` with ``trace: off``."""
+    path = out_dir / "trace.jsonl"
+    if scenario.trace.off:
+        path.unlink(missing_ok=True)         # not a stale trace from an earlier run
+        return None
+    trace_file = open(path, "wb", buffering=TRACE_BUFFER)
+    sim.tracer.add_sink(JsonLinesSink(trace_file, cap=scenario.limits.trace_size,
+                                      on_full=lambda: stop.request("trace_size")))
+    spec = scenario.trace
+    if spec.filtered:
+        sim.tracer.select(TraceFilter(spec.nodes, spec.layers, spec.events))
+    return trace_file
+
+
+def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
+                 stop: StopRequest | None = None) -> RunResult:
+    """Run ``scenario``; with ``out_dir``, write its outputs there. ``stop`` lets a
+    signal handler end the run early ("interrupted")."""
+    stop = stop or StopRequest()
     sim = Simulation(scenario.seed)
     network = build(scenario.topology, sim)
     result = RunResult(scenario, network, out_dir=out_dir)
     writers, trace_file = [], None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        trace_file = open(out_dir / "trace.jsonl", "w")
-        sim.tracer.add_sink(JsonLinesSink(trace_file))
+        trace_file = _open_trace(scenario, sim, out_dir, stop)
         writers = _open_captures(scenario, network, out_dir)
     for action in scenario.run:
         if not action.is_app:
@@ -127,7 +183,7 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> R
         result.apps.append(app)
         sim.call_later(action.at, lambda _event, app=app: app.start())
     try:
-        sim.run(scenario.until)
+        result.ended = run_bounded(sim.env, scenario.until, _limits(scenario), stop)
     finally:
         for writer in writers:
             writer.close()
@@ -137,19 +193,49 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> R
     result.verdicts = [evaluate(e, results) for e in scenario.expect]
     if out_dir is not None:
         (out_dir / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
-        if plots:
-            _plot(result, out_dir)
+        if plots and trace_file is not None:
+            try:
+                _plot(result, out_dir, _Watch(stop))
+            except _PlotsInterrupted:
+                pass            # a signal while plotting: the outputs so far stand
     return result
 
 
-def _plot(result: RunResult, out_dir: Path) -> None:
-    from simulator.viz.hops import plot_run
-    from simulator.viz.ladder import plot_ladder
-    from simulator.viz.trace_io import read_trace
+class _PlotsInterrupted(Exception):
+    pass
+
+
+class _Watch:
+    """Reads the trace for the plots, giving up when a stop is requested meanwhile."""
+
+    EVERY = 10_000      # events between looks at the stop request
+
+    def __init__(self, stop: StopRequest):
+        self.stop = stop
+        self.requests = stop.requests
+
+    def events(self, path: Path):
+        from simulator.viz.trace_io import iter_trace
+
+        for n, event in enumerate(iter_trace(path)):
+            if n % self.EVERY == 0:
+                self.check()
+            yield event
+
+    def check(self) -> None:
+        if self.stop.requests != self.requests:
+            raise _PlotsInterrupted
+
+
+def _plot(result: RunResult, out_dir: Path, watch: _Watch) -> None:
+    from simulator.viz.hops import MAX_FRAMES, plot_run
+    from simulator.viz.ladder import plot_ladder, tx_frames
 
     (out_dir / "plots").mkdir(exist_ok=True)
-    events = read_trace(out_dir / "trace.jsonl")
     nodes = list(result.network.nodes)
     title = f"{result.scenario.name} (seed {result.scenario.seed})"
-    plot_ladder(events, out_dir / "plots" / "ladder.png", nodes=nodes, title=title)
-    plot_run(out_dir, nodes=nodes, title=title, events=events)
+    trace = out_dir / "trace.jsonl"
+    plot_ladder(watch.events(trace), out_dir / "plots" / "ladder.png", nodes=nodes, title=title)
+    watch.check()
+    first = list(islice(tx_frames(watch.events(trace), nodes), MAX_FRAMES))
+    plot_run(out_dir, nodes=nodes, title=title, events=first)

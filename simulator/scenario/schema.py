@@ -30,11 +30,13 @@ from .values import (S, BitsPerSecond, Bool, Bytes, Int, IPv4Addr, IPv4Iface, IP
                      parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
 __all__ = [
-    "Model", "QueueLimit", "LinkParams", "LinkOverrides", "Defaults", "ArpSpec",
+    "Model", "QueueLimit", "ReassemblyMemory", "LinkParams", "LinkOverrides", "Defaults",
+    "ArpSpec",
     "InterfaceSpec", "HostSpec", "SwitchSpec", "HubSpec", "RouterSpec", "RouteSpec",
     "GroupSpec", "L3SwitchSpec", "TracerouteSpec", "UdpSendSpec", "UdpSinkSpec",
     "NodeSpec", "NODE_TYPES", "Endpoint", "LinkSpec", "Topology", "AppSpec", "PingSpec",
-    "Action", "CaptureSpec", "Expectation", "Scenario", "BUILTIN_LINK", "describe",
+    "Action", "CaptureSpec", "Expectation", "LimitsSpec", "TraceSpec", "Scenario",
+    "BUILTIN_LINK", "describe",
     "parse_ipv4_address", "parse_ipv4_interface", "parse_ipv4_network", "parse_mac",
 ]
 
@@ -186,9 +188,24 @@ class InterfaceSpec(Model):
         return data
 
 
+class ReassemblyMemory(Model):
+    """Bytes of fragments a node holds for reassembly: past ``high`` the oldest datagrams
+    are evicted down to ``low`` (Linux ``ipfrag_high_thresh``/``ipfrag_low_thresh``)."""
+
+    high: Bytes = Field(4 * 1024 * 1024, gt=0)
+    low: Bytes = Field(3 * 1024 * 1024, ge=0)
+
+    @model_validator(mode="after")
+    def _low_below_high(self) -> ReassemblyMemory:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low} B) must not be above high ({self.high} B)")
+        return self
+
+
 class HostSpec(Model):
     type: Literal["host"]
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     ip: IPv4Iface | None = None
@@ -218,6 +235,8 @@ class SwitchSpec(Model):
     aging: Nanoseconds = Field(300 * S, ge=0)
     table_size: Int = Field(8192, gt=0)
     processing_delay: Nanoseconds = Field(0, ge=0)
+    stp: Bool = False                                   # IEEE 802.1D spanning tree
+    priority: Int = Field(32768, ge=0, le=61440, multiple_of=4096)   # 802.1D-2004 §17.13.7
 
 
 class HubSpec(Model):
@@ -240,6 +259,7 @@ class RouteSpec(Model):
 class RouterSpec(Model):
     type: Literal["router"]
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
@@ -260,6 +280,7 @@ class GroupSpec(Model):
 class L3SwitchSpec(Model):
     type: Literal["l3switch"]
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     groups: dict[Name, GroupSpec] = Field(min_length=1)
@@ -463,6 +484,44 @@ class Expectation(Model):
         return self
 
 
+# -------------------------------------------------- run limits and trace selection
+
+class LimitsSpec(Model):
+    """When a run that runs away is stopped (``simulator.engine.limits``). YAML:
+    ``limits: {max_events: 1000000, wall_clock: 60s, trace_size: 100MiB, stall: 100000}``."""
+
+    max_events: Int = Field(200_000_000, gt=0)
+    wall_clock: Nanoseconds = Field(3600 * S, gt=0)
+    trace_size: Bytes = Field(2 * 1024 ** 3, gt=0)
+    stall: Int = Field(1_000_000, gt=0)    # events without simulated time advancing
+
+
+class TraceSpec(Model):
+    """What ``trace.jsonl`` records. YAML: ``trace: off``, ``trace: full`` (the default)
+    or ``trace: {nodes: [r1], layers: [ip, icmp], events: [tx, drop]}`` (all given must match)."""
+
+    off: Bool = False
+    nodes: list[Name] | None = None
+    layers: list[Name] | None = None
+    events: list[Name] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if data is False or data == "off":     # YAML 1.1 reads a bare off as false
+            return {"off": True}
+        if data is True or data == "full":
+            return {}
+        if not isinstance(data, (dict, TraceSpec)):
+            raise ValueError(f"expected off, full or a mapping with nodes, layers, events; "
+                             f"got {describe(data)}")
+        return data
+
+    @property
+    def filtered(self) -> bool:
+        return any(v is not None for v in (self.nodes, self.layers, self.events))
+
+
 class Scenario(Model):
     name: Annotated[str, Field(min_length=1)]
     topology: Topology
@@ -471,6 +530,8 @@ class Scenario(Model):
     run: list[Action] = Field(default_factory=list)
     capture: list[CaptureSpec] = Field(default_factory=list)
     expect: list[Expectation] = Field(default_factory=list)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    trace: TraceSpec = Field(default_factory=TraceSpec)
 
     @field_validator("topology", mode="before")
     @classmethod

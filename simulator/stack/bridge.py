@@ -1,4 +1,4 @@
-"""An IEEE 802.1D transparent learning bridge over a set of ports (no STP).
+"""An IEEE 802.1D transparent learning bridge over a set of ports.
 
 The source MAC of every frame is learned against its ingress port; a known
 unicast destination leaves by its one port, broadcast, multicast and unknown
@@ -8,7 +8,8 @@ destination sits behind its own ingress port is filtered. Entries age out
 entries age out, so unknown hosts are flooded (the classic CAM overflow).
 
 A port is anything with ``send(frame)``: a NIC, or the routed interface of an
-L3 switch.
+L3 switch. With spanning tree (``simulator.stack.stp``) ``ports`` holds the
+forwarding ports only and ``blocked`` the others: nothing is sent to those.
 """
 
 SECOND = 1_000_000_000
@@ -23,6 +24,7 @@ class Bridge:
         self.mac_port: dict = {}        # MAC → port
         self.mac_seen: dict = {}        # MAC → last time seen as a source (ns)
         self.filtered = 0
+        self.blocked: set = set()       # ports spanning tree keeps from forwarding
 
     def forward(self, ingress, frame) -> None:
         now = self.sim.env.now
@@ -36,13 +38,23 @@ class Bridge:
                 if now - self.mac_seen[dst] <= self.aging_ns:
                     if out is ingress:
                         self.filtered += 1
-                    else:
+                    elif out not in self.blocked:
                         out.send(frame)
                     return
                 del self.mac_port[dst], self.mac_seen[dst]
         for out in self.ports:
             if out is not ingress:
                 out.send(frame)
+
+    def learn(self, mac, port) -> None:
+        """Learn a unicast source address without forwarding (an STP learning port)."""
+        if not mac[0] & 1:
+            self._learn(mac, port, self.sim.env.now)
+
+    def forget_port(self, port) -> None:
+        """Drop the entries learned on ``port`` (it stopped forwarding)."""
+        for mac in [m for m, p in self.mac_port.items() if p is port]:
+            del self.mac_port[mac], self.mac_seen[mac]
 
     def _learn(self, mac, port, now) -> None:
         table = self.mac_port

@@ -18,13 +18,14 @@ sending before the last bit is in, so its processing is negative.
 from __future__ import annotations
 
 import math
+from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from simulator.viz.ladder import frames
+from simulator.viz.ladder import frames, tx_frames
 
 PARTS = ("processing", "queueing", "serialization", "propagation")
 COLOURS = {"processing": "#8e6bbf", "queueing": "#e8731c", "serialization": "#2f78c4",
@@ -290,18 +291,23 @@ def _bar(ax, y, hop: Hop, scale, px_per_unit) -> None:
             color="#333333", zorder=4, clip_on=False, parse_math=False)
 
 
+MAX_FRAMES = 10_000  # plot_run follows packets among the trace's first tx events only
+
+
 def plot_run(out_dir, nodes=None, title: str | None = None, events=None) -> Path | None:
     """``plots/hops.png`` for a run folder: the hop breakdown of the ICMP echo request or
     UDP datagram that crosses the most hops (``busiest_packet``). Does nothing and returns
     ``None`` when the trace has no IPv4 frame; else returns the PNG's path.
 
-    ``events`` (the trace, if already read) saves reading ``trace.jsonl`` again; ``nodes``
-    limits the frames to those between these nodes, as for the ladder.
+    ``events`` (the trace, if already read) saves reading ``trace.jsonl``; else the file
+    is streamed and only its first ``MAX_FRAMES`` tx events (between ``nodes``) are kept,
+    so memory stays bounded however long the trace. ``nodes`` limits the frames to those
+    between these nodes, as for the ladder.
     """
     out_dir = Path(out_dir)
     if events is None:
-        from simulator.viz.trace_io import read_trace
-        events = read_trace(out_dir / "trace.jsonl")
+        from simulator.viz.trace_io import iter_trace
+        events = list(islice(tx_frames(iter_trace(out_dir / "trace.jsonl"), nodes), MAX_FRAMES))
     match = busiest_packet(events, nodes)
     if match is None:
         return None

@@ -9,7 +9,9 @@ and TTL decrement show hop by hop.
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from statistics import median
@@ -52,15 +54,37 @@ class Arrow:
     l2: str = ""  # second label line, "eth_src → eth_dst"; "" when not shown
 
 
+def tx_frames(events, nodes=None, start_ns=None, end_ns=None) -> Iterator[dict]:
+    """The phy ``tx`` events between ``nodes`` starting in the window, in trace order (lazily)."""
+    keep = None if nodes is None else set(nodes)
+    return (e for e in events
+            if e.get("event") == "tx" and e.get("layer", "phy") == "phy" and e.get("peer") is not None
+            and (keep is None or (e["node"] in keep and e["peer"] in keep))
+            and (start_ns is None or e["ns"] >= start_ns) and (end_ns is None or e["ns"] <= end_ns))
+
+
+def _start(event: dict) -> int:
+    return event["ns"]
+
+
 def frames(events, nodes=None, start_ns=None, end_ns=None) -> list[dict]:
     """The phy ``tx`` events between ``nodes`` starting in the window, by start time."""
-    keep = None if nodes is None else set(nodes)
-    return sorted(
-        (e for e in events
-         if e.get("event") == "tx" and e.get("layer", "phy") == "phy" and e.get("peer") is not None
-         and (keep is None or (e["node"] in keep and e["peer"] in keep))
-         and (start_ns is None or e["ns"] >= start_ns) and (end_ns is None or e["ns"] <= end_ns)),
-        key=lambda e: e["ns"])
+    return sorted(tx_frames(events, nodes, start_ns, end_ns), key=_start)
+
+
+def first_frames(events, n: int, nodes=None, start_ns=None, end_ns=None) -> tuple[list[dict], int]:
+    """The first ``n`` of :func:`frames` and how many there are in all, in memory for
+    ``n`` events however long ``events`` (an iterator over a trace file) is."""
+    total = 0
+
+    def counted():
+        nonlocal total
+        for e in tx_frames(events, nodes, start_ns, end_ns):
+            total += 1
+            yield e
+
+    first = heapq.nsmallest(n, counted(), key=_start)   # stable: equal to sorted()[:n]
+    return first, total
 
 
 def node_order(frames_, nodes=None) -> list[str]:
@@ -290,10 +314,11 @@ def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | N
 
     ``nodes`` picks and orders the lifelines (frames to other nodes are left out);
     ``start_ns``/``end_ns`` select frames by start time; only the first ``max_frames`` are drawn.
+    ``events`` may be an iterator (:func:`~simulator.viz.trace_io.iter_trace`): it is read
+    once, keeping ``max_frames`` events.
     ``show_l2`` adds a smaller second label line, ``eth_src → eth_dst``.
     """
-    fs = frames(events, nodes, start_ns, end_ns)
-    total, fs = len(fs), fs[:max_frames]
+    fs, total = first_frames(events, max_frames, nodes, start_ns, end_ns)
     order = node_order(fs, nodes)
     arrows = layout(fs, order, show_l2)
     n, m = max(len(order), 1), MARGIN
