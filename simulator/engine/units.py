@@ -19,6 +19,7 @@ the kind of quantity and the reason::
 
 from __future__ import annotations
 
+import difflib
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -87,7 +88,7 @@ _NUMBER = re.compile(
         \s*
         (?P<unit>\S*?)
         \s*$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # "١٠٠Mbps" (Arabic-Indic digits) is not a number here
 )
 
 
@@ -144,6 +145,9 @@ def _unknown_unit(unit: str, kind: str, units: dict[str, int]) -> str:
     folded = [u for u in units if u.lower() == unit.lower()]
     if len(folded) == 1:
         return f"{reason} (did you mean '{folded[0]}'?)"
+    close = difflib.get_close_matches(unit, list(units), n=1, cutoff=0.7)
+    if close:  # a transposition or a dropped letter: "Mpbs", "Mbs"
+        return f"{reason} (did you mean '{close[0]}'?)"
     return f"{reason} (use {_HINTS[kind]})"
 
 

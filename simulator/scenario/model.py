@@ -42,9 +42,11 @@ class Model(BaseModel):
         if not unknown:
             return handler(data)
         errors: list[InitErrorDetails] = []
+        meant: set[str] = set()  # fields an unknown key was probably meant to be
         for key in unknown:
             close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else "valid fields: " + ", ".join(sorted(fields))
+            meant.update(close)
             message = f"unknown field '{key}' ({hint})"
             errors.append(InitErrorDetails(
                 type=PydanticCustomError("unknown_field", message.replace("{", "{{").replace("}", "}}")),
@@ -52,5 +54,8 @@ class Model(BaseModel):
         try:
             handler({k: v for k, v in data.items() if k in fields})
         except ValidationError as exc:
-            errors.extend(_redetail(e) for e in exc.errors())
+            # A misspelt key explains "missing 'nodes'" and a whole-model complaint
+            # ("a host needs 'ip'"); only its own did-you-mean is worth reading.
+            errors.extend(_redetail(e) for e in exc.errors() if e["loc"] and not (
+                e["type"] == "missing" and len(e["loc"]) == 1 and e["loc"][0] in meant))
         raise ValidationError.from_exception_data(cls.__name__, errors)

@@ -25,9 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..engine.units import parse_size
 from .model import Model
-from .values import (S, BitsPerSecond, Bool, Bytes, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
-                     MulticastGroup, Name, Nanoseconds, Probability, describe, parse_ipv4_address,
-                     parse_ipv4_interface, parse_ipv4_network, parse_mac)
+from .values import (S, BitsPerSecond, Bool, Bytes, Hop, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac,
+                     Mtu, MulticastGroup, Name, Nanoseconds, Probability, Text, describe,
+                     parse_ipv4_address, parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
 __all__ = [
     "Model", "QueueLimit", "LinkParams", "LinkOverrides", "Defaults", "ArpSpec",
@@ -58,7 +58,7 @@ class QueueLimit(Model):
             return {"packets": data}
         if isinstance(data, str):
             text = data.strip()
-            if text.isdigit():
+            if text.isascii() and text.isdigit():
                 return {"packets": int(text)}
             return {"bytes": parse_size(text)}
         return data
@@ -294,7 +294,7 @@ NODE_TYPES: tuple[str, ...] = tuple(
 
 
 class Topology(Model):
-    name: Annotated[str, Field(min_length=1)]
+    name: Text
     defaults: Defaults = Field(default_factory=Defaults)
     routing: Literal["static", "auto"] = "static"
     convergence: Nanoseconds = Field(0, ge=0)
@@ -355,7 +355,7 @@ class Action(Model):
 
     at: Nanoseconds = Field(ge=0)
     on: Name | None = None
-    name: str | None = None
+    name: Text | None = None
     # App kinds: one optional field per kind, typed with an AppSpec subclass.
     ping: PingSpec | None = None
     traceroute: TracerouteSpec | None = None
@@ -445,7 +445,7 @@ class Expectation(Model):
     errors: Int | None = Field(None, ge=0)
     intact: Int | None = Field(None, ge=0)
     reached: Bool | None = None
-    hops: list[IPv4Addr | Literal["*"]] | None = None
+    hops: list[Hop] | None = None
     output_contains: str | None = None
 
     CHECKS: ClassVar[tuple[str, ...]] = (
@@ -453,15 +453,19 @@ class Expectation(Model):
         "errors", "intact", "reached", "hops", "output_contains",
     )
 
+    def given(self) -> list[str]:
+        """The checks this expectation makes (its keys of :attr:`CHECKS` that are set)."""
+        return [k for k in self.CHECKS if getattr(self, k) is not None]
+
     @model_validator(mode="after")
     def _checks_something(self) -> Expectation:
-        if all(getattr(self, k) is None for k in self.CHECKS):
+        if not self.given():
             raise ValueError(f"an expectation needs something to check (one of: {', '.join(self.CHECKS)})")
         return self
 
 
 class Scenario(Model):
-    name: Annotated[str, Field(min_length=1)]
+    name: Text
     topology: Topology
     seed: Int = Field(1, ge=0)
     until: Nanoseconds = Field(gt=0)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,45 +37,69 @@ __all__ = ["Path", "Position", "YamlDocument", "load_yaml", "load_yaml_file"]
 Path = tuple[Any, ...]
 Position = tuple[int, int]
 
-_BOOL = "tag:yaml.org,2002:bool"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_MERGE = "tag:yaml.org,2002:merge"
-_MAX_NODES = 200_000  # alias expansion guard ("billion laughs")
+_PREFIX = "tag:yaml.org,2002:"
+_STR, _NULL, _BOOL, _INT, _FLOAT = (_PREFIX + t for t in ("str", "null", "bool", "int", "float"))
+_SEQ, _MAP, _MERGE = _PREFIX + "seq", _PREFIX + "map", _PREFIX + "merge"
+_MAX_EXPANSION = 100_000  # nodes visited again through aliases ("billion laughs")
+_MAX_DEPTH = 100          # nesting of mappings and lists
+_MAX_BYTES = 16 << 20     # a file larger than this is not a topology
+_MAX_DIGITS = 100         # an integer longer than this is a mistake (and slow to convert)
+
+# YAML 1.2 core schema: the only implicit types besides strings.
+_SCALARS = {
+    _NULL: re.compile(r"^(?:~|null|Null|NULL|)$"),
+    _BOOL: re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    _INT: re.compile(r"^(?:[-+]?(?:0|[1-9](?:_?[0-9])*)|0x[0-9a-fA-F](?:_?[0-9a-fA-F])*"
+                     r"|0o[0-7](?:_?[0-7])*)$"),
+    _FLOAT: re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*\.[0-9_]*)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+}
+_FIRST = {_NULL: list("~nN") + [""], _BOOL: list("tTfF"), _INT: list("-+0123456789"),
+          _FLOAT: list("-+0123456789.")}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema booleans and numbers."""
+    """SafeLoader with the YAML 1.2 core schema (no yes/no booleans, sexagesimal numbers,
+    timestamps or ``=``), and a nesting limit that fails with a position."""
+
+    def __init__(self, stream: str) -> None:
+        self.depth = 0
+        super().__init__(stream)
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > _MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {_MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    _INT,
-    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|0o[0-7_]+)$"),
-    list("-+0123456789"),
-)
-_Loader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*\.[0-9_]*)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _rx in _SCALARS.items():
+    _Loader.add_implicit_resolver(_tag, _rx, _FIRST[_tag])
+_Loader.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
 
 
 def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool:
     return loader.construct_scalar(node).lower() == "true"
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    return int(loader.construct_scalar(node), 0)
+
+
 _Loader.add_constructor(_BOOL, _construct_bool)
+_Loader.add_constructor(_INT, _construct_int)
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_PREFIX):] if tag.startswith(_PREFIX) else tag
 
 
 @dataclass
@@ -134,17 +159,25 @@ class _Walker:
         self.loader = loader
         self.doc = doc
         self.stack: set[int] = set()
-        self.count = 0
+        self.seen: set[int] = set()
+        self.expansion = 0
 
-    def key_value(self, node: yaml.Node) -> Any:
+    def key_value(self, node: yaml.Node, path: Path) -> Any:
         if isinstance(node, yaml.ScalarNode):
+            self.check(node, path)
             return self.loader.construct_object(node)
         return ("<complex key>", id(node))  # construction rejects these (unhashable)
 
     def walk(self, node: yaml.Node, path: Path) -> None:
-        self.count += 1
-        if self.count > _MAX_NODES:
-            raise self.fail(node, "document too large (alias expansion?)")
+        if id(node) in self.seen:  # reached again through an alias
+            self.expansion += 1
+            if self.expansion > _MAX_EXPANSION:
+                raise self.fail(node, f"aliases expand to more than {_MAX_EXPANSION} extra nodes")
+        else:
+            self.seen.add(id(node))
+            self.check(node, path)
+        if len(path) > _MAX_DEPTH:
+            raise self.fail(node, f"nested more than {_MAX_DEPTH} levels deep (through aliases)")
         self.doc.positions.setdefault(path, _mark(node.start_mark))
         if isinstance(node, yaml.ScalarNode):
             return
@@ -158,6 +191,23 @@ class _Walker:
             self.walk_mapping(node, path)
         self.stack.discard(id(node))
 
+    def check(self, node: yaml.Node, path: Path) -> None:
+        """Tags of the core schema only, each with content of its type; no lone surrogates."""
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in (_STR, _MERGE):
+                pass
+            elif node.tag not in _SCALARS:
+                raise self.fail(node, f"unsupported YAML tag '{_short(node.tag)}' (use plain values)", path)
+            elif not _SCALARS[node.tag].match(node.value):
+                raise self.fail(node, f"'{node.value}' is not a valid {_short(node.tag)}", path)
+            elif node.tag == _INT and len(node.value) > _MAX_DIGITS:
+                raise self.fail(node, f"number too long ({len(node.value)} digits)", path)
+            bad = _SURROGATE.search(node.value)
+            if bad:
+                raise self.fail(node, f"lone surrogate \\u{ord(bad.group()):04x} is not a character", path)
+        elif node.tag not in ((_SEQ,) if isinstance(node, yaml.SequenceNode) else (_MAP,)):
+            raise self.fail(node, f"unsupported YAML tag '{_short(node.tag)}' (use plain values)", path)
+
     def walk_mapping(self, node: yaml.MappingNode, path: Path) -> None:
         seen: dict[Any, yaml.Node] = {}
         merges: list[yaml.Node] = []
@@ -165,7 +215,7 @@ class _Walker:
             if key_node.tag == _MERGE:
                 merges.append(value_node)
                 continue
-            key = self.key_value(key_node)
+            key = self.key_value(key_node, path)
             try:
                 first = seen.get(key)
             except TypeError:  # unhashable: let the constructor report it
@@ -189,7 +239,7 @@ class _Walker:
                 for key_node, value_node in source.value:
                     if key_node.tag == _MERGE:
                         continue
-                    key = self.key_value(key_node)
+                    key = self.key_value(key_node, path)
                     try:
                         if key in seen:
                             continue
@@ -239,8 +289,9 @@ def load_yaml(text: str, file: str | None = None) -> YamlDocument:
     An empty document gives ``data=None``. Raises :class:`ScenarioError`.
     """
     doc = YamlDocument(data=None, file=file)
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is not None:
             _Walker(loader, doc).walk(node, ())
@@ -248,33 +299,45 @@ def load_yaml(text: str, file: str | None = None) -> YamlDocument:
             doc.data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, text, file) from None
-    except RecursionError:
-        raise ScenarioError("document nested too deeply", file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     doc.positions.setdefault((), (1, 1))
     return doc
 
 
-def load_yaml_file(path: str | os.PathLike[str], display: str | None = None) -> YamlDocument:
-    """Read and parse a UTF-8 YAML file; errors name it as ``display`` (default: ``path``)."""
-    name = display if display is not None else os.fspath(path)
+def read_text(path: str | os.PathLike[str], name: str) -> str:
+    """The UTF-8 text of a regular file of at most 16 MiB (a FIFO or device is refused
+    before it is opened, so it cannot block or stream without end)."""
     try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError("is a directory, not a YAML file", file=name)
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError("not a regular file (a device, FIFO or socket?)", file=name)
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(_MAX_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError("file not found", file=name) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a directory, not a YAML file", file=name) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", file=name) from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"cannot read file: {getattr(exc, 'strerror', None) or exc}", file=name) from None
+    if len(raw) > _MAX_BYTES:
+        raise ScenarioError(f"file too large (more than {_MAX_BYTES >> 20} MiB)", file=name)
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise ScenarioError(
-            "not UTF-8 text", file=name, line=line, column=column
-        ) from None
-    return load_yaml(text, name)
+        raise ScenarioError("not UTF-8 text", file=name, line=line, column=column) from None
+
+
+def load_yaml_file(path: str | os.PathLike[str], display: str | None = None) -> YamlDocument:
+    """Read and parse a UTF-8 YAML file; errors name it as ``display`` (default: ``path``)."""
+    name = display if display is not None else _display(path)
+    return load_yaml(read_text(path, name), name)
+
+
+def _display(path: str | os.PathLike[str]) -> str:
+    """A file name as messages show it (bytes that are not UTF-8 escaped)."""
+    return os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
