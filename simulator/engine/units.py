@@ -93,7 +93,13 @@ _NUMBER = re.compile(
 
 
 def _fail(text: object, kind: str, reason: str) -> UnitError:
-    return UnitError(f"'{text}' is not a {kind}: {reason}")
+    if isinstance(text, bool):
+        shown = str(text).lower()
+    elif isinstance(text, (str, int, float)):
+        shown = f"'{text}'"
+    else:  # what YAML gave: a list or a mapping
+        shown = "a list" if isinstance(text, (list, tuple)) else "a mapping"
+    return UnitError(f"{shown} is not a {kind}: {reason}")
 
 
 def _parse(value: object, kind: str, units: dict[str, int], bare_ok: bool) -> int:

@@ -136,8 +136,10 @@ class ScenarioChecks:
                 name = f"{point.node}-{ifname}.pcap"
                 if name in files:
                     j, other = files[name]
-                    self.fail(path, f"{point.node}:{ifname} would be written to {name}, as "
-                                    f"{other} from capture[{j}] already is", field)
+                    here = f"{point.node}:{ifname}"
+                    self.fail(path, f"{here} is already captured by capture[{j}]" if other == here
+                              else f"{here} would be written to {name}, as {other} from "
+                                   f"capture[{j}] already is", field)
                     break
                 files[name] = (i, f"{point.node}:{ifname}")
 

@@ -177,6 +177,11 @@ def _locate(err: dict[str, Any], doc: YamlDocument, prefix: Path) -> ScenarioErr
             yaml_path.append(part)
             field.append(part)
             cur = cur[part]
+        elif isinstance(cur, dict) and at_key is False and _key_named(cur, part) is not None:
+            key = _key_named(cur, part)  # pydantic names a null or number key by its str()
+            yaml_path.append(key[0])
+            field.append(part)
+            cur = cur[key[0]]
         elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
             yaml_path.append(part)
             field.append(part)
@@ -203,6 +208,12 @@ def _locate(err: dict[str, Any], doc: YamlDocument, prefix: Path) -> ScenarioErr
     line, column = doc.position(prefix + tuple(yaml_path), key=at_key or kind == "unknown_field")
     return ScenarioError(message, file=doc.file, line=line, column=column,
                          field=format_path(prefix + tuple(field)))
+
+
+def _key_named(mapping: dict, name: Any) -> tuple[Any] | None:
+    """The one non-string key of ``mapping`` whose ``str()`` is ``name``, as a 1-tuple."""
+    keys = [k for k in mapping if not isinstance(k, str) and str(k) == name]
+    return (keys[0],) if len(keys) == 1 else None
 
 
 def _has(mapping: dict, key: Any) -> bool:

@@ -52,7 +52,7 @@ class QueueLimit(Model):
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, data: Any) -> Any:
-        if isinstance(data, bool):
+        if isinstance(data, (bool, float)):
             raise ValueError(f"expected a packet count like 100 or a size like 64KiB, got {describe(data)}")
         if isinstance(data, int):
             return {"packets": data}

@@ -275,7 +275,7 @@ def _syntax_error(exc: yaml.YAMLError, text: str, file: str | None) -> ScenarioE
         line = before.count("\n") + 1
         column = len(before) - (before.rfind("\n") + 1) + 1
         return ScenarioError(
-            f"invalid YAML: unacceptable character #x{exc.character:04x}",
+            f"invalid YAML: character U+{exc.character:04X} is not allowed in YAML text",
             file=file,
             line=line,
             column=column,
