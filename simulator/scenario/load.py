@@ -120,8 +120,9 @@ def _scenario(doc: YamlDocument, base_dir: str) -> Scenario:
 
 def _topology_file(doc: YamlDocument, ref: str, base_dir: str) -> tuple[Topology, TopologyChecks]:
     path = os.path.normpath(os.path.join(base_dir, os.path.expanduser(ref)))
-    if not os.path.lexists(path) or os.path.isdir(path):
-        why = "is a directory" if os.path.isdir(path) else "not found"
+    why = ("not found" if not os.path.exists(path) else "is a directory" if os.path.isdir(path)
+           else None if os.path.isfile(path) else "is not a regular file")
+    if why is not None:
         raise doc.error(("topology",), f"topology file '{ref}' {why} (looked for {path})")
     tdoc = load_yaml_file(path)
     _expect_mapping(tdoc, "name, nodes, links")
