@@ -260,3 +260,18 @@ expect:
     assert out.startswith("alarm [/] [bold red]now (seed 1, until 2 s)\n")
     assert "[bold red]alarm on pc1" in out
     assert "PASS [bold red]alarm@pc1: received 1 == 1" in out
+
+
+def test_readme_quotes_shipped_files_verbatim_and_its_error_example(tmp_path, capsys):
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    quoted = re.findall(r"```yaml\n# (\S+)\n(.*?)```\n", readme, flags=re.S)
+    assert [name for name, _ in quoted] == ["topologies/lan.yaml", "scenarios/lan_ping.yaml"]
+    for name, text in quoted:
+        assert text == (REPO / name).read_text(), name
+    example = re.search(r"\$ cat bad.yaml\n(.*?)\$ \.venv/bin/netsim check bad.yaml\n(.*?)\n```", readme,
+                        flags=re.S)
+    (tmp_path / "bad.yaml").write_text(example[1])
+    status, _out, err = run_in_process(capsys, "check", tmp_path / "bad.yaml")
+    assert (status, err) == (2, example[2].replace("bad.yaml", str(tmp_path / "bad.yaml"), 1) + "\n")
