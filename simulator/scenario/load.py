@@ -16,7 +16,6 @@ import difflib
 import os
 import re
 from collections.abc import Iterable
-from ipaddress import IPv4Address
 from typing import Any
 
 from pydantic import BaseModel, ValidationError

@@ -1,20 +1,26 @@
 """YAML with positions: plain Python data plus where every key and value came from.
 
-:func:`load_yaml` parses with PyYAML's ``SafeLoader`` node graph (``compose``), so
-every mapping key and every value keeps its 1-based (line, column). Paths are tuples
-of mapping keys and list indices::
+:func:`load_yaml` parses with libyaml (PyYAML's ``CParser``; PyYAML's own parser when
+it was built without libyaml) and composes the node graph here, so every mapping key
+and every value keeps its 1-based (line, column). Paths are tuples of mapping keys and
+list indices::
 
     doc = load_yaml("nodes:\\n  pc1: {type: host, ip: 10.0.0.1/24}\\n", "t.yaml")
     doc.data["nodes"]["pc1"]["ip"]            # '10.0.0.1/24'
     doc.positions[("nodes", "pc1", "ip")]     # (2, 27)  the value
     doc.key_positions[("nodes", "pc1", "ip")] # (2, 23)  the key
 
-Differences from ``yaml.safe_load``, all on purpose:
+Differences from ``yaml.safe_load``, all on purpose, each failing with a position:
 
 * a key repeated in one mapping is an error (YAML parsers keep the last silently);
 * scalars resolve like YAML 1.2's core schema: only ``true``/``false`` are booleans
   (so ``on: pc1`` is the key ``"on"``, not ``True``), no sexagesimal numbers (so
-  ``mac: 10:00:00:00:00:01`` stays a string), no leading-zero octal;
+  ``mac: 10:00:00:00:00:01`` stays a string), no leading-zero octal, no timestamps;
+* explicit tags are those of the core schema only, with content of their type
+  (``!!int four`` is an error, ``!!python/...`` and ``!!timestamp`` are refused);
+* control characters, nesting past 100 levels, aliases expanding past 100,000 extra
+  nodes and integers of more than 100 digits are refused;
+* a file must be a regular file of at most 16 MiB (a FIFO or device is not opened);
 * a syntax error becomes a :class:`ScenarioError` with the line and column.
 
 Merge keys (``<<: *base``) and anchors work as in PyYAML.
@@ -281,6 +287,11 @@ class _Walker:
         )
 
 
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1][column - 1:column] if line <= len(lines) else ""
+
+
 def _syntax_error(exc: yaml.YAMLError, text: str, file: str | None) -> ScenarioError:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
@@ -290,8 +301,7 @@ def _syntax_error(exc: yaml.YAMLError, text: str, file: str | None) -> ScenarioE
         elif exc.context and exc.problem:
             problem += f" ({exc.context})"
         line, column = _mark(mark) if mark is not None else (None, None)
-        if line is not None and text.splitlines()[line - 1:line] and \
-                text.splitlines()[line - 1][column - 1:column] == "\t":
+        if line is not None and _char_at(text, line, column) == "\t":
             problem = "a tab cannot indent YAML or start a value (use spaces)"
         return ScenarioError(f"invalid YAML: {problem}", file=file, line=line, column=column)
     return ScenarioError(f"invalid YAML: {exc}", file=file)
