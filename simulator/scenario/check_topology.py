@@ -96,6 +96,11 @@ class TopologyChecks:
                                             f"on links[{rates[0][0]}] (use a switch to join speeds)")
                     break
 
+    def host_with(self, address: IPv4Address) -> str | None:
+        """The host holding ``address``, if a host does (hosts do not forward)."""
+        return next((name for name, node in self.t.nodes.items() if isinstance(node, HostSpec)
+                     and any(i.ip.ip == address for i in node.interfaces.values())), None)
+
     def addresses(self) -> None:
         ips: dict[IPv4Address, str] = {}
         macs: dict[str, str] = {}
@@ -141,6 +146,9 @@ class TopologyChecks:
             self.fail(("nodes", name, "gateway"),
                       f"gateway {gw} is the {_reserved(gw, on[0])} address of {on[0].network}, "
                       f"not a router's address")
+        elif self.host_with(gw):
+            self.fail(("nodes", name, "gateway"), f"gateway {gw} is host {self.host_with(gw)}'s "
+                                                  f"address; a host does not forward (use a router's)")
 
     def routes(self, name: str, node: RouterSpec | L3SwitchSpec) -> None:
         for k, route in enumerate(node.routes):
@@ -163,6 +171,9 @@ class TopologyChecks:
             elif _reserved(route.via, on[0]):
                 self.fail(path + ("via",), f"next hop {route.via} is the {_reserved(route.via, on[0])} "
                                            f"address of {on[0].network}, not a router's address")
+            elif self.host_with(route.via):
+                self.fail(path + ("via",), f"next hop {route.via} is host {self.host_with(route.via)}'s "
+                                           f"address; a host does not forward (use a router's)")
 
     def address_of(self, node_name: str, ifname: str) -> IPv4Interface | None:
         """The IP address behind a link end: its interface's, or an L3 switch port's group's."""
