@@ -97,6 +97,8 @@ def _fail(text: object, kind: str, reason: str) -> UnitError:
         shown = str(text).lower()
     elif isinstance(text, (str, int, float)):
         shown = f"'{text}'"
+    elif text is None:
+        shown = "nothing (null)"
     else:  # what YAML gave: a list or a mapping
         shown = "a list" if isinstance(text, (list, tuple)) else "a mapping"
     return UnitError(f"{shown} is not a {kind}: {reason}")

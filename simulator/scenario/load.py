@@ -98,6 +98,8 @@ def _scenario(doc: YamlDocument, base_dir: str) -> Scenario:
     data = dict(doc.data)
     ref = data.get("topology")
     checks: TopologyChecks | None = None
+    if isinstance(ref, str) and not ref.strip():
+        raise doc.error(("topology",), "expected a topology file path, got an empty string")
     if isinstance(ref, str):
         data["topology"], checks = _topology_file(doc, ref, base_dir)
     elif "topology" in data and not isinstance(ref, dict):
@@ -236,7 +238,7 @@ def _message(err: dict[str, Any], raw: Any, loc: tuple) -> str:
     if kind == "missing":
         return f"missing required field '{loc[-1]}'" if loc else "missing required field"
     if kind == "union_tag_invalid":
-        return f"unknown node type {got} (valid types: {_tags(ctx)})"
+        return f"{got} is not a node type (valid types: {_tags(ctx)})"
     if kind == "union_tag_not_found":
         return f"missing 'type' (valid types: {', '.join(NODE_TYPES)})"
     simple = {
