@@ -17,10 +17,9 @@ from simulator.scenario.errors import ScenarioError, printable
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
-# What a run writes into its folder; a folder holding one of the first two is an
-# earlier run's, and these are cleared before the next run writes its own.
-RUN_MARKERS = ("trace.jsonl", "summary.json")
-RUN_OUTPUTS = (*RUN_MARKERS, "*.pcap", "plots/*.png")
+# A folder netsim made holds MARKER; a rerun there first removes what a run writes.
+MARKER = ".netsim-run"
+RUN_OUTPUTS = ("trace.jsonl", "summary.json", "*.pcap", "plots/*.png")
 
 
 def _out_dir(args) -> Path:
@@ -31,32 +30,31 @@ def _out_dir(args) -> Path:
 
 
 def _bad_out(out_dir: Path, message: str) -> ScenarioError:
-    return ScenarioError(message, field=f"--out {printable(str(out_dir))}")
+    return ScenarioError(message, field=f"--out {out_dir}")  # printed one line, escaped
 
 
 def _prepare(out_dir: Path) -> set[Path]:
-    """Make ``out_dir`` hold no earlier run's files; return the files in it that are
-    not a run's (left alone, and not listed as outputs)."""
+    """Make ``out_dir`` a netsim folder holding no earlier run's outputs; return the
+    files in it that no run wrote (left alone, and not listed as outputs)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise _bad_out(out_dir, "is a file, not a folder")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _bad_out(out_dir, f"cannot create the folder: {exc.strerror or exc}") from None
-    present = {p for p in out_dir.rglob("*") if p.is_file()}
-    if present and not any((out_dir / name).is_file() for name in RUN_MARKERS):
-        raise _bad_out(out_dir, "folder is not empty and holds no earlier run; "
-                                "choose an empty or new folder")
-    try:
-        for pattern in RUN_OUTPUTS:
-            for path in out_dir.glob(pattern):
-                path.unlink()
-                present.discard(path)
+        present = {p for p in out_dir.rglob("*") if p.is_file()}
+        outputs = {p for pattern in RUN_OUTPUTS for p in out_dir.glob(pattern)}
+        if not (out_dir / MARKER).is_file() and present - outputs:  # not ours, not only outputs
+            raise _bad_out(out_dir, "folder is not empty and was not made by netsim; "
+                                    "choose an empty or new folder")
+        for path in outputs:
+            path.unlink()
+        present -= outputs
         if (out_dir / "plots").is_dir() and not any((out_dir / "plots").iterdir()):
             (out_dir / "plots").rmdir()
+        (out_dir / MARKER).write_text("netsim run output: a rerun here replaces trace.jsonl, "
+                                      "summary.json, *.pcap and plots/*.png\n")
     except OSError as exc:
-        raise _bad_out(out_dir, f"cannot clear the earlier run: {exc.strerror or exc}") from None
-    return present
+        raise _bad_out(out_dir, f"cannot use the folder: {exc.strerror or exc}") from None
+    return present | {out_dir / MARKER}
 
 
 def _run(args, out: Console) -> int:
@@ -69,7 +67,7 @@ def _run(args, out: Console) -> int:
     try:
         result = run_scenario(scenario, out_dir, plots=not args.no_plots)
     except OSError as exc:  # the folder went read-only, the disk is full, ...
-        raise _bad_out(out_dir, f"cannot write {printable(str(exc.filename or ''))}: "
+        raise _bad_out(out_dir, f"cannot write {exc.filename or 'a file'}: "
                                 f"{exc.strerror or exc}") from None
     out.print(f"[bold]{escape(scenario.name)}[/bold] (seed {scenario.seed}, "
               f"until {scenario.until / 1e9:g} s)")

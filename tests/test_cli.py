@@ -190,13 +190,14 @@ def test_internal_error_exits_3_with_one_line(monkeypatch, capsys, tmp_path):
 
 @pytest.mark.parametrize("where, message", [
     ("a_file", "is a file, not a folder"),
-    ("a_file/under", "cannot create the folder: Not a directory"),
-    ("foreign", "folder is not empty and holds no earlier run; choose an empty or new folder"),
+    ("a_file/under", "cannot use the folder: Not a directory"),
+    ("foreign", "folder is not empty and was not made by netsim; choose an empty or new folder"),
 ])
 def test_bad_out_folder_exits_2(tmp_path, capsys, where, message):
     (tmp_path / "a_file").write_text("x")
     (tmp_path / "foreign").mkdir()
     (tmp_path / "foreign" / "notes.txt").write_text("mine")
+    (tmp_path / "foreign" / "summary.json").write_text("{}")   # looks like a run; is not one
     out_dir = tmp_path / where
     status, out, err = run_in_process(capsys, "run", REPO / "scenarios/lan_ping.yaml", "--out", out_dir,
                                       "--no-plots")
@@ -230,7 +231,19 @@ def test_a_rerun_clears_what_the_earlier_run_wrote(tmp_path, capsys):
     assert status == 0
     assert out.splitlines()[-1] == f"outputs in {out_dir}/: pc4-eth0.pcap, summary.json, trace.jsonl"
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "keep.txt", "pc4-eth0.pcap", "summary.json", "trace.jsonl"]
+        ".netsim-run", "keep.txt", "pc4-eth0.pcap", "summary.json", "trace.jsonl"]
+
+
+def test_an_unmarked_folder_of_run_outputs_only_is_taken_as_an_earlier_run(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    (out_dir / "plots").mkdir(parents=True)
+    for name in ("trace.jsonl", "summary.json", "gone-eth0.pcap", "plots/ladder.png"):
+        (out_dir / name).write_text("from an older netsim")
+    status, out, _err = run_in_process(capsys, "run", REPO / "scenarios/lan_ping.yaml", "--out", out_dir,
+                                       "--no-plots")
+    assert status == 0
+    assert not (out_dir / "gone-eth0.pcap").exists() and not (out_dir / "plots").exists()
+    assert "gone-eth0.pcap" not in out.splitlines()[-1]
 
 
 def test_a_dots_only_file_name_does_not_write_to_the_parent(tmp_path, capsys, monkeypatch):
