@@ -82,12 +82,10 @@ _HINTS = {
 }
 _BASE = {"time": "nanoseconds", "rate": "bits per second", "size": "bytes"}
 
-_NUMBER = re.compile(
-    r"""^\s*
-        (?P<num>[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
+_NUMBER = re.compile(  # matched against the stripped text, so it needs no "\s*$" (no backtracking)
+    r"""(?P<num>[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
         \s*
-        (?P<unit>\S*?)
-        \s*$""",
+        (?P<unit>\S*)""",
     re.VERBOSE | re.ASCII,  # "١٠٠Mbps" (Arabic-Indic digits) is not a number here
 )
 
@@ -120,7 +118,7 @@ def _parse(value: object, kind: str, units: dict[str, int], bare_ok: bool) -> in
         raise _fail(value, kind, f"expected a {kind} like {_example(kind)}")
     if not value.strip():
         raise _fail(value, kind, "empty")
-    m = _NUMBER.match(value)
+    m = _NUMBER.fullmatch(value.strip())
     if m is None:
         raise _fail(value, kind, f"expected a number followed by a unit, like {_example(kind)}")
     unit = m.group("unit")

@@ -29,6 +29,10 @@ class ScenarioChecks:
         self.topo = topology
         self.names = ", ".join(sorted(self.nodes))
         self.errors: list[ScenarioError] = []
+        self.between: dict[frozenset, list] = {}  # node pair -> [(link, its ends' interfaces)]
+        for link, ifaces in zip(scenario.topology.links, topology.link_ifaces):
+            pair = frozenset(e.node for e in link.ends)
+            self.between.setdefault(pair, []).append((link, ifaces))
 
     def fail(self, path: Path, message: str, field: Path | None = None) -> None:
         self.errors.append(self.at.error(path, message, field))
@@ -74,10 +78,9 @@ class ScenarioChecks:
         def matches(end, spec_end, built: str | None) -> bool:
             return end.node == spec_end.node and end.iface in (None, built)
 
-        links = zip(self.s.topology.links, self.topo.link_ifaces)
         if not any((matches(a, l.ends[0], n[0]) and matches(b, l.ends[1], n[1]))
                    or (matches(a, l.ends[1], n[1]) and matches(b, l.ends[0], n[0]))
-                   for l, n in links):
+                   for l, n in self.between.get(frozenset((a.node, b.node)), ())):
             self.fail(("run", i, action.kind), f"no link between {a} and {b}")
 
     def ports(self) -> None:
@@ -153,15 +156,19 @@ class ScenarioChecks:
         return node.ports() if isinstance(node, L3SwitchSpec) else list(node.interfaces)
 
     def expectations(self) -> None:
-        apps = [a for a in self.s.run if a.is_app]
-        kinds = {a.kind for a in apps}
-        names = {a.name for a in apps if a.name is not None}
+        # an expectation's `app` (a kind or a name) -> node (None: all) -> the kinds selected
+        selects: dict[str, dict[str | None, set[str]]] = {}
+        for a in self.s.run:
+            if a.is_app:
+                for key in {a.kind, a.name} - {None}:
+                    for node in (a.on, None):
+                        selects.setdefault(key, {}).setdefault(node, set()).add(a.kind)
         for i, exp in enumerate(self.s.expect):
             if exp.on is not None and exp.on not in self.nodes:
                 self.fail(("expect", i, "on"), self.unknown(exp.on))
                 continue
-            if exp.app not in kinds and exp.app not in names:
-                known = sorted(kinds | names)
+            if exp.app not in selects:
+                known = sorted(selects)
                 if exp.app in Action.app_kinds():
                     msg = f"no '{exp.app}' action in run"
                 else:
@@ -169,11 +176,12 @@ class ScenarioChecks:
                 self.fail(("expect", i, "app"),
                           msg + (f" (apps and names: {', '.join(known)})" if known else " (run is empty)"))
                 continue
-            chosen = [a for a in apps if exp.app in (a.kind, a.name)]
-            if exp.on is not None and not any(a.on == exp.on for a in chosen):
-                where = ", ".join(sorted({a.on for a in chosen}))
-                self.fail(("expect", i, "on"), f"'{exp.app}' does not run on {exp.on} (it runs on {where})")
-            for kind in sorted({a.kind for a in chosen}):
+            where = selects[exp.app]
+            if exp.on is not None and exp.on not in where:
+                self.fail(("expect", i, "on"), f"'{exp.app}' does not run on {exp.on} "
+                                               f"(it runs on {', '.join(sorted(where.keys() - {None}))})")
+                continue
+            for kind in sorted(where[exp.on]):
                 can = checks_for(kind)
                 for check in exp.given():
                     if check not in can:

@@ -51,6 +51,7 @@ class TopologyChecks:
         self.t = topology
         self.at = Locator(doc, prefix)
         self.errors: list[ScenarioError] = []
+        self.owners: dict[IPv4Address, str] = {}  # address -> the node holding it
         # per link, the interface name of each end as built (None where unresolvable)
         self.link_ifaces: list[list[str | None]] = []
         # per switch or hub, its ports in the order the builder creates them
@@ -84,22 +85,21 @@ class TopologyChecks:
 
     def hub_rates(self) -> None:
         """A hub repeats bits as they come: every link on it runs at one rate."""
-        for name, node in self.t.nodes.items():
-            if node.type != "hub":
-                continue
-            rates = [(i, self.t.link_params(link).rate) for i, link in enumerate(self.t.links)
-                     if name in (link.ends[0].node, link.ends[1].node)]
-            for i, rate in rates[1:]:
-                if rate != rates[0][1]:
+        hubs = {name for name, spec in self.t.nodes.items() if spec.type == "hub"}
+        first: dict[str, tuple[int, int]] = {}  # hub -> (its first link, that link's rate)
+        for i, link in enumerate(self.t.links):
+            for name in sorted(hubs.intersection(e.node for e in link.ends)):
+                rate = self.t.link_params(link).rate
+                j, want = first.setdefault(name, (i, rate))
+                if rate != want:
                     self.fail(("links", i), f"hub '{name}' repeats bits, so all its links need one "
-                                            f"rate: {format_rate(rate)} here, {format_rate(rates[0][1])} "
-                                            f"on links[{rates[0][0]}] (use a switch to join speeds)")
-                    break
+                                            f"rate: {format_rate(rate)} here, {format_rate(want)} "
+                                            f"on links[{j}] (use a switch to join speeds)")
 
     def host_with(self, address: IPv4Address) -> str | None:
         """The host holding ``address``, if a host does (hosts do not forward)."""
-        return next((name for name, node in self.t.nodes.items() if isinstance(node, HostSpec)
-                     and any(i.ip.ip == address for i in node.interfaces.values())), None)
+        owner = self.owners.get(address)
+        return owner if owner is not None and isinstance(self.t.nodes[owner], HostSpec) else None
 
     def addresses(self) -> None:
         ips: dict[IPv4Address, str] = {}
@@ -111,6 +111,7 @@ class TopologyChecks:
                 if iface.ip.ip in ips:
                     self.fail(path, f"duplicate IP address {iface.ip.ip} (also on {ips[iface.ip.ip]})")
                 ips.setdefault(iface.ip.ip, where)
+                self.owners.setdefault(iface.ip.ip, name)
                 if iface.mac is not None:
                     if iface.mac in macs:
                         mac_path = ("nodes", name, "mac") if path[-1] == "ip" and len(path) == 3 \
@@ -119,16 +120,25 @@ class TopologyChecks:
                     macs.setdefault(iface.mac, where)
 
     def subnets(self, name: str, node: RouterSpec | L3SwitchSpec) -> None:
-        """A router has one interface per subnet: two in one make its routes ambiguous."""
-        seen: list[tuple[str, IPv4Interface]] = []
-        for ifname, iface in node.interfaces.items():
-            for other, first in seen:
-                if iface.ip.network.overlaps(first.network):
-                    self.fail(self.iface_path(name, ifname),
-                              f"{iface.ip} is in the subnet of {name}:{other} ({first.network}); "
-                              f"a router needs one interface per subnet")
-                    break
-            seen.append((ifname, iface.ip))
+        """A router has one interface per subnet: two in one make its routes ambiguous.
+        (Sorted by first address, a subnet overlaps an earlier one iff it starts before
+        the furthest end so far.)"""
+        order = list(node.interfaces)
+        spans = sorted(order, key=lambda n: (node.interfaces[n].ip.network.network_address,
+                                             -node.interfaces[n].ip.network.num_addresses))
+        widest: str | None = None
+        for ifname in spans:
+            net = node.interfaces[ifname].ip.network
+            if widest is not None and net.network_address <= \
+                    node.interfaces[widest].ip.network.broadcast_address:
+                first, second = sorted((widest, ifname), key=order.index)
+                self.fail(self.iface_path(name, second),
+                          f"{node.interfaces[second].ip} is in the subnet of {name}:{first} "
+                          f"({node.interfaces[first].ip.network}); a router needs one interface "
+                          f"per subnet")
+            if widest is None or net.broadcast_address > \
+                    node.interfaces[widest].ip.network.broadcast_address:
+                widest = ifname
 
     def gateway(self, name: str, node: HostSpec) -> None:
         gw = node.gateway
@@ -199,7 +209,6 @@ class TopologyChecks:
     def link_ends(self, i: int, link, used: dict[tuple[str, str], int]) -> list[str | None]:
         """The interface name of each end of ``links[i]``, as the builder will make it."""
         shorthand = isinstance(self.at.yaml(("links", i)), list)
-        names = ", ".join(sorted(self.t.nodes))
         if link.ends[0].node == link.ends[1].node and link.ends[0].node in self.t.nodes:
             self.fail(("links", i), f"link from '{link.ends[0].node}' to itself")
             return [None, None]
@@ -207,7 +216,7 @@ class TopologyChecks:
         for j, end in enumerate(link.ends):
             field = ("links", i, "ends", j)
             path = ("links", i, j) if shorthand else field
-            ifname = self.end_name(end, path, field, names)
+            ifname = self.end_name(end, path, field)
             if ifname is not None and (end.node, ifname) in used:
                 self.fail(path, f"interface {end.node}:{ifname} is already used by "
                                 f"links[{used[end.node, ifname]}]", field)
@@ -219,10 +228,11 @@ class TopologyChecks:
             resolved.append(ifname)
         return resolved
 
-    def end_name(self, end, path: Path, field: Path, names: str) -> str | None:
+    def end_name(self, end, path: Path, field: Path) -> str | None:
         node = self.t.nodes.get(end.node)
         if node is None:
-            self.fail(path, f"unknown node '{end.node}' (nodes: {names})", field)
+            self.fail(path, f"unknown node '{end.node}' (nodes: {', '.join(sorted(self.t.nodes))})",
+                      field)
             return None
         ifname = end.iface
         if end.node in self.ports:  # a switch or hub: a named port, or the next free one

@@ -24,7 +24,7 @@ from .check_scenario import ScenarioChecks
 from .check_topology import TopologyChecks
 from .errors import ScenarioError, format_path
 from .schema import NODE_TYPES, Scenario, Topology, describe
-from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file
+from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file, without_gc
 
 __all__ = ["load_topology", "load_scenario", "load_any", "load_text"]
 
@@ -149,6 +149,7 @@ def _raise_first(errors: Iterable[ScenarioError]) -> None:
 
 # ------------------------------------------------- pydantic errors -> located
 
+@without_gc()
 def _validate(model: type[BaseModel], data: Any, doc: YamlDocument, prefix: Path):
     try:
         return model.model_validate(data, context=_CONTEXT)
