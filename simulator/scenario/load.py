@@ -196,6 +196,12 @@ def _locate(err: dict[str, Any], doc: YamlDocument, prefix: Path) -> ScenarioErr
             in_yaml = False
         else:
             in_yaml = False     # pydantic's name for a union member or validator: not a field
+    at = getattr((err.get("ctx") or {}).get("error"), "at", ())  # a FieldError's own field
+    if in_yaml and at and _get(cur, at) is not _ABSENT:
+        yaml_path += at
+        field += at
+        cur = _get(cur, at)
+        at_key = isinstance(at[-1], str)
     raw = cur if in_yaml and not at_key else err.get("input")
     if kind in ("union_tag_invalid", "union_tag_not_found") and isinstance(cur, dict):
         if "type" in cur:
@@ -211,6 +217,19 @@ def _locate(err: dict[str, Any], doc: YamlDocument, prefix: Path) -> ScenarioErr
     line, column = doc.position(prefix + tuple(yaml_path), key=at_key or kind == "unknown_field")
     return ScenarioError(message, file=doc.file, line=line, column=column,
                          field=format_path(prefix + tuple(field)))
+
+
+_ABSENT = object()
+
+
+def _get(data: Any, path: tuple) -> Any:
+    """``data[path[0]][path[1]]...``, or ``_ABSENT``."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return _ABSENT
+    return data
 
 
 def _key_named(mapping: dict, name: Any) -> tuple[Any] | None:

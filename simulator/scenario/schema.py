@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..engine.units import parse_size
 from .model import Model
-from .values import (S, BitsPerSecond, Bool, Bytes, Hop, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac,
+from .values import (S, BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac,
                      Mtu, MulticastGroup, Name, Nanoseconds, Probability, Text, describe,
                      parse_ipv4_address, parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
@@ -202,11 +202,13 @@ class HostSpec(Model):
         if self.ip is not None and self.interfaces == {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}:
             return self  # already expanded (model_dump() output validated again)
         if self.ip is not None and self.interfaces:
-            raise ValueError("give either 'ip' (one interface, eth0) or 'interfaces', not both")
+            raise FieldError("give either 'ip' (one interface, eth0) or 'interfaces', not both",
+                             "interfaces")
         if self.ip is None and not self.interfaces:
             raise ValueError("a host needs 'ip' (e.g. ip: 10.0.0.2/24) or 'interfaces'")
         if self.mac is not None and self.ip is None:
-            raise ValueError("'mac' goes with 'ip'; with 'interfaces', set mac inside each interface")
+            raise FieldError("'mac' goes with 'ip'; with 'interfaces', set mac inside each interface",
+                             "mac")
         if self.ip is not None:
             self.interfaces = {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}
         return self
@@ -270,9 +272,10 @@ class L3SwitchSpec(Model):
     def _ports_in_one_group(self) -> L3SwitchSpec:
         seen: dict[str, str] = {}
         for group, spec in self.groups.items():
-            for port in spec.ports:
+            for k, port in enumerate(spec.ports):
                 if port in seen:
-                    raise ValueError(f"port '{port}' is in two groups ({seen[port]} and {group})")
+                    raise FieldError(f"port '{port}' is in two groups ({seen[port]} and {group})",
+                                     "groups", group, "ports", k)
                 seen[port] = group
         return self
 
@@ -381,10 +384,10 @@ class Action(Model):
             raise ValueError("an action needs an app to run (one of: "
                              f"{', '.join(self.app_kinds())}) or a link event (link_down, link_up)")
         if len(given) > 1:
-            raise ValueError(f"an action does one thing, got {' and '.join(given)}")
+            raise FieldError(f"an action does one thing, got {' and '.join(given)}", given[1])
         if given[0] in self.LINK_EVENTS:
             if self.on is not None:
-                raise ValueError(f"'{given[0]}' names the link's two ends; 'on' is for apps")
+                raise FieldError(f"'{given[0]}' names the link's two ends; 'on' is for apps", "on")
         elif self.on is None:
             raise ValueError(f"say which node runs the {given[0]} with 'on'")
         return self

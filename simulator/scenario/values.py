@@ -19,6 +19,16 @@ from ..engine.units import parse_rate, parse_size, parse_time
 S = 1_000_000_000  # ns per second
 
 
+class FieldError(ValueError):
+    """A whole-model check that knows which of the model's fields is at fault:
+    ``FieldError("...", "groups", "b", "ports", 0)`` is reported at that path below
+    the model, not at the model itself."""
+
+    def __init__(self, message: str, *at: str | int) -> None:
+        super().__init__(message)
+        self.at = at
+
+
 def describe(value: Any) -> str:
     """A YAML-flavoured description of an input value, for "got ..." messages."""
     if value is None:

@@ -90,3 +90,13 @@ def test_the_pure_python_parser_locates_errors_too(monkeypatch):
     err = error_of(load_text, TOPOLOGY.replace("name: t", 'name: "t\\ud800"'))  # a lone surrogate
     assert str(err) == ("<string>:1:7: name: 't\\ud800' has a control character or line break "
                         "(one printable line)")
+
+
+def test_a_long_run_of_blanks_in_a_unit_string_is_refused_at_once():
+    """The unit pattern cannot backtrack: 100,000 blanks before a stray word return
+    straight away (the old pattern took quadratic time on them)."""
+    from simulator.engine.units import UnitError, parse_rate
+
+    with pytest.raises(UnitError) as info:
+        parse_rate("1" + " \t" * 50_000 + "Mbps x")
+    assert str(info.value).endswith("is not a rate: expected a number followed by a unit, like '100Mbps'")
