@@ -288,3 +288,15 @@ def test_readme_quotes_shipped_files_verbatim_and_its_error_example(tmp_path, ca
     (tmp_path / "bad.yaml").write_text(example[1])
     status, _out, err = run_in_process(capsys, "check", tmp_path / "bad.yaml")
     assert (status, err) == (2, example[2].replace("bad.yaml", str(tmp_path / "bad.yaml"), 1) + "\n")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["run", "--seed", "abc", "x.yaml"],
+     "error: netsim run: argument --seed: invalid int value: 'abc' (see netsim run --help)"),
+    (["frob"], "error: netsim: argument command: invalid choice: 'frob' (choose from 'run', 'check') "
+               "(see netsim --help)"),
+    (["check"], "error: netsim check: the following arguments are required: file (see netsim check --help)"),
+])
+def test_command_line_mistakes_are_one_line_and_exit_2(args, line):
+    proc = netsim(*args)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", line + "\n")
