@@ -45,7 +45,7 @@ CHECKS = {
 }
 
 # The result keys each app kind reports (the RTTs only once a reply came back);
-# tests/scenario/test_expect_fields.py pins this against the apps' result().
+# tests/scenario/test_checks_accept.py pins this against the apps' result().
 RESULT_KEYS = {
     "ping": ("loss", "received", "errors", "rtt_min_ns", "rtt_avg_ns", "rtt_max_ns", "output"),
     "traceroute": ("reached", "hops", "output"),

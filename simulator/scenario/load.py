@@ -28,8 +28,8 @@ from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file, without_gc
 
 __all__ = ["load_topology", "load_scenario", "load_any", "load_text"]
 
-_CONTEXT = {"yaml": True}
-_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # schema: unit fields need their unit spelt out
+_CONTEXT = {"yaml": True}  # schema: unit fields need their unit spelt out
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a schema field name, in pydantic's error locations
 
 
 # ------------------------------------------------------------ public functions

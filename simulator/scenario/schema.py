@@ -25,9 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..engine.units import parse_size
 from .model import Model
-from .values import (S, BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac,
-                     Mtu, MulticastGroup, Name, Nanoseconds, Probability, Text, describe,
-                     parse_ipv4_address, parse_ipv4_interface, parse_ipv4_network, parse_mac)
+from .values import (S, BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, IPv4Addr, IPv4Iface,
+                     IPv4Net, Mac, Mtu, MulticastGroup, Name, Nanoseconds, Probability, Text,
+                     describe, parse_ipv4_address, parse_ipv4_interface, parse_ipv4_network,
+                     parse_mac)
 
 __all__ = [
     "Model", "QueueLimit", "LinkParams", "LinkOverrides", "Defaults", "ArpSpec",
