@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-import yaml.cyaml
 
 from .errors import ScenarioError, format_path
 
@@ -80,7 +79,10 @@ class _PyEvents(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
         yaml.parser.Parser.__init__(self)
 
 
-_Events = yaml.cyaml.CParser if yaml.__with_libyaml__ else _PyEvents  # libyaml: ~10x faster
+if yaml.__with_libyaml__:  # libyaml: ~10x faster
+    from yaml.cyaml import CParser as _Events
+else:  # pragma: no cover - PyYAML built without libyaml (tests swap _PyEvents in)
+    _Events = _PyEvents
 
 
 class _Loader(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
