@@ -12,7 +12,7 @@ from simulator.stack.udp import EPHEMERAL_PORTS
 from ..engine.units import NS_PER_S, format_time
 from .check_topology import Locator, TopologyChecks
 from .errors import ScenarioError
-from .expect import checks_for
+from .expect import RESULT_KEYS, checks_for
 from .schema import Action, HostSpec, L3SwitchSpec, RouterSpec, Scenario
 from .yamlpos import Path, YamlDocument
 
@@ -181,7 +181,7 @@ class ScenarioChecks:
                 self.fail(("expect", i, "on"), f"'{exp.app}' does not run on {exp.on} "
                                                f"(it runs on {', '.join(sorted(where.keys() - {None}))})")
                 continue
-            for kind in sorted(where[exp.on]):
+            for kind in sorted(where[exp.on] & RESULT_KEYS.keys()):  # a kind not in the table: unjudged
                 can = checks_for(kind)
                 for check in exp.given():
                     if check not in can:
