@@ -2,7 +2,8 @@
 
 Exit status: 0 when every expectation holds (or the file is valid), 1 when
 some expectation fails, 2 on bad input (one message naming file, line,
-column and field; no traceback), 4 when a run limit (``--max-events``,
+column and field; no traceback), 3 on an internal error (a bug: one line
+asking for a report, no traceback), 4 when a run limit (``--max-events``,
 ``--wall-clock``, ``--trace-size``, ``--stall``) or SIGINT/SIGTERM ended the
 run early: the outputs are still written, and the reason is printed and in
 ``summary.json`` under ``ended``.
@@ -16,10 +17,49 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from simulator.scenario.errors import ScenarioError
+from simulator.scenario.errors import ScenarioError, printable
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_STOPPED = 4      # a run limit or a signal ended the run before `until`
+
+# A folder netsim made holds MARKER; a rerun there first removes what a run writes.
+MARKER = ".netsim-run"
+RUN_OUTPUTS = ("trace.jsonl", "summary.json", "*.pcap", "plots/*.png")
+
+
+def _out_dir(args) -> Path:
+    if args.out:
+        return Path(args.out)
+    stem = Path(args.scenario).stem
+    return Path("out") / (stem if stem.strip(".") else "scenario")  # "...yaml" is not out/../
+
+
+def _bad_out(out_dir: Path, message: str) -> ScenarioError:
+    return ScenarioError(message, field=f"--out {out_dir}")  # printed one line, escaped
+
+
+def _prepare(out_dir: Path) -> set[Path]:
+    """Make ``out_dir`` a netsim folder holding no earlier run's outputs; return the
+    files in it that no run wrote (left alone, and not listed as outputs)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _bad_out(out_dir, "is a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        present = {p for p in out_dir.rglob("*") if p.is_file()}
+        outputs = {p for pattern in RUN_OUTPUTS for p in out_dir.glob(pattern)}
+        if not (out_dir / MARKER).is_file() and present - outputs:  # not ours, not only outputs
+            raise _bad_out(out_dir, "folder is not empty and was not made by netsim; "
+                                    "choose an empty or new folder")
+        for path in outputs:
+            path.unlink()
+        present -= outputs
+        if (out_dir / "plots").is_dir() and not any((out_dir / "plots").iterdir()):
+            (out_dir / "plots").rmdir()
+        (out_dir / MARKER).write_text("netsim run output: a rerun here replaces trace.jsonl, "
+                                      "summary.json, *.pcap and plots/*.png\n")
+    except OSError as exc:
+        raise _bad_out(out_dir, f"cannot use the folder: {exc.strerror or exc}") from None
+    return present | {out_dir / MARKER}
 
 
 def _run(args, out: Console) -> int:
@@ -42,22 +82,30 @@ def _run_and_report(args, out: Console, stop) -> int:
     from simulator.scenario.run import run_scenario
 
     scenario = _run_options(load_scenario(args.scenario, seed=args.seed), args)
-    out_dir = Path(args.out) if args.out else Path("out") / Path(args.scenario).stem
-    result = run_scenario(scenario, out_dir, plots=not args.no_plots, stop=stop)
-    out.print(f"[bold]{scenario.name}[/bold] (seed {scenario.seed}, until {scenario.until / 1e9:g} s)")
+    out_dir = _out_dir(args)
+    foreign = _prepare(out_dir)
+    try:
+        result = run_scenario(scenario, out_dir, plots=not args.no_plots, stop=stop)
+    except OSError as exc:  # the folder went read-only, the disk is full, ...
+        raise _bad_out(out_dir, f"cannot write {exc.filename or 'a file'}: "
+                                f"{exc.strerror or exc}") from None
+    out.print(f"[bold]{escape(scenario.name)}[/bold] (seed {scenario.seed}, "
+              f"until {scenario.until / 1e9:g} s)")
     for app in result.apps:
-        out.rule(f"{app.name} on {app.host.name}", style="dim")
+        out.rule(escape(f"{app.name} on {app.host.name}"), style="dim")
         for line in app.result()["output"]:
             out.print(line, markup=False, highlight=False)
     if result.verdicts:
         out.rule("expectations", style="dim")
         for verdict in result.verdicts:
             mark = "[green]PASS[/green]" if verdict.ok else "[red]FAIL[/red]"
-            out.print(f"{mark} {verdict.detail}", highlight=False)
-    out.print(f"outputs in {out_dir}/: " + ", ".join(sorted(
-        str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())), highlight=False)
+            out.print(f"{mark} {escape(verdict.detail)}", highlight=False)
+    outputs = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*")
+                     if p.is_file() and p not in foreign)
+    out.print(printable(f"outputs in {out_dir}/: " + ", ".join(outputs)), markup=False,
+              highlight=False)
     if result.stopped_early:       # last, so that it is seen below the apps' output
-        out.print(f"[red]stopped early:[/red] {_ended_text(result.ended)}", highlight=False)
+        out.print(f"[red]stopped early:[/red] {escape(_ended_text(result.ended))}", highlight=False)
         return EXIT_STOPPED
     return EXIT_OK if result.passed else EXIT_FAILED
 
@@ -146,12 +194,19 @@ def _check(args, out: Console) -> int:
 
     loaded = load_any(args.file)
     kind = "scenario" if hasattr(loaded, "topology") else "topology"
-    out.print(f"{args.file}: valid {kind} '{loaded.name}'", highlight=False)
+    out.print(printable(f"{args.file}: valid {kind} '{loaded.name}'"), markup=False, highlight=False)
     return EXIT_OK
 
 
+class _Parser(argparse.ArgumentParser):
+    """Command-line mistakes are bad input too: one line, status 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="netsim", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="netsim", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a scenario and write its outputs")
     run.add_argument("scenario")
@@ -163,12 +218,17 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("file")
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return _run(args, out) if args.command == "run" else _check(args, out)
     except ScenarioError as error:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"[red]error:[/red] {escape(str(error))}")
+        err.print(f"[red]error:[/red] {escape(str(error))}")
         return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - a bug must still end in one readable line
+        err.print(printable(f"netsim: internal error: {type(exc).__name__}: {exc} (this is a bug; "
+                            "please report it with the scenario and this line)"),
+                  markup=False)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

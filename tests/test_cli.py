@@ -163,3 +163,140 @@ def test_missing_file_exits_2(tmp_path):
     no_traceback(proc)
     assert proc.stdout == ""
     assert proc.stderr == f"error: {path}: file not found\n"
+
+
+# ---- exit statuses a script can tell apart; outputs a run owns -------------------
+
+def run_in_process(capsys, *args) -> tuple[int, str, str]:
+    from simulator.cli import main
+
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_internal_error_exits_3_with_one_line(monkeypatch, capsys, tmp_path):
+    import simulator.scenario.run as run
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("sw:p9")
+
+    monkeypatch.setattr(run, "run_scenario", broken)
+    status, out, err = run_in_process(capsys, "run", REPO / "scenarios/lan_ping.yaml", "--out", tmp_path)
+    assert (status, out) == (3, "")
+    assert err == ("netsim: internal error: KeyError: 'sw:p9' (this is a bug; please report it "
+                   "with the scenario and this line)\n")
+
+
+@pytest.mark.parametrize("where, message", [
+    ("a_file", "is a file, not a folder"),
+    ("a_file/under", "cannot use the folder: Not a directory"),
+    ("foreign", "folder is not empty and was not made by netsim; choose an empty or new folder"),
+])
+def test_bad_out_folder_exits_2(tmp_path, capsys, where, message):
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "notes.txt").write_text("mine")
+    (tmp_path / "foreign" / "summary.json").write_text("{}")   # looks like a run; is not one
+    out_dir = tmp_path / where
+    status, out, err = run_in_process(capsys, "run", REPO / "scenarios/lan_ping.yaml", "--out", out_dir,
+                                      "--no-plots")
+    assert (status, out, err) == (2, "", f"error: --out {out_dir}: {message}\n")
+    assert (tmp_path / "foreign" / "notes.txt").read_text() == "mine"
+
+
+def test_an_unwritable_out_folder_exits_2(tmp_path, capsys, monkeypatch):
+    """As a read-only folder fails (tests run as root, which no chmod stops)."""
+    import simulator.scenario.run as run
+
+    def read_only(scenario, out_dir, **_options):
+        raise PermissionError(13, "Permission denied", str(out_dir / "trace.jsonl"))
+
+    monkeypatch.setattr(run, "run_scenario", read_only)
+    status, out, err = run_in_process(capsys, "run", REPO / "scenarios/lan_ping.yaml", "--out", tmp_path)
+    assert (status, out) == (2, "")
+    assert err == f"error: --out {tmp_path}: cannot write {tmp_path}/trace.jsonl: Permission denied\n"
+
+
+def test_a_rerun_clears_what_the_earlier_run_wrote(tmp_path, capsys):
+    scenario = tmp_path / "s.yaml"
+    text = (REPO / "scenarios/lan_ping.yaml").read_text().replace("../topologies/lan.yaml", str(LAN))
+    scenario.write_text(text)
+    out_dir = tmp_path / "out"
+    assert run_in_process(capsys, "run", scenario, "--out", out_dir, "--no-plots")[0] == 0
+    assert (out_dir / "sw-p1.pcap").exists()
+    (out_dir / "keep.txt").write_text("a note of mine")
+    scenario.write_text(text.replace("capture: [pc1, pc4, sw]", "capture: [pc4]"))
+    status, out, _err = run_in_process(capsys, "run", scenario, "--out", out_dir, "--no-plots")
+    assert status == 0
+    assert out.splitlines()[-1] == f"outputs in {out_dir}/: pc4-eth0.pcap, summary.json, trace.jsonl"
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        ".netsim-run", "keep.txt", "pc4-eth0.pcap", "summary.json", "trace.jsonl"]
+
+
+def test_an_unmarked_folder_of_run_outputs_only_is_taken_as_an_earlier_run(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    (out_dir / "plots").mkdir(parents=True)
+    for name in ("trace.jsonl", "summary.json", "gone-eth0.pcap", "plots/ladder.png"):
+        (out_dir / name).write_text("from an older netsim")
+    status, out, _err = run_in_process(capsys, "run", REPO / "scenarios/lan_ping.yaml", "--out", out_dir,
+                                       "--no-plots")
+    assert status == 0
+    assert not (out_dir / "gone-eth0.pcap").exists() and not (out_dir / "plots").exists()
+    assert "gone-eth0.pcap" not in out.splitlines()[-1]
+
+
+def test_a_dots_only_file_name_does_not_write_to_the_parent(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    scenario = tmp_path / "...yaml"
+    scenario.write_text((REPO / "scenarios/lan_ping.yaml").read_text().replace(
+        "../topologies/lan.yaml", str(LAN)))
+    status, out, _err = run_in_process(capsys, "run", "...yaml", "--no-plots")
+    assert status == 0
+    assert out.splitlines()[-1].startswith("outputs in out/scenario/: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["...yaml", "out"]
+
+
+def test_names_that_look_like_console_markup_print_as_written(tmp_path, capsys):
+    scenario = tmp_path / "markup.yaml"
+    scenario.write_text(f"""\
+name: "alarm [/] [bold red]now"
+topology: {LAN}
+until: 2s
+run:
+  - {{at: 1s, on: pc1, name: "[bold red]alarm", ping: {{dst: 10.0.0.2, count: 1}}}}
+expect:
+  - {{app: "[bold red]alarm", received: 1}}
+""")
+    status, out, err = run_in_process(capsys, "run", scenario, "--out", tmp_path / "o", "--no-plots")
+    assert (status, err) == (0, "")
+    assert out.startswith("alarm [/] [bold red]now (seed 1, until 2 s)\n")
+    assert "[bold red]alarm on pc1" in out
+    assert "PASS [bold red]alarm@pc1: received 1 == 1" in out
+
+
+def test_readme_quotes_shipped_files_verbatim_and_its_error_example(tmp_path, capsys):
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    quoted = re.findall(r"```yaml\n# (\S+)\n(.*?)```\n", readme, flags=re.S)
+    assert [name for name, _ in quoted] == ["topologies/lan.yaml", "scenarios/lan_ping.yaml"]
+    for name, text in quoted:
+        assert text == (REPO / name).read_text(), name
+    example = re.search(r"\$ cat bad.yaml\n(.*?)\$ \.venv/bin/netsim check bad.yaml\n(.*?)\n```", readme,
+                        flags=re.S)
+    (tmp_path / "bad.yaml").write_text(example[1])
+    status, _out, err = run_in_process(capsys, "check", tmp_path / "bad.yaml")
+    assert (status, err) == (2, example[2].replace("bad.yaml", str(tmp_path / "bad.yaml"), 1) + "\n")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["run", "--seed", "abc", "x.yaml"],
+     "error: netsim run: argument --seed: invalid int value: 'abc' (see netsim run --help)"),
+    (["frob"], "error: netsim: argument command: invalid choice: 'frob' (choose from 'run', 'check') "
+               "(see netsim --help)"),
+    (["check"], "error: netsim check: the following arguments are required: file (see netsim check --help)"),
+])
+def test_command_line_mistakes_are_one_line_and_exit_2(args, line):
+    proc = netsim(*args)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", line + "\n")

@@ -19,6 +19,7 @@ the kind of quantity and the reason::
 
 from __future__ import annotations
 
+import difflib
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -81,18 +82,24 @@ _HINTS = {
 }
 _BASE = {"time": "nanoseconds", "rate": "bits per second", "size": "bytes"}
 
-_NUMBER = re.compile(
-    r"""^\s*
-        (?P<num>[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
+_NUMBER = re.compile(  # matched against the stripped text, so it needs no "\s*$" (no backtracking)
+    r"""(?P<num>[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
         \s*
-        (?P<unit>\S*?)
-        \s*$""",
-    re.VERBOSE,
+        (?P<unit>\S*)""",
+    re.VERBOSE | re.ASCII,  # "١٠٠Mbps" (Arabic-Indic digits) is not a number here
 )
 
 
 def _fail(text: object, kind: str, reason: str) -> UnitError:
-    return UnitError(f"'{text}' is not a {kind}: {reason}")
+    if isinstance(text, bool):
+        shown = str(text).lower()
+    elif isinstance(text, (str, int, float)):
+        shown = f"'{text}'"
+    elif text is None:
+        shown = "nothing (null)"
+    else:  # what YAML gave: a list or a mapping
+        shown = "a list" if isinstance(text, (list, tuple)) else "a mapping"
+    return UnitError(f"{shown} is not a {kind}: {reason}")
 
 
 def _parse(value: object, kind: str, units: dict[str, int], bare_ok: bool) -> int:
@@ -111,7 +118,7 @@ def _parse(value: object, kind: str, units: dict[str, int], bare_ok: bool) -> in
         raise _fail(value, kind, f"expected a {kind} like {_example(kind)}")
     if not value.strip():
         raise _fail(value, kind, "empty")
-    m = _NUMBER.match(value)
+    m = _NUMBER.fullmatch(value.strip())
     if m is None:
         raise _fail(value, kind, f"expected a number followed by a unit, like {_example(kind)}")
     unit = m.group("unit")
@@ -144,6 +151,9 @@ def _unknown_unit(unit: str, kind: str, units: dict[str, int]) -> str:
     folded = [u for u in units if u.lower() == unit.lower()]
     if len(folded) == 1:
         return f"{reason} (did you mean '{folded[0]}'?)"
+    close = difflib.get_close_matches(unit, list(units), n=1, cutoff=0.7)
+    if close:  # a transposition or a dropped letter: "Mpbs", "Mbs"
+        return f"{reason} (did you mean '{close[0]}'?)"
     return f"{reason} (use {_HINTS[kind]})"
 
 

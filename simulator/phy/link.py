@@ -177,7 +177,8 @@ class Link:
     def __init__(self, sim, a, b, rate: int, delay: int, mtu: int = 1500,
                  queue_packets: int | None = 100, queue_bytes: int | None = None,
                  loss=0.0, corrupt=0.0, duplicate=0.0, jitter: int = 0,
-                 overhead_bytes: int = 0, up: bool = True, cost: int = 1):
+                 overhead_bytes: int = 0, up: bool = True, cost: int = 1,
+                 stream: str | None = None):
         self.sim = sim
         self.a, self.b = a, b
         self.name = f"{a.label}-{b.label}"
@@ -190,9 +191,15 @@ class Link:
         self.overhead_bytes = overhead_bytes    # 20 B of preamble + inter-frame gap, if asked for
         self.cost = cost
         self.up = up
+        # Random streams are named by ``stream`` (the builder passes the two node names and
+        # the link's index among links between them), not by port names a switch numbers
+        # in link order, so adding a link elsewhere never changes this link's draws.
+        stream = stream or self.name
         fault_args = dict(loss=loss, corrupt=corrupt, duplicate=duplicate, jitter_ns=jitter)
-        self.ab = Channel(sim, self, a, b, Faults(sim.rng, f"{a.label}>{b.label}", **fault_args))
-        self.ba = Channel(sim, self, b, a, Faults(sim.rng, f"{b.label}>{a.label}", **fault_args))
+        self.ab = Channel(sim, self, a, b, Faults(sim.rng, f"{stream}:{a.node.name}>{b.node.name}",
+                                                  **fault_args))
+        self.ba = Channel(sim, self, b, a, Faults(sim.rng, f"{stream}:{b.node.name}>{a.node.name}",
+                                                  **fault_args))
         for iface, channel in ((a, self.ab), (b, self.ba)):
             if iface.channel is not None:
                 raise ValueError(f"{iface.label} is already linked")

@@ -55,7 +55,10 @@ def build(topology, sim) -> Network:
             node.ip.pmtu.expiry_ns = spec.pmtu_expiry
             node.icmp.ratelimit.config.ratelimit_ns = spec.icmp_ratelimit
         net.graph.add_node(name, kind=spec.type)
+    between: dict[frozenset, int] = {}   # links so far between each pair of nodes
     for spec in topology.links:
+        pair = frozenset((spec.ends[0].node, spec.ends[1].node))
+        index = between[pair] = between.get(pair, -1) + 1
         params = topology.link_params(spec)
         a = _endpoint(net, spec.ends[0])
         b = _endpoint(net, spec.ends[1])
@@ -66,7 +69,8 @@ def build(topology, sim) -> Network:
                     queue_packets=params.queue.packets, queue_bytes=params.queue.bytes,
                     loss=params.loss, corrupt=params.corrupt, duplicate=params.duplicate,
                     jitter=params.jitter, overhead_bytes=PREAMBLE_AND_GAP if params.preamble else 0,
-                    up=spec.up, cost=spec.cost)
+                    up=spec.up, cost=spec.cost,
+                    stream=f"{spec.ends[0].node}-{spec.ends[1].node}#{index}")
         net.links.append(link)
         net.graph.add_edge(a.node.name, b.node.name, link=link, cost=spec.cost)
     for name, spec in topology.nodes.items():

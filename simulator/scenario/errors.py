@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["ScenarioError", "format_path"]
+__all__ = ["ScenarioError", "format_path", "printable"]
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (controls, newlines, lone
+    surrogates) written as a Python escape, so a message stays one safe line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 def format_path(path: Iterable[object]) -> str:
@@ -58,7 +67,7 @@ class ScenarioError(Exception):
         if self.field:
             parts.append(self.field)
         parts.append(self.message)
-        return ": ".join(parts)
+        return printable(": ".join(parts))
 
     def __repr__(self) -> str:
         return (

@@ -26,23 +26,37 @@ def _pct(x) -> str:
     return f"{x * 100:g}%"
 
 
-# name → (measured value from a result, comparison, formatter, words)
+# name → (the result key it reads, comparison, formatter, words)
 CHECKS = {
-    "loss": (lambda r: r.get("loss"), lambda got, want: abs(got - want) < 1e-9, _pct, "=="),
-    "loss_max": (lambda r: r.get("loss"), lambda got, want: got <= want + 1e-9, _pct, "<="),
-    "received": (lambda r: r.get("received"), lambda got, want: got == want, str, "=="),
-    "received_min": (lambda r: r.get("received"), lambda got, want: got >= want, str, ">="),
-    "rtt_max": (lambda r: r.get("rtt_max_ns"), lambda got, want: got <= want, _ms, "<="),
-    "rtt_min": (lambda r: r.get("rtt_min_ns"), lambda got, want: got >= want, _ms, ">="),
-    "rtt_avg_max": (lambda r: r.get("rtt_avg_ns"), lambda got, want: got <= want, _ms, "<="),
-    "errors": (lambda r: r.get("errors"), lambda got, want: got == want, str, "=="),
-    "intact": (lambda r: r.get("intact"), lambda got, want: got == want, str, "=="),
-    "reached": (lambda r: r.get("reached"), lambda got, want: got == want, str, "=="),
-    "hops": (lambda r: r.get("hops") and [h or "*" for h in r["hops"]],
-             lambda got, want: got == [str(h) for h in want], lambda v: " ".join(map(str, v)), "=="),
-    "output_contains": (lambda r: r.get("output"), lambda got, want: any(want in line for line in got),
+    "loss": ("loss", lambda got, want: abs(got - want) < 1e-9, _pct, "=="),
+    "loss_max": ("loss", lambda got, want: got <= want + 1e-9, _pct, "<="),
+    "received": ("received", lambda got, want: got == want, str, "=="),
+    "received_min": ("received", lambda got, want: got >= want, str, ">="),
+    "rtt_max": ("rtt_max_ns", lambda got, want: got <= want, _ms, "<="),
+    "rtt_min": ("rtt_min_ns", lambda got, want: got >= want, _ms, ">="),
+    "rtt_avg_max": ("rtt_avg_ns", lambda got, want: got <= want, _ms, "<="),
+    "errors": ("errors", lambda got, want: got == want, str, "=="),
+    "intact": ("intact", lambda got, want: got == want, str, "=="),
+    "reached": ("reached", lambda got, want: got == want, str, "=="),
+    "hops": ("hops", lambda got, want: [h or "*" for h in got] == [str(h) for h in want],
+             lambda v: " ".join(str(h or "*") for h in v), "=="),
+    "output_contains": ("output", lambda got, want: any(want in line for line in got),
                         lambda v: repr(v) if isinstance(v, str) else "output", "contains"),
 }
+
+# The result keys each app kind reports (the RTTs only once a reply came back);
+# tests/scenario/test_checks_accept.py pins this against the apps' result().
+RESULT_KEYS = {
+    "ping": ("loss", "received", "errors", "rtt_min_ns", "rtt_avg_ns", "rtt_max_ns", "output"),
+    "traceroute": ("reached", "hops", "output"),
+    "udp_send": ("errors", "output"),
+    "udp_sink": ("received", "intact", "output"),
+}
+
+
+def checks_for(kind: str) -> list[str]:
+    """The expectation keys that can be checked on an app of ``kind``."""
+    return [name for name, (key, *_rest) in CHECKS.items() if key in RESULT_KEYS[kind]]
 
 
 def evaluate(expectation, results: list[dict]) -> Verdict:
@@ -55,11 +69,11 @@ def evaluate(expectation, results: list[dict]) -> Verdict:
         return Verdict(False, spec, f"no app '{expectation.app}'{where} ran")
     details, ok = [], True
     for result in selected:
-        for field, (measure, holds, fmt, op) in CHECKS.items():
+        for field, (key, holds, fmt, op) in CHECKS.items():
             want = getattr(expectation, field, None)
             if want is None:
                 continue
-            got = measure(result)
+            got = result.get(key)
             passed = got is not None and holds(got, want)
             ok = ok and passed
             shown = fmt(got) if got is not None else "nothing"

@@ -41,16 +41,26 @@ class Model(BaseModel):
         unknown = [k for k in data if k not in fields]
         if not unknown:
             return handler(data)
-        errors: list[InitErrorDetails] = []
-        for key in unknown:
-            close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "valid fields: " + ", ".join(sorted(fields))
-            message = f"unknown field '{key}' ({hint})"
-            errors.append(InitErrorDetails(
-                type=PydanticCustomError("unknown_field", message.replace("{", "{{").replace("}", "}}")),
-                loc=(key,), input=data[key]))
+        key = unknown[0]  # the first in the file is the one reported
+        names = list(fields)
+        close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else "valid fields: " + ", ".join(sorted(fields))
+        message = f"unknown field '{key}' ({hint})"
+        errors = [InitErrorDetails(
+            type=PydanticCustomError("unknown_field", message.replace("{", "{{").replace("}", "}}")),
+            loc=(key,), input=data[key])]
         try:
             handler({k: v for k, v in data.items() if k in fields})
         except ValidationError as exc:
-            errors.extend(_redetail(e) for e in exc.errors())
+            # A misspelt key explains "missing 'nodes'" and a whole-model complaint
+            # ("a host needs 'ip'"); only its own did-you-mean is worth reading.
+            errors.extend(_redetail(e) for e in exc.errors() if e["loc"] and not (
+                e["type"] == "missing" and len(e["loc"]) == 1
+                and _misspelt(e["loc"][0], [str(k) for k in unknown], names)))
         raise ValidationError.from_exception_data(cls.__name__, errors)
+
+
+def _misspelt(field: str, unknown: list[str], fields: list[str]) -> bool:
+    """Whether one of the ``unknown`` keys is ``field`` misspelt (its closest field)."""
+    return any(difflib.get_close_matches(key, fields, n=1, cutoff=0.6) == [field]
+               for key in difflib.get_close_matches(field, unknown, n=3, cutoff=0.6))

@@ -25,9 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..engine.units import parse_size
 from .model import Model
-from .values import (S, BitsPerSecond, Bool, Bytes, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
-                     MulticastGroup, Name, Nanoseconds, Probability, describe, parse_ipv4_address,
-                     parse_ipv4_interface, parse_ipv4_network, parse_mac)
+from .values import (S, BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, IPv4Addr, IPv4Iface,
+                     IPv4Net, Mac, Mtu, MulticastGroup, Name, Nanoseconds, Probability, Text,
+                     describe, parse_ipv4_address, parse_ipv4_interface, parse_ipv4_network,
+                     parse_mac)
 
 __all__ = [
     "Model", "QueueLimit", "ReassemblyMemory", "LinkParams", "LinkOverrides", "Defaults",
@@ -54,13 +55,13 @@ class QueueLimit(Model):
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, data: Any) -> Any:
-        if isinstance(data, bool):
+        if isinstance(data, (bool, float)):
             raise ValueError(f"expected a packet count like 100 or a size like 64KiB, got {describe(data)}")
         if isinstance(data, int):
             return {"packets": data}
         if isinstance(data, str):
             text = data.strip()
-            if text.isdigit():
+            if text.isascii() and text.isdigit():
                 return {"packets": int(text)}
             return {"bytes": parse_size(text)}
         return data
@@ -220,11 +221,13 @@ class HostSpec(Model):
         if self.ip is not None and self.interfaces == {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}:
             return self  # already expanded (model_dump() output validated again)
         if self.ip is not None and self.interfaces:
-            raise ValueError("give either 'ip' (one interface, eth0) or 'interfaces', not both")
+            raise FieldError("give either 'ip' (one interface, eth0) or 'interfaces', not both",
+                             "interfaces")
         if self.ip is None and not self.interfaces:
             raise ValueError("a host needs 'ip' (e.g. ip: 10.0.0.2/24) or 'interfaces'")
         if self.mac is not None and self.ip is None:
-            raise ValueError("'mac' goes with 'ip'; with 'interfaces', set mac inside each interface")
+            raise FieldError("'mac' goes with 'ip'; with 'interfaces', set mac inside each interface",
+                             "mac")
         if self.ip is not None:
             self.interfaces = {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}
         return self
@@ -294,9 +297,10 @@ class L3SwitchSpec(Model):
     def _ports_in_one_group(self) -> L3SwitchSpec:
         seen: dict[str, str] = {}
         for group, spec in self.groups.items():
-            for port in spec.ports:
+            for k, port in enumerate(spec.ports):
                 if port in seen:
-                    raise ValueError(f"port '{port}' is in two groups ({seen[port]} and {group})")
+                    raise FieldError(f"port '{port}' is in two groups ({seen[port]} and {group})",
+                                     "groups", group, "ports", k)
                 seen[port] = group
         return self
 
@@ -318,7 +322,7 @@ NODE_TYPES: tuple[str, ...] = tuple(
 
 
 class Topology(Model):
-    name: Annotated[str, Field(min_length=1)]
+    name: Text
     defaults: Defaults = Field(default_factory=Defaults)
     routing: Literal["static", "auto"] = "static"
     convergence: Nanoseconds = Field(0, ge=0)
@@ -379,7 +383,7 @@ class Action(Model):
 
     at: Nanoseconds = Field(ge=0)
     on: Name | None = None
-    name: str | None = None
+    name: Text | None = None
     # App kinds: one optional field per kind, typed with an AppSpec subclass.
     ping: PingSpec | None = None
     traceroute: TracerouteSpec | None = None
@@ -405,10 +409,10 @@ class Action(Model):
             raise ValueError("an action needs an app to run (one of: "
                              f"{', '.join(self.app_kinds())}) or a link event (link_down, link_up)")
         if len(given) > 1:
-            raise ValueError(f"an action does one thing, got {' and '.join(given)}")
+            raise FieldError(f"an action does one thing, got {' and '.join(given)}", given[1])
         if given[0] in self.LINK_EVENTS:
             if self.on is not None:
-                raise ValueError(f"'{given[0]}' names the link's two ends; 'on' is for apps")
+                raise FieldError(f"'{given[0]}' names the link's two ends; 'on' is for apps", "on")
         elif self.on is None:
             raise ValueError(f"say which node runs the {given[0]} with 'on'")
         return self
@@ -469,7 +473,7 @@ class Expectation(Model):
     errors: Int | None = Field(None, ge=0)
     intact: Int | None = Field(None, ge=0)
     reached: Bool | None = None
-    hops: list[IPv4Addr | Literal["*"]] | None = None
+    hops: list[Hop] | None = None
     output_contains: str | None = None
 
     CHECKS: ClassVar[tuple[str, ...]] = (
@@ -477,9 +481,13 @@ class Expectation(Model):
         "errors", "intact", "reached", "hops", "output_contains",
     )
 
+    def given(self) -> list[str]:
+        """The checks this expectation makes (its keys of :attr:`CHECKS` that are set)."""
+        return [k for k in self.CHECKS if getattr(self, k) is not None]
+
     @model_validator(mode="after")
     def _checks_something(self) -> Expectation:
-        if all(getattr(self, k) is None for k in self.CHECKS):
+        if not self.given():
             raise ValueError(f"an expectation needs something to check (one of: {', '.join(self.CHECKS)})")
         return self
 
@@ -523,7 +531,7 @@ class TraceSpec(Model):
 
 
 class Scenario(Model):
-    name: Annotated[str, Field(min_length=1)]
+    name: Text
     topology: Topology
     seed: Int = Field(1, ge=0)
     until: Nanoseconds = Field(gt=0)

@@ -8,7 +8,7 @@ file, line and column). Annotated aliases at the bottom bind them to pydantic.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Annotated, Any
 
@@ -17,6 +17,16 @@ from pydantic import AfterValidator, BeforeValidator, Field, Strict, ValidationI
 from ..engine.units import parse_rate, parse_size, parse_time
 
 S = 1_000_000_000  # ns per second
+
+
+class FieldError(ValueError):
+    """A whole-model check that knows which of the model's fields is at fault:
+    ``FieldError("...", "groups", "b", "ports", 0)`` is reported at that path below
+    the model, not at the model itself."""
+
+    def __init__(self, message: str, *at: str | int) -> None:
+        super().__init__(message)
+        self.at = at
 
 
 def describe(value: Any) -> str:
@@ -154,15 +164,39 @@ def parse_mac(value: Any) -> str:
     return text
 
 
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+NAME_MAX = 64  # a name goes into file names (<node>-<iface>.pcap), which stop at 255 bytes
 
 
 def _name(value: str) -> str:
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):
         raise ValueError(
             f"'{value}' is not a valid name (use letters, digits, '_', '-' and '.'; no spaces or ':')"
         )
+    if len(value) > NAME_MAX:
+        raise ValueError(f"name is {len(value)} characters long (at most {NAME_MAX})")
     return value
+
+
+def _text(value: str) -> str:
+    """A one-line label (a scenario's or an action's name): printable, not blank."""
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if not value.isprintable():
+        raise ValueError(f"{value!r} has a control character or line break (one printable line)")
+    if len(value) > 200:
+        raise ValueError(f"is {len(value)} characters long (at most 200)")
+    return value
+
+
+def _hop(value: Any) -> IPv4Address | str:
+    """A traceroute hop in ``expect: hops``: an address, or ``"*"`` for a silent hop."""
+    if value == "*":
+        return "*"
+    return parse_ipv4_address(value)
+
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?", re.ASCII)
 
 
 def _fraction(value: Any) -> float:
@@ -173,12 +207,14 @@ def _fraction(value: Any) -> float:
     if isinstance(value, str):
         text = value.strip()
         percent = text.endswith("%")
-        try:
-            number = Decimal(text[:-1] if percent else text)
-        except InvalidOperation:
-            raise ValueError(f"'{value}' is not a number or a percentage like '5%'") from None
+        digits = text[:-1].rstrip() if percent else text
+        if not _DECIMAL.fullmatch(digits):
+            raise ValueError(f"'{value}' is not a number or a percentage like '5%'")
+        number = Decimal(digits)
         if percent:
             number /= 100
+    if number != number:  # NaN (.nan in YAML)
+        raise ValueError("expected a number between 0 and 1, got NaN")
     if not 0 <= number <= 1:
         raise ValueError(f"{describe(value)} is out of range (use 0..1 or 0%..100%)")
     return float(number)
@@ -196,6 +232,8 @@ def _units(parse):
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
 Name = Annotated[str, AfterValidator(_name)]
+Text = Annotated[str, AfterValidator(_text)]
+Hop = Annotated[IPv4Address | str, BeforeValidator(_hop)]
 Nanoseconds = Annotated[int, BeforeValidator(_units(parse_time))]
 BitsPerSecond = Annotated[int, BeforeValidator(_units(parse_rate))]
 Bytes = Annotated[int, BeforeValidator(_units(parse_size))]

@@ -172,7 +172,7 @@ def test_first_error_in_document_order(tmp_path):
     ("old", "new", "where", "message"),
     [
         ("{type: hub}", "{type: nat}", (6, 15, "nodes.hub.type"),
-         "unknown node type 'nat' (valid types: host, switch, hub, router, l3switch)"),
+         "'nat' is not a node type (valid types: host, switch, hub, router, l3switch)"),
         ("{type: hub}", "{}", (6, 8, "nodes.hub"), "missing 'type' (valid types: host, switch, hub, router, l3switch)"),
         ("[pc1, sw]", "[pc1, sw, hub]", (13, 5, "links[0].ends"), "a link needs exactly two ends, got 3"),
         ("{type: switch}", "{type: switch, ip: 10.0.0.9/24}", (5, 22, "nodes.sw.ip"),
