@@ -1,7 +1,8 @@
 """Named, seeded random streams.
 
 Every random draw in a run comes from a stream named for what it models
-(``link:pc1:eth0>sw:p1:loss``), derived from the scenario seed and the name
+(``link:pc1-sw#0:pc1>sw:loss``: the link's two nodes, its index among the
+links between them, the direction and the fault), derived from the scenario seed and the name
 alone. Adding a node or a fault elsewhere therefore never shifts what an
 unrelated stream draws, and the same seed gives the same run.
 """

@@ -171,6 +171,16 @@ class ArpSpec(Model):
     retry_interval: Nanoseconds = Field(1 * S, gt=0)    # retrans_time
     queue: Bytes = Field(212_992, ge=0)                 # unres_qlen_bytes
 
+    @field_validator("queue", mode="before")
+    @classmethod
+    def _queue_has_unit(cls, value: Any, info) -> Any:
+        """A bare count reads as packets elsewhere (a link's ``queue: 100``), so the
+        ARP queue, which Linux limits in bytes, wants its unit spelt out."""
+        if (info.context or {}).get("yaml") and isinstance(value, int) and value:
+            raise ValueError(f"write the ARP queue as a size with its unit, e.g. {value}B or "
+                             "208KiB (Linux unres_qlen_bytes); a bare number is ambiguous")
+        return value
+
 
 class InterfaceSpec(Model):
     """A numbered interface. YAML: ``"10.0.0.1/24"`` or ``{ip: ..., mac: ..., mtu: ...}``."""
