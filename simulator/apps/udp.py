@@ -36,7 +36,7 @@ class UdpSend:
             error = socket.sendto(data, self.dst, self.port, ttl=self.ttl, df=self.df)
             self.sent += 1
             if error:
-                self.errors.append(error)
+                self.errors.append(str(error))
             self.lines.append(f"sent {self.size} bytes of UDP to {self.dst}:{self.port}"
                               + (f" ({error})" if error else ""))
             if i + 1 < self.count:

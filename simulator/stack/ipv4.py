@@ -14,6 +14,7 @@ of a router, or is dropped by a host.
 from typing import Callable
 
 from simulator.stack.arp import Arp, ArpConfig
+from simulator.stack.errno import Errno, SendError
 from simulator.stack.fragment import Reassembler, fragment
 from simulator.stack.pmtu import PmtuCache
 from simulator.stack.routing import Route, RoutingTable
@@ -22,6 +23,7 @@ from simulator.wire.ipv4 import IPv4Packet
 
 LIMITED_BROADCAST = IPv4Address("255.255.255.255")
 DEFAULT_TTL = 64                    # Linux net.ipv4.ip_default_ttl
+_NETUNREACH = SendError(Errno.ENETUNREACH)
 
 
 class IPv4:
@@ -83,21 +85,23 @@ class IPv4:
         return self._identification
 
     def send(self, dst: IPv4Address, protocol: int, payload, ttl: int | None = None,
-             df: bool = False, src: IPv4Address | None = None) -> str | None:
-        """Send a datagram from a local application; an error string if it cannot leave."""
+             df: bool = False, src: IPv4Address | None = None) -> SendError | None:
+        """Send a datagram from a local application; a SendError if it cannot leave
+        (ENETUNREACH without a route; EMSGSIZE with the MTU when DF forbids
+        fragmenting it, as Linux refuses it before any identification is used)."""
         route = self.routes.lookup(dst)
         if dst in self.local:
             route = None
         elif route is None and (dst == LIMITED_BROADCAST or dst.is_multicast) and self.addresses:
             route = Route(IPv4Network("0.0.0.0/0"), next(iter(self.addresses)), kind="connected")
         elif route is None:
-            return "Network is unreachable"
+            return _NETUNREACH
         if src is None:
             src = self.addresses[route.iface].ip if route else dst
         if df and route is not None:      # refused before it gets an identification
             mtu = min(route.iface.mtu, self.pmtu.get(dst) or route.iface.mtu)
             if 20 + len(payload) > mtu:
-                return f"message too long, mtu={mtu}"
+                return SendError(Errno.EMSGSIZE, mtu)
         packet = IPv4Packet(src, dst, protocol, payload, ttl=ttl or self.default_ttl,
                             identification=self.next_identification(), df=df)
         if route is None:                 # to ourselves: the loopback path, no wire
