@@ -43,6 +43,7 @@ class Channel:
         self.busy_until = 0
         self.epoch = 0              # bumped when the link goes down: frames in flight die
         self._wakeup_pending = False
+        self._room_waiters: list = []   # called with the channel when a queue slot frees
         self._series = f"queue:{src.label}"
 
     def tx_time(self, wire_bytes: int) -> int:
@@ -77,6 +78,24 @@ class Channel:
             return
         self._transmit(frame, max(now - head_start, self.busy_until))
 
+    def has_room(self, wire_bytes: int) -> bool:
+        """Would a frame of ``wire_bytes`` be accepted now (sent or queued, not dropped)?"""
+        if not self.queue and self.sim.env.now >= self.busy_until:
+            return True
+        link = self.link
+        return (len(self.queue) < link.queue_packets
+                and self.queued_bytes + wire_bytes <= link.queue_bytes)
+
+    def notify_room(self, fn) -> None:
+        """Call ``fn(channel)`` once, when the transmitter next takes a frame off the
+        queue (or the queue is flushed): the sender's backpressure hook."""
+        self._room_waiters.append(fn)
+
+    def _wake_room_waiters(self) -> None:
+        waiters, self._room_waiters = self._room_waiters, []
+        for fn in waiters:
+            fn(self)
+
     def _wakeup(self, _event) -> None:
         self._wakeup_pending = False
         if not self.queue:
@@ -89,6 +108,8 @@ class Channel:
         if self.queue:
             self._wakeup_pending = True
             self.sim.call_later(self.busy_until - self.sim.env.now, self._wakeup)
+        if self._room_waiters:
+            self._wake_room_waiters()
 
     def _transmit(self, frame, start: int, enqueued: int | None = None) -> None:
         now = self.sim.env.now
@@ -138,6 +159,8 @@ class Channel:
         while self.queue:
             self.src.drop(self.queue.popleft()[0], "LINK_DOWN")
         self.queued_bytes = 0
+        if self._room_waiters:
+            self._wake_room_waiters()
 
     def _trace_tx(self, frame, enqueued, start, end, arrive, fate) -> None:
         """One hop of one frame: queued at ``enqueued``, first bit out at ``start``
