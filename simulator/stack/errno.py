@@ -110,6 +110,9 @@ class SocketError(Exception):
     """A failed socket call: ``errno`` (an Errno), message ``[Errno 111] Connection refused``."""
 
     def __init__(self, errno: Errno, mtu: int | None = None):
-        super().__init__(f"[Errno {int(errno)}] {errno}")
+        super().__init__(errno, mtu)        # SimPy re-creates a failure from its args
         self.errno = errno
         self.mtu = mtu
+
+    def __str__(self) -> str:
+        return f"[Errno {int(self.errno)}] {self.errno}"

@@ -1,0 +1,124 @@
+"""The TCP layer without connections: RST for segments that match nothing
+(RFC 9293 §3.10.7.1), the ephemeral port allocator, and the sender-NIC
+backpressure that keeps TCP segments out of a full drop-tail queue."""
+
+import pytest
+
+from simulator.stack.errno import Errno, SocketError
+from simulator.stack.ports import PortAllocator
+from simulator.stack.tcp.txqueue import TxQueue
+from simulator.wire.addr import IPv4Address as A
+from simulator.wire.ipv4 import PROTO_TCP
+from simulator.wire.tcp import ACK, FIN, RST, SYN, TcpSegment
+from tests.helpers import MS, SECOND, two_hosts
+
+
+def tcp_rx(sim):
+    seen = []
+    sim.tracer.add_sink(lambda e: seen.append(e) if e["event"] == "tcp.rx" else None)
+    return seen
+
+
+@pytest.mark.parametrize("flags, payload, expected", [
+    (SYN, b"", dict(seq=0, ack=1001, flags="RST, ACK")),             # SEG.LEN counts SYN
+    (SYN | FIN, b"abc", dict(seq=0, ack=1005, flags="RST, ACK")),
+    (ACK, b"", dict(seq=777, ack=0, flags="RST")),                   # <SEQ=SEG.ACK>
+    (ACK | FIN, b"xy", dict(seq=777, ack=0, flags="RST")),
+])
+def test_segment_for_no_connection_gets_the_rfc_9293_reset(flags, payload, expected):
+    sim, a, b = two_hosts()
+    seen = tcp_rx(sim)
+    a.ip.send(A("10.0.0.2"), PROTO_TCP, TcpSegment(40000, 80, 1000, 777, flags, 512, payload),
+              df=True)
+    sim.run(SECOND)
+    assert b.tcp.resets_sent == 1
+    reply = [e for e in seen if e["node"] == "h1"]
+    assert len(reply) == 1
+    got = reply[0]
+    assert (got["sport"], got["dport"], got["win"], got["len"]) == (80, 40000, 0, 0)
+    assert {k: got[k] for k in expected} == expected
+    assert a.tcp.resets_sent == 0                  # the RST itself is never answered
+
+
+def test_reset_is_never_answered_with_a_reset():
+    sim, a, b = two_hosts()
+    a.ip.send(A("10.0.0.2"), PROTO_TCP, TcpSegment(40000, 80, 5, 0, RST, 0), df=True)
+    sim.run(SECOND)
+    assert b.tcp.resets_sent == 0
+
+
+def test_allocator_walks_on_from_the_last_port_and_wraps():
+    ports = PortAllocator(range(100, 105))
+    taken = {101}
+    got = [ports.allocate(lambda p: p not in taken) for _ in range(5)]
+    assert got == [100, 102, 103, 104, 100]
+    taken = set(range(100, 105))
+    assert ports.allocate(lambda p: p not in taken) is None
+
+
+def test_bind_zero_wraps_around_the_linux_range_and_skips_ports_in_use():
+    sim, a, b = two_hosts()
+    first = a.socket("tcp")
+    first.bind(("0.0.0.0", 0))
+    assert first.port == 32768
+    held = a.socket("tcp")
+    held.bind(("0.0.0.0", 32770))
+    a.tcp._ephemeral._next = 60999                # the end of ip_local_port_range
+    ports = []
+    for _ in range(4):
+        s = a.socket("tcp")
+        s.bind(("0.0.0.0", 0))
+        ports.append(s.port)
+    assert ports == [60999, 32769, 32771, 32772]  # wrapped; 32768 and 32770 in use
+    with pytest.raises(SocketError) as e:
+        a.socket("tcp").bind(("0.0.0.0", 32770))
+    assert e.value.errno is Errno.EADDRINUSE
+
+
+def test_reuseaddr_lets_two_non_listening_sockets_share_a_port():
+    sim, a, b = two_hosts()
+    s1, s2 = a.socket("tcp"), a.socket("tcp")
+    for s in (s1, s2):
+        s.setsockopt("SO_REUSEADDR", 1)
+    s1.bind(("0.0.0.0", 8080))
+    s2.bind(("10.0.0.1", 8080))
+    s1.listen()
+    s3 = a.socket("tcp")
+    s3.setsockopt("SO_REUSEADDR", 1)
+    with pytest.raises(SocketError) as e:         # a listener on the port: never shared
+        s3.bind(("0.0.0.0", 8080))
+    assert e.value.errno is Errno.EADDRINUSE
+
+
+class _Endpoint:
+    def __init__(self):
+        self.remote = (A("10.0.0.2"), 80)
+
+
+def test_a_burst_larger_than_the_nic_queue_waits_instead_of_tail_dropping():
+    """300 full-sized segments written at once into a 100-packet queue: none is
+    dropped, they leave back to back in order, the last one exactly when
+    serialization of all 300 allows."""
+    sim, a, b = two_hosts(rate=100_000_000, delay=MS, queue_packets=100)
+    a.ip.arps[a.interfaces["eth0"]].set_static(A("10.0.0.2"), b.interfaces["eth0"].mac)
+    arrived = []
+    b.ip.protocols[PROTO_TCP] = lambda packet, iface: arrived.append((sim.now, packet.payload.seq))
+    sent = []
+
+    def transmit(ep, seg):
+        sent.append(sim.now)
+        a.ip.send(A("10.0.0.2"), PROTO_TCP, seg, df=True)
+
+    txq = TxQueue(a.ip, transmit)
+    ep = _Endpoint()
+    for i in range(300):
+        txq.send(ep, TcpSegment(40000, 80, i * 1460, 0, ACK, 1000, bytes(1460)))
+    assert txq.waiting() == 300 - 1 - 100          # one on the wire, 100 queued
+    sim.run(SECOND)
+    assert a.interfaces["eth0"].drops == {}
+    assert [seq for _, seq in arrived] == [i * 1460 for i in range(300)]
+    frame_ns = 1518 * 80                           # 1518 B at 100 Mb/s: 80 ns per byte
+    assert arrived[-1][0] == 300 * frame_ns + MS
+    assert txq.waiting() == 0
+    assert sent[101] == frame_ns                   # the first waiting one goes down as
+    #                                                the transmitter frees the first slot
