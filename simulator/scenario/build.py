@@ -50,6 +50,8 @@ def build(topology, sim) -> Network:
         if hasattr(spec, "reassembly_timeout"):
             node.ip.reassembler.timeout_ns = spec.reassembly_timeout
             node.ip.pmtu.expiry_ns = spec.pmtu_expiry
+        if getattr(spec, "tcp", None) is not None:
+            node.tcp_config = spec.tcp.config()       # the node's `tcp:` settings
         net.graph.add_node(name, kind=spec.type)
     for spec in topology.links:
         params = topology.link_params(spec)

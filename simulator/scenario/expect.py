@@ -26,6 +26,18 @@ def _pct(x) -> str:
     return f"{x * 100:g}%"
 
 
+def _mbps(bps) -> str:
+    return f"{bps / 1e6:.4g} Mbps"
+
+
+def _at_least(got, want) -> bool:
+    return got >= want
+
+
+def _at_most(got, want) -> bool:
+    return got <= want
+
+
 # name → (measured value from a result, comparison, formatter, words)
 CHECKS = {
     "loss": (lambda r: r.get("loss"), lambda got, want: abs(got - want) < 1e-9, _pct, "=="),
@@ -42,6 +54,15 @@ CHECKS = {
              lambda got, want: got == [str(h) for h in want], lambda v: " ".join(map(str, v)), "=="),
     "output_contains": (lambda r: r.get("output"), lambda got, want: any(want in line for line in got),
                         lambda v: repr(v) if isinstance(v, str) else "output", "contains"),
+    "connected": (lambda r: r.get("connected"), lambda got, want: got == want, str, "=="),
+    "tcp_state": (lambda r: r.get("tcp_state"), lambda got, want: got == want, str, "=="),
+    "bytes_received": (lambda r: r.get("bytes_received"), lambda got, want: got == want, str, "=="),
+    "bytes_received_min": (lambda r: r.get("bytes_received"), _at_least, str, ">="),
+    "goodput_min": (lambda r: r.get("goodput_bps"), _at_least, _mbps, ">="),
+    "goodput_max": (lambda r: r.get("goodput_bps"), _at_most, _mbps, "<="),
+    "retransmits_max": (lambda r: r.get("retransmits"), _at_most, str, "<="),
+    "retransmits_min": (lambda r: r.get("retransmits"), _at_least, str, ">="),
+    "jitter_max": (lambda r: r.get("jitter_ns"), _at_most, _ms, "<="),
 }
 
 
