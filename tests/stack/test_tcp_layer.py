@@ -93,6 +93,7 @@ def test_reuseaddr_lets_two_non_listening_sockets_share_a_port():
 class _Endpoint:
     def __init__(self):
         self.remote = (A("10.0.0.2"), 80)
+        self.loopback = False
 
 
 def test_a_burst_larger_than_the_nic_queue_waits_instead_of_tail_dropping():

@@ -30,7 +30,7 @@ for free).
 from simulator.engine.sim import Timer
 from simulator.stack.errno import Errno, SocketError
 from simulator.stack.ports import PortAllocator
-from simulator.stack.tcp.states import State
+from simulator.stack.tcp.connection import State, TcpConnection
 from simulator.stack.tcp.seq import seq_add, seq_gt
 from simulator.stack.tcp.txqueue import TxQueue
 from simulator.wire.addr import IPv4Address
@@ -46,9 +46,10 @@ TIME_WAIT_ISN_GAP = 65535 + 2       # Linux tcp_timewait_state_process: isn = sn
 class Endpoint:
     """The driver's record of one connection: its key, timer and owner socket."""
 
-    __slots__ = ("conn", "key", "timer", "owner", "listener", "name", "local", "remote")
+    __slots__ = ("conn", "key", "timer", "owner", "listener", "name", "local", "remote",
+                 "loopback")
 
-    def __init__(self, conn, key: tuple, owner, listener=None):
+    def __init__(self, conn: TcpConnection, key: tuple, owner, listener=None):
         self.conn = conn
         self.key = key
         self.timer: Timer | None = None
@@ -57,6 +58,7 @@ class Endpoint:
         self.local = (IPv4Address(key[0]), key[1])
         self.remote = (IPv4Address(key[2]), key[3])
         self.name = f"{self.local[0]}:{key[1]}>{self.remote[0]}:{key[3]}"
+        self.loopback = False           # to one of the node's own addresses
 
 
 class Listener:
@@ -166,7 +168,6 @@ class TcpLayer:
         key = (lip, local_port, rip, remote_port)
         if key in self.connections:
             raise SocketError(Errno.EADDRNOTAVAIL)
-        from simulator.stack.tcp.connection import TcpConnection   # TEMP until it lands
         conn = TcpConnection(config, local_ip, local_port, remote_ip, remote_port,
                              isn=self._isn.getrandbits(32), mss_limit=self.mss_limit(remote_ip))
         ep = self._add(conn, key, owner)
@@ -175,13 +176,15 @@ class TcpLayer:
 
     def call(self, ep: Endpoint, method, *args):
         """Call ``method(*args, now)`` on the connection, then drain what it produced."""
-        result = method(*args, self.sim.env.now)
-        self.drain(ep)
-        return result
+        try:
+            return method(*args, self.sim.env.now)
+        finally:
+            self.drain(ep)
 
     # -- the connection table ---------------------------------------------------------
-    def _add(self, conn, key: tuple, owner, listener=None) -> Endpoint:
+    def _add(self, conn: TcpConnection, key: tuple, owner, listener=None) -> Endpoint:
         ep = Endpoint(conn, key, owner, listener)
+        ep.loopback = ep.remote[0] in self.ip.local
         ep.timer = Timer(self.sim, lambda: self._timer_fires(ep))
         self.connections[key] = ep
         self.ports_in_use[key[1]] = self.ports_in_use.get(key[1], 0) + 1
@@ -271,10 +274,10 @@ class TcpLayer:
         if not seg.verify_checksum(src, dst):
             self.sim.tracer.drop(self.node.name, "tcp", "BAD_CHECKSUM", info=packet.info())
             return
-        if dst not in self.ip.local:        # RFC 9293 §3.10.7.2: never to broadcast/multicast
+        d, s = int(dst), int(src)
+        if d >> 28 == 0xE or d in self.ip._broadcast_ints:     # RFC 9293 §3.10.7.2: unicast only
             self.sim.tracer.drop(self.node.name, "tcp", "NOT_UNICAST", info=packet.info())
             return
-        d, s = int(dst), int(src)
         key = (d, seg.dst_port, s, seg.src_port)
         ep = self.connections.get(key)
         if self.sim.tracer.on:
@@ -283,21 +286,23 @@ class TcpLayer:
                                  **segment_fields(seg))
         if ep is not None:
             if ep.conn.state is State.TIME_WAIT and self._time_wait_reuse(ep, seg):
-                isn = seq_add(ep.conn.snd_nxt, TIME_WAIT_ISN_GAP)
-                self._remove(ep)
-                listener = self.listeners.get((d, seg.dst_port)) or self.listeners.get(
-                    (0, seg.dst_port))
-                if listener is not None:
+                listener = self._listener(d, seg.dst_port)
+                if listener is not None:      # else TIME-WAIT re-ACKs it (Linux TCP_TW_SYN)
+                    isn = seq_add(ep.conn.snd_nxt, TIME_WAIT_ISN_GAP)
+                    self._remove(ep)
                     self._listen_input(listener, key, seg, isn)
                     return
-            else:
-                self.call(ep, ep.conn.segment_arrives, seg)
-                return
-        listener = self.listeners.get((d, seg.dst_port)) or self.listeners.get((0, seg.dst_port))
+            self.call(ep, ep.conn.segment_arrives, seg)
+            return
+        listener = self._listener(d, seg.dst_port)
         if listener is not None:
             self._listen_input(listener, key, seg, None)
         else:
             self.send_reset(dst, src, seg)
+
+    def _listener(self, ip: int, port: int) -> Listener | None:
+        """The listener on (ip, port), else the wildcard one on port."""
+        return self.listeners.get((ip, port)) or self.listeners.get((0, port))
 
     def _time_wait_reuse(self, ep: Endpoint, seg: TcpSegment) -> bool:
         """RFC 6191 §2 / Linux: may this SYN reopen a connection in TIME-WAIT?"""
@@ -324,7 +329,6 @@ class TcpLayer:
                 or len(listener.syn_queue) >= max(listener.backlog, 1)):
             self.sim.tracer.drop(self.node.name, "tcp", "LISTEN_OVERFLOW", info=seg.info())
             return
-        from simulator.stack.tcp.connection import TcpConnection   # TEMP until it lands
         remote = IPv4Address(key[2])
         conn = TcpConnection.open_passive(
             listener.config, IPv4Address(key[0]), key[1], remote, key[3],

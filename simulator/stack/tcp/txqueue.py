@@ -27,9 +27,8 @@ class TxQueue:
 
     def send(self, ep, seg) -> None:
         """Transmit ``seg`` now if its interface queue has room, else when it has."""
-        dst = ep.remote[0]
-        route = self.ip.routes.lookup(dst)
-        channel = route.iface.channel if route is not None and dst not in self.ip.local else None
+        route = None if ep.loopback else self.ip.routes.lookup(ep.remote[0])
+        channel = route.iface.channel if route is not None else None
         if channel is not None:
             waiting = self._waiting.get(channel)
             if waiting is not None:
