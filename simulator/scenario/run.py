@@ -4,7 +4,8 @@ run to ``until``, then write the outputs and judge the expectations.
 Outputs in the run folder: ``trace.jsonl`` (every event), one pcap per
 captured interface (``<node>-<iface>.pcap``), ``summary.json`` (apps'
 results, per-node counters, drops, verdicts), ``plots/ladder.png`` and
-``plots/hops.png`` (where one packet's latency went, hop by hop).
+``plots/hops.png`` (where one packet's latency went, hop by hop) and, when TCP
+ran, ``plots/tcp_*.png`` (time–sequence, cwnd, RTT, goodput; see docs/plots.md).
 Nothing in them depends on the wall clock: the same scenario and seed give
 byte-identical files.
 """
@@ -145,6 +146,7 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True) -> R
 def _plot(result: RunResult, out_dir: Path) -> None:
     from simulator.viz.hops import plot_run
     from simulator.viz.ladder import plot_ladder
+    from simulator.viz.tcp import plot_tcp
     from simulator.viz.trace_io import read_trace
 
     (out_dir / "plots").mkdir(exist_ok=True)
@@ -153,3 +155,4 @@ def _plot(result: RunResult, out_dir: Path) -> None:
     title = f"{result.scenario.name} (seed {result.scenario.seed})"
     plot_ladder(events, out_dir / "plots" / "ladder.png", nodes=nodes, title=title)
     plot_run(out_dir, nodes=nodes, title=title, events=events)
+    plot_tcp(events, out_dir / "plots", title=title)
