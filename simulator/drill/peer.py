@@ -50,5 +50,7 @@ class ScriptedPeer(Node):
         if self.on_capture is not None:
             self.on_capture()
 
-    def inject(self, packet: IPv4Packet) -> None:
-        self.iface.send(EthernetFrame(self.host_mac, self.iface.mac, ETHERTYPE_IPV4, packet))
+    def inject(self, packet: IPv4Packet) -> EthernetFrame:
+        frame = EthernetFrame(self.host_mac, self.iface.mac, ETHERTYPE_IPV4, packet)
+        self.iface.send(frame)
+        return frame

@@ -23,7 +23,7 @@ from simulator.drill.segments import Connections, build_inbound
 from simulator.drill.syscalls import Process, SyscallFailure, Unsupported
 from simulator.engine.sim import Simulation
 from simulator.nodes.host import Host
-from simulator.phy.link import Link
+from simulator.phy.link import Link, serialization_ns
 from simulator.stack.arp import ArpConfig
 from simulator.stack.tcp.config import TcpConfig
 from simulator.wire.addr import IPv4Address, IPv4Interface
@@ -104,7 +104,9 @@ class Runner:
         self.host.set_gateway(gateway)
         self.peer.host_mac = iface.mac
         self.peer.on_capture = self._captured
-        Link(self.sim, iface, self.peer.iface, rate=LINK_RATE, delay=0)
+        # any frame size (GRO-sized injections, as a tun device takes them), no queue limit
+        Link(self.sim, iface, self.peer.iface, rate=LINK_RATE, delay=0, mtu=65535,
+             queue_packets=None)
         self.host.tcp_config = self.config()
 
     def config(self) -> TcpConfig:
@@ -155,7 +157,7 @@ class Runner:
     # --- the main loop
     def run(self) -> DrillResult:
         result = DrillResult(self.script.path, False, warnings=self.warnings,
-                             output=self.output, log=self.log or [])
+                             output=self.output, log=self.log if self.log is not None else [])
         if self.script.events[0].time.usecs != 0 or self.script.events[0].time.kind == ANY:
             event = self.script.events[0]
             result.error = f"{self.script.path}:{event.line}: first event should be at time 0"
@@ -201,7 +203,7 @@ class Runner:
         yield from self._wait_until(start)
         self._check_late(event, start, "event")
         if inbound:
-            self._inbound(event, action)
+            yield from self._inbound(event, action)
         elif isinstance(action, Syscall):
             yield from self._syscall(event, action, start)
         elif isinstance(action, Command):
@@ -219,7 +221,10 @@ class Runner:
                 from None
         if self.log is not None:
             self.log.append(f"{self.now_us() / 1e6:9.6f} < {match.spec_str(spec)}")
-        self.peer.inject(packet)
+        frame = self.peer.inject(packet)
+        # the host handles it before the script's next event, as a kernel handles a
+        # tun write at once: wait out the frame's 100 Gbps serialization
+        yield self.env.timeout(serialization_ns(frame.wire_len, LINK_RATE))
 
     def _captured(self) -> None:
         if self._wakeup is not None and not self._wakeup.triggered:

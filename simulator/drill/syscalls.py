@@ -68,6 +68,7 @@ class Process:
         self.fds: dict[int, _Fd] = {}
         self.last_socket = None          # the socket under test (tcp_info for %{ }%)
         self.last_return_ns = 0
+        self._wanted_fd = None
 
     # --- helpers for the runner
     def listening_port(self) -> int | None:
@@ -91,15 +92,18 @@ class Process:
         handler = getattr(self, "sys_" + call.name, None)
         if handler is None:
             raise Unsupported(f"system call {call.name}()")
+        try:
+            inspect.signature(handler).bind(*call.args)
+        except TypeError:
+            raise Unsupported(f"{len(call.args)} arguments") from None
         errno = None
+        self._wanted_fd = call.result if isinstance(call.result, int) else None
         try:
             result = handler(*call.args)
             if inspect.isgenerator(result):
                 result = yield from result
         except SocketError as error:
             result, errno = -1, error.errno
-        except TypeError:
-            raise Unsupported(f"{len(call.args)} arguments") from None
         self.last_return_ns = self.env.now
         self._check(call, result, errno)
 
@@ -122,9 +126,13 @@ class Process:
         return fd
 
     def _new_fd(self, sock) -> int:
-        number = 3
-        while number in self.fds:
-            number += 1
+        """packetdrill's script fds are names for the live ones: take the number the
+        script expects when it is free, else Linux's lowest free one."""
+        number = self._wanted_fd
+        if number is None or number < 0 or number in self.fds:
+            number = 3
+            while number in self.fds:
+                number += 1
         self.fds[number] = _Fd(sock)
         return number
 
@@ -182,6 +190,8 @@ class Process:
         if option is None or option == sockets.SO_LINGER:
             raise Unsupported(f"socket option {name}")
         actual = sock.getsockopt(option)
+        if not isinstance(actual, (int, bool)):
+            raise SyscallFailure(f"getsockopt {name}: netsim returned {actual!r}, not a number")
         if value is not ELLIPSIS and isinstance(value, Array):
             expected = _int(value)
             if int(actual) != expected:
