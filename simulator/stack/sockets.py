@@ -12,7 +12,7 @@ SocketError(EAGAIN), and event-style apps can set ``on_readable``,
 from collections import deque
 
 from simulator.stack.errno import Errno, SocketError
-from simulator.stack.tcp.states import State
+from simulator.stack.tcp.connection import State, TcpError
 from simulator.wire.addr import IPv4Address
 
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
@@ -199,11 +199,11 @@ class TcpSocket(_Socket):
     def send(self, data: bytes):
         """An event whose value is how many bytes the send buffer took (≥ 1; waits
         while it is full)."""
-        return self._write(bytes(data), whole=False)
+        return self._write(data, whole=False)
 
     def sendall(self, data: bytes):
         """An event that succeeds once every byte is in the send buffer."""
-        return self._write(bytes(data), whole=True)
+        return self._write(data, whole=True)
 
     def send_nowait(self, data: bytes) -> int:
         errno = self._write_error()
@@ -211,7 +211,10 @@ class TcpSocket(_Socket):
             raise SocketError(errno)
         if self._writers:
             raise SocketError(Errno.EAGAIN)
-        accepted = self.tcp.call(self.ep, self.ep.conn.send, bytes(data)) if data else 0
+        try:
+            accepted = self.tcp.call(self.ep, self.ep.conn.send, bytes(data)) if data else 0
+        except TcpError as error:
+            raise SocketError(error.errno) from None
         if data and not accepted:
             raise SocketError(Errno.EAGAIN)
         return accepted
@@ -221,7 +224,7 @@ class TcpSocket(_Socket):
         if errno is not None:
             return self._failed(errno)
         event = self.env.event()
-        self._writers.append([event, data, 0, whole])
+        self._writers.append([event, memoryview(bytes(data)), 0, whole])
         self._pump()
         return event
 
@@ -396,7 +399,12 @@ class TcpSocket(_Socket):
                     continue
                 event, data, done, whole = writer
                 if done < len(data):
-                    done += self.tcp.call(self.ep, self.ep.conn.send, data[done:])
+                    try:
+                        done += self.tcp.call(self.ep, self.ep.conn.send, data[done:])
+                    except TcpError as error:
+                        self._writers.popleft()
+                        event.fail(SocketError(error.errno))
+                        continue
                     writer[2] = done
                 if done == len(data) or (done and not whole):
                     self._writers.popleft()

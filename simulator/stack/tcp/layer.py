@@ -10,9 +10,11 @@ for free).
 - Demux (RFC 9293 §3.10.7): the 4-tuple first, then a listener on the
   destination address, then a wildcard listener. A segment matching nothing
   gets a RST (§3.10.7.1); a RST never does.
-- Listen backlog as Linux: a SYN is dropped while the accept queue is full
-  (more than ``backlog`` established children) or the SYN queue holds
-  ``backlog`` half-open ones; the peer's SYN retransmission tries again.
+- Listen backlog as Linux: while the accept queue is full (more than
+  ``backlog`` established children) a SYN is dropped, and so is the ACK that
+  would complete a handshake (``tcp_abort_on_overflow`` 0); the peer's
+  retransmission tries again. Half-open children are not limited (Linux's
+  default ``tcp_syncookies`` = 1 answers a full SYN queue with cookies).
 - A SYN for a 4-tuple in TIME-WAIT opens a new connection when it is newer
   (RFC 6191 / Linux ``tcp_timewait_state_process``: TSval above the last one
   seen, or without timestamps SEG.SEQ above RCV.NXT), with ISN = SND.NXT +
@@ -20,12 +22,18 @@ for free).
 - Ephemeral ports for connect: 32768–60999, wrapping; a port bound with
   ``bind()`` is skipped, a port used by other connections is taken when the
   4-tuple is new (Linux ``__inet_hash_connect``).
-- ISNs from the node's seeded stream ``tcp:isn:<node>``.
+- ISNs as RFC 6528 §3 and Linux ``secure_tcp_seq``: ISN = M + F(4-tuple,
+  secret), M the clock in 64 ns ticks, F a keyed hash; the secret is drawn
+  from the node's seeded stream ``tcp:isn:<node>``. A reconnection on the
+  same 4-tuple therefore starts above the old sequence space (RFC 6191),
+  and so do timestamps, whose offset is F(addresses) (``secure_tcp_ts_off``).
 - ICMP errors reach the connection by the quoted 4-tuple (RFC 5927 §4.1:
   the connection checks the quoted sequence number).
 - Backpressure at the node's own NIC (see ``TxQueue``): a segment is never
   tail-dropped by its sender's own interface queue.
 """
+
+import hashlib
 
 from simulator.engine.sim import Timer
 from simulator.stack.errno import Errno, SocketError
@@ -88,7 +96,7 @@ class TcpLayer:
         self.bound: dict[int, list] = {}               # port → sockets bound to it
         self.ports_in_use: dict[int, int] = {}         # port → connections using it
         self._ephemeral = PortAllocator()
-        self._isn = self.sim.rng.stream(f"tcp:isn:{self.node.name}")
+        self._secret = self.sim.rng.stream(f"tcp:isn:{self.node.name}").randbytes(16)
         self.txq = TxQueue(ip, self._transmit)
         self.resets_sent = 0
 
@@ -169,7 +177,8 @@ class TcpLayer:
         if key in self.connections:
             raise SocketError(Errno.EADDRNOTAVAIL)
         conn = TcpConnection(config, local_ip, local_port, remote_ip, remote_port,
-                             isn=self._isn.getrandbits(32), mss_limit=self.mss_limit(remote_ip))
+                             isn=self.isn(key), mss_limit=self.mss_limit(remote_ip))
+        conn.ts_offset = self._keyed_hash(key[0], key[2])
         ep = self._add(conn, key, owner)
         self.call(ep, conn.open_active)
         return ep
@@ -180,6 +189,15 @@ class TcpLayer:
             return method(*args, self.sim.env.now)
         finally:
             self.drain(ep)
+
+    def isn(self, key: tuple) -> int:
+        """RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey)."""
+        return (self._keyed_hash(*key) + (self.sim.env.now >> 6)) & 0xFFFFFFFF
+
+    def _keyed_hash(self, *fields: int) -> int:
+        data = b"".join(f.to_bytes(4, "big") for f in fields)
+        return int.from_bytes(hashlib.blake2b(data, key=self._secret, digest_size=4).digest(),
+                              "big")
 
     # -- the connection table ---------------------------------------------------------
     def _add(self, conn: TcpConnection, key: tuple, owner, listener=None) -> Endpoint:
@@ -285,6 +303,13 @@ class TcpLayer:
                                  conn=ep.name if ep else f"{dst}:{seg.dst_port}>{src}:{seg.src_port}",
                                  **segment_fields(seg))
         if ep is not None:
+            listener = ep.listener
+            if (listener is not None and ep.conn.state is State.SYN_RECEIVED
+                    and len(listener.accept_queue) > listener.backlog and seg.flags & ACK):
+                # Linux (tcp_abort_on_overflow=0): the handshake's ACK is dropped while
+                # the accept queue is full; the SYN-ACK retransmission asks again.
+                self.sim.tracer.drop(self.node.name, "tcp", "LISTEN_OVERFLOW", info=seg.info())
+                return
             if ep.conn.state is State.TIME_WAIT and self._time_wait_reuse(ep, seg):
                 listener = self._listener(d, seg.dst_port)
                 if listener is not None:      # else TIME-WAIT re-ACKs it (Linux TCP_TW_SYN)
@@ -325,14 +350,13 @@ class TcpLayer:
             return
         if not flags & SYN:
             return
-        if (len(listener.accept_queue) > listener.backlog
-                or len(listener.syn_queue) >= max(listener.backlog, 1)):
+        if len(listener.accept_queue) > listener.backlog:
             self.sim.tracer.drop(self.node.name, "tcp", "LISTEN_OVERFLOW", info=seg.info())
             return
         remote = IPv4Address(key[2])
         conn = TcpConnection.open_passive(
             listener.config, IPv4Address(key[0]), key[1], remote, key[3],
-            isn=self._isn.getrandbits(32) if isn is None else isn,
+            isn=self.isn(key) if isn is None else isn,
             mss_limit=self.mss_limit(remote), syn=seg, now=self.sim.env.now)
         ep = self._add(conn, key, None, listener)
         listener.syn_queue.append(ep)
