@@ -51,8 +51,9 @@ class Pipe:
     may return True to lose a segment."""
 
     def __init__(self, config_a=None, config_b=None, delay=10 * MS, drop=None,
-                 mss_limit=1460):
+                 mss_limit=1460, extra_delay=None):
         self.delay = delay
+        self.extra_delay = extra_delay or (lambda seg, src: 0)
         self.drop = drop or (lambda seg, src: False)
         self.now = 0
         self.a = client(config_a, isn=1000, mss_limit=mss_limit)
@@ -73,7 +74,8 @@ class Pipe:
             self.log.append((self.now, name, seg))
             if not self.drop(seg, name):
                 self._n += 1
-                heapq.heappush(self.wire, (self.now + self.delay, self._n,
+                at = self.now + self.delay + self.extra_delay(seg, name)
+                heapq.heappush(self.wire, (at, self._n,
                                            "b" if name == "a" else "a", seg))
         self.events[name] += conn.take_events()
         conn.take_trace()

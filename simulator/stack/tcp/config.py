@@ -17,6 +17,8 @@ _CHOICES = {
     "cc": ("reno", "newreno", "cubic"),
     "recovery": ("prr", "classic"),
     "zero_window_probe": ("rfc", "linux"),
+    "idle_restart": ("rfc", "linux"),
+    "prr_bound": ("ssrb", "crb"),
 }
 
 
@@ -61,7 +63,16 @@ class TcpConfig:
     initial_window: int | None = 10     # segments (RFC 6928); None: RFC 5681 §3.1 rule
     abc: int = 0                        # RFC 3465 L (segments per ACK); 0 = no limit
     hystart: bool = True                # CUBIC's HyStart (Linux)
+    cubic_c: float = 0.4                # RFC 9438 C
+    cubic_beta: float = 0.7             # RFC 9438 beta_cubic
+    cubic_fast_convergence: bool = True
+    cubic_reno_friendly: bool = True
+    ca_byte_counting: bool = True       # congestion avoidance counts bytes (RFC 3465,
+                                        # Linux); False: SMSS²/cwnd per ACK (RFC 5681)
+    cwnd_validation: bool = True        # grow only while cwnd-limited (Linux)
+    idle_restart: str = "linux"         # "rfc": cwnd = min(IW, cwnd); "linux": halve per RTO
     recovery: str = "prr"               # "prr" (RFC 6937) or "classic" (RFC 5681/6675)
+    prr_bound: str = "ssrb"             # PRR reduction bound: "ssrb" or "crb"
     dupthresh: int = 3                  # RFC 5681 §3.2 / RFC 6675 DupThresh
     limited_transmit: bool = True       # RFC 3042
     slow_start_after_idle: bool = True  # RFC 5681 §4.1 restart window
@@ -128,6 +139,7 @@ _PROFILES = {
         "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
         "nagle_minshall": False, "zero_window_probe": "rfc", "cc": "newreno",
         "initial_window": None, "abc": 1, "hystart": False, "recovery": "classic",
+        "ca_byte_counting": False, "cwnd_validation": False, "idle_restart": "rfc",
         "time_wait": 240 * S, "rcv_wscale": None,
     },
 }
