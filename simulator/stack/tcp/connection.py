@@ -8,7 +8,7 @@ Nothing here knows about SimPy, nodes or the tracer.
 
 The class is assembled from one mixin per concern: ``receive`` (segment arrival, the
 state machine's input side), ``sender`` (ACK processing, loss recovery), ``output``
-(segmentation, the segments' fields and options) and ``timers``.
+(segmentation, the segments' fields and options), ``timers`` and ``icmp_errors``.
 """
 
 from simulator.stack.errno import Errno
@@ -16,6 +16,7 @@ from simulator.wire.tcp import ACK, RST, SYN
 
 from . import info as tcp_info
 from .buffers import ReceiveBuffer, SendBuffer
+from .icmp_errors import IcmpErrorsMixin
 from .output import OutputMixin
 from .receive import ReceiveMixin
 from .rtt import RttEstimator
@@ -35,7 +36,7 @@ class TcpError(Exception):
         self.errno = errno
 
 
-class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin):
+class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErrorsMixin):
     """The transmission control block and its event processing (RFC 9293 §3.3.1)."""
 
     def __init__(self, config, local_ip, local_port: int, remote_ip, remote_port: int,

@@ -273,6 +273,20 @@ class SenderMixin:
         self._trace_cwnd()
         self._output(now)
 
+    def _loss_without_reduction(self, now: int) -> None:
+        """Resend everything outstanding without a congestion response (the MSS
+        shrank: Linux tcp_simple_retransmit enters the loss state, cwnd kept)."""
+        if self.flight == 0:
+            return
+        self.ca_state = LOSS
+        self._prr = None
+        self._rtx_owed = False
+        self.recover = self.snd_nxt
+        self.sb.on_rto()
+        self._rtx_cause = "pmtu"
+        self._trace_cwnd()
+        self._output(now)
+
     def _trace_cwnd(self) -> None:
         cc = self.cc
         key = (cc.cwnd, cc.ssthresh, self.ca_state)
