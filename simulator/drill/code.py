@@ -46,6 +46,11 @@ def tcp_info_namespace(info: dict) -> dict:
         if key == "tcpi_state" and not isinstance(value, int):
             value = LINUX_STATES[getattr(value, "value", str(value))]
         names[key] = value
+    if "tcpi_options" not in names and "tcpi_options_ts" in names:   # netsim's split form
+        names["tcpi_options"] = (names["tcpi_options_ts"] * CONSTANTS["TCPI_OPT_TIMESTAMPS"]
+                                 | names.get("tcpi_options_sack", 0) * CONSTANTS["TCPI_OPT_SACK"]
+                                 | bool(names.get("tcpi_snd_wscale") or names.get(
+                                     "tcpi_rcv_wscale")) * CONSTANTS["TCPI_OPT_WSCALE"])
     return names
 
 

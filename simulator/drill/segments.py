@@ -1,10 +1,12 @@
 """The script's connections: building ``<`` segments, reading the host's.
 
 packetdrill keeps one "socket" per connection the script drives: its ports
-and its sequence-number and timestamp mappings (match.SeqSpace). An inbound
-SYN while the script has a listening socket starts a new one (a fresh remote
-port); the host's first SYN from a connect() does too. Every other segment
-belongs to the current one, unless the line names its ports (``4000>8080``).
+and its sequence-number and timestamp mappings (match.SeqSpace), and one
+"socket under test". socket() makes a new one the socket under test; an
+inbound segment while the socket under test is new or listening starts a
+child connection from a fresh remote port; the host's first segment from a
+connect() starts one too. Every other segment belongs to the socket under
+test, unless the line names its ports (``4000>8080``).
 """
 
 from dataclasses import replace
@@ -39,8 +41,16 @@ class Conn:
 class Connections:
     def __init__(self):
         self.by_ports: dict[tuple, Conn] = {}
-        self.current: Conn | None = None
+        self.current: Conn | None = None        # None: a new or listening socket
+        self.listen_port: int | None = None
         self._next_remote = FIRST_REMOTE_PORT
+
+    def on_socket(self) -> None:
+        """socket(): the new socket is the one under test."""
+        self.current, self.listen_port = None, None
+
+    def on_listen(self, port: int) -> None:
+        self.current, self.listen_port = None, port
 
     def _get(self, local_port: int, remote_port: int) -> Conn:
         conn = self.by_ports.get((local_port, remote_port))
@@ -49,16 +59,12 @@ class Connections:
         self.current = conn
         return conn
 
-    def for_inbound(self, spec: PacketSpec, listening_port: int | None) -> Conn:
+    def for_inbound(self, spec: PacketSpec) -> Conn:
         if spec.ports is not None:
             return self._get(spec.ports[1], spec.ports[0])
-        flags = match.flag_bits(spec.flags)
-        if flags & SYN and not flags & ACK and listening_port is not None:
+        if self.current is None:           # packetdrill: a child of the listener
             self._next_remote += 1
-            return self._get(listening_port, self._next_remote - 1)
-        if self.current is None:
-            self._next_remote += 1
-            return self._get(listening_port or DEFAULT_PORT, self._next_remote - 1)
+            return self._get(self.listen_port or DEFAULT_PORT, self._next_remote - 1)
         return self.current
 
     # --- the host's segments
@@ -103,7 +109,7 @@ def build_inbound(spec: PacketSpec, conns: Connections, runner) -> IPv4Packet:
         return _icmp(spec, conns, runner)
     if spec.protocol != "tcp":
         raise ValueError(f"{spec.protocol} packets")
-    conn = conns.for_inbound(spec, runner.process.listening_port())
+    conn = conns.for_inbound(spec)
     flags = match.flag_bits(spec.flags)
     space = conn.space
     ack = space.local_to_live(spec.ack) if spec.ack is not None and flags & ACK else 0

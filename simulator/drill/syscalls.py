@@ -71,12 +71,6 @@ class Process:
         self._wanted_fd = None
 
     # --- helpers for the runner
-    def listening_port(self) -> int | None:
-        for fd in self.fds.values():
-            if fd.sock.listener is not None:
-                return fd.sock.port
-        return None
-
     def tcp_info(self) -> dict | None:
         sock = self.last_socket
         if sock is None:
@@ -155,6 +149,7 @@ class Process:
     def sys_socket(self, domain, kind, protocol):
         if _int(kind) & 0xf != 1 or (domain is not ELLIPSIS and _int(domain) != 2):
             raise Unsupported("only socket(AF_INET, SOCK_STREAM, ...)")
+        self.runner.conns.on_socket()
         return self._new_fd(self.runner.host.socket("tcp"))
 
     def sys_fcntl(self, fd, command, arg=None):
@@ -204,7 +199,9 @@ class Process:
         return 0
 
     def sys_listen(self, fd, backlog):
-        self._fd(fd).sock.listen(_int(backlog))
+        sock = self._fd(fd).sock
+        sock.listen(_int(backlog))
+        self.runner.conns.on_listen(sock.port)
         return 0
 
     def sys_accept(self, fd, address, length):
