@@ -1,16 +1,19 @@
 """Bulk transfer, as iperf3: ``bulk_send`` connects and writes as fast as TCP takes
-the data (``bytes`` in all, or for ``duration``), then closes; ``bulk_sink`` accepts
-connections and reads everything. Both print iperf3's per-interval table and its
-summary line; the sink's goodput is what reached the application:
-8 × bytes read / (last byte read − connection accepted).
+the data (``bytes`` in all, or for ``duration``), then shuts its side down and waits
+for the receiver to close; ``bulk_sink`` accepts connections and reads everything.
+Both print iperf3's per-interval table and its summary line; the sink's goodput is
+what reached the application: 8 × bytes read / (last byte read − connection accepted).
 
-The sender's table has iperf3's ``Retr`` (segments retransmitted in the interval,
-from ``tcpi_total_retrans``) and ``Cwnd`` (``tcpi_snd_cwnd`` × ``tcpi_snd_mss``).
+The sender's ``Transfer`` is the data *acknowledged* in each interval (SND.UNA's
+advance; iperf3 counts writes, which run up to a send buffer ahead), with iperf3's
+``Retr`` (segments retransmitted, from ``tcpi_total_retrans``) and ``Cwnd``
+(``tcpi_snd_cwnd`` × ``tcpi_snd_mss``).
 """
 
 from simulator.apps.report import SECOND, Intervals, fmt_bytes, fmt_rate, interval, rate_bps
 from simulator.stack.errno import SocketError
-from simulator.stack.sockets import TCP_INFO
+from simulator.stack.sockets import SHUT_WR, TCP_INFO
+from simulator.stack.tcp.seq import seq_sub
 
 CHUNK = 128 * 1024          # bytes per write (iperf3's default TCP length)
 RULE = "- " * 25
@@ -41,7 +44,8 @@ class BulkSend:
         self.options = options or {}
         self.name = name or self.kind
         self.sock = None
-        self.sent = 0
+        self.sent = 0                     # bytes written into the socket
+        self._acked, self._una = 0, None  # bytes acknowledged; SND.UNA when last looked
         self.error = None
         self.connected_ns = self.done_ns = None
         self.table = Intervals(self.sim, interval_ns, self._sample)
@@ -49,10 +53,19 @@ class BulkSend:
     def start(self) -> None:
         self.sim.process(self._run())
 
+    @property
+    def acked(self) -> int:
+        """Data bytes acknowledged so far (SND.UNA's advance past the SYN, FIN excluded)."""
+        conn = self.sock.conn if self.sock is not None else None
+        if conn is not None and self._una is not None:
+            self._acked += seq_sub(conn.snd_una, self._una) & 0xFFFFFFFF
+            self._una = conn.snd_una
+        return min(self._acked, self.sent)
+
     def _sample(self):
         info = self.sock.getsockopt(TCP_INFO)
-        return self.sent, (info.get("tcpi_total_retrans", 0),
-                           info.get("tcpi_snd_cwnd", 0) * info.get("tcpi_snd_mss", 0))
+        return self.acked, (info.get("tcpi_total_retrans", 0),
+                            info.get("tcpi_snd_cwnd", 0) * info.get("tcpi_snd_mss", 0))
 
     def _run(self):
         self.sock = self.host.socket("tcp")
@@ -60,6 +73,7 @@ class BulkSend:
         try:
             yield self.sock.connect((self.dst, self.port))
             self.connected_ns = self.sim.now
+            self._una = self.sock.conn.snd_una
             self.table.start()
             end = None if self.duration_ns is None else self.sim.now + self.duration_ns
             chunk = bytes(CHUNK)
@@ -74,6 +88,9 @@ class BulkSend:
                 else:
                     data = chunk
                 self.sent += yield self.sock.send(data)
+            self.sock.shutdown(SHUT_WR)
+            while (yield self.sock.recv(65536)):
+                pass                      # until the receiver, having read all, closes
         except SocketError as error:
             self.error = error.errno
         self.done_ns = self.sim.now
@@ -94,16 +111,18 @@ class BulkSend:
                              f"  {total_retr - retr:4d}  {fmt_bytes(cwnd):>11}")
                 retr = total_retr
         summary = tcp_summary(self.sock)
+        acked = self.acked
         if self.connected_ns is not None:
             span = (self.done_ns or self.sim.now) - self.connected_ns
             lines += [RULE, "[ ID] Interval           Transfer     Bitrate         Retr",
                       f"[  1] {interval(self.connected_ns, self.connected_ns + span, self.connected_ns)}"
-                      f"  {fmt_bytes(self.sent):>11}  {fmt_rate(rate_bps(self.sent, span)):>14}"
+                      f"  {fmt_bytes(acked):>11}  {fmt_rate(rate_bps(acked, span)):>14}"
                       f"  {summary['retransmits']:4d}             sender"]
         if self.error is not None:
             lines.append(f"bulk_send: {self.error}")
         return {"app": self.kind, "name": self.name, "node": self.host.name, "dst": str(self.dst),
                 "connected": self.connected_ns is not None, "bytes_sent": self.sent,
+                "bytes_acked": acked,
                 "errors": int(self.error is not None),
                 "error": None if self.error is None else self.error.name, **summary,
                 "output": lines}
@@ -120,6 +139,7 @@ class BulkSink:
         self.received = 0
         self.peers: list[tuple] = []
         self.sock = None                      # the latest accepted connection
+        self.active = 0                       # connections being read
         self.first_ns = self.last_ns = None
         self.table = Intervals(self.sim, interval_ns, lambda: (self.received, None))
 
@@ -135,6 +155,7 @@ class BulkSink:
             sock, peer = yield self.listener.accept()
             self.sock = sock
             self.peers.append(peer)
+            self.active += 1
             if self.first_ns is None:
                 self.first_ns = self.sim.now
                 self.table.start()
@@ -151,6 +172,9 @@ class BulkSink:
         except SocketError:
             pass
         sock.close()
+        self.active -= 1
+        if not self.active:
+            self.table.finish()           # the table ends with the last byte, as iperf3's
 
     @property
     def goodput_bps(self) -> float:

@@ -7,11 +7,16 @@ SECOND = 1_000_000_000
 KEEP = 3          # lines kept at each end of a per-packet list
 
 
+def _iperf_number(value: float) -> str:
+    """iperf's unit_snprintf precision: 2 decimals below 10, 1 below 100, else none."""
+    return f"{value:.2f}" if value < 9.995 else f"{value:.1f}" if value < 99.95 else f"{value:.0f}"
+
+
 def fmt_bytes(n: int) -> str:
-    """``1.25 MBytes`` (decimal units, as iperf's -f default for transfers in this tool)."""
+    """``1.25 MBytes`` (decimal units)."""
     for unit, div in (("GBytes", 10**9), ("MBytes", 10**6), ("KBytes", 10**3)):
         if n >= div:
-            return f"{n / div:.3g} {unit}" if n / div < 100 else f"{n / div:.0f} {unit}"
+            return f"{_iperf_number(n / div)} {unit}"
     return f"{n} Bytes"
 
 
@@ -19,7 +24,7 @@ def fmt_rate(bps: float) -> str:
     """``9.57 Mbits/sec``."""
     for unit, div in (("Gbits/sec", 1e9), ("Mbits/sec", 1e6), ("Kbits/sec", 1e3)):
         if bps >= div:
-            return f"{bps / div:.3g} {unit}" if bps / div < 100 else f"{bps / div:.0f} {unit}"
+            return f"{_iperf_number(bps / div)} {unit}"
     return f"{bps:.0f} bits/sec"
 
 

@@ -155,4 +155,6 @@ def _plot(result: RunResult, out_dir: Path) -> None:
     title = f"{result.scenario.name} (seed {result.scenario.seed})"
     plot_ladder(events, out_dir / "plots" / "ladder.png", nodes=nodes, title=title)
     plot_run(out_dir, nodes=nodes, title=title, events=events)
-    plot_tcp(events, out_dir / "plots", title=title)
+    cc = {name: node.tcp_config.cc for name, node in result.network.nodes.items()
+          if hasattr(node, "tcp_config")}
+    plot_tcp(events, out_dir / "plots", title=title, cc=cc)

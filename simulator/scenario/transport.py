@@ -64,10 +64,18 @@ class TcpSpec(Model):
     initial_window: Int | None = Field(None, ge=1, le=1000)       # segments (RFC 6928)
     abc: Int | None = Field(None, ge=0)                           # RFC 3465 L; 0 = no limit
     hystart: Bool | None = None
+    cubic_c: float | None = Field(None, gt=0, le=10)               # RFC 9438 C
+    cubic_beta: float | None = Field(None, gt=0, lt=1)             # RFC 9438 beta_cubic
+    cubic_fast_convergence: Bool | None = None
+    cubic_reno_friendly: Bool | None = None
+    ca_byte_counting: Bool | None = None                          # RFC 3465 in CA
+    cwnd_validation: Bool | None = None                           # grow only cwnd-limited
     recovery: Literal["prr", "classic"] | None = None
+    prr_bound: Literal["ssrb", "crb"] | None = None               # RFC 6937 §5
     dupthresh: Int | None = Field(None, ge=1)
     limited_transmit: Bool | None = None
     slow_start_after_idle: Bool | None = None
+    idle_restart: Literal["rfc", "linux"] | None = None
     # lifetime
     time_wait: Nanoseconds | None = Field(None, ge=0)             # 2·MSL
     rst_on_unread_close: Bool | None = None

@@ -243,12 +243,16 @@ def _text_size(text: str, l2: str = ""):
 
 
 def state_changes(events, order, start_ns, end_ns) -> list[tuple[int, int, str]]:
-    """``(lifeline index, ns, state)`` of the ``tcp.state`` events of the drawn nodes
-    between ``start_ns`` and ``end_ns``."""
+    """``(lifeline index, ns, states)`` of the ``tcp.state`` events of the drawn nodes
+    between ``start_ns`` and ``end_ns``; changes at one node in one instant are joined
+    (``"ESTABLISHED\n→ FIN-WAIT-1"``)."""
     x = {n: i for i, n in enumerate(order)}
-    return [(x[e["node"]], e["ns"], e["to"]) for e in events
-            if e.get("event") == "tcp.state" and e.get("node") in x
-            and start_ns <= e["ns"] <= end_ns]
+    marks: dict[tuple[int, int], list[str]] = {}
+    for e in events:
+        if (e.get("event") == "tcp.state" and e.get("node") in x
+                and start_ns <= e["ns"] <= end_ns):
+            marks.setdefault((x[e["node"]], e["ns"]), []).append(e["to"])
+    return [(i, ns, "\n→ ".join(states)) for (i, ns), states in marks.items()]
 
 
 def _depth_at(ts, ys, t) -> float:
@@ -259,16 +263,20 @@ def _depth_at(ts, ys, t) -> float:
     return ys[0] if t < ts[0] else ys[-1]
 
 
-def _state_mark(ax, fig, to_in, x, y, text, last: bool):
-    """A state box beside lifeline ``x`` at depth ``y`` (left of the last lifeline);
-    returns its rectangle (figure inches) for the label placer to avoid."""
-    w, h = _line_size(text, STATE_PT)
-    side = -1 if last else 1
+def _state_mark(ax, fig, to_in, x, y, text, n):
+    """A state box beside lifeline ``x`` at depth ``y``: outside the outer lifelines
+    (no arrows there), right of inner ones. Returns its rectangle (figure inches) for
+    the label placer to avoid."""
+    lines = text.split("\n")
+    w = max(_line_size(line, STATE_PT)[0] for line in lines)
+    h = _line_size(lines[0], STATE_PT)[1] * len(lines)
+    side = -1 if x == 0 and n > 1 else 1
     cx, cy = to_in(x, y)
-    cx += side * (w / 2 + 0.06)
+    cx += side * (w / 2 + 0.08)
     ax.plot([x], [y], marker="o", ms=3.2, color=STATE, zorder=4)
     fig.text(cx, cy, text, transform=fig.dpi_scale_trans, ha="center", va="center",
              fontsize=STATE_PT, color=STATE, style="italic", parse_math=False, zorder=6,
+             multialignment="left", linespacing=1.1,
              bbox={"boxstyle": "round,pad=0.15", "fc": "#fff8e1", "ec": "#b59f3b", "lw": 0.6})
     return _rect(cx, cy, w + 0.05, h + 0.04, 0)
 
@@ -375,7 +383,7 @@ def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | N
         if cut:
             ax.plot(*p1, marker="x", color=BAD, ms=7, mew=2.2, zorder=4)
     segments = [(*to_in(a.x0, depth[a.y0]), *to_in(a.x1, depth[a.y1])) for a in arrows]
-    marks = [_state_mark(ax, fig, to_in, x, _depth_at(ts, ys, t), state, x == n - 1)
+    marks = [_state_mark(ax, fig, to_in, x, _depth_at(ts, ys, t), state, n)
              for x, t, state in state_changes(events, order, ts[0], ts[-1])] if arrows else []
     texts, l2s, spots = _labels(arrows, fs, segments, sizes, marks)
     for text, l2, a, spot in zip(texts, l2s, arrows, spots):

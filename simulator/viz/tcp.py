@@ -95,44 +95,83 @@ def sequence_series(events, conn: Connection) -> dict:
             "drops": lost}
 
 
-def _sequence_panel(ax, series: dict, conn: Connection) -> None:
-    new = [[(t, a), (t, b)] for t, a, b, r in series["bars"] if not r]
-    old = [[(t, a), (t, b)] for t, a, b, r in series["bars"] if r]
+def handshake_rtt_s(conn: Connection) -> float | None:
+    """The client's SYN → SYN-ACK round trip, in seconds (``None`` if not seen)."""
+    syn = next((s for s in conn.sent_by(conn.client) if "SYN" in s.flags), None)
+    synack = next((s for s in conn.arrived_at(conn.client) if "SYN" in s.flags), None)
+    return None if syn is None or synack is None else (synack.arrive_ns - syn.ns) / 1e9
+
+
+def zoom_window(series: dict, conn: Connection) -> tuple[float, float] | None:
+    """Around the first loss: from one RTT before the first drop (or retransmission)
+    to four RTTs after the first retransmission; ``None`` without retransmissions."""
+    resent = [t for t, _a, _b, r in series["bars"] if r]
+    if not resent:
+        return None
+    rtt = handshake_rtt_s(conn) or 0.1
+    first = min([resent[0]] + [t for t, *_ in series["drops"]])
+    return first - rtt, resent[0] + 4 * rtt
+
+
+def _clip(items, window, key=lambda item: item[0]):
+    return items if window is None else [i for i in items if window[0] <= key(i) <= window[1]]
+
+
+def _sequence_panel(ax, series: dict, conn: Connection, window=None) -> None:
+    bars = _clip(series["bars"], window)
+    acks, wnd = _clip(series["acks"], window), _clip(series["window"], window)
+    sacks, lost = _clip(series["sacks"], window), _clip(series["drops"], window)
+    new = [[(t, a), (t, b)] for t, a, b, r in bars if not r]
+    old = [[(t, a), (t, b)] for t, a, b, r in bars if r]
     ax.add_collection(LineCollection(new, colors="#1f1f1f", lw=1.2, label="segment sent"))
     if old:
         ax.add_collection(LineCollection(old, colors="#d62728", lw=2.0))
         ax.plot([t for (t, _), _top in old], [b for _bottom, (_, b) in old], "D", ms=3.5,
                 color="#d62728", label="retransmission")
-    if series["acks"]:
-        t, y = zip(*series["acks"])
-        ax.step(t, y, where="post", color="#2b8a3e", lw=1.0, label="ACK")
-        t, y = zip(*series["window"])
-        ax.step(t, y, where="post", color="#e0a800", lw=1.0, label="ACK + receive window")
-    if series["sacks"]:
-        ax.add_collection(LineCollection([[(t, a), (t, b)] for t, a, b in series["sacks"]],
+    if acks:
+        ax.step(*zip(*acks), where="post", color="#2b8a3e", lw=1.0, label="ACK")
+        ax.step(*zip(*wnd), where="post", color="#e0a800", lw=1.0, label="ACK + receive window")
+    if sacks:
+        ax.add_collection(LineCollection([[(t, a), (t, b)] for t, a, b in sacks],
                                          colors="#7b3fb5", lw=2.5, label="SACK block"))
-    if series["drops"]:
-        ax.plot([t for t, *_ in series["drops"]], [s for _, s, *_ in series["drops"]], "x",
-                color="#d62728", ms=6, mew=1.6, label="dropped in the network")
-    top = max([b for *_, b, _ in series["bars"]] + [a for _, a in series["acks"]] or [1])
+    if lost:
+        ax.plot([t for t, *_ in lost], [s for _, s, *_ in lost], "x", color="#d62728", ms=6,
+                mew=1.6, label="dropped in the network")
+    ends = [b for _t, _a, b, _r in bars] + [a for _, a in acks] or [1]
+    starts = [a for _t, a, _b, _r in bars] + [a for _, a in acks] or [0]
+    top, bottom = max(ends), 0 if window is None else min(starts)
     unit = _bytes_axis(ax, top)
     ax.autoscale_view()
-    ax.set_ylim(0, top * 1.08)          # the window line may run off the top
+    margin = (top - bottom) * 0.06 or 1
+    ax.set_ylim(max(bottom - margin, 0), top + margin)    # the window line may run off the top
+    if window is not None:
+        ax.set_xlim(*window)
     ax.set(xlabel="time (s)", ylabel=f"relative sequence number ({unit})")
     who = series["sender"]
-    ax.set_title(f"{conn.name}: data from {who[0]}:{who[1]}", fontsize=10)
+    what = f"data from {who[0]}:{who[1]}"
+    ax.set_title(f"{conn.name}: {what}" + (", around the first loss" if window else ""),
+                 fontsize=10)
     ax.grid(color="#e6e6e6", lw=0.6)
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
 
 
-def plot_sequence(events, out_path, title: str | None = None, conns=None) -> bool:
-    """The time–sequence graph of each busy connection; ``False`` (no file) if none."""
+def plot_sequence(events, out_path, title: str | None = None, conns=None, cc=None) -> bool:
+    """The time–sequence graph of each busy connection, and a zoom on its first loss;
+    ``False`` (no file) if no connection carried data."""
     conns = busy(connections(events) if conns is None else conns)
     if not conns:
         return False
-    fig = Figure(figsize=(WIDTH_IN, 0.6 + PANEL_IN * len(conns)), dpi=DPI, layout="constrained")
-    for ax, conn in zip(fig.subplots(len(conns), 1, squeeze=False)[:, 0], conns):
-        _sequence_panel(ax, sequence_series(events, conn), conn)
+    panels = []
+    for conn in conns:
+        series = sequence_series(events, conn)
+        panels.append((series, conn, None))
+        window = zoom_window(series, conn)
+        if window is not None:
+            panels.append((series, conn, window))
+    fig = Figure(figsize=(WIDTH_IN, 0.6 + PANEL_IN * len(panels)), dpi=DPI, layout="constrained")
+    for ax, (series, conn, window) in zip(fig.subplots(len(panels), 1, squeeze=False)[:, 0],
+                                          panels):
+        _sequence_panel(ax, series, conn, window)
     fig.suptitle(title or "Time–sequence graph", fontsize=11, weight="bold")
     _save(fig, out_path)
     return True
@@ -140,36 +179,42 @@ def plot_sequence(events, out_path, title: str | None = None, conns=None) -> boo
 
 # -- cwnd, RTT, goodput -----------------------------------------------------------------------
 
-def _label(conn: Connection, recs: list[dict]) -> str:
-    cc = next((r["cc"] for r in recs if r.get("cc")), None)
-    return conn.name + (f" ({cc})" if cc else "")
+def sender_mss(conn: Connection) -> int:
+    """The data sender's segment size: its largest payload (1448 with timestamps)."""
+    return max((s.length for s in conn.sent_by(data_sender(conn))), default=0)
 
 
-def plot_cwnd(events, out_path, title: str | None = None, conns=None) -> bool:
-    """cwnd (solid) and ssthresh (dashed) of each data sender, in segments when the
-    records carry the MSS, else in bytes; ``False`` if there are no ``tcp.cwnd`` records."""
+def legend_name(conn: Connection, cc: dict | None = None) -> str:
+    """``sender → receiver (cubic)``: the nodes, and the sender's congestion control
+    (from its ``tcp.cwnd`` records' ``cc`` or ``cc``, a map node → algorithm)."""
+    node = conn.client_node if data_sender(conn) == conn.client else conn.server_node
+    peer = conn.server_node if node == conn.client_node else conn.client_node
+    algo = (cc or {}).get(node)
+    return f"{node} → {peer}" + (f" ({algo})" if algo else "")
+
+
+def plot_cwnd(events, out_path, title: str | None = None, conns=None, cc=None) -> bool:
+    """cwnd (solid) and ssthresh (dashed) of each data sender in segments of its MSS;
+    ``False`` if there are no ``tcp.cwnd`` records."""
     conns = busy(connections(events) if conns is None else conns)
     fig = Figure(figsize=(WIDTH_IN, 4.6), dpi=DPI, layout="constrained")
     ax = fig.subplots()
-    drawn, in_segments = False, all(
-        "mss" in r for c in conns for r in records(events, "cwnd", c, data_sender(c)))
+    drawn = False
     for i, conn in enumerate(conns):
-        recs = records(events, "cwnd", conn, data_sender(conn))
-        if not recs:
+        recs, mss = records(events, "cwnd", conn, data_sender(conn)), sender_mss(conn)
+        if not recs or not mss:
             continue
-        drawn, colour = True, CYCLE[i % len(CYCLE)]
+        drawn, colour, name = True, CYCLE[i % len(CYCLE)], legend_name(conn, cc)
         recs = recs + [recs[-1] | {"ns": max(recs[-1]["ns"], conn.segments[-1].ns)}]  # hold
-        scale = [r["mss"] if in_segments else 1 for r in recs]
         t = [_seconds(r["ns"]) for r in recs]
-        ax.step(t, [r["cwnd"] / m for r, m in zip(recs, scale)], where="post", color=colour,
-                lw=1.2, label=f"cwnd {_label(conn, recs)}")
-        ss = [r["ssthresh"] / m if r["ssthresh"] < NO_SSTHRESH else float("nan")
-              for r, m in zip(recs, scale)]
+        ax.step(t, [r["cwnd"] / mss for r in recs], where="post", color=colour, lw=1.2,
+                label=f"cwnd, {name}")
+        ss = [r["ssthresh"] / mss if r["ssthresh"] < NO_SSTHRESH else float("nan") for r in recs]
         ax.step(t, ss, where="post", color=colour, lw=1.0, ls="--", alpha=0.8,
-                label=f"ssthresh {_label(conn, recs)}")
+                label=f"ssthresh, {name}")
     if not drawn:
         return False
-    ax.set(xlabel="time (s)", ylabel="segments (MSS)" if in_segments else "bytes")
+    ax.set(xlabel="time (s)", ylabel="segments (of the sender's MSS)")
     ax.set_ylim(bottom=0)
     ax.grid(color="#e6e6e6", lw=0.6)
     ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
@@ -178,7 +223,7 @@ def plot_cwnd(events, out_path, title: str | None = None, conns=None) -> bool:
     return True
 
 
-def plot_rtt(events, out_path, title: str | None = None, conns=None) -> bool:
+def plot_rtt(events, out_path, title: str | None = None, conns=None, cc=None) -> bool:
     """Per connection: RTT samples (dots), SRTT and RTO (lines), in ms."""
     conns = [c for c in busy(connections(events) if conns is None else conns)
              if records(events, "rtt", c, data_sender(c))]
@@ -194,9 +239,9 @@ def plot_rtt(events, out_path, title: str | None = None, conns=None) -> bool:
                 label="SRTT")
         ax.step(t, [r["rto_ns"] / 1e6 for r in recs], where="post", color="#d9480f", lw=1.3,
                 label="RTO")
-        ax.set(xlabel="time (s)", ylabel="ms")
-        ax.set_ylim(bottom=0)
-        ax.set_title(conn.name, fontsize=10)
+        ax.set(xlabel="time (s)", ylabel="time (ms)")
+        ax.set_ylim(0, max(r["rto_ns"] for r in recs) / 1e6 * 1.3)   # room for the legend
+        ax.set_title(f"{conn.name}: {legend_name(conn, cc)}", fontsize=10)
         ax.grid(color="#e6e6e6", lw=0.6)
         ax.legend(fontsize=8, loc="upper right", framealpha=0.9)
     fig.suptitle(title or "Round-trip time and retransmission timeout", fontsize=11,
@@ -228,10 +273,34 @@ def goodput_series(conn: Connection, bin_ns: int) -> list[tuple[float, float]]:
     return out + [((max(bins) + 1) * bin_ns / 1e9, out[-1][1])]   # the last bin's right edge
 
 
-def plot_goodput(events, out_path, title: str | None = None, conns=None,
-                 bin_ns: int = 100_000_000) -> bool:
-    """Goodput of each busy connection, one line each, in ``bin_ns`` bins (100 ms)."""
+def mean_goodput_mbps(conn: Connection) -> float:
+    """Data acknowledged from the first ACK of data to the last, in Mbit/s."""
+    sender = data_sender(conn)
+    acks = [(a.arrive_ns, conn.rel(sender, a.ack)) for a in conn.arrived_at(sender)
+            if a.ack is not None and sender in conn.isn]
+    data = [(t, ack) for t, ack in acks if ack > 1]
+    if len(data) < 2:
+        return 0.0
+    end = min(data[-1][1], max(conn.rel(sender, s.seq) + s.length for s in conn.sent_by(sender)))
+    return (end - data[0][1]) * 8 / ((data[-1][0] - data[0][0]) / 1e9) / 1e6
+
+
+BINS_NS = (100_000_000, 250_000_000, 500_000_000, 1_000_000_000)
+MAX_BINS = 60
+
+
+def goodput_bin(conns: list[Connection]) -> int:
+    """The finest of 100 ms, 250 ms, 500 ms, 1 s giving at most ``MAX_BINS`` bins."""
+    span = max((c.segments[-1].ns - c.segments[0].ns for c in conns), default=0)
+    return next((b for b in BINS_NS if span / b <= MAX_BINS), BINS_NS[-1])
+
+
+def plot_goodput(events, out_path, title: str | None = None, conns=None, cc=None,
+                 bin_ns: int | None = None) -> bool:
+    """Goodput of each busy connection in bins (:func:`goodput_bin`), with its mean
+    over the transfer dotted."""
     conns = busy(connections(events) if conns is None else conns)
+    bin_ns = bin_ns or goodput_bin(conns)
     fig = Figure(figsize=(WIDTH_IN, 4.2), dpi=DPI, layout="constrained")
     ax = fig.subplots()
     handles = []
@@ -239,15 +308,19 @@ def plot_goodput(events, out_path, title: str | None = None, conns=None,
         series = goodput_series(conn, bin_ns)
         if not series:
             continue
+        colour = CYCLE[i % len(CYCLE)]
         t, mbps = zip(*series)
-        ax.step(t, mbps, where="post", color=CYCLE[i % len(CYCLE)], lw=1.2)
-        handles.append(Line2D([], [], color=CYCLE[i % len(CYCLE)], label=conn.name))
+        ax.step(t, mbps, where="post", color=colour, lw=1.2)
+        mean = mean_goodput_mbps(conn)
+        ax.axhline(mean, color=colour, lw=1.0, ls=":")
+        handles.append(Line2D([], [], color=colour,
+                              label=f"{legend_name(conn, cc)}: mean {mean:.3g} Mbit/s (dotted)"))
     if not handles:
         return False
     ax.set(xlabel="time (s)", ylabel=f"goodput (Mbit/s, per {bin_ns / 1e6:g} ms)")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.15)
     ax.grid(color="#e6e6e6", lw=0.6)
-    ax.legend(handles=handles, fontsize=8, loc="lower right", framealpha=0.9)
+    ax.legend(handles=handles, fontsize=8, loc="upper right", framealpha=0.9)
     ax.set_title(title or "Goodput (bytes newly acknowledged)", fontsize=11, weight="bold")
     _save(fig, out_path)
     return True
@@ -259,14 +332,15 @@ PLOTS = (("tcp_sequence", plot_sequence, "time–sequence graph"),
          ("tcp_goodput", plot_goodput, "goodput"))
 
 
-def plot_tcp(events, plots_dir, title: str | None = None) -> list[Path]:
-    """Every TCP plot the trace supports, into ``plots_dir``; the files written."""
+def plot_tcp(events, plots_dir, title: str | None = None, cc: dict | None = None) -> list[Path]:
+    """Every TCP plot the trace supports, into ``plots_dir``; the files written.
+    ``cc`` names each node's congestion control for the legends."""
     conns = connections(events)
     if not conns:
         return []
     out = []
     for name, plot, what in PLOTS:
         path = Path(plots_dir) / f"{name}.png"
-        if plot(events, path, title=f"{title}: {what}" if title else None, conns=conns):
+        if plot(events, path, title=f"{title}: {what}" if title else None, conns=conns, cc=cc):
             out.append(path)
     return out
