@@ -111,6 +111,14 @@ def test_after_a_timeout_the_epoch_starts_at_k_zero():
     assert cc.cwnd >= start * 1.05 - MSS            # Linux's 5 % per RTT floor
 
 
+def test_after_hystart_growth_is_the_faster_of_cubic_and_reno():
+    """No loss yet (W_max unknown): Linux's 5 % per RTT beats Reno's 1 segment."""
+    cc = cubic(iw=60)
+    cc.ssthresh = cc.cwnd                          # as HyStart leaves slow start
+    run(cc, 0, 100 * MS, 0.1)
+    assert cc.cwnd >= 63 * MSS - MSS // 2
+
+
 def test_idle_time_does_not_count_as_epoch_time():
     cc = after_loss(cubic(), 100)
     cc.on_ack(1 * S, MSS, 100 * MS, cc.cwnd)

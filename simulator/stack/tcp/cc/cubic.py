@@ -11,9 +11,11 @@ RTT seen (as Linux's delay_min), and grows cwnd by ``(target - cwnd)·acked / cw
 (§4.3, §4.4: the per-segment rule counted in bytes). The Reno-friendly estimate W_est
 (§4.3) starts at cwnd_epoch and grows by ``α·acked·SMSS / cwnd`` with
 α = 3(1 - β)/(1 + β), or 1 once W_est reaches cwnd_prior; while W_cubic(t) < W_est,
-cwnd follows W_est. After a timeout, or when slow start ended without a loss (HyStart),
-K = 0 and W_max is the window at the epoch (§4.8, §4.10); Linux then still grows at
-least 5 % per RTT (tcp_cubic.c: ``cnt = 20`` while last_max_cwnd is 0), as here.
+cwnd follows W_est (or the cubic growth when that is faster, as in Linux, where the
+Reno-friendly rule only ever shortens the per-ACK step). After a timeout, or when slow
+start ended without a loss (HyStart), K = 0 and W_max is the window at the epoch
+(§4.8, §4.10); Linux then still grows at least 5 % per RTT (tcp_cubic.c: ``cnt = 20``
+while last_max_cwnd is 0), as here.
 
 A congestion event (§4.6, §4.7): ssthresh = max(β·cwnd, 2·SMSS), W_max = cwnd, or
 cwnd·(1 + β)/2 when cwnd had not regained the previous W_max (fast convergence).
@@ -24,8 +26,6 @@ An idle period shifts the epoch (Linux CA_EVENT_TX_START) so that it does not co
 Config read: ``cubic_c`` (0.4), ``cubic_beta`` (0.7), ``cubic_fast_convergence`` (True),
 ``cubic_reno_friendly`` (True), ``hystart`` (True), and the base class's knobs.
 """
-
-import math
 
 from .base import CongestionControl
 from .hystart import HyStart
@@ -101,17 +101,16 @@ class Cubic(CongestionControl):
         target = min(max(self.w_cubic(t + rtt), cwnd), 1.5 * cwnd)
         if self.w_max is None:
             target = max(target, 1.05 * cwnd)
+        self._carry += (target - cwnd) * acked / cwnd
+        whole = int(self._carry)
+        self.cwnd += whole
+        self._carry -= whole
         if self.reno_friendly:
             prior = self.cwnd_prior
             alpha = 1.0 if prior is None or self.w_est >= prior else self.alpha
             self.w_est += alpha * acked * self.mss / cwnd
             if self.w_cubic(t) < self.w_est:
-                self.cwnd = max(cwnd, int(self.w_est))
-                return
-        self._carry += (target - cwnd) * acked / cwnd
-        whole = int(self._carry)
-        self.cwnd += whole
-        self._carry -= whole
+                self.cwnd = max(self.cwnd, int(self.w_est))
 
     # --- reduction
     def ssthresh_after_loss(self, flight_bytes: int) -> int:
