@@ -109,6 +109,7 @@ class SenderMixin:
 
     def _after_new_ack(self, acked: int, newly_sacked: int, rtt, flight_before: int,
                        now: int) -> None:
+        was = self.ca_state
         if self.ca_state == RECOVERY:
             if seq_ge(self.snd_una, self.recover) or (self.cc.name == "reno"
                                                       and not self.neg.sack):
@@ -117,7 +118,7 @@ class SenderMixin:
                 self._partial_ack(acked, newly_sacked)
         elif self.ca_state == LOSS and seq_ge(self.snd_una, self.recover):
             self.ca_state = OPEN
-        if self.ca_state != RECOVERY:
+        if was != RECOVERY:                     # the ACK ending recovery sets cwnd only
             self.cc.on_ack(now, acked, rtt, flight_before)
         self.dupacks = 0
         self._rto_at = None                     # restarted by _arm_rto_or_persist
@@ -151,8 +152,7 @@ class SenderMixin:
         self.recover = self.snd_nxt
         self._rtx_cause = "fast"
         self.sb.enter_recovery()
-        if not self.neg.sack:
-            self._rtx_owed = True
+        self._rtx_owed = True                  # RFC 6675 §5 (4.3) / RFC 5681 step 3
         if self.config.recovery == "prr":
             self._prr = Prr(cc.ssthresh, flight, self.snd_mss, self.config.prr_bound)
             self._prr_ack(self.sb.sacked_bytes if self.neg.sack else self.snd_mss)
@@ -184,10 +184,11 @@ class SenderMixin:
 
     # --- what may be sent -------------------------------------------------------
     def _pipe(self) -> int:
-        """Bytes believed in the network: RFC 6675 SetPipe from the scoreboard (with
-        SACK, and after an RTO); else FlightSize, and in PRR recovery without SACK
-        FlightSize less one segment per dupACK (Linux's emulated SACK count)."""
-        if self.neg.sack or self.ca_state == LOSS:
+        """Bytes believed in the network: RFC 6675 SetPipe from the scoreboard (in
+        SACK recovery, and after an RTO); in PRR recovery without SACK FlightSize
+        less one segment per dupACK (Linux's emulated SACK count); else FlightSize
+        (RFC 5681, RFC 3042)."""
+        if self.ca_state == LOSS or (self.ca_state == RECOVERY and self.neg.sack):
             return self.sb.pipe()
         if self.ca_state == RECOVERY and self._prr is not None:
             return max(self.flight - self.dupacks * self.snd_mss, 0)
