@@ -205,6 +205,16 @@ def narrow_middle_path():
     return sim, pc, srv
 
 
+def test_pmtud_fragmentation_needed_lowers_the_mss_and_the_data_gets_through():
+    sim, pc, srv = narrow_middle_path()
+    data, got = transfer(sim, pc, srv, 200_000)
+    sim.run(10 * SECOND)
+    assert bytes(got["bytes"]) == data
+    assert pc.ip.pmtu.entries() == {"10.2.0.10": 1400}
+    assert sim.tracer.counters[("r1", "drop:FRAG_NEEDED")] >= 1
+    assert got["client"].getsockopt(TCP_INFO)["tcpi_snd_mss"] <= 1400 - 40 - 12
+
+
 def test_pmtud_yaml_topology_the_smaller_mss_wins_without_any_icmp():
     """scenarios/pmtud.yaml: srv's own interface is 1400, so its SYN-ACK says MSS 1360."""
     sim = Simulation(1)
@@ -219,3 +229,29 @@ def test_pmtud_yaml_topology_the_smaller_mss_wins_without_any_icmp():
     assert bytes(got["bytes"]) == data
     assert pc.ip.pmtu.entries() == {}
     assert got["client"].getsockopt(TCP_INFO)["tcpi_snd_mss"] == 1360 - 12     # TS option
+
+
+def test_icmp_host_unreachable_reaches_the_connection_by_its_quoted_four_tuple():
+    """The router cannot ARP the server: each SYN gets a Host Unreachable (soft,
+    RFC 1122 §4.2.3.9), and when the SYN retries run out connect() fails with
+    EHOSTUNREACH instead of ETIMEDOUT, as Linux reports it."""
+    sim = Simulation(1)
+    a = gateway_host(sim, "a", "10.0.1.2/24", "10.0.1.1")
+    r = router(sim, "r", "10.0.1.1/24", "10.0.2.1/24")
+    b = gateway_host(sim, "b", "10.0.2.2/24", "10.0.2.1")
+    link(sim, a.interfaces["eth0"], r.interfaces["e0"])
+    link(sim, r.interfaces["e1"], b.interfaces["eth0"])
+    outcome = []
+
+    def client():
+        sock = a.socket("tcp")
+        try:
+            yield sock.connect(("10.0.2.99", 80))
+        except SocketError as e:
+            outcome.append((sim.now, e.errno))
+
+    sim.process(client())
+    sim.run(200 * SECOND)
+    # SYN at 0 and retransmitted at 1, 3, 7, 15, 31, 63 s; given up at 127 s
+    assert outcome == [(127 * SECOND, Errno.EHOSTUNREACH)]
+    assert a.tcp.connections == {}
