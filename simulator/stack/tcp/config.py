@@ -61,6 +61,9 @@ class TcpConfig:
     # --- congestion control (RFC 5681, 6582, 6675, 6937, 9438)
     cc: str = "cubic"
     initial_window: int | None = 10     # segments (RFC 6928); None: RFC 5681 §3.1 rule
+    syn_loss_window_after: int = 2      # this many SYN/SYN-ACK retransmissions start
+                                        # the transfer at cwnd 1 (RFC 5681 §3.1: 1;
+                                        # Linux tcp_init_transfer: more than 1); 0 = never
     abc: int = 0                        # RFC 3465 L (segments per ACK); 0 = no limit
     hystart: bool = True                # CUBIC's HyStart (Linux)
     cubic_c: float = 0.4                # RFC 9438 C
@@ -139,7 +142,7 @@ _PROFILES = {
         "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
         "nagle_minshall": False, "zero_window_probe": "rfc", "cc": "newreno",
         "initial_window": None, "abc": 1, "hystart": False, "recovery": "classic",
-        "ca_byte_counting": False, "cwnd_validation": False, "idle_restart": "rfc",
+        "ca_byte_counting": False, "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
         "time_wait": 240 * S, "rcv_wscale": None,
     },
 }

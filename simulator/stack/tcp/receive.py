@@ -100,7 +100,7 @@ class ReceiveMixin:
     def _syn_rtt(self, seg, now: int) -> None:
         """An RTT sample from the SYN exchange, unless the SYN was retransmitted
         (Karn); with timestamps, from TSecr even then (as Linux does)."""
-        if not self._syn_retransmitted and self._syn_sent_ns is not None:
+        if not self._syn_retries and self._syn_sent_ns is not None:
             rtt = now - self._syn_sent_ns
         else:
             ts = seg.option(Timestamps) if self.neg.timestamps else None

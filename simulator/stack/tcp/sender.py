@@ -44,7 +44,6 @@ class SenderMixin:
         self._sndcnt = 0
         self._snd_sml = self.iss                # end of the last short segment (Nagle)
         self._last_send_ns = None
-        self._syn_retransmitted = False
         self._cwnd_traced = None
 
     def _start_sending(self, now: int) -> None:
@@ -53,8 +52,10 @@ class SenderMixin:
         cfg = self.config
         self.cc = make_cc(cfg.cc, self.snd_mss, cfg.initial_window_bytes(self.snd_mss), cfg)
         self.sb = Scoreboard(self.snd_mss, cfg.dupthresh)
-        if self._syn_retransmitted and self.rtt.srtt_ns is None:
+        if self._syn_retries and self.rtt.srtt_ns is None:
             self.rtt.fallback(cfg.syn_fallback_rto)
+        if 0 < cfg.syn_loss_window_after <= self._syn_retries:
+            self.cc.cwnd = self.snd_mss                  # RFC 5681 §3.1 loss window
         self._trace_cwnd()
 
     # --- ACK processing (RFC 9293 §3.10.7.4, fifth step) -------------------------

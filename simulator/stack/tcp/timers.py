@@ -64,7 +64,6 @@ class TimersMixin:
             self._enter_closed(self.soft_error or Errno.ETIMEDOUT)
             return
         self._syn_retries += 1
-        self._syn_retransmitted = True
         self.total_retrans += 1
         self.retransmits += 1
         self.rtt.backoff()
