@@ -123,3 +123,21 @@ def test_a_burst_larger_than_the_nic_queue_waits_instead_of_tail_dropping():
     assert txq.waiting() == 0
     assert sent[101] == frame_ns                   # the first waiting one goes down as
     #                                                the transmitter frees the first slot
+
+
+def test_tcp_timers_add_no_event_per_segment():
+    """A 1 MB transfer: every frame costs its arrival and, when it waited in the
+    NIC queue, one wake-up; the RTO restarted on each ACK and the delayed-ACK
+    timer add only a handful of events in all (the lazy Timer)."""
+    from tests.stack.test_sockets_tcp import transfer
+
+    sim, a, b = two_hosts(rate=100_000_000)
+    scheduled = []
+    schedule = sim.env.schedule
+    sim.env.schedule = lambda *args, **kw: (scheduled.append(1), schedule(*args, **kw))[1]
+    data, got = transfer(sim, a, b, 1_000_000)
+    sim.run(10 * SECOND)
+    assert bytes(got["bytes"]) == data
+    frames = sum(h.interfaces["eth0"].tx_frames for h in (a, b))
+    assert frames > 1000
+    assert len(scheduled) <= 2 * frames + 30
