@@ -7,10 +7,11 @@ from simulator.stack.arp import ArpConfig
 from simulator.stack.icmp import Icmp
 from simulator.stack.ipv4 import IPv4
 from simulator.stack.l2 import L2Demux
-from simulator.stack.sockets import TcpSocket, UdpSocket
+from simulator.stack.sockets import TcpSocket
 from simulator.stack.tcp.config import TcpConfig
 from simulator.stack.tcp.layer import TcpLayer
 from simulator.stack.udp import Udp
+from simulator.stack.udp_socket import UdpSocket
 from simulator.wire.addr import IPv4Address, IPv4Interface, IPv4Network
 from simulator.wire.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4
 

@@ -3,7 +3,7 @@
 A datagram to a port nobody listens on gets an ICMP Port Unreachable (RFC
 1122 §4.1.3.1). ICMP errors about datagrams a port sent reach that port.
 A ``UdpPort`` is the callback-level endpoint; the BSD-style ``UdpSocket``
-of ``stack/sockets.py`` (``node.socket("udp")``) is built on one.
+of ``stack/udp_socket.py`` (``node.socket("udp")``) is built on one.
 """
 
 from typing import Callable

@@ -3,7 +3,6 @@ processes, and Linux's connected-UDP error reporting."""
 
 import pytest
 
-from simulator.engine.trace import Tracer
 from simulator.stack.errno import Errno, SocketError
 from simulator.wire.addr import IPv4Address as A
 from tests.helpers import MS, SECOND, two_hosts
