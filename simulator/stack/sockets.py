@@ -188,9 +188,10 @@ class TcpSocket(SocketBase):
         ``on_closed`` if it fails (the reason in ``error``)."""
         if self.listener is not None:
             raise SocketError(Errno.EINVAL)
-        if self.ep is not None:
+        if self.ep is not None and self.ep.conn.state is not State.CLOSED:
             raise SocketError(Errno.EISCONN if self.ep.conn.state is State.ESTABLISHED
                               else Errno.EALREADY)
+        self.ep = None                              # a failed attempt may be retried (Linux)
         ip, port = parse_address(address)
         source = IPv4Address(self.bound_ip) if self.bound_ip else self.tcp.source_for(ip)
         self.ep = self.tcp.connect(self, self.config, source, self.port, ip, port)

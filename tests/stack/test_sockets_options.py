@@ -96,6 +96,9 @@ def test_calls_in_the_wrong_state_fail_with_linux_errnos():
     refused.connect_nowait(("10.0.0.2", 81))
     sim.run(2 * SECOND)
     assert refused.getsockopt(SO_ERROR) == 111 and refused.getsockopt(SO_ERROR) == 0
+    refused.connect_nowait(("10.0.0.2", 80))        # the same socket may try again
+    sim.run(3 * SECOND)
+    assert refused.state is State.ESTABLISHED
     with pytest.raises(SocketError) as e:
         a.socket("tcp").connect_nowait(("192.0.2.1", 80))
     assert e.value.errno is Errno.ENETUNREACH
