@@ -1,6 +1,9 @@
 """The lazy Timer: one pending event however often it is restarted, firing
 exactly at the last deadline; earlier restarts and cancels still honoured."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from simulator.engine.sim import Simulation, Timer
 
 US = 1_000
@@ -84,3 +87,30 @@ def test_start_at_absolute_deadline():
     sim.call_later(3 * MS, lambda e: timer.start_at(8 * MS))
     sim.run(until_ns=SECOND)
     assert fired == [8 * MS]
+
+
+@given(st.lists(st.tuples(st.integers(0, 200), st.one_of(st.none(), st.integers(0, 150))),
+                max_size=40))
+def test_fires_exactly_when_an_eager_timer_would(ops):
+    """Random restarts and cancels (None): the lazy timer fires at the same instants
+    as the obvious reference, which fires at the latest deadline set and not
+    cancelled or superseded before it. Operations happen at even times, deadlines
+    fall on odd ones, so no operation coincides with a firing."""
+    ops = sorted(((2 * t, None if d is None else 2 * d + 1) for t, d in ops),
+                 key=lambda op: op[0])                # stable: same-time ops keep their order
+    expected, deadline = [], None
+    for at, delay in ops:
+        if deadline is not None and deadline < at:
+            expected.append(deadline)
+        deadline = None if delay is None else at + delay
+    if deadline is not None:
+        expected.append(deadline)
+
+    sim = Simulation()
+    fired = []
+    timer = Timer(sim, lambda: fired.append(sim.now))
+    for at, delay in ops:
+        action = timer.cancel if delay is None else (lambda d=delay: timer.start(d))
+        sim.call_later(at, lambda _e, action=action: action())
+    sim.run(until_ns=10_000)
+    assert fired == expected
