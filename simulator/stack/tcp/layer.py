@@ -169,8 +169,8 @@ class TcpLayer:
         """Create a connection and send its SYN (RFC 9293 §3.10.1 OPEN, active)."""
         lip, rip = int(local_ip), int(remote_ip)
         if local_port == 0:
-            local_port = self._ephemeral.allocate(
-                lambda p: p not in self.bound and (lip, p, rip, remote_port) not in self.connections)
+            local_port = self._ephemeral.allocate(lambda p: p not in self.bound and (
+                lip, p, rip, remote_port) not in self.connections)
             if local_port is None:
                 raise SocketError(Errno.EADDRNOTAVAIL)
         key = (lip, local_port, rip, remote_port)
@@ -299,8 +299,8 @@ class TcpLayer:
         key = (d, seg.dst_port, s, seg.src_port)
         ep = self.connections.get(key)
         if self.sim.tracer.on:
-            self.sim.tracer.emit(self.node.name, "tcp", "tcp.rx",
-                                 conn=ep.name if ep else f"{dst}:{seg.dst_port}>{src}:{seg.src_port}",
+            name = ep.name if ep else f"{dst}:{seg.dst_port}>{src}:{seg.src_port}"
+            self.sim.tracer.emit(self.node.name, "tcp", "tcp.rx", conn=name,
                                  **segment_fields(seg))
         if ep is not None:
             listener = ep.listener
