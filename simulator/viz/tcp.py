@@ -89,8 +89,13 @@ def sequence_series(events, conn: Connection) -> dict:
         acks.append((t, ack))
         window.append((t, ack + conn.window(a)))
         sacks += [(t, conn.rel(sender, left), conn.rel(sender, right)) for left, right in a.sack]
-    lost = [(_seconds(ns), seq, length, reason) for ns, reason, seq, length in drops(events, conn)
-            if sender == conn.client]
+    sent_at: dict[int, list[float]] = {}
+    for t, start, _end, _r in bars:
+        sent_at.setdefault(start, []).append(t)
+    lost = []          # each drop marked on the bar of the transmission it destroyed
+    for ns, reason, seq, length in drops(events, conn) if sender == conn.client else ():
+        when = [t for t in sent_at.get(seq, ()) if t <= _seconds(ns)]
+        lost.append((when[-1] if when else _seconds(ns), seq, length, reason))
     return {"sender": sender, "bars": bars, "acks": acks, "window": window, "sacks": sacks,
             "drops": lost}
 
@@ -136,7 +141,7 @@ def _sequence_panel(ax, series: dict, conn: Connection, window=None) -> None:
                                          colors="#7b3fb5", lw=2.5, label="SACK block"))
     if lost:
         ax.plot([t for t, *_ in lost], [s for _, s, *_ in lost], "x", color="#d62728", ms=6,
-                mew=1.6, label="dropped in the network")
+                mew=1.6, label="lost in the network (when sent)")
     ends = [b for _t, _a, b, _r in bars] + [a for _, a in acks] or [1]
     starts = [a for _t, a, _b, _r in bars] + [a for _, a in acks] or [0]
     top, bottom = max(ends), 0 if window is None else min(starts)
@@ -197,7 +202,7 @@ def plot_cwnd(events, out_path, title: str | None = None, conns=None, cc=None) -
     """cwnd (solid) and ssthresh (dashed) of each data sender in segments of its MSS;
     ``False`` if there are no ``tcp.cwnd`` records."""
     conns = busy(connections(events) if conns is None else conns)
-    fig = Figure(figsize=(WIDTH_IN, 4.6), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, 4.8 + 0.2 * len(conns)), dpi=DPI, layout="constrained")
     ax = fig.subplots()
     drawn = False
     for i, conn in enumerate(conns):
@@ -215,9 +220,11 @@ def plot_cwnd(events, out_path, title: str | None = None, conns=None, cc=None) -
     if not drawn:
         return False
     ax.set(xlabel="time (s)", ylabel="segments (of the sender's MSS)")
-    ax.set_ylim(bottom=0)
+    ax.autoscale_view()
+    ax.set_ylim(0, ax.get_ylim()[1])
     ax.grid(color="#e6e6e6", lw=0.6)
-    ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+              frameon=False)
     ax.set_title(title or "Congestion window", fontsize=11, weight="bold")
     _save(fig, out_path)
     return True
