@@ -57,11 +57,14 @@ class TcpSpec(Model):
     nagle: Bool | None = None
     nagle_minshall: Bool | None = None
     zero_window_probe: Literal["rfc", "linux"] | None = None
+    window_update: Literal["rfc", "linux"] | None = None          # when a read sends one
+    tso_psh: Bool | None = None                                   # PSH ends each burst
     rmem: Bytes | None = Field(None, ge=2048)                     # receive buffer
     wmem: Bytes | None = Field(None, ge=2048)                     # send buffer
     # congestion control
     cc: CongestionControl | None = None
     initial_window: Int | None = Field(None, ge=1, le=1000)       # segments (RFC 6928)
+    syn_loss_window_after: Int | None = Field(None, ge=0)         # SYN retries → cwnd 1
     abc: Int | None = Field(None, ge=0)                           # RFC 3465 L; 0 = no limit
     hystart: Bool | None = None
     cubic_c: float | None = Field(None, gt=0, le=10)               # RFC 9438 C
