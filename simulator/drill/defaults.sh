@@ -18,6 +18,6 @@ sysctl -q net.ipv4.tcp_congestion_control=cubic
 sysctl -q net.ipv4.tcp_slow_start_after_idle=0
 
 # Set on the test box, not modelled (or already what netsim does).
-sysctl -q net.ipv4.tcp_frto=2 net.ipv4.tcp_fack=0 net.ipv4.tcp_ecn=0
-sysctl -q net.ipv4.tcp_early_retrans=4 net.ipv4.tcp_recovery=1
+sysctl -q net.ipv4.tcp_fack=0 net.ipv4.tcp_ecn=0
+sysctl -q net.ipv4.tcp_frto=2 net.ipv4.tcp_early_retrans=4 net.ipv4.tcp_recovery=1
 sysctl -q net.ipv4.tcp_tso_win_divisor=3 net.ipv4.tcp_syncookies=1

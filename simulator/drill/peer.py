@@ -3,7 +3,9 @@
 It answers for every remote address (packetdrill's tun device does the same),
 hands each frame the host sends to the runner, byte-decoded from its packed
 form (so the host's bytes are what is checked, checksums included), and
-injects the segments the script writes with ``<``.
+injects the segments the script writes with ``<``: straight into the host's
+interface, handled at once as a kernel handles a tun write, so an event on
+the next script line at the same time already sees its effect.
 """
 
 from collections import deque
@@ -31,7 +33,7 @@ class ScriptedPeer(Node):
     def __init__(self, sim, name: str = "peer"):
         super().__init__(sim, name)
         self.iface = self.add_interface("eth0")
-        self.host_mac = None
+        self.host_iface = None
         self.captured: deque[Captured] = deque()
         self.on_capture = None           # called after each capture (wakes the runner)
 
@@ -50,7 +52,6 @@ class ScriptedPeer(Node):
         if self.on_capture is not None:
             self.on_capture()
 
-    def inject(self, packet: IPv4Packet) -> EthernetFrame:
-        frame = EthernetFrame(self.host_mac, self.iface.mac, ETHERTYPE_IPV4, packet)
-        self.iface.send(frame)
-        return frame
+    def inject(self, packet: IPv4Packet) -> None:
+        self.host_iface.deliver(
+            EthernetFrame(self.host_iface.mac, self.iface.mac, ETHERTYPE_IPV4, packet))

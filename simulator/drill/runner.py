@@ -23,7 +23,7 @@ from simulator.drill.segments import Connections, build_inbound
 from simulator.drill.syscalls import Process, SyscallFailure, Unsupported
 from simulator.engine.sim import Simulation
 from simulator.nodes.host import Host
-from simulator.phy.link import Link, serialization_ns
+from simulator.phy.link import Link
 from simulator.stack.arp import ArpConfig
 from simulator.stack.tcp.config import TcpConfig
 from simulator.wire.addr import IPv4Address, IPv4Interface
@@ -88,7 +88,8 @@ class Runner:
         self._build_network()
         self.conns = Connections()
         self.process = Process(self)
-        self.blocking = None           # (event, Syscall-process) of a call in the background
+        self.blocking = None           # the process of a blocking call in the background
+        self.background_failure = None  # what that call got wrong, once it returned
         self.last_event_us: int | None = None
         self.last_inbound: tuple | None = None   # (script time) of a previous '<' event
         self._wakeup: simpy.Event | None = None
@@ -102,7 +103,7 @@ class Runner:
         iface = self.host.add_ip_interface(
             "eth0", subnet, arp=ArpConfig(static={gateway: self.peer.iface.mac}))
         self.host.set_gateway(gateway)
-        self.peer.host_mac = iface.mac
+        self.peer.host_iface = iface
         self.peer.on_capture = self._captured
         # any frame size (GRO-sized injections, as a tun device takes them), no queue limit
         Link(self.sim, iface, self.peer.iface, rate=LINK_RATE, delay=0, mtu=65535,
@@ -181,6 +182,7 @@ class Runner:
         try:
             for event in self.script.events:
                 yield from self._event(event)
+                self._raise_background_failure()
                 self.last_event_us = self._event_us
             yield from self._await_idle(self.script.events[-1], "exiting while a blocking "
                                         "system call is in progress")
@@ -193,7 +195,8 @@ class Runner:
         inbound = isinstance(action, PacketSpec) and action.direction == "<"
         if isinstance(action, Syscall):
             yield from self._await_idle(event, "blocking system call while another blocking "
-                                        "system call is already in progress")
+                                        "system call is already in progress"
+                                        if action.blocking else None)
         start, end = self._target_us(event, inbound)
         self._event_us = start
         self.last_inbound = start if inbound else None
@@ -203,7 +206,7 @@ class Runner:
         yield from self._wait_until(start)
         self._check_late(event, start, "event")
         if inbound:
-            yield from self._inbound(event, action)
+            self._inbound(event, action)
         elif isinstance(action, Syscall):
             yield from self._syscall(event, action, start)
         elif isinstance(action, Command):
@@ -221,10 +224,7 @@ class Runner:
                 from None
         if self.log is not None:
             self.log.append(f"{self.now_us() / 1e6:9.6f} < {match.spec_str(spec)}")
-        frame = self.peer.inject(packet)
-        # the host handles it before the script's next event, as a kernel handles a
-        # tun write at once: wait out the frame's 100 Gbps serialization
-        yield self.env.timeout(serialization_ns(frame.wire_len, LINK_RATE))
+        self.peer.inject(packet)
 
     def _captured(self) -> None:
         if self._wakeup is not None and not self._wakeup.triggered:
@@ -298,14 +298,13 @@ class Runner:
     # --- system calls
     def _syscall(self, event, call: Syscall, start_us: int):
         where = f"{self.script.path}:{event.line}"
-        proc = self.env.process(self._checked_call(event, call))
         if call.blocking:
             end_us = call.end_usecs + (self.offset_us if event.time.kind == RELATIVE else 0)
-            self.blocking = (proc, event, start_us, end_us)
+            self.blocking = self.env.process(self._background(event, call, start_us, end_us))
             yield self.env.timeout(0)          # let it start before the next event
             return
-        guard = self.env.timeout(1)
-        yield proc | guard
+        proc = self.env.process(self._checked_call(event, call))
+        yield proc | self.env.timeout(1)
         if not proc.triggered:
             raise Mismatch(f"{where}: runtime error in {call.name} call: the call blocked at "
                            f"{self.now_us() / 1e6:.6f} sec but the script does not mark it "
@@ -323,27 +322,31 @@ class Runner:
             return _Unsupported(f"{where}: unsupported: {call.name}: {error}")
         return None
 
-    def _await_idle(self, event, message: str):
-        """Wait (at most 1 s) for the background call; check its end time."""
-        if self.blocking is None:
-            return
-        proc, call_event, start_us, end_us = self.blocking
-        if not proc.triggered:
-            yield proc | self.env.timeout(IDLE_WAIT_US * US)
-        if not proc.triggered:
-            raise Mismatch(f"{self.script.path}:{event.line}: runtime error: {message}")
-        self.blocking = None
-        if proc.value is not None:
-            raise proc.value
-        self._check_return_time(call_event, start_us, end_us, proc)
+    def _background(self, event, call: Syscall, start_us: int, end_us: int):
+        """A blocking call: its result, and that it returned at its end time."""
+        failure = yield from self._checked_call(event, call)
+        if failure is None:
+            actual_us = self.now_us()
+            tolerance = self.tolerance(end_us, start_us)
+            if abs(actual_us - end_us) > tolerance:
+                failure = Mismatch(
+                    f"{self.script.path}:{event.line}: timing error: expected system call "
+                    f"return at {end_us / 1e6:.6f} sec but happened at {actual_us / 1e6:.6f} "
+                    f"sec; tolerance {tolerance / 1e6:.6f} sec")
+        self.background_failure = failure
 
-    def _check_return_time(self, event, start_us, end_us, proc) -> None:
-        actual_us = self.process.last_return_ns // US
-        tolerance = self.tolerance(end_us, start_us)
-        if abs(actual_us - end_us) > tolerance:
-            raise Mismatch(f"{self.script.path}:{event.line}: timing error: expected system call "
-                           f"return at {end_us / 1e6:.6f} sec but happened at "
-                           f"{actual_us / 1e6:.6f} sec; tolerance {tolerance / 1e6:.6f} sec")
+    def _await_idle(self, event, message: str | None):
+        """packetdrill's await_idle_thread(): wait at most 1 s for the call in the
+        background; still running is an error when ``message`` says so."""
+        if self.blocking is not None and not self.blocking.triggered:
+            yield self.blocking | self.env.timeout(IDLE_WAIT_US * US)
+            if not self.blocking.triggered and message is not None:
+                raise Mismatch(f"{self.script.path}:{event.line}: runtime error: {message}")
+        self._raise_background_failure()
+
+    def _raise_background_failure(self) -> None:
+        if self.background_failure is not None:
+            raise self.background_failure
 
     # --- code
     def _code(self, event, code: Code) -> None:

@@ -67,7 +67,6 @@ class Process:
         self.env = runner.env
         self.fds: dict[int, _Fd] = {}
         self.last_socket = None          # the socket under test (tcp_info for %{ }%)
-        self.last_return_ns = 0
         self._wanted_fd = None
 
     # --- helpers for the runner
@@ -98,7 +97,6 @@ class Process:
                 result = yield from result
         except SocketError as error:
             result, errno = -1, error.errno
-        self.last_return_ns = self.env.now
         self._check(call, result, errno)
 
     def _check(self, call, result: int, errno: Errno | None) -> None:

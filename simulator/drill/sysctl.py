@@ -68,12 +68,14 @@ MAPPING = {
     "tcp_rto_min_us": lambda v: {"min_rto": int(v) * 1000},
     "tcp_delack_min": lambda v: {"delayed_ack": int(v) * MS},
 }
-# Set by packetdrill's defaults to what netsim already does: no warning.
-ALREADY = {"tcp_frto": "2", "tcp_fack": "0", "tcp_ecn": "0", "tcp_syncookies": "1",
-           "tcp_ecn_option": "2", "tcp_fastopen": None, "tcp_fastopen_key": None,
-           "tcp_notsent_lowat": None, "tcp_pacing_ss_ratio": None,
-           "tcp_pacing_ca_ratio": None, "tcp_tso_win_divisor": None,
-           "tcp_early_retrans": None, "tcp_recovery": None}
+# Values that ask for what netsim does anyway (no warning); None: any value is
+# harmless here (pacing and TSO sizing knobs, features netsim lacks entirely).
+ALREADY = {"tcp_fack": "0", "tcp_ecn": "0", "tcp_ecn_option": "2", "tcp_syncookies": "1",
+           "tcp_early_retrans": "0",      # no early retransmit, no TLP
+           "tcp_recovery": "0",           # no RACK
+           "tcp_fastopen": None, "tcp_fastopen_key": None, "tcp_notsent_lowat": None,
+           "tcp_pacing_ss_ratio": None, "tcp_pacing_ca_ratio": None,
+           "tcp_tso_win_divisor": None, "tcp_min_tso_segs": None}
 
 _ARITH = re.compile(r"\$\(\(([0-9+\-*/ ()]+)\)\)")
 _SEPARATORS = re.compile(r"\s*(?:;|&&|\|\||\n)\s*")
