@@ -23,6 +23,7 @@ CONSTANTS = {
     "TCPI_OPT_TIMESTAMPS": 1, "TCPI_OPT_SACK": 2, "TCPI_OPT_WSCALE": 4, "TCPI_OPT_ECN": 8,
     "TCPI_OPT_ECN_SEEN": 16, "TCPI_OPT_SYN_DATA": 32, "TCPI_OPT_USEC_TS": 64,
     "TCPI_OPT_TFO_CHILD": 128,
+    "TCP_INFINITE_SSTHRESH": 0x7FFFFFFF,
 }
 _FUNCTIONS = {"abs": abs, "min": min, "max": max, "int": int}
 _ALLOWED = (ast.Module, ast.Expr, ast.Assert, ast.Assign, ast.AugAssign, ast.If, ast.Pass,

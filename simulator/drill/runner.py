@@ -1,7 +1,8 @@
 """Running a script: one host under test, the scripted peer, packetdrill's clock.
 
 The host (192.168.0.1) reaches every remote address through one 100 Gbps,
-zero-delay link to the peer (static ARP, so no ARP is seen). Events run at
+zero-delay link to the peer (static ARP, so no ARP is seen); the peer's
+segments enter the host's interface at their instant. Events run at
 their script times as packetdrill's run.c runs them: a relative time counts
 from when the previous event finished (consecutive ``<`` lines from the
 previous one's script time); ``>`` lines take the host's next segments and
@@ -11,6 +12,7 @@ afterwards; ``%{ }%`` blocks assert over the last socket's tcp_info.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import simpy
 
@@ -67,19 +69,25 @@ class Runner:
         self.script = script
         opts = script.options
         if opts.get("ip_version", "ipv4") != "ipv4":
-            raise ScriptError(script.path, 1, 1, "unsupported: only --ip_version=ipv4")
-        self.tolerance_us = options.tolerance_usecs if options.tolerance_usecs is not None \
-            else int(opts.get("tolerance_usecs", 4000))
-        self.tolerance_pct = options.tolerance_percent if options.tolerance_percent is not None \
-            else float(opts.get("tolerance_percent", 12.5))
-        ts_tick = int(opts.get("tcp_ts_tick_usecs", 0))
+            raise _Unsupported(f"{script.path}: unsupported: --ip_version={opts['ip_version']}")
+        try:
+            self.tolerance_us = options.tolerance_usecs if options.tolerance_usecs is not None \
+                else int(opts.get("tolerance_usecs", 4000))
+            self.tolerance_pct = options.tolerance_percent \
+                if options.tolerance_percent is not None \
+                else float(opts.get("tolerance_percent", 12.5))
+            ts_tick = int(opts.get("tcp_ts_tick_usecs", 0))
+            self.local_ip = IPv4Address(opts.get("local_ip", "192.168.0.1"))
+            self.remote_ip = IPv4Address(opts.get("remote_ip", "192.0.2.1"))
+        except ValueError as error:
+            raise ScriptError(script.path, 1, 1, f"bad option value: {error}") from None
         self.ts_check = (ts_tick, self.tolerance_us) if ts_tick else None
-        self.local_ip = IPv4Address(opts.get("local_ip", "192.168.0.1"))
-        self.remote_ip = IPv4Address(opts.get("remote_ip", "192.0.2.1"))
         self.warnings: list[str] = []
         self.output: list[str] = []
         self.log: list[str] | None = [] if options.verbose else None
-        self.settings = sysctl.defaults()
+        # the Linux test box's sysctls; the rfc profile is not a Linux box
+        self.settings = sysctl.defaults() if options.profile == "linux" else \
+            sysctl.SysctlResult()
         if script.init_command is not None:
             self._read_command(script.init_command)
         self.base_config = TcpConfig.profile(options.profile)
@@ -91,7 +99,9 @@ class Runner:
         self.blocking = None           # the process of a blocking call in the background
         self.background_failure = None  # what that call got wrong, once it returned
         self.last_event_us: int | None = None
-        self.last_inbound: tuple | None = None   # (script time) of a previous '<' event
+        self.last_inbound: int | None = None     # script time of a directly preceding '<'
+        self.offset_us = 0                       # what the current relative time counts from
+        self._event_us = 0
         self._wakeup: simpy.Event | None = None
 
     # --- setup
@@ -115,7 +125,7 @@ class Runner:
 
     def _read_command(self, command: Command) -> None:
         before = len(self.settings.warnings)
-        base = sysctl.Path(self.script.path).parent
+        base = Path(self.script.path).parent
         sysctl.read_commands(command.text, base, self.settings)
         self.warnings.extend(self.settings.warnings[before:])
 
@@ -363,4 +373,9 @@ class Runner:
 
 
 def run_script(script: Script, options: Options | None = None) -> DrillResult:
-    return Runner(script, options or Options()).run()
+    """Run one parsed script (ScriptError: a bad option value)."""
+    try:
+        runner = Runner(script, options or Options())
+    except _Unsupported as error:
+        return DrillResult(script.path, False, str(error), unsupported=True)
+    return runner.run()

@@ -226,6 +226,8 @@ class Process:
         return 0
 
     def sys_write(self, fd, buf, count):
+        if buf is not ELLIPSIS:
+            raise Unsupported(f"buffer {buf} (only ...)")
         entry = self._fd(fd)
         data = bytes(_int(count))
         if entry.nonblocking:
@@ -238,7 +240,14 @@ class Process:
             raise Unsupported(f"send flags {flags}")
         return (yield from self.sys_write(fd, buf, count))
 
+    def sys_sendto(self, fd, buf, count, flags, address, length):
+        if address is not ELLIPSIS:
+            raise Unsupported(f"sendto address {address}")
+        return (yield from self.sys_send(fd, buf, count, flags))
+
     def sys_read(self, fd, buf, count):
+        if buf is not ELLIPSIS:
+            raise Unsupported(f"buffer {buf} (only ...)")
         entry = self._fd(fd)
         if entry.nonblocking:
             return len(entry.sock.recv_nowait(_int(count)))
