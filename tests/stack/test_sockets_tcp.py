@@ -255,3 +255,32 @@ def test_icmp_host_unreachable_reaches_the_connection_by_its_quoted_four_tuple()
     # SYN at 0 and retransmitted at 1, 3, 7, 15, 31, 63 s; given up at 127 s
     assert outcome == [(127 * SECOND, Errno.EHOSTUNREACH)]
     assert a.tcp.connections == {}
+
+
+def test_a_connection_to_the_node_itself_takes_no_time_and_no_wire():
+    sim, a, b = two_hosts()
+    seen = []
+    sim.tracer.add_sink(lambda e: seen.append(e) if e["event"] == "tcp.tx" else None)
+
+    def echo(sock):
+        while data := (yield sock.recv(100_000)):
+            yield sock.sendall(data)
+        sock.close()
+
+    serve(sim, a, 7, echo)
+    got = []
+
+    def client():
+        sock = a.socket("tcp")
+        yield sock.connect(("10.0.0.1", 7))
+        yield sock.sendall(bytes(100_000))
+        while len(b"".join(got)) < 100_000:
+            got.append((yield sock.recv(100_000)))
+        got.append(sim.now)
+        sock.close()
+
+    sim.process(client())
+    sim.run(SECOND)
+    assert got[-1] == 0 and b"".join(got[:-1]) == bytes(100_000)
+    assert seen[0]["mss"] == 65495 and seen[1]["mss"] == 65495     # SYN, SYN-ACK
+    assert a.interfaces["eth0"].tx_frames == 0

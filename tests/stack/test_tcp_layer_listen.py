@@ -149,3 +149,31 @@ def test_event_style_echo_server_with_callbacks_and_nowait_calls():
     with pytest.raises(SocketError) as e:
         listener.accept_nowait()
     assert e.value.errno is Errno.EAGAIN
+
+
+def test_a_port_held_by_time_wait_needs_so_reuseaddr_to_be_bound_again():
+    sim, a, b = two_hosts()
+    listener = b.socket("tcp")
+    listener.bind(("0.0.0.0", 80))
+    listener.listen()
+
+    def server():
+        sock, _ = yield listener.accept()
+        assert (yield sock.recv(10)) == b""
+        sock.close()
+
+    sim.process(server())
+    socks = []
+    connect_at(sim, a, 0, ("10.0.0.2", 80), socks, bind_port=40000)
+    sim.run(100 * MS)
+    socks[0].close()                                # a closes first: TIME-WAIT on 40000
+    sim.run(SECOND)
+    (tw,) = a.tcp.connections.values()
+    assert tw.conn.state is State.TIME_WAIT
+    with pytest.raises(SocketError) as e:
+        a.socket("tcp").bind(("0.0.0.0", 40000))
+    assert e.value.errno is Errno.EADDRINUSE
+    again = a.socket("tcp")
+    again.setsockopt(SO_REUSEADDR, 1)
+    again.bind(("0.0.0.0", 40000))
+    assert again.port == 40000

@@ -102,7 +102,10 @@ class TcpLayer:
 
     # -- for sockets -------------------------------------------------------------------
     def mss_limit(self, remote: IPv4Address) -> int:
-        """The largest MSS the path allows: min(interface MTU, PMTU) - 40."""
+        """The largest MSS the path allows: min(interface MTU, PMTU) - 40; to the
+        node itself the largest datagram less 40 (Linux on lo announces 65495)."""
+        if remote in self.ip.local:
+            return 65535 - IP_TCP_HEADERS
         route = self.ip.routes.lookup(remote)
         mtu = route.iface.mtu if route is not None else 1500
         pmtu = self.ip.pmtu.get(remote)
