@@ -30,10 +30,26 @@ def test_segmentation_and_psh_linux_iw10():
     c.send(b"a" * 5000, 20 * MS)
     out = c.take_output()
     assert rel(c, out) == [(0, 1460), (1460, 1460), (2920, 1460), (4380, 620)]
-    assert [s.flags for s in out] == [ACK, ACK, ACK, ACK | PSH]
+    assert [s.flags for s in out] == [ACK | PSH] * 4       # Linux's TSO packets: PSH
     assert all(s.ack == 5001 and s.window == 65535 for s in out)
     c.send(b"b" * 20000, 21 * MS)
     assert len(c.take_output()) == 6           # IW10 = 14600 bytes in flight at most
+
+
+def test_rfc_psh_only_at_end_of_queued_data():
+    c = established_client(cfg("rfc", initial_window=10))
+    c.send(b"a" * 4380, 20 * MS)
+    assert [s.flags for s in c.take_output()] == [ACK, ACK, ACK | PSH]
+
+
+def test_window_edge_partial_segment():
+    linux = established_client(cfg("linux"), win=5000)
+    linux.send(b"a" * 8000, 20 * MS)           # 3 full segments and 620 to the edge
+    assert rel(linux, linux.take_output()) == [(0, 1460), (1460, 1460), (2920, 1460),
+                                               (4380, 620)]
+    rfc = established_client(cfg("rfc", initial_window=10), win=5000)
+    rfc.send(b"a" * 8000, 20 * MS)             # 620 < half the max window: held
+    assert rel(rfc, rfc.take_output()) == [(0, 1460), (1460, 1460), (2920, 1460)]
 
 
 def test_rfc_initial_window_three_segments():

@@ -19,6 +19,8 @@ _CHOICES = {
     "zero_window_probe": ("rfc", "linux"),
     "idle_restart": ("rfc", "linux"),
     "prr_bound": ("ssrb", "crb"),
+    "window_update": ("rfc", "linux"),
+    "sender_sws": ("rfc", "linux"),
 }
 
 
@@ -56,6 +58,9 @@ class TcpConfig:
     nagle_minshall: bool = True         # Linux: hold a small segment only while an
                                         # earlier small one is unacked
     zero_window_probe: str = "linux"    # "rfc": 1 new byte; "linux": SND.UNA-1, no data
+    sender_sws: str = "linux"           # when a short segment may fill the window edge
+    window_update: str = "linux"        # when a read sends a window update (output.py)
+    tso_psh: bool = True                # PSH on the last segment of each burst (Linux)
     rmem: int = 131072                  # receive buffer (Linux tcp_rmem default)
     wmem: int = 4194304                 # send buffer (Linux tcp_wmem max; no autotuning)
     # --- congestion control (RFC 5681, 6582, 6675, 6937, 9438)
@@ -140,7 +145,8 @@ _PROFILES = {
     "linux": {},
     "rfc": {
         "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
-        "nagle_minshall": False, "zero_window_probe": "rfc", "cc": "newreno",
+        "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
+        "sender_sws": "rfc", "zero_window_probe": "rfc", "cc": "newreno",
         "initial_window": None, "abc": 1, "hystart": False, "recovery": "classic",
         "ca_byte_counting": False, "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
         "time_wait": 240 * S, "rcv_wscale": None,

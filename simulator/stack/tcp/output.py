@@ -141,6 +141,21 @@ class OutputMixin:
         return self.fin_pending and not self._fin_sent
 
     def _send_new_data(self, now: int) -> None:
+        """Segments of new data while Nagle, SWS avoidance and the windows allow.
+        ``config.tso_psh``: every segment of a burst of several carries PSH. Linux
+        sends such a burst as TSO packets that each carry PSH (what packetdrill sees;
+        on the wire GSO leaves it on each packet's last segment); the packet sizes
+        depend on pacing, which is not modelled, so every segment carries it."""
+        first = len(self._out)
+        self._send_new_segments(now)
+        burst = [s for s in self._out[first:] if s.payload]
+        if self.config.tso_psh and len(burst) > 1:
+            for seg in burst:
+                seg.flags |= PSH
+
+    def _send_new_segments(self, now: int) -> None:
+        sent = 0
+        flight_before = self.flight
         while True:
             unsent = self._unsent()
             fin = self._fin_unsent()
@@ -153,15 +168,15 @@ class OutputMixin:
             budget = self._send_budget()
             wnd_left = seq_sub(seq_add(self.snd_una, self.snd_wnd), self.snd_nxt)
             if length:
-                if wnd_left < length:
-                    # sender SWS avoidance: a partial segment only if it fills at least
-                    # half the largest window the peer offered (RFC 9293 §3.8.6.2.1)
-                    if wnd_left <= 0 or wnd_left < self.max_snd_wnd // 2:
+                edge = wnd_left < length
+                if edge:
+                    if wnd_left <= 0 or not self._edge_segment_ok(wnd_left, sent,
+                                                                  flight_before):
                         return
                     length = wnd_left
                 if budget < length:
                     return
-                if length < mss and not (length == unsent and fin) \
+                if length < mss and not edge and not (length == unsent and fin) \
                         and not self._nagle_allows(length, unsent):
                     return
             elif budget <= 0:
@@ -169,10 +184,23 @@ class OutputMixin:
             seq = self.snd_nxt
             used = self._transmit(seq, length, now, retransmit=False)
             self.snd_nxt = seq_add(seq, used)
+            sent += 1
             if length < mss:
                 self._snd_sml = seq_add(seq, length)
             if used == 0:
                 return
+
+    def _edge_segment_ok(self, wnd_left: int, sent: int, flight_before: int) -> bool:
+        """May a short segment fill the peer's window to its edge? ``rfc``: if it is
+        at least half the largest window offered (sender SWS avoidance, RFC 9293
+        §3.8.6.2.1). ``linux``: as the tail of a burst (one TSO packet,
+        tcp_mss_split_point) that Nagle/Minshall would not hold."""
+        if self.config.sender_sws == "rfc":
+            return wnd_left >= self.max_snd_wnd // 2
+        if not sent:
+            return False
+        return (not self.config.nagle or flight_before == 0
+                or not seq_gt(self._snd_sml, self.snd_una))
 
     def _nagle_allows(self, length: int, unsent: int) -> bool:
         """RFC 9293 §3.7.4 (Nagle) and §3.8.6.2.1 case 2: a short segment goes only if
@@ -186,14 +214,23 @@ class OutputMixin:
         return self.flight == 0
 
     def _window_opened(self, now: int) -> None:
-        """The app read data: advertise the larger window if the edge may move
-        (receiver SWS avoidance), as a window update ACK."""
+        """The app read data: send a window update ACK if the window grew enough.
+        ``rfc``: the right edge may move (receiver SWS avoidance, §3.8.6.2.2).
+        ``linux`` (tcp_cleanup_rbuf): a pending delayed ACK covering more than one
+        segment goes now; else only a window at least doubled is advertised."""
         if self.state not in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2):
             return
-        cur = seq_sub(self._rcv_adv, self.rcv_nxt)
-        if self.rcvbuf.free - cur >= min(self.rcvbuf.capacity // 2, self.snd_mss):
+        cur = max(seq_sub(self._rcv_adv, self.rcv_nxt), 0)
+        free = self.rcvbuf.free
+        if self.config.window_update == "linux":
+            due = ((self._delack_at is not None and self._unacked > self.rcv_mss)
+                   or (2 * cur <= self.rcvbuf.capacity and free >= 2 * cur
+                       and free - cur >= min(self.rcvbuf.capacity // 2, self.snd_mss)))
+        else:
+            due = free - cur >= min(self.rcvbuf.capacity // 2, self.snd_mss)
+        if due:
             self._ack_now = True
-            self._record("tcp.window_update", rcv_wnd=self.rcvbuf.free)
+            self._record("tcp.window_update", rcv_wnd=free)
             self._output(now)
 
     def _effective_mss(self) -> int:
