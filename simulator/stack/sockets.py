@@ -14,6 +14,7 @@ from collections import deque
 
 from simulator.stack.errno import Errno, SocketError
 from simulator.stack.tcp.connection import State, TcpError
+from simulator.stack.tcp.states import LINUX_NUMBER
 from simulator.wire.addr import IPv4Address
 
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
@@ -330,7 +331,9 @@ class TcpSocket(SocketBase):
 
     def getsockopt(self, option: str):
         if option == TCP_INFO:
-            return self.ep.conn.info() if self.ep is not None else {"tcpi_state": self.state}
+            if self.ep is not None:
+                return self.ep.conn.info()
+            return {"tcpi_state": LINUX_NUMBER[self.state], "tcpi_state_name": self.state.value}
         if option == SO_ERROR:
             error = self._take_error()
             return 0 if error is None else int(error)

@@ -48,7 +48,9 @@ def test_setsockopt_and_getsockopt_round_trip():
     with pytest.raises(SocketError) as e:
         sock.setsockopt("IP_TOS", 0x10)
     assert e.value.errno is Errno.ENOPROTOOPT
-    assert sock.getsockopt(TCP_INFO) == {"tcpi_state": State.CLOSED}
+    assert sock.getsockopt(TCP_INFO) == {"tcpi_state": 7, "tcpi_state_name": "CLOSED"}
+    sock.listen()
+    assert sock.getsockopt(TCP_INFO)["tcpi_state"] == 10              # TCP_LISTEN
 
 
 def test_a_small_send_buffer_makes_sendall_wait_and_send_return_partial_counts():
