@@ -177,12 +177,13 @@ class TcpSocket(SocketBase):
     def connect(self, address):
         """An event that succeeds when ESTABLISHED, or fails with ECONNREFUSED,
         ETIMEDOUT, EHOSTUNREACH, ENETUNREACH..."""
+        event = self._connect = self.env.event()
         try:
             self.connect_nowait(address)
         except SocketError as error:
+            self._connect = None
             return self._failed(error.errno)
-        self._connect = self.env.event()
-        return self._connect
+        return event
 
     def connect_nowait(self, address) -> None:
         """Start the handshake and return; ``on_writable`` is called once established,
@@ -264,21 +265,20 @@ class TcpSocket(SocketBase):
         return data
 
     def _read(self, n: int) -> bytes | None:
-        """Data, ``b""`` at EOF or after SHUT_RD, None when the caller must wait."""
+        """Data, ``b""`` at EOF or once SHUT_RD drained the queue (Linux still hands
+        out what had arrived), None when the caller must wait."""
         conn = self.ep.conn
-        if self._shut_rd:
-            return b""
         data = self.tcp.call(self.ep, conn.recv, n)
         if data:
             return data
-        if conn.eof or conn.state is State.CLOSED:
+        if self._shut_rd or conn.eof or conn.state is State.CLOSED:
             return b""
         return None
 
     # -- teardown -----------------------------------------------------------------------
     def shutdown(self, how: int) -> None:
         """SHUT_WR: FIN after the queued data (half-close); SHUT_RD: reads return
-        b"" from now on (Linux does not tell the peer); SHUT_RDWR: both."""
+        b"" once the queued data is read (Linux tells the peer nothing); SHUT_RDWR: both."""
         if self.ep is None:
             raise SocketError(Errno.ENOTCONN)
         if how in (SHUT_RD, SHUT_RDWR):

@@ -284,3 +284,26 @@ def test_a_connection_to_the_node_itself_takes_no_time_and_no_wire():
     assert got[-1] == 0 and b"".join(got[:-1]) == bytes(100_000)
     assert seen[0]["mss"] == 65495 and seen[1]["mss"] == 65495     # SYN, SYN-ACK
     assert a.interfaces["eth0"].tx_frames == 0
+
+
+def test_shut_rd_hands_out_what_arrived_then_end_of_stream():
+    sim, a, b = two_hosts()
+
+    def talker(sock):
+        yield sock.sendall(bytes(1000))
+
+    serve(sim, b, 9, talker)
+    reads = []
+
+    def client():
+        sock = a.socket("tcp")
+        yield sock.connect(("10.0.0.2", 9))
+        yield sim.env.timeout(100 * MS)
+        sock.shutdown(0)                               # SHUT_RD
+        reads.append((yield sock.recv(5000)))
+        reads.append((yield sock.recv(5000)))
+        assert sock.state is State.ESTABLISHED         # the peer was told nothing
+
+    sim.process(client())
+    sim.run(SECOND)
+    assert reads == [bytes(1000), b""]
