@@ -112,7 +112,7 @@ def build_inbound(spec: PacketSpec, conns: Connections, runner) -> IPv4Packet:
     conn = conns.for_inbound(spec)
     flags = match.flag_bits(spec.flags)
     space = conn.space
-    ack = space.local_to_live(spec.ack) if spec.ack is not None and flags & ACK else 0
+    ack = space.local_to_live(spec.ack or 0) if flags & ACK else 0   # packetdrill maps 0 too
     options = [] if spec.options in (None, ANY_OPTIONS) else [
         _wire_option(opt, space, bool(flags & ACK)) for opt in spec.options]
     seg = TcpSegment(conn.remote_port, conn.local_port, spec.seq, ack, flags, spec.win,
