@@ -14,7 +14,8 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("scripts", nargs="+", metavar="SCRIPT.pkt")
+    parser.add_argument("scripts", nargs="+", metavar="SCRIPT.pkt",
+                        help="scripts, or folders to search for *.pkt")
     parser.add_argument("--profile", choices=("linux", "rfc"), default="linux",
                         help="TCP profile of the host under test (default linux)")
     parser.add_argument("--tolerance-usecs", type=int, metavar="N",
@@ -31,7 +32,8 @@ def run(args, out) -> int:
                       verbose=args.verbose)
     counts = {"PASS": 0, "FAIL": 0, "UNSUPPORTED": 0, "ERROR": 0}
     status = EXIT_OK
-    for path in args.scripts:
+    paths = _expand(args.scripts)
+    for path in paths:
         verdict, lines = _one(Path(path), options, args.verbose)
         counts[verdict] += 1
         out.print(f"{verdict} {path}", markup=False, highlight=False)
@@ -41,11 +43,20 @@ def run(args, out) -> int:
             status = EXIT_BAD_INPUT
         elif verdict != "PASS" and status == EXIT_OK:
             status = EXIT_FAILED
-    total = len(args.scripts)
+    total = len(paths)
     out.print(f"{total} script{'s' * (total != 1)}: {counts['PASS']} passed, "
               f"{counts['FAIL']} failed, {counts['UNSUPPORTED']} unsupported, "
               f"{counts['ERROR']} not parsed", highlight=False)
     return status
+
+
+def _expand(names: list[str]) -> list[str]:
+    """Folders stand for every *.pkt below them, in name order."""
+    paths = []
+    for name in names:
+        folder = Path(name)
+        paths += sorted(map(str, folder.rglob("*.pkt"))) if folder.is_dir() else [name]
+    return paths
 
 
 def _one(path: Path, options: Options, verbose: bool) -> tuple[str, list[str]]:

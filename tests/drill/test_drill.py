@@ -172,8 +172,17 @@ def test_cli_exit_status_and_summary(tmp_path, capsys):
     assert main(["drill", str(good)]) == 0
     assert main(["drill", str(good), str(bad)]) == 1
     assert main(["drill", str(good), str(bad), str(broken)]) == 2
+    assert main(["drill", str(tmp_path)]) == 2         # a folder: every *.pkt in it
     lines = capsys.readouterr().out.splitlines()
     assert lines[-7:] == [
+        f"FAIL {bad}",
+        f"  {bad}:8: error handling packet: Timed out waiting for packet",
+        "  script packet:  0.100000 . 1:1(0) ack 1",
+        f"ERROR {broken}",
+        f"  {broken}:2:1: syntax error at 'end of file': expected an expression",
+        f"PASS {good}",
+        "3 scripts: 1 passed, 1 failed, 0 unsupported, 1 not parsed"]
+    assert lines[-14:-7] == [
         f"PASS {good}",
         f"FAIL {bad}",
         f"  {bad}:8: error handling packet: Timed out waiting for packet",
