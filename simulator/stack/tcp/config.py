@@ -21,6 +21,7 @@ _CHOICES = {
     "prr_bound": ("ssrb", "crb"),
     "window_update": ("rfc", "linux"),
     "sender_sws": ("rfc", "linux"),
+    "prr_recover_fs": ("flight", "cwnd"),
 }
 
 
@@ -81,6 +82,8 @@ class TcpConfig:
     idle_restart: str = "linux"         # "rfc": cwnd = min(IW, cwnd); "linux": halve per RTO
     recovery: str = "prr"               # "prr" (RFC 6937) or "classic" (RFC 5681/6675)
     prr_bound: str = "ssrb"             # PRR reduction bound: "ssrb" or "crb"
+    prr_recover_fs: str = "cwnd"        # RecoverFS: "flight" (RFC 6937) or the cwnd at
+                                        # the start of recovery (Linux prior_cwnd)
     dupthresh: int = 3                  # RFC 5681 §3.2 / RFC 6675 DupThresh
     limited_transmit: bool = True       # RFC 3042
     slow_start_after_idle: bool = True  # RFC 5681 §4.1 restart window
@@ -146,7 +149,7 @@ _PROFILES = {
     "rfc": {
         "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
         "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
-        "sender_sws": "rfc", "zero_window_probe": "rfc", "cc": "newreno",
+        "sender_sws": "rfc", "prr_recover_fs": "flight", "zero_window_probe": "rfc", "cc": "newreno",
         "initial_window": None, "abc": 1, "hystart": False, "recovery": "classic",
         "ca_byte_counting": False, "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
         "time_wait": 240 * S, "rcv_wscale": None,

@@ -148,6 +148,7 @@ class OutputMixin:
         depend on pacing, which is not modelled, so every segment carries it."""
         first = len(self._out)
         self._send_new_segments(now)
+        self._cwnd_validate()
         burst = [s for s in self._out[first:] if s.payload]
         if self.config.tso_psh and len(burst) > 1:
             for seg in burst:

@@ -45,6 +45,9 @@ class SenderMixin:
         self._snd_sml = self.iss                # end of the last short segment (Nagle)
         self._last_send_ns = None
         self._cwnd_traced = None
+        self._cwnd_limited = False              # tcp_cwnd_validate's state
+        self._max_flight = 0
+        self._cwnd_usage_seq = self.iss
 
     def _start_sending(self, now: int) -> None:
         """The SYN exchange is done: effective MSS, cc, scoreboard, RFC 6298 §5.7."""
@@ -120,10 +123,27 @@ class SenderMixin:
         elif self.ca_state == LOSS and seq_ge(self.snd_una, self.recover):
             self.ca_state = OPEN
         if was != RECOVERY:                     # the ACK ending recovery sets cwnd only
-            self.cc.on_ack(now, acked, rtt, flight_before)
+            self.cc.on_ack(now, acked, rtt, self._usage_flight(flight_before))
         self.dupacks = 0
         self._rto_at = None                     # restarted by _arm_rto_or_persist
         self._trace_cwnd()
+
+    def _usage_flight(self, flight_before: int) -> int:
+        """The flight the cc module judges cwnd use by (its cwnd_validation): as
+        Linux's tcp_cwnd_validate, the most in flight in the current window, or all
+        of cwnd if sending was cwnd-limited in it."""
+        if self._cwnd_limited:
+            return max(self.cc.cwnd, flight_before)
+        return max(self._max_flight, flight_before)
+
+    def _cwnd_validate(self) -> None:
+        """After sending: remember how much of cwnd this window used."""
+        limited = self._pipe() >= self.cc.cwnd
+        if (seq_ge(self.snd_una, self._cwnd_usage_seq) or limited
+                or (not self._cwnd_limited and self.flight > self._max_flight)):
+            self._cwnd_limited = limited
+            self._max_flight = self.flight
+            self._cwnd_usage_seq = self.snd_nxt
 
     def _rtt_sample(self, rtt: int) -> None:
         self.rtt.sample(rtt, self.snd_una, self.snd_nxt)
@@ -148,6 +168,7 @@ class SenderMixin:
         """RFC 5681 §3.2 steps 2–3 / RFC 6582 §3.2 step 2 / RFC 6675 §5 / RFC 6937."""
         flight = self.flight
         cc = self.cc
+        cwnd_before = cc.cwnd
         cc.on_congestion_event(now, flight)
         self.ca_state = RECOVERY
         self.recover = self.snd_nxt
@@ -155,7 +176,8 @@ class SenderMixin:
         self.sb.enter_recovery()
         self._rtx_owed = True                  # RFC 6675 §5 (4.3) / RFC 5681 step 3
         if self.config.recovery == "prr":
-            self._prr = Prr(cc.ssthresh, flight, self.snd_mss, self.config.prr_bound)
+            recover_fs = cwnd_before if self.config.prr_recover_fs == "cwnd" else flight
+            self._prr = Prr(cc.ssthresh, recover_fs, self.snd_mss, self.config.prr_bound)
             self._prr_ack(self.sb.sacked_bytes if self.neg.sack else self.snd_mss)
         elif self.neg.sack:
             cc.cwnd = cc.ssthresh                          # RFC 6675 §5 step (4.2)
@@ -181,7 +203,10 @@ class SenderMixin:
         self.cc.on_recovery_exit(now)
 
     def _prr_ack(self, delivered: int) -> None:
-        self._sndcnt = self._prr.on_ack(delivered, self._pipe())
+        """RFC 6937 on one ACK; cwnd = pipe + sndcnt as Linux's tcp_cwnd_reduction."""
+        pipe = self._pipe()
+        self._sndcnt = self._prr.on_ack(delivered, pipe)
+        self.cc.cwnd = max(pipe + self._sndcnt, self.snd_mss)
 
     # --- what may be sent -------------------------------------------------------
     def _pipe(self) -> int:
