@@ -67,6 +67,14 @@ class Observed:
 
 def spec_str(spec: PacketSpec) -> str:
     """The script line's packet, in packetdrill's short form."""
+    if spec.protocol == "icmp":
+        text = " ".join(filter(None, ("icmp", spec.icmp_type, spec.icmp_code)))
+        if spec.icmp_mtu is not None:
+            text += f" mtu {spec.icmp_mtu}"
+        if spec.icmp_quoted is not None:
+            quoted = spec.icmp_quoted
+            text += f" [{quoted.seq}:{quoted.end}({quoted.length})]"
+        return text
     text = f"{spec.flags} {spec.seq}:{spec.end}({spec.length})"
     if spec.ack is not None:
         text += f" ack {spec.ack}"
