@@ -75,6 +75,26 @@ def test_bind_zero_wraps_around_the_linux_range_and_skips_ports_in_use():
     assert e.value.errno is Errno.EADDRINUSE
 
 
+def test_connect_runs_out_of_ports_to_one_peer_but_not_to_another():
+    sim, a, b = two_hosts()
+    a.tcp._ephemeral = PortAllocator(range(40000, 40002))
+    for _ in range(2):
+        a.socket("tcp").connect_nowait(("10.0.0.2", 80))
+    with pytest.raises(SocketError) as e:
+        a.socket("tcp").connect_nowait(("10.0.0.2", 80))
+    assert e.value.errno is Errno.EADDRNOTAVAIL
+    other = a.socket("tcp")
+    other.connect_nowait(("10.0.0.2", 81))         # a new 4-tuple: port 40000 again
+    assert other.getsockname()[1] == 40000
+
+
+def test_udp_ephemeral_ports_wrap_and_skip_bound_ones():
+    sim, a, b = two_hosts()
+    a.udp.bind(32768)
+    a.udp._ephemeral._next = 60999
+    assert [a.udp.bind(0).port for _ in range(3)] == [60999, 32769, 32770]
+
+
 def test_reuseaddr_lets_two_non_listening_sockets_share_a_port():
     sim, a, b = two_hosts()
     s1, s2 = a.socket("tcp"), a.socket("tcp")
