@@ -88,8 +88,14 @@ class Channel:
 
     def notify_room(self, fn) -> None:
         """Call ``fn(channel)`` once, when the transmitter next takes a frame off the
-        queue (or the queue is flushed): the sender's backpressure hook."""
+        queue, the wire falls idle, or the queue is flushed: the sender's
+        backpressure hook."""
         self._room_waiters.append(fn)
+        if not self.queue and not self._wakeup_pending:
+            # nothing queued (the frame did not fit even an empty queue): the wire's
+            # being free is what the waiter needs
+            self._wakeup_pending = True
+            self.sim.call_later(self.busy_until - self.sim.env.now, self._wakeup)
 
     def _wake_room_waiters(self) -> None:
         waiters, self._room_waiters = self._room_waiters, []
@@ -99,6 +105,8 @@ class Channel:
     def _wakeup(self, _event) -> None:
         self._wakeup_pending = False
         if not self.queue:
+            if self._room_waiters:
+                self._wake_room_waiters()
             return
         frame, enqueued = self.queue.popleft()
         self.queued_bytes -= frame.wire_len

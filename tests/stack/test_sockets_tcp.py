@@ -147,6 +147,14 @@ def test_sender_nic_never_tail_drops_its_own_segments():
     assert info["tcpi_total_retrans"] == 0
 
 
+def test_a_nic_queue_smaller_than_one_frame_still_carries_every_segment():
+    sim, a, b = two_hosts(rate=10_000_000, queue_bytes=1000, queue_packets=None)
+    data, got = transfer(sim, a, b, 100_000)
+    sim.run(10 * SECOND)
+    assert bytes(got["bytes"]) == data
+    assert a.interfaces["eth0"].drops == {}
+
+
 def test_linger_zero_close_sends_a_reset_and_the_peer_sees_econnreset():
     sim, a, b = two_hosts()
     seen = []
