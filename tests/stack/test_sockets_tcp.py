@@ -315,3 +315,15 @@ def test_shut_rd_hands_out_what_arrived_then_end_of_stream():
     sim.process(client())
     sim.run(SECOND)
     assert reads == [bytes(1000), b""]
+
+
+def test_a_transfer_survives_a_link_outage_while_segments_wait_for_the_nic():
+    sim, a, b = two_hosts(rate=10_000_000, queue_packets=5)
+    data, got = transfer(sim, a, b, 500_000)
+    wire = a.interfaces["eth0"].link
+    sim.call_later(150 * MS, lambda e: wire.set_up(False))
+    sim.call_later(2 * SECOND, lambda e: wire.set_up(True))
+    sim.run(60 * SECOND)
+    assert bytes(got["bytes"]) == data
+    assert a.tcp.txq.waiting() == 0
+    assert got["client"].getsockopt(TCP_INFO)["tcpi_total_retrans"] > 0
