@@ -15,10 +15,17 @@ def test_active_open_linux_syn():
     c.open_active(0)
     (syn,) = c.take_output()
     assert syn.flags == SYN and syn.seq == 1000 and syn.ack == 0
-    assert syn.window == 64240                 # 65535 rounded down to 44 · 1460
+    assert syn.window == 65535                 # rmem rounded down to 1460s, then capped
     assert syn.options == LINUX_SYN_OPTS       # TSval = 0 ms + offset (ISN)
     assert c.state is State.SYN_SENT and c.deadline == 1 * S
     assert c.take_events() == [("state", State.SYN_SENT)]
+
+
+def test_syn_window_rounded_to_mss_below_65535():
+    c = client(cfg("linux", rmem=50000))
+    c.open_active(0)
+    (syn,) = c.take_output()
+    assert syn.window == 49640                 # 34 · 1460 (tcp_select_initial_window)
 
 
 def test_rfc_profile_scales_from_rmem():

@@ -22,6 +22,7 @@ _CHOICES = {
     "window_update": ("rfc", "linux"),
     "sender_sws": ("rfc", "linux"),
     "prr_recover_fs": ("flight", "cwnd"),
+    "ack_unsent": ("ack", "drop"),
 }
 
 
@@ -90,6 +91,8 @@ class TcpConfig:
     # --- connection lifetime
     time_wait: int = 60 * S             # 2·MSL (Linux TCP_TIMEWAIT_LEN)
     rst_on_unread_close: bool = True    # close() with unread data sends RST (Linux)
+    ack_unsent: str = "drop"            # an ACK of unsent data: "ack" it (RFC 9293
+                                        # §3.10.7.4) or "drop" it silently (Linux)
 
     def __post_init__(self):
         for name, allowed in _CHOICES.items():
@@ -149,7 +152,7 @@ _PROFILES = {
     "rfc": {
         "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
         "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
-        "sender_sws": "rfc", "prr_recover_fs": "flight", "zero_window_probe": "rfc", "cc": "newreno",
+        "sender_sws": "rfc", "prr_recover_fs": "flight", "ack_unsent": "ack", "zero_window_probe": "rfc", "cc": "newreno",
         "initial_window": None, "abc": 1, "hystart": False, "recovery": "classic",
         "ca_byte_counting": False, "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
         "time_wait": 240 * S, "rcv_wscale": None,

@@ -30,11 +30,12 @@ class OutputMixin:
         else:
             wnd = max(cur, 0)
         if syn:
-            # A SYN's window is never scaled (RFC 7323 §2.2); Linux rounds it down to
-            # a multiple of the MSS it announces (tcp_select_initial_window).
+            # A SYN's window is never scaled (RFC 7323 §2.2); Linux rounds the space
+            # down to a multiple of the MSS it announces, then caps it at 65535
+            # (tcp_select_initial_window).
+            if wnd > self.mss_limit:
+                wnd -= wnd % self.mss_limit
             field = min(wnd, 65535)
-            if field > self.mss_limit:
-                field -= field % self.mss_limit
             self.rcv_wnd = field
         else:
             shift = self.neg.rcv_wscale if self.neg else 0
@@ -180,8 +181,7 @@ class OutputMixin:
                 if length < mss and not edge and not (length == unsent and fin) \
                         and not self._nagle_allows(length, unsent):
                     return
-            elif budget <= 0:
-                return
+            # a bare FIN goes whatever cwnd says (Linux tcp_cwnd_test)
             seq = self.snd_nxt
             used = self._transmit(seq, length, now, retransmit=False)
             self.snd_nxt = seq_add(seq, used)

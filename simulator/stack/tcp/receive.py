@@ -44,7 +44,7 @@ class ReceiveMixin:
         """The peer's SYN: IRS, its options, its (unscaled) window."""
         self.irs = seg.seq
         self.rcv_nxt = seq_add(seg.seq, 1)
-        self._rcv_adv = self.rcv_nxt
+        self._rcv_adv = self._last_ack_sent = self.rcv_nxt
         self._offer = peer_offer(self.config, seg)
         self.neg = settle(self.config, self._offer, self.rcv_wscale)
         ts = seg.option(Timestamps)
@@ -160,6 +160,7 @@ class ReceiveMixin:
             if not (seq_lt(self.snd_una, seg.ack) and seq_le(seg.ack, self.snd_nxt)):
                 self._reset_reply(seg.ack)
                 return
+            self._update_ts_recent(ts, seq)
             self.snd_una = seg.ack
             self.snd_wnd = seg.window << self.neg.snd_wscale
             self.max_snd_wnd = max(self.max_snd_wnd, self.snd_wnd)
@@ -221,12 +222,15 @@ class ReceiveMixin:
     def _ack_arrives(self, seg, seq: int, ts, now: int) -> bool:
         """The ACK field in a synchronized state; False if the segment is dropped."""
         ack = seg.ack
-        if seq_gt(ack, self.snd_nxt) or seq_lt(ack, seq_add(self.snd_una, -self.max_snd_wnd)):
+        if seq_gt(ack, self.snd_nxt):
+            # RFC 9293: ACK it and drop; Linux drops it silently
+            if self.config.ack_unsent == "ack":
+                self._challenge_ack(now)
+            return False
+        if seq_lt(ack, seq_add(self.snd_una, -self.max_snd_wnd)):
             self._challenge_ack(now)                 # RFC 5961 §5.2
             return False
-        if (ts is not None and (self.ts_recent is None or seq_ge(ts.tsval, self.ts_recent))
-                and seq_le(seq, self._last_ack_sent)):
-            self.ts_recent = ts.tsval                # RFC 7323 §4.3 (2)
+        self._update_ts_recent(ts, seq)
         self._process_ack(seg, now)
         if self._fin_sent and self.snd_una == seq_add(self._fin_seq, 1):
             st = self.state
@@ -239,6 +243,12 @@ class ReceiveMixin:
                 self._enter_closed(None)
                 return False
         return True
+
+    def _update_ts_recent(self, ts, seq: int) -> None:
+        """RFC 7323 §4.3 (2): TS.Recent from a segment that covers Last.ACK.sent."""
+        if (ts is not None and (self.ts_recent is None or seq_ge(ts.tsval, self.ts_recent))
+                and seq_le(seq, self._last_ack_sent)):
+            self.ts_recent = ts.tsval
 
     # --- text and FIN ---------------------------------------------------------------
     def _accept_data(self, seq: int, payload: bytes, now: int) -> bool:
