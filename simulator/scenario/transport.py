@@ -59,6 +59,8 @@ class TcpSpec(Model):
     zero_window_probe: Literal["rfc", "linux"] | None = None
     window_update: Literal["rfc", "linux"] | None = None          # when a read sends one
     tso_psh: Bool | None = None                                   # PSH ends each burst
+    sender_sws: Literal["rfc", "linux"] | None = None             # short segment at the edge
+    ack_unsent: Literal["ack", "drop"] | None = None              # an ACK of unsent data
     rmem: Bytes | None = Field(None, ge=2048)                     # receive buffer
     wmem: Bytes | None = Field(None, ge=2048)                     # send buffer
     # congestion control
@@ -75,6 +77,7 @@ class TcpSpec(Model):
     cwnd_validation: Bool | None = None                           # grow only cwnd-limited
     recovery: Literal["prr", "classic"] | None = None
     prr_bound: Literal["ssrb", "crb"] | None = None               # RFC 6937 §5
+    prr_recover_fs: Literal["flight", "cwnd"] | None = None       # RFC 6937 RecoverFS
     dupthresh: Int | None = Field(None, ge=1)
     limited_transmit: Bool | None = None
     slow_start_after_idle: Bool | None = None
