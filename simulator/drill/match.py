@@ -150,11 +150,20 @@ def _field(name: str, expected: int, actual: int) -> str:
             f"vs actual: {actual} (0x{actual:x})")
 
 
+# the IP ECN field (RFC 3168 §5) of a written codepoint
+ECN_CODEPOINTS = {"noecn": 0, "ect1": 1, "ect0": 2, "ce": 3}
+
+
 def compare(spec: PacketSpec, actual: Observed, ts_tolerance=None) -> str | None:
     """The first difference packetdrill would report, or None when they match.
     ``ts_tolerance`` (usecs per TS tick, tolerance usecs) checks TSval drift."""
     if spec.length != actual.length:
         return f"live packet payload: expected {spec.length} bytes vs actual {actual.length} bytes"
+    if spec.ecn == "ect01":
+        if actual.ecn not in (1, 2):
+            return f"live packet field ip_ecn: expected: 0x1 or 0x2 vs actual: 0x{actual.ecn:x}"
+    elif spec.ecn is not None and ECN_CODEPOINTS[spec.ecn] != actual.ecn:
+        return _field("ip_ecn", ECN_CODEPOINTS[spec.ecn], actual.ecn)
     want = flag_bits(spec.flags)
     for name, bit in _FIELD_ORDER:
         if (want & bit) != (actual.flags & bit):

@@ -69,9 +69,6 @@ class PacketSpec:
     icmp_mtu: int | None = None
     icmp_quoted: "PacketSpec | None" = None
 
-    def flag_letters(self) -> str:
-        return "".join(ch for ch in self.flags if ch != "-")
-
 
 # --- syscalls ----------------------------------------------------------------
 

@@ -23,7 +23,6 @@ from simulator.wire.tcp import (ACK, SYN, Eol, Mss, Nop, Sack, SackPermitted, Tc
 
 DEFAULT_PORT = 8080              # packetdrill's --bind_port and --connect_port
 FIRST_REMOTE_PORT = 48_000       # ports the script's side uses for inbound SYNs
-_ECN = {"noecn": 0, "ect1": 1, "ect0": 2, "ce": 3, "ect01": 2}
 _UNREACH_CODES = {"net_unreachable": NET_UNREACHABLE, "host_unreachable": HOST_UNREACHABLE,
                   "protocol_unreachable": PROTOCOL_UNREACHABLE,
                   "port_unreachable": PORT_UNREACHABLE, "frag_needed": FRAGMENTATION_NEEDED}
@@ -118,7 +117,7 @@ def build_inbound(spec: PacketSpec, conns: Connections, runner) -> IPv4Packet:
     seg = TcpSegment(conn.remote_port, conn.local_port, spec.seq, ack, flags, spec.win,
                      bytes(spec.length), options, urgent=spec.urg or 0)
     return IPv4Packet(runner.remote_ip, runner.local_ip, PROTO_TCP, seg,
-                      ecn=_ECN.get(spec.ecn, 0))
+                      ecn=match.ECN_CODEPOINTS.get(spec.ecn, 2 if spec.ecn == "ect01" else 0))
 
 
 def _wire_option(opt, space: SeqSpace, has_ack: bool):

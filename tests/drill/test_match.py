@@ -50,6 +50,14 @@ def test_match_and_each_field_mismatch():
         "live packet field tcp_seq: expected: 1001 (0x3e9) vs actual: 1 (0x1)")
 
 
+def test_ip_ecn_checked_when_written():
+    assert compare(spec("> [ect0] . 1:1(0) ack 1"), seen(ACK, 1, 0)) == (
+        "live packet field ip_ecn: expected: 2 (0x2) vs actual: 0 (0x0)")
+    assert compare(spec("> [ect01] . 1:1(0) ack 1"), seen(ACK, 1, 0)) == (
+        "live packet field ip_ecn: expected: 0x1 or 0x2 vs actual: 0x0")
+    assert compare(spec("> . 1:1(0) ack 1"), seen(ACK, 1, 0)) is None
+
+
 def test_window_unchecked_when_not_written():
     assert compare(spec("> . 1:1(0) ack 1"), seen(ACK, 1, 0, win=12345)) is None
 
