@@ -25,6 +25,22 @@ def set_options(sock, options: dict) -> None:
         sock.setsockopt(option, value)
 
 
+def listen(host, port: int, options: dict):
+    """A listening TCP socket on ``port`` (any address); SocketError (EADDRINUSE) if taken."""
+    sock = host.socket("tcp")
+    set_options(sock, options)
+    sock.bind(("0.0.0.0", port))
+    sock.listen()
+    return sock
+
+
+def server_error(kind: str, port: int, error) -> dict:
+    """A server's result fields for the error that kept it from listening (or none)."""
+    if error is None:
+        return {"errors": 0}
+    return {"errors": 1, "error": error.name, "output": [f"{kind}: port {port}: {error}"]}
+
+
 def tcp_summary(sock) -> dict:
     """The result fields every TCP app reports: final state and retransmissions."""
     if sock is None:
@@ -141,13 +157,15 @@ class BulkSink:
         self.sock = None                      # the latest accepted connection
         self.active = 0                       # connections being read
         self.first_ns = self.last_ns = None
+        self.error = None
         self.table = Intervals(self.sim, interval_ns, lambda: (self.received, None))
 
     def start(self) -> None:
-        self.listener = self.host.socket("tcp")
-        set_options(self.listener, self.options)
-        self.listener.bind(("0.0.0.0", self.port))
-        self.listener.listen()
+        try:
+            self.listener = listen(self.host, self.port, self.options)
+        except SocketError as error:
+            self.error = error.errno
+            return
         self.sim.process(self._accept())
 
     def _accept(self):
@@ -198,4 +216,4 @@ class BulkSink:
         return {"app": self.kind, "name": self.name, "node": self.host.name,
                 "connected": bool(self.peers), "bytes_received": self.received,
                 "goodput_bps": round(self.goodput_bps), **tcp_summary(self.sock),
-                "output": lines}
+                "output": lines, **server_error(self.kind, self.port, self.error)}

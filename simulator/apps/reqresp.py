@@ -9,7 +9,7 @@ big-endian numbers), so the server needs only a port.
 
 import struct
 
-from simulator.apps.bulk import set_options, tcp_summary
+from simulator.apps.bulk import listen, server_error, set_options, tcp_summary
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
 from simulator.apps.tcp_echo import read_exactly
 from simulator.stack.errno import SocketError
@@ -26,13 +26,14 @@ class ReqRespServer:
         self.options = options or {}
         self.name = name or self.kind
         self.served = self.bytes_in = self.bytes_out = 0
-        self.sock = None
+        self.sock = self.error = None
 
     def start(self) -> None:
-        self.listener = self.host.socket("tcp")
-        set_options(self.listener, self.options)
-        self.listener.bind(("0.0.0.0", self.port))
-        self.listener.listen()
+        try:
+            self.listener = listen(self.host, self.port, self.options)
+        except SocketError as error:
+            self.error = error.errno
+            return
         self.sim.process(self._accept())
 
     def _accept(self):
@@ -63,7 +64,8 @@ class ReqRespServer:
                 "received": self.served, "bytes_received": self.bytes_in,
                 "connected": self.sock is not None, **tcp_summary(self.sock),
                 "output": [f"served {self.served} requests: {self.bytes_in} bytes in, "
-                           f"{self.bytes_out} bytes out"]}
+                           f"{self.bytes_out} bytes out"],
+                **server_error(self.kind, self.port, self.error)}
 
 
 class ReqResp:

@@ -3,7 +3,7 @@ connects, then ``count`` times writes ``size`` bytes and waits for all of them t
 come back, measuring each round trip (first byte written → last byte read back).
 """
 
-from simulator.apps.bulk import set_options, tcp_summary
+from simulator.apps.bulk import listen, server_error, set_options, tcp_summary
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
 from simulator.apps.udp_echo import echo_payload
 from simulator.stack.errno import SocketError
@@ -28,13 +28,14 @@ class TcpEchoServer:
         self.options = options or {}
         self.name = name or self.kind
         self.echoed = self.connections = 0
-        self.sock = None
+        self.sock = self.error = None
 
     def start(self) -> None:
-        self.listener = self.host.socket("tcp")
-        set_options(self.listener, self.options)
-        self.listener.bind(("0.0.0.0", self.port))
-        self.listener.listen()
+        try:
+            self.listener = listen(self.host, self.port, self.options)
+        except SocketError as error:
+            self.error = error.errno
+            return
         self.sim.process(self._accept())
 
     def _accept(self):
@@ -60,7 +61,8 @@ class TcpEchoServer:
                 "connected": self.connections > 0, "bytes_received": self.echoed,
                 **tcp_summary(self.sock),
                 "output": [f"{self.connections} connections, {self.echoed} bytes echoed "
-                           f"on port {self.port}"]}
+                           f"on port {self.port}"],
+                **server_error(self.kind, self.port, self.error)}
 
 
 class TcpEcho:

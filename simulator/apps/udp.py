@@ -6,7 +6,9 @@ The sender fills each payload with the counting pattern 0, 1, 2, ... (mod
 fragmentation and reassembly, say) from one that did not.
 """
 
+from simulator.apps.bulk import server_error
 from simulator.apps.report import first_last
+from simulator.stack.errno import SocketError
 
 SECOND = 1_000_000_000
 
@@ -59,9 +61,14 @@ class UdpSink:
         self.name = name or self.kind
         self.received = self.intact = self.bytes = 0
         self.lines: list[str] = []
+        self.error = None
 
     def start(self) -> None:
-        socket = self.host.udp.bind(self.port)
+        try:
+            socket = self.host.udp.bind(self.port)
+        except SocketError as error:
+            self.error = error.errno
+            return
         socket.on_datagram = self.on_datagram
 
     def on_datagram(self, packet, datagram) -> None:
@@ -75,4 +82,5 @@ class UdpSink:
     def result(self) -> dict:
         return {"app": self.kind, "name": self.name, "node": self.host.name,
                 "received": self.received, "intact": self.intact, "bytes": self.bytes,
-                "bytes_received": self.bytes, "output": first_last(self.lines)}
+                "bytes_received": self.bytes, "output": first_last(self.lines),
+                **server_error(self.kind, self.port, self.error)}

@@ -11,7 +11,9 @@ lost after the last one to arrive are not known to the sink, as in iperf).
 
 import struct
 
+from simulator.apps.bulk import server_error
 from simulator.apps.report import Intervals, fmt_bytes, fmt_rate, interval, rate_bps
+from simulator.stack.errno import SocketError
 
 SECOND = 1_000_000_000
 HEADER = struct.Struct("!QQ")
@@ -75,10 +77,15 @@ class UdpCbrSink:
         self.jitter = 0.0
         self._transit = None
         self.first_ns = self.last_ns = None
+        self.error = None
         self.table = Intervals(self.sim, interval_ns, self._sample)
 
     def start(self) -> None:
-        socket = self.host.udp.bind(self.port)
+        try:
+            socket = self.host.udp.bind(self.port)
+        except SocketError as error:
+            self.error = error.errno
+            return
         socket.on_datagram = self.on_datagram
 
     def _sample(self):
@@ -129,4 +136,5 @@ class UdpCbrSink:
                 "received": self.received, "bytes_received": self.bytes, "lost": lost,
                 "loss": lost / expected if expected else 0.0, "jitter_ns": round(self.jitter),
                 "out_of_order": self.out_of_order, "duplicates": self.duplicates,
-                "goodput_bps": round(rate_bps(self.bytes, span)), "output": lines}
+                "goodput_bps": round(rate_bps(self.bytes, span)), "output": lines,
+                **server_error(self.kind, self.port, self.error)}

@@ -8,7 +8,9 @@ pattern 0, 1, 2, ...; a reply that is not an exact copy is counted as damaged.
 
 import struct
 
+from simulator.apps.bulk import server_error
 from simulator.apps.report import first_last, rtt_line, rtt_stats
+from simulator.stack.errno import SocketError
 
 SECOND = 1_000_000_000
 
@@ -24,9 +26,14 @@ class UdpEchoServer:
         self.host, self.sim, self.port = host, host.sim, port
         self.name = name or self.kind
         self.echoed = self.bytes = 0
+        self.error = None
 
     def start(self) -> None:
-        self.socket = self.host.udp.bind(self.port)
+        try:
+            self.socket = self.host.udp.bind(self.port)
+        except SocketError as error:
+            self.error = error.errno
+            return
         self.socket.on_datagram = self.on_datagram
 
     def on_datagram(self, packet, datagram) -> None:
@@ -37,7 +44,8 @@ class UdpEchoServer:
     def result(self) -> dict:
         return {"app": self.kind, "name": self.name, "node": self.host.name,
                 "received": self.echoed, "bytes_received": self.bytes,
-                "output": [f"echoed {self.echoed} datagrams ({self.bytes} bytes) on port {self.port}"]}
+                "output": [f"echoed {self.echoed} datagrams ({self.bytes} bytes) on port {self.port}"],
+                **server_error(self.kind, self.port, self.error)}
 
 
 class UdpEcho:

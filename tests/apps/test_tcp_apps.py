@@ -101,3 +101,15 @@ def test_per_socket_congestion_control_is_used(cc):
     r = run("  - {at: 0s, on: b, name: sink, bulk_sink: {}}\n"
             f"  - {{at: 1s, on: a, name: bulk, bulk_send: {{dst: 10.0.0.2, bytes: 200KB, cc: {cc}}}}}")
     assert r["sink"]["bytes_received"] == 200_000
+
+
+@pytest.mark.parametrize("kind, port", [("bulk_sink", 5201), ("tcp_echo_server", 7),
+                                        ("reqresp_server", 8000), ("udp_echo_server", 7),
+                                        ("udp_cbr_sink", 5001), ("udp_sink", 9)])
+def test_a_second_server_on_a_port_reports_eaddrinuse(kind, port):
+    spec = "{port: 9}" if kind == "udp_sink" else "{}"
+    r = run(f"  - {{at: 0s, on: b, name: first, {kind}: {spec}}}\n"
+            f"  - {{at: 0s, on: b, name: second, {kind}: {spec}}}", until="1s")
+    assert r["first"]["errors"] == 0
+    assert (r["second"]["errors"], r["second"]["error"]) == (1, "EADDRINUSE")
+    assert r["second"]["output"] == [f"{kind}: port {port}: Address already in use"]
