@@ -15,8 +15,12 @@ from simulator.stack.errno import SocketError
 SECOND = 1_000_000_000
 
 
+COUNTING = bytes(range(256))
+
+
 def echo_payload(seq: int, size: int) -> bytes:
-    return struct.pack("!I", seq) + bytes(i & 0xFF for i in range(4, size))
+    """The sequence number, then the counting pattern up to ``size`` bytes."""
+    return struct.pack("!I", seq) + (COUNTING * (size // 256 + 1))[4:size]
 
 
 class UdpEchoServer:

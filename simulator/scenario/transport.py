@@ -143,7 +143,7 @@ class TcpEchoSpec(SocketOptions, AppSpec):
 
     dst: IPv4Addr
     port: Int = Field(7, ge=1, le=65535)
-    size: Bytes = Field(56, ge=1, le=1 << 30)
+    size: Bytes = Field(56, ge=1, le=16 << 20)
     count: Int = Field(4, ge=1)
     interval: Nanoseconds = Field(1 * S, ge=0)
     timeout: Nanoseconds = Field(10 * S, gt=0)
@@ -191,8 +191,8 @@ class ReqRespSpec(SocketOptions, AppSpec):
     dst: IPv4Addr
     port: Int = Field(8000, ge=1, le=65535)
     requests: Int = Field(10, ge=1)
-    request: Bytes = Field(100, ge=8, le=1 << 30)      # 8: carries both sizes
-    response: Bytes = Field(1000, ge=1, le=1 << 30)
+    request: Bytes = Field(100, ge=8, le=64 << 20)     # 8: carries both sizes
+    response: Bytes = Field(1000, ge=1, le=64 << 20)
     interval: Nanoseconds = Field(0, ge=0)
     timeout: Nanoseconds = Field(10 * S, gt=0)
 
