@@ -11,9 +11,10 @@ from simulator.stack.errno import SocketError
 from tests.helpers import SECOND, two_hosts
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(1, 10_000), loss=st.floats(0, 0.3), duplicate=st.floats(0, 0.1),
-       corrupt=st.floats(0, 0.1), jitter_us=st.integers(0, 3000), size=st.integers(1, 60_000))
+       corrupt=st.floats(0, 0.1), jitter_us=st.integers(0, 3000),
+       size=st.one_of(st.integers(1, 3000), st.integers(20_000, 150_000)))
 def test_bytes_arrive_exactly_or_the_connection_aborts(seed, loss, duplicate, corrupt,
                                                       jitter_us, size):
     sim, a, b = two_hosts(seed=seed, loss=loss, duplicate=duplicate, corrupt=corrupt,
