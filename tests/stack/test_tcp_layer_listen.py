@@ -177,3 +177,27 @@ def test_a_port_held_by_time_wait_needs_so_reuseaddr_to_be_bound_again():
     again.setsockopt(SO_REUSEADDR, 1)
     again.bind(("0.0.0.0", 40000))
     assert again.port == 40000
+
+
+def test_simultaneous_open_through_the_sockets_needs_no_listener():
+    """RFC 9293 §3.5 Figure 8: both SYNs cross; each side's SYN reaches the other's
+    SYN-SENT connection by its 4-tuple, and both connect() calls succeed."""
+    sim, a, b = two_hosts()
+    a.ip.arps[a.interfaces["eth0"]].set_static(b.ip.addresses[b.interfaces["eth0"]].ip,
+                                               b.interfaces["eth0"].mac)
+    b.ip.arps[b.interfaces["eth0"]].set_static(a.ip.addresses[a.interfaces["eth0"]].ip,
+                                               a.interfaces["eth0"].mac)
+    done = {}
+
+    def side(node, port, peer):
+        sock = node.socket("tcp")
+        sock.bind(("0.0.0.0", port))
+        yield sock.connect(peer)
+        done[node.name] = (sim.now, sock.state)
+
+    sim.process(side(a, 5000, ("10.0.0.2", 6000)))
+    sim.process(side(b, 6000, ("10.0.0.1", 5000)))
+    sim.run(SECOND)
+    assert b.tcp.resets_sent == a.tcp.resets_sent == 0
+    # each SYN arrives one hop after 0, each SYN-ACK one hop later
+    assert done == {"h1": (2 * SYN_HOP, State.ESTABLISHED), "h2": (2 * SYN_HOP, State.ESTABLISHED)}
