@@ -12,6 +12,7 @@ import hashlib
 import random
 import zlib
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,10 @@ from simulator.stack.tcp.config import TcpConfig
 from tests.helpers import MS, SECOND, two_hosts
 
 LIMIT = 6 * 3600 * SECOND   # far beyond any give-up time (retries2 = 15, RTO ≤ 120 s)
-REASONS = {Errno.ETIMEDOUT, Errno.ECONNRESET, Errno.ECONNREFUSED}
+# ETIMEDOUT, or the soft error that outlived it: EHOSTUNREACH when ARP went unanswered
+# (Linux reports the local "host unreachable" the same way)
+REASONS = {Errno.ETIMEDOUT, Errno.EHOSTUNREACH, Errno.ECONNRESET, Errno.ECONNREFUSED}
+GAVE_UP = {Errno.ETIMEDOUT, Errno.EHOSTUNREACH}
 
 
 def damage_frames(channel, rate: float, rng: random.Random) -> None:
@@ -61,7 +65,10 @@ def tcp_payload(raw: bytes) -> tuple[int, int]:
     return start, max(start, end)
 
 
-def transfer(size, loss, duplicate, jitter_ms, corrupt, profile, sack, cc, seed):
+def transfer(size, loss, duplicate, jitter_ms, corrupt, profile, sack, cc, seed,
+             cut_at=None):
+    """``size`` random bytes from 10.0.0.1 to 10.0.0.2; the link goes down for good at
+    ``cut_at`` (ns) if given."""
     sim, a, b = two_hosts(rate=10_000_000, delay=5 * MS, seed=seed, loss=loss,
                           duplicate=duplicate, jitter=jitter_ms * MS, corrupt=corrupt,
                           queue_packets=1000)
@@ -99,10 +106,16 @@ def transfer(size, loss, duplicate, jitter_ms, corrupt, profile, sack, cc, seed)
             sock.shutdown(SHUT_WR)
             yield sock.recv(1)              # the server never answers: wait for a reason
         except SocketError as e:
-            out["client"] = e.errno
+            out["client"], out["client_at"] = e.errno, sim.now
+
+    def cut():
+        yield sim.env.timeout(cut_at)
+        link.set_up(False)
 
     sim.process(server())
     sim.process(client())
+    if cut_at is not None:
+        sim.process(cut())
     sim.run(LIMIT)
     return data, out
 
@@ -134,3 +147,20 @@ def test_heavy_damage_still_delivers_exactly():
     """20 % loss, duplicates, reordering and corruption together."""
     data, out = transfer(60_000, 0.2, 0.05, 4, 0.05, "linux", True, "cubic", 7)
     assert out["eof"] and bytes(out["got"]) == data
+
+
+def test_a_link_that_dies_mid_transfer_makes_the_sender_give_up():
+    """After the last of retries2 = 15 retransmissions (the RTO doubling from a few
+    hundred ms to the 120 s cap: Linux's 924.6 s budget from 200 ms) the sender gives up."""
+    data, out = transfer(2_000_000, 0, 0, 0, 0, "linux", True, "cubic", 1, cut_at=SECOND)
+    assert out["client"] in GAVE_UP and not out["eof"]
+    assert 900 * SECOND < out["client_at"] - SECOND < 1100 * SECOND
+    assert 0 < len(out["got"]) < len(data) and data.startswith(bytes(out["got"]))
+
+
+@pytest.mark.parametrize("profile", ["linux", "rfc"])
+def test_a_peer_that_never_answers_fails_the_connect(profile):
+    data, out = transfer(1000, 1.0, 0, 0, 0, profile, True, "cubic", 1)
+    assert out["client"] in GAVE_UP and out["got"] == b""
+    # syn_retries = 6: retransmissions 1, 2, 4, ... 32 s apart, then 64 s: 127 s (Linux)
+    assert out["client_at"] == 127 * SECOND
