@@ -10,6 +10,9 @@ from simulator.stack.errno import Errno, SocketError
 from simulator.stack.sockets import SO_LINGER, TCP_INFO, TCP_NODELAY
 from simulator.stack.tcp.states import State
 from simulator.wire.addr import IPv4Address as A, IPv4Network
+from simulator.wire.icmp import FRAGMENTATION_NEEDED, IcmpDestUnreachable
+from simulator.wire.ipv4 import PROTO_ICMP, PROTO_TCP, IPv4Packet
+from simulator.wire.tcp import ACK, TcpSegment
 from tests.helpers import MS, SECOND, gateway_host, link, router, two_hosts
 
 NS_PER_BYTE = 800                      # at 10 Mb/s
@@ -327,3 +330,30 @@ def test_a_transfer_survives_a_link_outage_while_segments_wait_for_the_nic():
     assert bytes(got["bytes"]) == data
     assert a.tcp.txq.waiting() == 0
     assert got["client"].getsockopt(TCP_INFO)["tcpi_total_retrans"] > 0
+
+
+def forged_frag_needed(sim, src_host, conn, seq, mtu):
+    """A Fragmentation Needed "from the path" quoting a segment of ``conn`` with ``seq``."""
+    offending = IPv4Packet(conn.local_ip, conn.remote_ip, PROTO_TCP,
+                           TcpSegment(conn.local_port, conn.remote_port, seq, 0, ACK, 0,
+                                      bytes(1460)), df=True)     # a 1500-byte datagram
+    message = IcmpDestUnreachable(FRAGMENTATION_NEEDED, offending.quote(), next_hop_mtu=mtu)
+    src_host.ip.send(conn.local_ip, PROTO_ICMP, message)
+
+
+def test_frag_needed_counts_only_for_a_segment_in_flight():
+    """RFC 5927 §4.1 / Linux tcp_v4_err: an ICMP error quoting a sequence number
+    outside SND.UNA..SND.NXT changes nothing; one inside lowers PMTU and MSS."""
+    sim, a, b = two_hosts()
+    data, got = transfer(sim, a, b, 3_000_000)
+    sim.run(500 * MS)                                # mid-transfer
+    conn = got["client"].conn
+    mss = conn.snd_mss
+    forged_frag_needed(sim, b, conn, (conn.snd_una - 1_000_000) % 2**32, 576)
+    sim.run(510 * MS)
+    assert a.ip.pmtu.entries() == {} and conn.snd_mss == mss
+    forged_frag_needed(sim, b, conn, conn.snd_una, 0)        # no MTU given: RFC 1191 plateau
+    sim.run(30 * SECOND)
+    assert a.ip.pmtu.entries() == {"10.0.0.2": 1492}
+    assert conn.snd_mss == 1492 - 40 - 12
+    assert bytes(got["bytes"]) == data

@@ -28,7 +28,9 @@ for free).
   same 4-tuple therefore starts above the old sequence space (RFC 6191),
   and so do timestamps, whose offset is F(addresses) (``secure_tcp_ts_off``).
 - ICMP errors reach the connection by the quoted 4-tuple (RFC 5927 §4.1:
-  the connection checks the quoted sequence number).
+  the connection checks the quoted sequence number). Fragmentation Needed
+  about a segment in flight also lowers the node's path MTU cache; errors
+  for no connection or out of window change nothing (Linux tcp_v4_err).
 - Backpressure at the node's own NIC (see ``TxQueue``): a segment is never
   tail-dropped by its sender's own interface queue.
 """
@@ -39,7 +41,7 @@ from simulator.engine.sim import Timer
 from simulator.stack.errno import Errno, SocketError
 from simulator.stack.ports import PortAllocator
 from simulator.stack.tcp.connection import State, TcpConnection
-from simulator.stack.tcp.seq import seq_add, seq_gt
+from simulator.stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
 from simulator.stack.tcp.txqueue import TxQueue
 from simulator.wire.addr import IPv4Address
 from simulator.wire.icmp import DEST_UNREACHABLE, FRAGMENTATION_NEEDED
@@ -394,8 +396,14 @@ class TcpLayer:
         ep = self.connections.get(key)
         if ep is None:
             return
-        self.call(ep, ep.conn.icmp_error, message.type, message.code,
-                  getattr(message, "next_hop_mtu", 0), quoted.seq)
+        mtu = getattr(message, "next_hop_mtu", 0)
+        conn = ep.conn
+        if (message.type == DEST_UNREACHABLE and message.code == FRAGMENTATION_NEEDED
+                and seq_le(conn.snd_una, quoted.seq) and seq_lt(quoted.seq, conn.snd_nxt)):
+            # RFC 1191: the node's path MTU cache learns it (the plateau below the
+            # datagram when the router gave no MTU, §5), only for a segment in flight
+            mtu = self.ip.pmtu.update(quoted.dst, mtu, quoted.total_len)
+        self.call(ep, conn.icmp_error, message.type, message.code, mtu, quoted.seq)
 
 
 def segment_fields(seg: TcpSegment) -> dict:
