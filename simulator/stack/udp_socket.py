@@ -20,6 +20,7 @@ _UDP_HARD_ERRORS = {(3, 2): Errno.ENOPROTOOPT, (3, 3): Errno.ECONNREFUSED,
                     (3, 13): Errno.EHOSTUNREACH, (3, 14): Errno.EHOSTUNREACH,
                     (3, 15): Errno.EHOSTUNREACH}
 UDP_RCVBUF = 212992                 # Linux net.core.rmem_default
+MAX_PAYLOAD = 65535 - 20 - 8        # the largest datagram IPv4 can carry
 
 
 class UdpSocket(SocketBase):
@@ -66,6 +67,8 @@ class UdpSocket(SocketBase):
         error = self._take_error()
         if error is not None:
             raise SocketError(error)
+        if len(data) > MAX_PAYLOAD:
+            raise SocketError(Errno.EMSGSIZE)
         if self.port is None:
             self.bind(("0.0.0.0", 0))
         ip, port = parse_address(address)

@@ -102,6 +102,10 @@ def test_send_errors_are_typed():
         sock.sendto(bytes(1473), ("10.0.0.2", 9), df=True)
     assert (e.value.errno, e.value.mtu) == (Errno.EMSGSIZE, 1500)
     with pytest.raises(SocketError) as e:
+        sock.sendto(bytes(65508), ("10.0.0.2", 9))    # more than an IPv4 datagram holds
+    assert (e.value.errno, e.value.mtu) == (Errno.EMSGSIZE, None)
+    assert sock.sendto(bytes(65507), ("10.0.0.2", 9)) == 65507
+    with pytest.raises(SocketError) as e:
         sock.send(b"x")
     assert e.value.errno is Errno.EDESTADDRREQ
     taken = b.socket("udp")
