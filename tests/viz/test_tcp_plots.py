@@ -146,3 +146,30 @@ run:
     # with this seed the SYN (sequence number 0, no data) was lost and sent again too
     again = {conn.rel(conn.client, s.seq) for s, r in zip(sent, retransmitted(sent, conn)) if r}
     assert 0 in again and again - {0} <= {seq for _, _, seq, _ in lost}
+
+
+def test_the_handshake_scenario_shows_every_state_and_relative_numbers(tmp_path):
+    """scenarios/tcp_handshake.yaml: what its ladder draws (labels, state marks)."""
+    from pathlib import Path
+
+    from simulator.scenario.load import load_scenario
+    from simulator.scenario.run import run_scenario
+    from simulator.viz.trace_io import read_trace
+
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "tcp_handshake.yaml"
+    run_scenario(load_scenario(path), out_dir=tmp_path, plots=False)
+    events = read_trace(tmp_path / "trace.jsonl")
+    marks = [(x, states) for x, _, states in state_changes(events, ["client", "server"], 0, 10**12)]
+    assert marks == [(0, "SYN-SENT"), (1, "SYN-RECEIVED"), (0, "ESTABLISHED\n→ FIN-WAIT-1"),
+                     (1, "ESTABLISHED"), (1, "CLOSE-WAIT\n→ LAST-ACK"), (0, "FIN-WAIT-2"),
+                     (0, "TIME-WAIT"), (1, "CLOSED")]
+    tcp = [(e["node"], e["info"]) for e in relative_info(frames(events)) if e["proto"] == "TCP"]
+    assert tcp[0][0] == "client" and tcp[0][1].startswith("[SYN] Seq=0 Win=")
+    assert " Len=0 MSS=1460 SACK_PERM WS=" in tcp[0][1]             # MSS = 1500 - 40
+    assert tcp[1][0] == "server" and tcp[1][1].startswith("[SYN, ACK] Seq=0 Ack=1 Win=")
+    assert tcp[2][1].startswith("[ACK] Seq=1 Ack=1 ")
+    data = [info for node, info in tcp if node == "client" and "Len=0" not in info]
+    # 6 × 1448 + 1312 bytes (flags such as PSH are the stack's business, not checked)
+    assert len(data) == 7 and "] Seq=1 Ack=1 " in data[0] and "] Seq=8689 Ack=1 " in data[-1]
+    assert tcp[-2][0] == "server" and "FIN" in tcp[-2][1] and "] Seq=1 Ack=10002 " in tcp[-2][1]
+    assert tcp[-1][0] == "client" and tcp[-1][1].startswith("[ACK] Seq=10002 Ack=2 ")
