@@ -53,6 +53,18 @@ def test_fin_takes_one_sequence_number():
     assert (seg.length, seg.fin) == (100, True)
 
 
+def test_a_resent_fin_alone_marks_the_fin_record():
+    sb = Scoreboard(MSS)
+    sb.on_send(seq(0), 500, now=0, fin=True)
+    sb.on_ack(seq(500))                             # the data, not the FIN
+    sb.on_send(seq(500), 0, now=9, retransmit=True, fin=True)
+    [fin] = list(sb)
+    assert (fin.seq, fin.length, fin.fin, fin.retransmitted) == (seq(500), 0, True, True)
+    assert sb.high_rxt == sb.high_data == seq(501)
+    assert sb.pipe() == 2                           # the FIN and its copy (SetPipe (b))
+    assert [s.fin for s in sb.on_ack(seq(501))] == [True] and len(sb) == 0
+
+
 def test_retransmission_marks_records_and_moves_high_rxt():
     sb = board()
     sb.on_send(seq(0), 2 * MSS, now=50, retransmit=True)    # one resend covering two

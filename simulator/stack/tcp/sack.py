@@ -302,7 +302,9 @@ class Scoreboard:
 
     def pipe(self) -> int:
         """RFC 6675 SetPipe in bytes: each unSACKed octet counts once unless lost, and
-        once more if at or below HighRxt (its retransmission is in flight)."""
+        once more if below HighRxt (its retransmission is in flight). HighRxt is a
+        high-water mark, so this assumes what NextSeg does: retransmissions in sequence
+        order from HighACK after ``enter_recovery`` or ``on_rto``."""
         una = self._una
         lost_to = self._lost_limit()
         rxt_to = min(max(self._high_rxt, una), self._high_data)
