@@ -82,6 +82,7 @@ class Runner:
         except ValueError as error:
             raise ScriptError(script.path, 1, 1, f"bad option value: {error}") from None
         self.ts_check = (ts_tick, self.tolerance_us) if ts_tick else None
+        self.coalesce = "strict_segments" not in opts     # packetdrill's switch for TSO views
         self.warnings: list[str] = []
         self.output: list[str] = []
         self.log: list[str] | None = [] if options.verbose else None
@@ -275,7 +276,8 @@ class Runner:
                 self.peer.captured.appendleft(capture)
                 break
             parts.append(observed)
-            if sum(p.length for p in parts) >= spec.length or observed.length == 0:
+            if sum(p.length for p in parts) >= spec.length or observed.length == 0 \
+                    or not self.coalesce:
                 break
         actual = self.conns.finish(spec, match.coalesce(parts) if len(parts) > 1 else parts[0])
         if self.log is not None:

@@ -85,6 +85,15 @@ def test_packet_at_the_wrong_time():
                    Options()).passed
 
 
+def test_star_and_range_times():
+    assert outcome("+0 write(4, ..., 1000) = 1000\n* > P. 1:1001(1000) ack 1\n").passed
+    assert outcome("+0 write(4, ..., 1000) = 1000\n+0~+.1 > P. 1:1001(1000) ack 1\n").passed
+    assert first_error("+0 write(4, ..., 1000) = 1000\n+.05~+.2 > P. 1:1001(1000) ack 1\n"
+                       ).splitlines()[0] == (
+        "t.pkt:9: error handling packet: timing error: expected outbound packet in time "
+        "range 0.150000~0.300000 sec but happened at 0.100000 sec")
+
+
 def test_missing_packet_times_out():
     error = first_error("+0 > . 1:1(0) ack 1\n")
     assert error.splitlines()[0] == "t.pkt:8: error handling packet: Timed out waiting for packet"
@@ -94,6 +103,9 @@ def test_tso_view_coalesces_a_burst():
     assert outcome("+0 write(4, ..., 4380) = 4380\n+0 > P. 1:4381(4380) ack 1\n").passed
     assert "live packet payload: expected 4000 bytes vs actual 4380 bytes" in first_error(
         "+0 write(4, ..., 4380) = 4380\n+0 > P. 1:4001(4000) ack 1\n")
+    strict = run_script(parse_script("--strict_segments\n" + HANDSHAKE + "+0 write(4, ..., 4380) = "
+                                     "4380\n+0 > P. 1:4381(4380) ack 1\n", "t.pkt"), EXACT)
+    assert "live packet payload: expected 4380 bytes vs actual 1460 bytes" in strict.error
 
 
 def test_wrong_return_value_and_errno():
