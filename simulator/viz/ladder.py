@@ -338,9 +338,12 @@ def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | N
     ``start_ns``/``end_ns`` select frames by start time; only the first ``max_frames`` are drawn.
     ``show_l2`` adds a smaller second label line, ``eth_src → eth_dst``.
     """
-    fs = [e for e in relative_info(frames(events, nodes))
-          if (start_ns is None or e["ns"] >= start_ns) and (end_ns is None or e["ns"] <= end_ns)]
-    total, fs = len(fs), fs[:max_frames]
+    fs = frames(events, nodes)
+    window = [i for i, e in enumerate(fs)
+              if (start_ns is None or e["ns"] >= start_ns) and (end_ns is None or e["ns"] <= end_ns)]
+    total, window = len(window), window[:max_frames]
+    labelled = relative_info(fs[:window[-1] + 1] if window else [])  # TCP numbers from each SYN
+    fs = [labelled[i] for i in window]
     order = node_order(fs, nodes)
     arrows = layout(fs, order, show_l2)
     n, m = max(len(order), 1), MARGIN
