@@ -122,7 +122,7 @@ def _clip(items, window, key=lambda item: item[0]):
     return items if window is None else [i for i in items if window[0] <= key(i) <= window[1]]
 
 
-def _sequence_panel(ax, series: dict, conn: Connection, window=None) -> None:
+def _sequence_panel(ax, series: dict, conn: Connection, window=None, cc=None) -> None:
     bars = _clip(series["bars"], window)
     acks, wnd = _clip(series["acks"], window), _clip(series["window"], window)
     sacks, lost = _clip(series["sacks"], window), _clip(series["drops"], window)
@@ -152,10 +152,8 @@ def _sequence_panel(ax, series: dict, conn: Connection, window=None) -> None:
     if window is not None:
         ax.set_xlim(*window)
     ax.set(xlabel="time (s)", ylabel=f"relative sequence number ({unit})")
-    who = series["sender"]
-    what = f"data from {who[0]}:{who[1]}"
-    ax.set_title(f"{conn.name}: {what}" + (", around the first loss" if window else ""),
-                 fontsize=10)
+    ax.set_title(f"{legend_name(conn, cc)}: {conn.name}"
+                 + (", around the first loss" if window else ""), fontsize=10)
     ax.grid(color="#e6e6e6", lw=0.6)
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
 
@@ -176,7 +174,7 @@ def plot_sequence(events, out_path, title: str | None = None, conns=None, cc=Non
     fig = Figure(figsize=(WIDTH_IN, 0.6 + PANEL_IN * len(panels)), dpi=DPI, layout="constrained")
     for ax, (series, conn, window) in zip(fig.subplots(len(panels), 1, squeeze=False)[:, 0],
                                           panels):
-        _sequence_panel(ax, series, conn, window)
+        _sequence_panel(ax, series, conn, window, cc)
     fig.suptitle(title or "Time–sequence graph", fontsize=11, weight="bold")
     _save(fig, out_path)
     return True
