@@ -135,15 +135,30 @@ def test_dsack_for_duplicate():
     assert a.option(Sack) == Sack([(7921, 8021)])   # the D-SACK is reported once
 
 
-def test_receive_window_and_window_update():
+def test_receive_window_and_window_update_rfc():
     c = established_client(cfg("rfc", rmem=4096))
-    (a,) = data(c, 0, 1460, 100 * MS) or [None]
-    c.timer_fires(c.deadline)
-    (a,) = c.take_output()
-    assert a.window == 4096 - 1460
-    c.recv(2000, 400 * MS)
-    (upd,) = c.take_output()                   # the edge moves by ≥ min(RCV.BUFF/2, MSS)
-    assert upd.window == 4096 and upd.ack == 5001 + 1460
+    assert data(c, 0, 1460, 100 * MS) == []
+    (a,) = data(c, 1460, 1460, 110 * MS)
+    assert a.window == 4096 - 2920
+    c.recv(1000, 400 * MS)
+    assert c.take_output() == []               # the edge would move 1000 < 2048: wait
+    c.recv(2000, 410 * MS)
+    (upd,) = c.take_output()                   # ≥ min(RCV.BUFF/2, 2·MSS): update (BSD)
+    assert upd.window == 4096 and upd.ack == 5001 + 2920
+
+
+def test_window_update_linux_only_when_doubled():
+    c = established_client(cfg("linux", rmem=8192, quickack=0, delayed_ack=0))
+    (a,) = data(c, 0, 1460, 100 * MS)
+    assert a.window == 8192 - 1460
+    c.recv(1460, 110 * MS)
+    assert c.take_output() == []               # 8192 < 2 · 6732: not doubled
+    for i in range(1, 5):
+        data(c, i * 1460, 1460, (110 + i) * MS)
+    assert c.rcv_wnd == 8192 - 1460 * 4       # the first segment was read
+    c.recv(8000, 120 * MS)
+    (upd,) = c.take_output()                   # 8192 ≥ 2 · 2352: tcp_cleanup_rbuf ACKs
+    assert upd.window == 8192
 
 
 def test_small_read_no_window_update_receiver_sws():

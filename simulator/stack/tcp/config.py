@@ -85,6 +85,8 @@ class TcpConfig:
     prr_bound: str = "ssrb"             # PRR reduction bound: "ssrb" or "crb"
     prr_recover_fs: str = "cwnd"        # RecoverFS: "flight" (RFC 6937) or the cwnd at
                                         # the start of recovery (Linux prior_cwnd)
+    newreno_impatient: bool = False     # restart the RTO on the first partial ACK only
+                                        # (RFC 6582 §4 "Impatient"; Linux: on every ACK)
     dupthresh: int = 3                  # RFC 5681 §3.2 / RFC 6675 DupThresh
     limited_transmit: bool = True       # RFC 3042
     slow_start_after_idle: bool = True  # RFC 5681 §4.1 restart window
@@ -147,14 +149,22 @@ class TcpConfig:
         return shift
 
 
+_RFC = {
+    "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
+    "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
+    "sender_sws": "rfc", "prr_recover_fs": "flight", "ack_unsent": "ack",
+    "zero_window_probe": "rfc", "cc": "newreno", "initial_window": None, "abc": 1,
+    "hystart": False, "recovery": "classic", "ca_byte_counting": False,
+    "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
+    "time_wait": 240 * S, "rcv_wscale": None, "newreno_impatient": True,
+}
 _PROFILES = {
     "linux": {},
-    "rfc": {
-        "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
-        "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
-        "sender_sws": "rfc", "prr_recover_fs": "flight", "ack_unsent": "ack", "zero_window_probe": "rfc", "cc": "newreno",
-        "initial_window": None, "abc": 1, "hystart": False, "recovery": "classic",
-        "ca_byte_counting": False, "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
-        "time_wait": 240 * S, "rcv_wscale": None,
-    },
+    "rfc": _RFC,
+    # ns-3 3.44's TcpSocketBase/TcpNewReno defaults, as the issue's comparison ran
+    # them: IW10, delayed ACK 2 segments / 200 ms, min RTO 1 s, SYN timeout 3 s,
+    # TcpNoDelay, PRR recovery, no cwnd validation, no idle restart, 2·MSL = 240 s.
+    "ns3": {**_RFC, "initial_window": 10, "nagle": False, "recovery": "prr",
+            "initial_rto": 3 * S, "slow_start_after_idle": False,
+            "syn_loss_window_after": 0},
 }

@@ -216,7 +216,8 @@ class OutputMixin:
 
     def _window_opened(self, now: int) -> None:
         """The app read data: send a window update ACK if the window grew enough.
-        ``rfc``: the right edge may move (receiver SWS avoidance, §3.8.6.2.2).
+        ``rfc``: as BSD's tcp_output, if the edge can move by two segments or half
+        the buffer (a smaller move waits for the next ACK; RFC 9293 §3.8.6.2.2).
         ``linux`` (tcp_cleanup_rbuf): a pending delayed ACK covering more than one
         segment goes now; else only a window at least doubled is advertised."""
         if self.state not in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2):
@@ -228,7 +229,7 @@ class OutputMixin:
                    or (2 * cur <= self.rcvbuf.capacity and free >= 2 * cur
                        and free - cur >= min(self.rcvbuf.capacity // 2, self.snd_mss)))
         else:
-            due = free - cur >= min(self.rcvbuf.capacity // 2, self.snd_mss)
+            due = free - cur >= min(self.rcvbuf.capacity // 2, 2 * self.snd_mss)
         if due:
             self._ack_now = True
             self._record("tcp.window_update", rcv_wnd=free)

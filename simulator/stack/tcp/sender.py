@@ -39,6 +39,7 @@ class SenderMixin:
         self.dupacks = 0
         self.recover = self.iss
         self._rtx_owed = False                  # a NewReno retransmission is due
+        self._partial_acks = 0
         self._rtx_cause = "rto"
         self._prr = None
         self._sndcnt = 0
@@ -125,7 +126,11 @@ class SenderMixin:
         if was != RECOVERY:                     # the ACK ending recovery sets cwnd only
             self.cc.on_ack(now, acked, rtt, self._usage_flight(flight_before))
         self.dupacks = 0
-        self._rto_at = None                     # restarted by _arm_rto_or_persist
+        # RFC 6298 §5.3: restart the RTO; NewReno's "Impatient" variant (RFC 6582
+        # §3.2 step 5, §4) only on the first partial ACK of a recovery
+        if not (self.ca_state == RECOVERY and self._partial_acks > 1
+                and self.config.newreno_impatient and not self.neg.sack):
+            self._rto_at = None                 # restarted by _arm_rto_or_persist
         self._trace_cwnd()
 
     def _usage_flight(self, flight_before: int) -> int:
@@ -173,6 +178,7 @@ class SenderMixin:
         self.ca_state = RECOVERY
         self.recover = self.snd_nxt
         self._rtx_cause = "fast"
+        self._partial_acks = 0
         self.sb.enter_recovery()
         self._rtx_owed = True                  # RFC 6675 §5 (4.3) / RFC 5681 step 3
         if self.config.recovery == "prr":
@@ -188,6 +194,7 @@ class SenderMixin:
         """RFC 6582 §3.2 step 5: retransmit the first unacknowledged segment, deflate
         cwnd by the amount acked, add back one MSS."""
         self._rtx_cause = "fast"
+        self._partial_acks += 1
         if not self.neg.sack:
             self._rtx_owed = True
         if self._prr is not None:
