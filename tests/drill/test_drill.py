@@ -54,11 +54,12 @@ def test_handshake_alone_passes():
 
 def test_wrong_sequence_number_is_reported_with_both_packets():
     error = first_error("+0 write(4, ..., 1000) = 1000\n+0 > P. 2:1002(1000) ack 1\n")
-    assert error.splitlines() == [
+    lines = error.splitlines()
+    assert lines[:2] == [
         "t.pkt:9: error handling packet: live packet field tcp_seq: expected: 2 (0x2) vs "
         "actual: 1 (0x1)",
-        "script packet:  0.100000 P. 2:1002(1000) ack 1",
-        "actual packet:  0.100000 P. 1:1001(1000) ack 1 win 2109"]
+        "script packet:  0.100000 P. 2:1002(1000) ack 1"]
+    assert lines[2].startswith("actual packet:  0.100000 P. 1:1001(1000) ack 1 win ")
 
 
 def test_wrong_flags_and_ack():
