@@ -148,7 +148,8 @@ def test_receive_window_and_window_update_rfc():
 
 
 def test_window_update_linux_only_when_doubled():
-    c = established_client(cfg("linux", rmem=8192, quickack=0, delayed_ack=0))
+    c = established_client(cfg("linux", rmem=8192, quickack=0, delayed_ack=0,
+                               rcv_ssthresh=False))
     (a,) = data(c, 0, 1460, 100 * MS)
     assert a.window == 8192 - 1460
     c.recv(1460, 110 * MS)
@@ -159,6 +160,13 @@ def test_window_update_linux_only_when_doubled():
     c.recv(8000, 120 * MS)
     (upd,) = c.take_output()                   # 8192 ≥ 2 · 2352: tcp_cleanup_rbuf ACKs
     assert upd.window == 8192
+
+
+def test_linux_receive_window_grows_from_64k():
+    c = established_client(cfg("linux"), peer_options=(Mss(1460), Nop(), WindowScale(7)))
+    (a,) = data(c, 0, 1460, 100 * MS)          # a quick ACK
+    # rcv_ssthresh 65535 + max(2 · advmss, 2 · len) = 68455, rounded up to 2^7
+    assert a.window == 535 and c.rcv_wnd == 535 << 7
 
 
 def test_small_read_no_window_update_receiver_sws():

@@ -45,7 +45,7 @@ def test_syn_ack_establishes_and_acks():
     c.segment_arrives(synack, 30 * MS)
     (ack,) = c.take_output()
     assert (ack.flags, ack.seq, ack.ack) == (ACK, 1001, 5001)
-    assert ack.window == 131072 >> 7
+    assert ack.window == 512                   # rcv_ssthresh 65535, rounded up to 2^7
     assert ack.option(Timestamps) == Timestamps(30 + 1000, 777)
     assert c.state is State.ESTABLISHED
     assert c.snd_mss == 1400 - 12              # peer's MSS less the timestamps option

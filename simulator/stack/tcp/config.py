@@ -48,6 +48,8 @@ class TcpConfig:
     max_rto: int = 120 * S              # §2.5; Linux TCP_RTO_MAX
     rto_granularity: int = 1 * MS       # G (the clock tick; Linux: one jiffy, HZ=1000)
     syn_fallback_rto: int = 3 * S       # §5.7: RTO after a retransmitted SYN
+    synsent_rearm: bool = True          # a bad ACK in SYN-SENT resends the SYN in 2 ms
+                                        # (Linux tcp_rcv_synsent_state_process)
     syn_retries: int = 6                # SYN retransmissions before ETIMEDOUT
     synack_retries: int = 5             # SYN-ACK retransmissions before giving up
     retries2: int = 15                  # data/FIN/probe retransmissions before ETIMEDOUT
@@ -63,6 +65,7 @@ class TcpConfig:
     sender_sws: str = "linux"           # when a short segment may fill the window edge
     window_update: str = "linux"        # when a read sends a window update (output.py)
     tso_psh: bool = True                # PSH on the last segment of each burst (Linux)
+    rcv_ssthresh: bool = True           # Linux's receive window growth (output.py)
     rmem: int = 131072                  # receive buffer (Linux tcp_rmem default)
     wmem: int = 4194304                 # send buffer (Linux tcp_wmem max; no autotuning)
     # --- congestion control (RFC 5681, 6582, 6675, 6937, 9438)
@@ -157,6 +160,7 @@ _RFC = {
     "hystart": False, "recovery": "classic", "ca_byte_counting": False,
     "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
     "time_wait": 240 * S, "rcv_wscale": None, "newreno_impatient": True,
+    "rcv_ssthresh": False, "synsent_rearm": False,
 }
 _PROFILES = {
     "linux": {},

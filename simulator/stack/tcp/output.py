@@ -22,8 +22,11 @@ _SACK_BASE = 4          # nop, nop, kind, length
 class OutputMixin:
     # --- the advertised window ------------------------------------------------
     def _window_field(self, syn: bool = False) -> int:
-        """The window field of the next segment; sets RCV.WND and the edge."""
-        free = self.rcvbuf.free
+        """The window field of the next segment; sets RCV.WND and the edge.
+        ``config.rcv_ssthresh`` (Linux): the window is also capped by rcv_ssthresh,
+        which starts at the SYN's window and grows with the data received
+        (receive.py), and is rounded up, not down, to the scale (__tcp_select_window)."""
+        free = self.rcvbuf.free if syn else self._rcv_space()
         cur = seq_sub(self._rcv_adv, self.rcv_nxt)
         if free - cur >= min(self.rcvbuf.capacity // 2, self.snd_mss) or free < cur:
             wnd = free
@@ -36,13 +39,21 @@ class OutputMixin:
             if wnd > self.mss_limit:
                 wnd -= wnd % self.mss_limit
             field = min(wnd, 65535)
-            self.rcv_wnd = field
+            self.rcv_wnd = self._rcv_ssthresh = field
         else:
             shift = self.neg.rcv_wscale if self.neg else 0
-            field = min(wnd >> shift, 65535)
+            field = wnd >> shift
+            if self.config.rcv_ssthresh and field << shift != wnd:
+                field += 1
+            field = min(field, 65535)
             self.rcv_wnd = field << shift
         self._rcv_adv = seq_add(self.rcv_nxt, self.rcv_wnd)
         return field
+
+    def _rcv_space(self) -> int:
+        """Free receive-buffer space, capped by rcv_ssthresh when modelled."""
+        free = self.rcvbuf.free
+        return min(free, self._rcv_ssthresh) if self.config.rcv_ssthresh else free
 
     def _tsval(self, now: int) -> int:
         return (now * self.config.ts_hz // 1_000_000_000 + self.ts_offset) & 0xFFFFFFFF
@@ -223,7 +234,7 @@ class OutputMixin:
         if self.state not in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2):
             return
         cur = max(seq_sub(self._rcv_adv, self.rcv_nxt), 0)
-        free = self.rcvbuf.free
+        free = self._rcv_space()
         if self.config.window_update == "linux":
             due = ((self._delack_at is not None and self._unacked > self.rcv_mss)
                    or (2 * cur <= self.rcvbuf.capacity and free >= 2 * cur

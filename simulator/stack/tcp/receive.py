@@ -16,11 +16,14 @@ from .options import peer_offer, settle
 from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub
 from .states import RECEIVING, State
 
+SYN_REARM_NS = 2_000_000             # Linux TCP_TIMEOUT_MIN
+
 
 class ReceiveMixin:
     def _init_receiver(self) -> None:
         self._fin_received = False
         self._rcv_adv = 0                # right edge of the window last advertised
+        self._rcv_ssthresh = 0           # Linux's window cap (config.rcv_ssthresh)
         self._ack_now = False            # an ACK is owed now
         self._unacked = 0                # bytes received since our last ACK
         self._quick = None               # Linux quick-ACK budget; None until first data
@@ -76,6 +79,9 @@ class ReceiveMixin:
         if f & ACK and (seq_le(seg.ack, self.iss) or seq_gt(seg.ack, self.snd_nxt)):
             if not f & RST:
                 self._reset_reply(seg.ack)
+            if self.config.synsent_rearm and not self._syn_retries:
+                # Linux: the SYN may have met a stale connection; try again soon
+                self._rto_at = now + SYN_REARM_NS
             return
         if f & RST:
             if f & ACK:
@@ -266,6 +272,10 @@ class ReceiveMixin:
                               max(self.rcvbuf.free // (2 * self.rcv_mss), 2))
         if len(payload) > self.rcv_mss:
             self.rcv_mss = min(len(payload), self.mss_limit)
+        if len(payload) >= 128:                      # Linux tcp_grow_window
+            advmss = self.mss_limit - (12 if self.neg.timestamps else 0)
+            self._rcv_ssthresh = min(self.rcvbuf.capacity, self._rcv_ssthresh
+                                     + max(2 * advmss, 2 * len(payload)))
         had_gap = self.rcvbuf.has_gap
         res = self.rcvbuf.insert(seq_sub(seq, self.rcv_nxt), payload)
         if res.duplicate is not None and self.config.dsack and self.neg.sack:
