@@ -29,7 +29,7 @@ class TcpSpec(Model):
     profile's value). The knobs are :class:`~simulator.stack.tcp.config.TcpConfig`'s,
     named after the Linux sysctls (``net.ipv4.tcp_sack`` → ``sack``)."""
 
-    profile: Literal["linux", "rfc"] = "linux"
+    profile: Literal["linux", "rfc", "ns3"] = "linux"
     # options
     sack: Bool | None = None
     dsack: Bool | None = None
@@ -46,6 +46,7 @@ class TcpSpec(Model):
     max_rto: Nanoseconds | None = Field(None, gt=0)
     rto_granularity: Nanoseconds | None = Field(None, ge=0)
     syn_fallback_rto: Nanoseconds | None = Field(None, gt=0)
+    synsent_rearm: Bool | None = None                             # bad ACK in SYN-SENT: SYN again
     syn_retries: Int | None = Field(None, ge=0, le=127)
     synack_retries: Int | None = Field(None, ge=0, le=127)
     retries2: Int | None = Field(None, ge=0, le=127)
@@ -62,6 +63,7 @@ class TcpSpec(Model):
     sender_sws: Literal["rfc", "linux"] | None = None             # short segment at the edge
     ack_unsent: Literal["ack", "drop"] | None = None              # an ACK of unsent data
     rmem: Bytes | None = Field(None, ge=2048)                     # receive buffer
+    rcv_ssthresh: Bool | None = None                              # Linux receive-window growth
     wmem: Bytes | None = Field(None, ge=2048)                     # send buffer
     # congestion control
     cc: CongestionControl | None = None
@@ -76,6 +78,7 @@ class TcpSpec(Model):
     ca_byte_counting: Bool | None = None                          # RFC 3465 in CA
     cwnd_validation: Bool | None = None                           # grow only cwnd-limited
     recovery: Literal["prr", "classic"] | None = None
+    newreno_impatient: Bool | None = None                         # RFC 6582 §4 Impatient
     prr_bound: Literal["ssrb", "crb"] | None = None               # RFC 6937 §5
     prr_recover_fs: Literal["flight", "cwnd"] | None = None       # RFC 6937 RecoverFS
     dupthresh: Int | None = Field(None, ge=1)

@@ -53,7 +53,7 @@ def test_profile_then_knobs_with_units():
 
 @pytest.mark.parametrize("tcp, field, message", [
     ("{min_rot: 1s}", "min_rot", "unknown field 'min_rot' (did you mean 'min_rto'?)"),
-    ("{profile: bsd}", "profile", "must be 'linux' or 'rfc', got 'bsd'"),
+    ("{profile: bsd}", "profile", "must be 'linux', 'rfc' or 'ns3', got 'bsd'"),
     ("{cc: vegas}", "cc", "must be 'reno', 'newreno' or 'cubic', got 'vegas'"),
     ("{min_rto: 2s, max_rto: 1s}", None, "min_rto is above max_rto"),
     ("{min_rto: 200}", "min_rto",
