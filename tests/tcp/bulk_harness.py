@@ -18,6 +18,7 @@ class BulkResult:
     goodput_bps: float              # application bytes read per second after warm-up
     segments_per_ack: float         # frames the receiver got per frame it sent (b)
     retransmits: int
+    snd_wnd: int                    # the window the receiver last advertised (bytes)
     cwnd_samples: list = field(default_factory=list)   # (ns after connect, segments)
     info: dict = field(default_factory=dict)            # the sender's final tcp_info
 
@@ -79,5 +80,6 @@ def bulk_transfer(config, rate: int, delay: int, seconds: float, seed: int = 1,
         goodput_bps=(state["read"] - state["at_warmup"]) * 8 / (seconds - warmup),
         segments_per_ack=ib.rx_frames / max(ib.tx_frames, 1),
         retransmits=info["tcpi_total_retrans"],
+        snd_wnd=state["sock"].conn.snd_wnd,
         cwnd_samples=sorted(samples),
         info=info)

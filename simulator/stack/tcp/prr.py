@@ -16,10 +16,12 @@ a 20-segment flight with ssthresh 10 sends on ACKs 5, 7, 9, ... as RFC 6937's fi
 (drawn in segments) show; in bytes, as the RFC's pseudocode and ns-3 count, the same
 share accumulates to one SMSS an ACK later.
 
-Two refinements from Linux's tcp_cwnd_reduction: an ACK that delivers data lets at
-least one segment out while nothing has been sent in recovery yet (the fast
+Three refinements from Linux's tcp_cwnd_reduction (and RFC 9937, PRR's standards-track
+revision): an ACK that delivers nothing changes nothing (what was allowed and not yet
+sent stays allowed; RFC 6937's SSRB would add one SMSS); an ACK that delivers data
+lets at least one segment out while nothing has been sent in recovery yet (the fast
 retransmit); and SSRB's extra SMSS can be refused (``safe_ack=False``) for ACKs that
-did not advance SND.UNA or revealed new losses (Linux, RFC 9937's SafeACK).
+did not advance SND.UNA or revealed new losses (RFC 9937's SafeACK).
 """
 
 _BOUNDS = ("ssrb", "crb")
@@ -38,9 +40,12 @@ class Prr:
         self.unit = mss if whole_segments else 1
         self.prr_delivered = 0          # bytes delivered during recovery
         self.prr_out = 0                # bytes sent during recovery
+        self._allowed = 0               # the last sndcnt less what was sent since
 
     def on_ack(self, delivered_bytes: int, pipe: int, safe_ack: bool = True) -> int:
         """One ACK in recovery: return sndcnt (bytes, never negative)."""
+        if delivered_bytes <= 0:
+            return self._allowed
         self.prr_delivered += delivered_bytes
         if pipe > self.ssthresh:
             share = -(-self.prr_delivered * self.ssthresh // self.recover_fs)
@@ -50,9 +55,11 @@ class Prr:
             if not self.conservative:
                 limit = max(limit, delivered_bytes) + (self.mss if safe_ack else 0)
             sndcnt = min(self.ssthresh - pipe, limit)
-        if self.prr_out == 0 and delivered_bytes > 0:
+        if self.prr_out == 0:
             sndcnt = max(sndcnt, self.mss)
-        return max(sndcnt, 0)
+        self._allowed = max(sndcnt, 0)
+        return self._allowed
 
     def on_sent(self, nbytes: int) -> None:
         self.prr_out += nbytes
+        self._allowed = max(self._allowed - nbytes, 0)
