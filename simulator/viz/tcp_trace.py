@@ -185,18 +185,25 @@ def relative_info(frames: list[dict]) -> list[dict]:
     """``frames`` (``tx`` events, in time order) with each TCP segment's Info as
     Wireshark shows it with relative sequence numbers and the scaled window:
     ``[SYN] Seq=0 Win=64240 Len=0 MSS=1460 SACK_PERM WS=128``, ``[ACK] Seq=1 Ack=1
-    Win=64256 Len=0`` (ports and timestamps left out for room). A segment seen before
-    its connection's SYN keeps its raw Info."""
+    Win=64256 Len=0`` (ports and timestamps left out for room), a segment re-sending
+    sequence space already sent on that hop first marked ``[TCP Retransmission]``. A
+    segment seen before its connection's SYN keeps its raw Info."""
     tracker, out = Tracker(), []
+    high: dict[tuple, int] = {}       # (connection, sender, hop node) → highest end sent
     for e in frames:
         seg = _segment(e)
         conn = seg and tracker.add(seg)
         if conn is None or seg.src not in conn.isn:
             out.append(e)
             continue
-        dst = seg.dst
+        dst, start = seg.dst, conn.rel(seg.src, seg.seq)
         flags = _FLAGS.search(e["info"]).group(1)
-        parts = [f"[{flags}]", f"Seq={conn.rel(seg.src, seg.seq)}"]
+        parts = [f"[{flags}]", f"Seq={start}"]
+        if seg.seq_space:
+            key = (id(conn), seg.src, seg.node)
+            if start < high.get(key, 0):
+                parts.insert(0, "[TCP Retransmission]")
+            high[key] = max(high.get(key, 0), start + seg.seq_space)
         if seg.ack is not None and dst in conn.isn:
             parts.append(f"Ack={conn.rel(dst, seg.ack)}")
         parts += [f"Win={conn.window(seg)}", f"Len={seg.length}"]

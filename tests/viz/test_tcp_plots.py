@@ -73,6 +73,8 @@ def test_wireshark_labels_with_relative_numbers(trace):
                          "[SYN, ACK] Seq=0 Ack=1 Win=1000 Len=0 MSS=1460 SACK_PERM WS=128",
                          "[ACK] Seq=1 Ack=1 Win=128000 Len=1000"]
     assert "[ACK] Seq=1 Ack=5001 Win=128000 Len=0 SLE=6001 SRE=8001" in infos
+    assert "[TCP Retransmission] [ACK] Seq=5001 Ack=1 Win=128000 Len=1000" in infos
+    assert sum(info.startswith("[TCP Retransmission]") for info in infos) == 1
     assert infos[-2:] == ["[FIN, ACK] Seq=20001 Ack=1 Win=128000 Len=0",
                           "[ACK] Seq=1 Ack=20002 Win=128000 Len=0"]
 
