@@ -56,7 +56,7 @@ def peer_offer(config, syn) -> Negotiated:
         sack=syn.option(SackPermitted) is not None)
 
 
-def settle(config, offer: Negotiated, our_wscale: int, we_offered_all: bool = True) -> Negotiated:
+def settle(config, offer: Negotiated, our_wscale: int) -> Negotiated:
     """Both sides' SYNs known: an option is on only if both carried it (RFC 7323 §1.3,
     RFC 2018 §2); without window scaling both shifts are 0."""
     ws_on = config.window_scaling and offer.snd_wscale is not None
