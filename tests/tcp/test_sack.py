@@ -172,6 +172,31 @@ def test_next_seg_rules():
     assert sb.next_seg(sb.high_data, MSS) is None   # nothing below the top SACK left
 
 
+def test_rescue_retransmission_rule_4_once_per_recovery():
+    sb = board()
+    sack(sb, (1, 8))                                # segments 8 and 9 not SACKed
+    sb.enter_recovery()
+    assert sb.next_seg(sb.high_data, MSS, rescue=True) == (seq(0), MSS)    # rule 1
+    sb.on_send(seq(0), MSS, now=20, retransmit=True)
+    assert sb.next_seg(sb.high_data, MSS) is None   # rules 1-3 have nothing
+    # rule (4): the highest outstanding unSACKed segment, HighRxt left where it was
+    assert sb.next_seg(sb.high_data, MSS, rescue=True) == (seq(9 * MSS), MSS)
+    sb.on_send(seq(9 * MSS), MSS, now=21, retransmit=True)
+    assert sb.high_rxt == seq(MSS)
+    assert sb.next_seg(sb.high_data, MSS, rescue=True) is None    # once per recovery
+    for i in range(10, 14):
+        sb.on_send(seq(i * MSS), MSS, now=30)
+    sb.on_ack(seq(10 * MSS))                        # HighACK = RecoveryPoint: not yet
+    sack(sb, (12, 13))
+    sb.enter_recovery()
+    sb.on_send(seq(10 * MSS), MSS, now=31, retransmit=True)
+    assert sb.next_seg(sb.high_data, MSS, rescue=True) == (seq(11 * MSS), MSS)  # rule 3
+    sb.on_send(seq(11 * MSS), MSS, now=31, retransmit=True)
+    assert sb.next_seg(sb.high_data, MSS, rescue=True) is None
+    sb.on_ack(seq(11 * MSS))                        # HighACK > RescueRxt
+    assert sb.next_seg(sb.high_data, 2 * MSS, rescue=True) == (seq(13 * MSS), MSS)
+
+
 def test_rto_section_5_1():
     sb = board()
     sack(sb, (5, 6))

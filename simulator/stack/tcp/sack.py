@@ -87,6 +87,8 @@ class Scoreboard:
         self._high_data = 0               # HighData (one past the last byte sent)
         self._high_rxt = 0                # HighRxt (one past the last byte resent)
         self._recovery_point: int | None = None
+        self._rescue_rxt: int | None = None   # RescueRxt (NextSeg rule 4)
+        self._rescue: tuple[int, int] | None = None   # the range rule (4) handed out
         self._sl: list[int] = []          # SACKed intervals: starts ...
         self._sr: list[int] = []          # ... and ends, sorted, disjoint, not touching
         self._lost_below = 0              # unSACKed bytes below this are lost (IsLost)
@@ -171,7 +173,10 @@ class Scoreboard:
                 seg.retransmitted = True
                 seg.xmits += 1
                 seg.sent_ns = now
-            self._high_rxt = max(self._high_rxt, top)
+            if (start, top) == self._rescue:
+                self._rescue = None                     # rule (4): HighRxt stays
+            else:
+                self._high_rxt = max(self._high_rxt, top)
         if end > self._high_data:
             if start > self._high_data:
                 raise ValueError(f"segment at {seq} leaves a hole after HighData "
@@ -318,13 +323,16 @@ class Scoreboard:
         lost_to = self._lost_limit()
         return (lost_to - self._una) - self._sacked_below(lost_to)
 
-    def next_seg(self, snd_nxt: int, max_len: int, new_data: int = 0):
+    def next_seg(self, snd_nxt: int, max_len: int, new_data: int = 0,
+                 rescue: bool = False):
         """RFC 6675 NextSeg: ``(seq, length)`` to send next, or None.
 
         (1) the first lost unSACKed range above HighRxt; (2) else ``min(max_len,
         new_data)`` new bytes at ``snd_nxt`` (the caller says how much the send buffer
         and the peer's window allow); (3) else the first unSACKed range above HighRxt
-        below the highest SACKed byte. A range stops at the next SACKed byte."""
+        below the highest SACKed byte; (4) with ``rescue``, else once per recovery the
+        range ending at the highest outstanding unSACKed byte (its retransmission
+        leaves HighRxt alone). A range stops at the next SACKed byte."""
         pos = max(self._high_rxt, self._una)
         pos = self._in_sack(pos) or pos
         k = bisect_right(self._sl, pos)
@@ -336,7 +344,23 @@ class Scoreboard:
             return snd_nxt, min(max_len, new_data)
         if self._sr and pos < self._sr[-1]:
             return pos & _MASK, min(max_len, hole_end - pos)
-        return None
+        return self._rescue_seg(max_len) if rescue else None
+
+    def _rescue_seg(self, max_len: int):
+        """NextSeg rule (4): RescueRxt allows one per recovery (HighACK > RescueRxt)."""
+        if self._recovery_point is None or (self._rescue_rxt is not None
+                                            and self._una <= self._rescue_rxt):
+            return None
+        top = self._high_data
+        if self._sr and self._sr[-1] == top:
+            top = self._sl[-1]
+        if top <= self._una:
+            return None
+        k = bisect_right(self._sr, top - 1) - 1
+        start = max(top - max_len, self._sr[k] if k >= 0 else self._una)
+        self._rescue_rxt = self._recovery_point
+        self._rescue = (start, top)
+        return start & _MASK, top - start
 
     # --- recovery bookkeeping
     def enter_recovery(self) -> None:
