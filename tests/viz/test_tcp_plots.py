@@ -148,6 +148,10 @@ run:
     # with this seed the SYN (sequence number 0, no data) was lost and sent again too
     again = {conn.rel(conn.client, s.seq) for s, r in zip(sent, retransmitted(sent, conn)) if r}
     assert 0 in again and again - {0} <= {seq for _, _, seq, _ in lost}
+    # and the stack's tcp.cwnd / tcp.rtt records are what the plots read
+    written = plot_tcp(events, tmp_path, title="lossy")
+    assert [p.name for p in written] == ["tcp_sequence.png", "tcp_cwnd.png", "tcp_rtt.png",
+                                         "tcp_goodput.png"]
 
 
 def test_the_handshake_scenario_shows_every_state_and_relative_numbers(tmp_path):
