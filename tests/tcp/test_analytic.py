@@ -43,13 +43,14 @@ def test_a_window_smaller_than_the_bdp_sends_one_window_per_rtt(rmem):
     result = bulk_transfer(config, rate, delay, seconds=4)
     assert 0 < result.snd_wnd <= rmem
     window = result.snd_wnd // MSS * MSS
-    rtt = 2 * delay + serialization_ns(DATA_FRAME, rate) + serialization_ns(ACK_FRAME, rate)
+    rtt = (2 * delay + serialization_ns(DATA_FRAME, rate)
+           + serialization_ns(ACK_FRAME, rate))
     assert result.goodput_bps == pytest.approx(window * 8 * SECOND / rtt, rel=0.01)
 
 
 @pytest.mark.parametrize("profile, overrides, initial", [
-    ("linux", {}, 10),                                       # IW10, CUBIC, packet counting
-    ("rfc", {"delayed_ack": 0}, 3),                          # RFC 5681 IW, NewReno, L = 1
+    ("linux", {}, 10),                                # IW10, CUBIC, packet counting
+    ("rfc", {"delayed_ack": 0}, 3),                   # RFC 5681 IW, NewReno, L = 1
 ])
 def test_slow_start_doubles_cwnd_every_round_trip(profile, overrides, initial):
     rtt = 100 * MS

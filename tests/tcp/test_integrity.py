@@ -127,7 +127,8 @@ def transfer(size, loss, duplicate, jitter_ms, corrupt, profile, sack, cc, seed,
        cc=st.sampled_from(["reno", "newreno", "cubic"]), seed=st.integers(1, 10_000))
 def test_bytes_arrive_exactly_or_the_connection_fails_with_a_reason(
         size, loss, duplicate, jitter_ms, corrupt, profile, sack, cc, seed):
-    data, out = transfer(size, loss, duplicate, jitter_ms, corrupt, profile, sack, cc, seed)
+    data, out = transfer(size, loss, duplicate, jitter_ms, corrupt, profile, sack, cc,
+                         seed)
     got = bytes(out["got"])
     assert data.startswith(got), "the receiver read bytes that were never sent"
     if out["eof"]:
@@ -151,7 +152,7 @@ def test_heavy_damage_still_delivers_exactly():
 
 def test_a_link_that_dies_mid_transfer_makes_the_sender_give_up():
     """After the last of retries2 = 15 retransmissions (the RTO doubling from a few
-    hundred ms to the 120 s cap: Linux's 924.6 s budget from 200 ms) the sender gives up."""
+    hundred ms to the 120 s cap; Linux's budget from 200 ms is 924.6 s) it gives up."""
     data, out = transfer(2_000_000, 0, 0, 0, 0, "linux", True, "cubic", 1, cut_at=SECOND)
     assert out["client"] in GAVE_UP and not out["eof"]
     assert 900 * SECOND < out["client_at"] - SECOND < 1100 * SECOND
