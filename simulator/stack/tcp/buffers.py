@@ -78,10 +78,6 @@ class ReceiveBuffer:
         return max(self.capacity - self.readable, 0)
 
     @property
-    def out_of_order_bytes(self) -> int:
-        return sum(b[1] - b[0] for b in self._ooo)
-
-    @property
     def has_gap(self) -> bool:
         return bool(self._ooo)
 

@@ -12,7 +12,7 @@ state machine's input side), ``sender`` (ACK processing, loss recovery), ``outpu
 """
 
 from simulator.stack.errno import Errno
-from simulator.wire.tcp import ACK, RST, SYN
+from simulator.wire.tcp import ACK, RST
 
 from . import info as tcp_info
 from .buffers import ReceiveBuffer, SendBuffer

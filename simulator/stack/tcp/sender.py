@@ -23,7 +23,7 @@ from simulator.wire.tcp import Sack, Timestamps
 from .cc import make as make_cc
 from .prr import Prr
 from .sack import Scoreboard
-from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub
+from .seq import seq_add, seq_ge, seq_le, seq_lt, seq_sub
 
 OPEN, RECOVERY, LOSS = "open", "recovery", "loss"
 

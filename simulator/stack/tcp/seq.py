@@ -34,12 +34,3 @@ def seq_gt(a: int, b: int) -> bool:
 
 def seq_ge(a: int, b: int) -> bool:
     return seq_sub(a, b) >= 0
-
-
-def seq_max(a: int, b: int) -> int:
-    return b if seq_lt(a, b) else a
-
-
-def seq_in(x: int, lo: int, hi: int) -> bool:
-    """``lo <= x < hi`` in sequence space (an empty range when ``lo == hi``)."""
-    return 0 <= seq_sub(x, lo) < seq_sub(hi, lo)

@@ -23,9 +23,6 @@ class State(enum.Enum):
 # States in which the connection is synchronized (RFC 9293 §3.10.7.4).
 SYNCHRONIZED = frozenset((State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2,
                           State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK, State.TIME_WAIT))
-# States in which our FIN has been queued (after CLOSE / SHUT_WR).
-FIN_QUEUED = frozenset((State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSING, State.LAST_ACK,
-                        State.TIME_WAIT))
 # States in which data from the peer is accepted (RFC 9293 §3.10.7.4, seventh step).
 RECEIVING = frozenset((State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2))
 # Linux's tcpi_state numbers (include/net/tcp_states.h).
