@@ -247,8 +247,11 @@ class SenderMixin:
         if self.ca_state == OPEN or (self.ca_state == RECOVERY and not self.neg.sack):
             return
         while True:
-            new = self._unsent() if self.ca_state == RECOVERY else 0
-            nxt = self.sb.next_seg(self.snd_nxt, self._mss_now(), max(new, 0))
+            new = 0
+            if self.ca_state == RECOVERY:       # rule 2 only if the window allows it
+                wnd_left = seq_sub(seq_add(self.snd_una, self.snd_wnd), self.snd_nxt)
+                new = max(min(self._unsent(), wnd_left), 0)
+            nxt = self.sb.next_seg(self.snd_nxt, self._mss_now(), new)
             if nxt is None or nxt[0] == self.snd_nxt:
                 return                                  # rule 2: new data, sent later
             seq, length = nxt
