@@ -185,3 +185,17 @@ def test_paws_drops_old_timestamp():
                                options=(Nop(), Nop(), Timestamps(150, 1010))), 21 * MS)
     (a,) = c.take_output()
     assert a.ack == 5002 and c.rcvbuf.readable == 1          # RFC 7323 §5.3 R1
+
+
+def test_bare_fin_ignores_cwnd_but_not_a_zero_window():
+    c = established_client(cfg("linux", initial_window=1))
+    c.send(b"x" * 1460, 20 * MS)
+    c.take_output()
+    c.shutdown(21 * MS)                        # cwnd full: the FIN goes anyway
+    assert flags(c.take_output()) == [(FIN | ACK, 2461, 5001)]
+    z = established_client(cfg("linux"))
+    z.send(b"x" * 10, 20 * MS)
+    z.take_output()
+    z.segment_arrives(peer_seg(ACK, 5001, 1011, 0), 30 * MS)     # zero window
+    z.shutdown(31 * MS)
+    assert z.take_output() == [] and z.deadline is not None     # persist, no FIN

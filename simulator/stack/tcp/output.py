@@ -192,7 +192,8 @@ class OutputMixin:
                 if length < mss and not edge and not (length == unsent and fin) \
                         and not self._nagle_allows(length, unsent):
                     return
-            # a bare FIN goes whatever cwnd says (Linux tcp_cwnd_test)
+            elif wnd_left < 1:
+                return              # a bare FIN needs window, not cwnd (tcp_cwnd_test)
             seq = self.snd_nxt
             used = self._transmit(seq, length, now, retransmit=False)
             self.snd_nxt = seq_add(seq, used)
