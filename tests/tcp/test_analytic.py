@@ -3,7 +3,8 @@
 - A window that covers the bandwidth-delay product fills the bottleneck: goodput is
   the link rate times payload/frame (1448 of 1518 bytes with timestamps).
 - A smaller window W sends W per round trip: goodput = W / RTT.
-- Slow start doubles cwnd every round trip.
+- Slow start doubles cwnd every round trip (with one SMSS per ACK and b segments
+  per ACK: grows 1 + 1/b per round trip).
 - NewReno under random loss p follows Mathis et al. (1997):
   MSS/RTT · sqrt(3 / (2b)) / sqrt(p), b segments per ACK. The full sweep
   (p = 0.5, 1, 2 %, 20 seeds, 60 s) is benchmarks/tcp_mathis.py; this is a smaller one.
@@ -59,6 +60,19 @@ def test_slow_start_doubles_cwnd_every_round_trip(profile, overrides, initial):
                            queue_packets=100_000,
                            cwnd_at=[k * rtt + rtt // 2 for k in range(8)])
     assert [cwnd for _, cwnd in result.cwnd_samples] == [initial << k for k in range(8)]
+
+
+def test_slow_start_with_one_smss_per_ack_grows_by_one_plus_one_over_b():
+    """RFC 5681's cwnd += min(N, SMSS) per ACK (abc = 1): with b segments per ACK
+    each round trip multiplies cwnd by 1 + 1/b (1.5 for ACK-every-other-segment)."""
+    rtt = 100 * MS
+    config = TcpConfig.profile("rfc", rmem=64 << 20, wmem=64 << 20)
+    result = bulk_transfer(config, 1_000_000_000, rtt // 2, seconds=1.0, warmup=0.5,
+                           queue_packets=100_000,
+                           cwnd_at=[k * rtt + rtt // 2 for k in range(8)])
+    cwnd = [c for _, c in result.cwnd_samples]
+    growth = (cwnd[-1] / cwnd[3]) ** (1 / 4)                  # 4 rounds, past the start
+    assert growth == pytest.approx(1 + 1 / result.segments_per_ack, rel=0.05)
 
 
 @pytest.mark.parametrize("p", [0.01, 0.02])
