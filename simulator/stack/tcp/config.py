@@ -23,7 +23,6 @@ _CHOICES = {
     "sender_sws": ("rfc", "linux"),
     "prr_recover_fs": ("flight", "cwnd"),
     "ack_unsent": ("ack", "drop"),
-    "rto_ssthresh": ("flight", "pipe"),
 }
 
 
@@ -91,8 +90,6 @@ class TcpConfig:
                                         # the start of recovery (Linux prior_cwnd)
     newreno_impatient: bool = False     # restart the RTO on the first partial ACK only
                                         # (RFC 6582 §4 "Impatient"; Linux: on every ACK)
-    rto_ssthresh: str = "flight"        # ssthresh on an RTO from FlightSize (RFC 5681
-                                        # eq. 4) or the pipe (ns-3 BytesInFlight)
     dupthresh: int = 3                  # RFC 5681 §3.2 / RFC 6675 DupThresh
     limited_transmit: bool = True       # RFC 3042
     slow_start_after_idle: bool = True  # RFC 5681 §4.1 restart window
@@ -173,5 +170,5 @@ _PROFILES = {
     # TcpNoDelay, PRR recovery, no cwnd validation, no idle restart, 2·MSL = 240 s.
     "ns3": {**_RFC, "initial_window": 10, "nagle": False, "recovery": "prr",
             "initial_rto": 3 * S, "slow_start_after_idle": False,
-            "syn_loss_window_after": 0, "rto_ssthresh": "pipe"},
+            "syn_loss_window_after": 0},
 }

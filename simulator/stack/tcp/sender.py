@@ -40,7 +40,6 @@ class SenderMixin:
         self.recover = self.iss
         self._rtx_owed = False                  # a NewReno retransmission is due
         self._partial_acks = 0
-        self._reno_sacked = 0                   # dupACKs less partial ACKs (ns-3 pipe)
         self._rtx_cause = "rto"
         self._prr = None
         self._sndcnt = 0
@@ -158,7 +157,6 @@ class SenderMixin:
 
     def _dupack(self, newly_sacked: int, now: int) -> None:
         self.dupacks += 1
-        self._reno_sacked = min(self._reno_sacked + self.snd_mss, self.flight)
         if self.ca_state == RECOVERY:
             if self._prr is not None:
                 self._prr_ack(newly_sacked if self.neg.sack else self.snd_mss)
@@ -197,7 +195,6 @@ class SenderMixin:
         cwnd by the amount acked, add back one MSS."""
         self._rtx_cause = "fast"
         self._partial_acks += 1
-        self._reno_sacked = max(self._reno_sacked - acked, 0)
         if not self.neg.sack:
             self._rtx_owed = True
         if self._prr is not None:
@@ -206,19 +203,8 @@ class SenderMixin:
             mss = self.snd_mss
             self.cc.cwnd = max(self.cc.cwnd - acked + (mss if acked >= mss else 0), mss)
 
-    def _rto_flight(self) -> int:
-        """The flight ssthresh is computed from on an RTO: FlightSize (RFC 5681 eq. 4),
-        or ns-3's BytesInFlight (``rto_ssthresh: pipe``): the pipe, with one segment
-        per dupACK counted as delivered when there is no SACK."""
-        if self.config.rto_ssthresh == "flight":
-            return self.flight
-        if self.neg.sack or self.ca_state == LOSS:
-            return self.sb.pipe()
-        return max(self.flight - self._reno_sacked, 0)
-
     def _exit_recovery(self, now: int) -> None:
         self.ca_state = OPEN
-        self._reno_sacked = 0
         self._prr = None
         self._rtx_owed = False
         self.cc.on_recovery_exit(now)
@@ -313,8 +299,7 @@ class SenderMixin:
         self.rtt.backoff()
         self._record("tcp.rto", rto_ns=self.rtt.rto_ns, backoffs=self.rtt.backoffs,
                      snd_una=self.snd_una)
-        self.cc.on_rto(now, self._rto_flight(), repeated)
-        self._reno_sacked = 0
+        self.cc.on_rto(now, self.flight, repeated)
         self.ca_state = LOSS
         self._prr = None
         self._rtx_owed = False
