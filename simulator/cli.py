@@ -216,9 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     _add_run_options(run)
     check = commands.add_parser("check", help="validate a topology or scenario file")
     check.add_argument("file")
+    from simulator.drill import command as drill    # `netsim drill`: packetdrill scripts
+    drill.add_arguments(commands.add_parser("drill", help="run packetdrill scripts"))
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if args.command == "drill":
+        return drill.run(args, out)
     try:
         return _run(args, out) if args.command == "run" else _check(args, out)
     except ScenarioError as error:

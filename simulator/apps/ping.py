@@ -14,6 +14,7 @@ after it; ``result()`` gives the same figures as data.
 import math
 import struct
 
+from simulator.stack.errno import Errno
 from simulator.wire.icmp import DEST_UNREACHABLE, IcmpEcho, TIME_EXCEEDED
 from simulator.wire.ipv4 import PROTO_ICMP
 
@@ -90,7 +91,7 @@ class Ping:
         self._last_send_ns = now
         if error is not None:
             self.errors += 1
-            local = "local error" if error.startswith("message too long") else "sendmsg"
+            local = "local error" if error.errno is Errno.EMSGSIZE else "sendmsg"
             self.lines.append(f"ping: {local}: {error}")
 
     def on_echo_reply(self, packet, message) -> None:

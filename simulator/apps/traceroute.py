@@ -129,6 +129,7 @@ class Traceroute:
 
     def result(self) -> dict:
         return {"app": "traceroute", "name": self.name, "node": self.host.name,
-                "dst": str(self.dst), "reached": self.reached, "error": self.error,
+                "dst": str(self.dst), "reached": self.reached,
+                "error": None if self.error is None else self.error.errno.name,
                 "hops": [next((p["addr"] for p in h["probes"] if p), None) for h in self.hops],
                 "detail": self.hops, "output": self.lines}

@@ -1,9 +1,14 @@
 """UDP traffic: a sender of fixed-size datagrams and a sink that checks them.
 
-The sender fills each datagram with the counting pattern 0, 1, 2, ... (mod
+``size`` is the payload (UDP adds 8 bytes of header, IPv4 20), as in every app.
+The sender fills each payload with the counting pattern 0, 1, 2, ... (mod
 256), so the sink can tell a datagram that arrived intact (after
 fragmentation and reassembly, say) from one that did not.
 """
+
+from simulator.apps.bulk import server_error
+from simulator.apps.report import first_last
+from simulator.stack.errno import SocketError
 
 SECOND = 1_000_000_000
 
@@ -31,20 +36,20 @@ class UdpSend:
 
     def _run(self):
         socket = self.host.udp.bind(0)
-        data = pattern(self.size - 8)
+        data = pattern(self.size)
         for i in range(self.count):
             error = socket.sendto(data, self.dst, self.port, ttl=self.ttl, df=self.df)
             self.sent += 1
             if error:
-                self.errors.append(error)
-            self.lines.append(f"sent {self.size} bytes of UDP to {self.dst}:{self.port}"
+                self.errors.append(str(error))
+            self.lines.append(f"sent {self.size} bytes of UDP payload to {self.dst}:{self.port}"
                               + (f" ({error})" if error else ""))
             if i + 1 < self.count:
                 yield self.sim.env.timeout(self.interval_ns)
 
     def result(self) -> dict:
         return {"app": self.kind, "name": self.name, "node": self.host.name, "dst": str(self.dst),
-                "sent": self.sent, "errors": len(self.errors), "output": self.lines}
+                "sent": self.sent, "errors": len(self.errors), "output": first_last(self.lines)}
 
 
 class UdpSink:
@@ -56,20 +61,26 @@ class UdpSink:
         self.name = name or self.kind
         self.received = self.intact = self.bytes = 0
         self.lines: list[str] = []
+        self.error = None
 
     def start(self) -> None:
-        socket = self.host.udp.bind(self.port)
+        try:
+            socket = self.host.udp.bind(self.port)
+        except SocketError as error:
+            self.error = error.errno
+            return
         socket.on_datagram = self.on_datagram
 
     def on_datagram(self, packet, datagram) -> None:
         self.received += 1
-        self.bytes += len(datagram)
+        self.bytes += len(datagram.payload)
         whole = datagram.payload == pattern(len(datagram.payload))
         self.intact += whole
-        self.lines.append(f"{self.sim.now / 1e9:.9f} s: {len(datagram)} bytes of UDP from "
+        self.lines.append(f"{self.sim.now / 1e9:.9f} s: {len(datagram.payload)} bytes of UDP from "
                           f"{packet.src}:{datagram.src_port}{'' if whole else ' (damaged)'}")
 
     def result(self) -> dict:
         return {"app": self.kind, "name": self.name, "node": self.host.name,
                 "received": self.received, "intact": self.intact, "bytes": self.bytes,
-                "output": self.lines}
+                "bytes_received": self.bytes, "output": first_last(self.lines),
+                **server_error(self.kind, self.port, self.error)}

@@ -45,3 +45,7 @@ class Drop(StrEnum):
     PORT_UNREACHABLE = "PORT_UNREACHABLE"      #: no UDP socket on the port
     BAD_QUOTE = "BAD_QUOTE"                    #: an ICMP error whose quoted datagram is unusable
     ICMP_RATELIMIT = "ICMP_RATELIMIT"          #: an ICMP error suppressed by the rate limiter
+    RCVBUF_FULL = "RCVBUF_FULL"                #: a UDP socket's receive buffer had no room
+    # --- TCP ----------------------------------------------------------------------
+    NOT_UNICAST = "NOT_UNICAST"                #: a TCP segment to a broadcast or multicast address
+    LISTEN_OVERFLOW = "LISTEN_OVERFLOW"        #: a full accept queue dropped a SYN or handshake ACK

@@ -33,6 +33,11 @@ class Simulation:
     def process(self, generator):
         return self.env.process(generator)
 
+    @property
+    def pending_events(self) -> int:
+        """How many events SimPy has scheduled and not yet processed (a cost measure)."""
+        return len(self.env._queue)
+
     def run(self, until_ns: int) -> None:
         self.env.run(until=until_ns)
 
@@ -43,18 +48,23 @@ class Simulation:
 
 
 class Timer:
-    """A one-shot timer that can be restarted or cancelled.
+    """A one-shot timer that costs nothing to restart (RFC 6298 §5's one
+    retransmission timer per connection, restarted on every ACK).
 
-    SimPy cannot unschedule an event, so each start bumps a generation
-    number and a firing from an older generation is ignored.
+    SimPy cannot unschedule an event, so a timer keeps at most one pending
+    event and a ``deadline``. Restarting to a later deadline (the common case)
+    only records it: when the pending event fires early it re-arms for the
+    remainder. Restarting to an earlier deadline schedules a new event; the
+    later one, now stale, is ignored when it fires. Cancelling forgets the
+    deadline and leaves the pending event to fire into nothing.
     """
 
-    __slots__ = ("_sim", "_fn", "_generation", "deadline")
+    __slots__ = ("_sim", "_fn", "_armed_at", "deadline")
 
     def __init__(self, sim: Simulation, fn: Callable[[], None]):
         self._sim = sim
         self._fn = fn
-        self._generation = 0
+        self._armed_at: int | None = None      # the time of the one live pending event
         self.deadline: int | None = None
 
     @property
@@ -62,15 +72,31 @@ class Timer:
         return self.deadline is not None
 
     def start(self, delay_ns: int) -> None:
-        self._generation += 1
-        self.deadline = self._sim.now + delay_ns
-        self._sim.call_later(delay_ns, self._fire, self._generation)
+        """(Re)start: fire ``delay_ns`` from now, whatever was pending."""
+        self.start_at(self._sim.env.now + delay_ns)
+
+    def start_at(self, deadline: int) -> None:
+        """(Re)start to fire at the absolute time ``deadline`` (not before now)."""
+        self.deadline = deadline
+        armed = self._armed_at
+        if armed is None or deadline < armed:
+            self._armed_at = deadline
+            self._sim.env.timeout(deadline - self._sim.env.now, deadline).callbacks.append(
+                self._fire)
 
     def cancel(self) -> None:
-        self._generation += 1
         self.deadline = None
 
     def _fire(self, event) -> None:
-        if event.value == self._generation and self.deadline is not None:
-            self.deadline = None
-            self._fn()
+        if event._value != self._armed_at:
+            return                              # superseded by an earlier arming
+        self._armed_at = None
+        deadline = self.deadline
+        if deadline is None:
+            return
+        now = self._sim.env.now
+        if now < deadline:                      # restarted since: wait for the remainder
+            self.start_at(deadline)
+            return
+        self.deadline = None
+        self._fn()

@@ -1,13 +1,17 @@
 """A node with an IPv4 stack: L2 receive filter and demux, ARP per interface,
-IPv4, ICMP and UDP, and the applications it runs. Hosts and routers are both
-this; a router also forwards."""
+IPv4, ICMP, UDP and TCP, the sockets its applications open and the
+applications it runs. Hosts and routers are both this; a router also forwards."""
 
 from simulator.nodes.node import Node
 from simulator.stack.arp import ArpConfig
 from simulator.stack.icmp import Icmp
 from simulator.stack.ipv4 import IPv4
 from simulator.stack.l2 import L2Demux
+from simulator.stack.sockets import TcpSocket
+from simulator.stack.tcp.config import TcpConfig
+from simulator.stack.tcp.layer import TcpLayer
 from simulator.stack.udp import Udp
+from simulator.stack.udp_socket import UdpSocket
 from simulator.wire.addr import IPv4Address, IPv4Interface, IPv4Network
 from simulator.wire.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4
 
@@ -20,11 +24,30 @@ class IpNode(Node):
         self.ip = IPv4(self)
         self.icmp = Icmp(self.ip)
         self.udp = Udp(self.ip, self.icmp)
+        # linux: what a host studied here would run; docs/sockets.md says why
+        self.tcp = TcpLayer(self.ip, self.icmp, TcpConfig.profile("linux"))
         self.l2 = L2Demux(self)
         self.l2.register(ETHERTYPE_IPV4, self.ip.receive)
         self.l2.register(ETHERTYPE_ARP, self.ip.arp_receive)
         self.receive = self.l2.receive
         self.apps: list = []
+
+    @property
+    def tcp_config(self) -> TcpConfig:
+        """The TcpConfig new sockets start from (a socket may override it)."""
+        return self.tcp.config
+
+    @tcp_config.setter
+    def tcp_config(self, config: TcpConfig) -> None:
+        self.tcp.config = config
+
+    def socket(self, kind: str):
+        """A new socket: ``"tcp"`` (SOCK_STREAM) or ``"udp"`` (SOCK_DGRAM)."""
+        if kind == "tcp":
+            return TcpSocket(self, self.tcp.config)
+        if kind == "udp":
+            return UdpSocket(self)
+        raise ValueError(f"socket kind {kind!r} is not 'tcp' or 'udp'")
 
     def add_ip_interface(self, name: str, address: IPv4Interface, mac=None, mtu: int = 1500,
                          arp: ArpConfig | None = None):

@@ -46,6 +46,7 @@ class Channel:
         self.busy_until = 0
         self.epoch = 0              # bumped when the link goes down: frames in flight die
         self._wakeup_pending = False
+        self._room_waiters: list = []   # called with the channel when a queue slot frees
         self._series = f"queue:{src.label}"
         self._cut_through = dst.node.repeater   # the peer acts at the first bit, not the last
 
@@ -77,9 +78,35 @@ class Channel:
             return
         self._transmit(frame, now)
 
+    def has_room(self, wire_bytes: int) -> bool:
+        """Would a frame of ``wire_bytes`` be accepted now (sent or queued, not dropped)?"""
+        if not self.queue and self.sim.env.now >= self.busy_until:
+            return True
+        link = self.link
+        return (len(self.queue) < link.queue_packets
+                and self.queued_bytes + wire_bytes <= link.queue_bytes)
+
+    def notify_room(self, fn) -> None:
+        """Call ``fn(channel)`` once, when the transmitter next takes a frame off the
+        queue, the wire falls idle, or the queue is flushed: the sender's
+        backpressure hook."""
+        self._room_waiters.append(fn)
+        if not self.queue and not self._wakeup_pending:
+            # nothing queued (the frame did not fit even an empty queue): the wire's
+            # being free is what the waiter needs
+            self._wakeup_pending = True
+            self.sim.call_later(self.busy_until - self.sim.env.now, self._wakeup)
+
+    def _wake_room_waiters(self) -> None:
+        waiters, self._room_waiters = self._room_waiters, []
+        for fn in waiters:
+            fn(self)
+
     def _wakeup(self, _event) -> None:
         self._wakeup_pending = False
         if not self.queue:
+            if self._room_waiters:
+                self._wake_room_waiters()
             return
         frame, enqueued = self.queue.popleft()
         self.queued_bytes -= frame.wire_len
@@ -89,6 +116,8 @@ class Channel:
         if self.queue:
             self._wakeup_pending = True
             self.sim.call_later(self.busy_until - self.sim.env.now, self._wakeup)
+        if self._room_waiters:
+            self._wake_room_waiters()
 
     def _transmit(self, frame, start: int, enqueued: int | None = None) -> None:
         """Serialize ``frame`` from ``start`` (now) and schedule its arrival."""
@@ -137,6 +166,8 @@ class Channel:
         while self.queue:
             self.src.drop(self.queue.popleft()[0], Drop.LINK_DOWN)
         self.queued_bytes = 0
+        if self._room_waiters:
+            self._wake_room_waiters()
 
     def _trace_tx(self, frame, enqueued, start, end, arrive, fate) -> None:
         """One hop of one frame: queued at ``enqueued``, first bit out at ``start``

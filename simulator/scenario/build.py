@@ -54,6 +54,8 @@ def build(topology, sim) -> Network:
             reassembler.low_thresh = spec.reassembly_memory.low
             node.ip.pmtu.expiry_ns = spec.pmtu_expiry
             node.icmp.ratelimit.config.ratelimit_ns = spec.icmp_ratelimit
+        if getattr(spec, "tcp", None) is not None:
+            node.tcp_config = spec.tcp.config()       # the node's `tcp:` settings
         net.graph.add_node(name, kind=spec.type)
     between: dict[frozenset, int] = {}   # links so far between each pair of nodes
     for spec in topology.links:

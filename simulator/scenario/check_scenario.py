@@ -7,7 +7,7 @@ in document order.
 
 from __future__ import annotations
 
-from simulator.stack.udp import EPHEMERAL_PORTS
+from simulator.stack.ports import EPHEMERAL_PORTS
 
 from ..engine.units import NS_PER_S, format_time
 from .check_topology import Locator, TopologyChecks
@@ -19,6 +19,12 @@ from .yamlpos import Path, YamlDocument
 __all__ = ["ScenarioChecks"]
 
 PCAP_SECONDS_MAX = 2**32   # a classic pcap record holds whole seconds in 32 bits
+
+
+# Apps that listen on their ``port``, by protocol; UDP apps that bind an ephemeral port.
+SERVERS = {"udp_sink": "udp", "udp_echo_server": "udp", "udp_cbr_sink": "udp",
+           "bulk_sink": "tcp", "tcp_echo_server": "tcp", "reqresp_server": "tcp"}
+UDP_CLIENTS = ("udp_send", "udp_echo", "udp_cbr")
 
 
 class ScenarioChecks:
@@ -91,26 +97,30 @@ class ScenarioChecks:
             self.fail(("run", i, action.kind), f"no link between {a} and {b}")
 
     def ports(self) -> None:
-        """Each node's UDP ports: one socket per port (RFC 768 demultiplexes on it), and a
-        sink cannot take the ephemeral port an app that started before it took."""
-        bound: dict[tuple[str, int], str] = {}
+        """Each node's ports, per protocol: one server per port (RFC 768 and RFC 9293
+        demultiplex on it), and a UDP server cannot take the ephemeral port a UDP app
+        that started before it took."""
+        bound: dict[tuple[str, str, int], str] = {}
         ephemeral: dict[str, int] = {}
         order = sorted(range(len(self.s.run)), key=lambda i: self.s.run[i].at)
         for i in order:
             action = self.s.run[i]
-            if action.kind == "udp_sink":
-                key = (action.on, action.app.port)
+            kind = action.kind
+            if kind in SERVERS:
+                proto = SERVERS[kind]
+                key = (action.on, proto, action.app.port)
                 if key in bound:
-                    self.fail(("run", i, "udp_sink", "port"),
-                              f"UDP port {action.app.port} on {action.on} is already taken by {bound[key]}")
-                bound.setdefault(key, f"run[{i}] (udp_sink)")
-            elif action.kind == "udp_send" or (action.kind == "traceroute" and not action.app.icmp):
+                    self.fail(("run", i, kind, "port"),
+                              f"{proto.upper()} port {action.app.port} on {action.on} is already "
+                              f"taken by {bound[key]}")
+                bound.setdefault(key, f"run[{i}] ({kind})")
+            elif kind in UDP_CLIENTS or (kind == "traceroute" and not action.app.icmp):
                 port = ephemeral.get(action.on, EPHEMERAL_PORTS.start)
-                while (action.on, port) in bound:
+                while (action.on, "udp", port) in bound:
                     port += 1
-                bound[action.on, port] = f"run[{i}] ({action.kind}, its ephemeral source port)"
+                bound[action.on, "udp", port] = f"run[{i}] ({kind}, its ephemeral source port)"
                 ephemeral[action.on] = port + 1
-            if action.kind == "traceroute" and not action.app.icmp:
+            if kind == "traceroute" and not action.app.icmp:
                 self.traceroute_ports(i, action)
 
     def traceroute_ports(self, i: int, action: Action) -> None:

@@ -26,6 +26,18 @@ def _pct(x) -> str:
     return f"{x * 100:g}%"
 
 
+def _mbps(bps) -> str:
+    return f"{bps / 1e6:.4g} Mbps"
+
+
+def _at_least(got, want) -> bool:
+    return got >= want
+
+
+def _at_most(got, want) -> bool:
+    return got <= want
+
+
 # name → (the result key it reads, comparison, formatter, words)
 CHECKS = {
     "loss": ("loss", lambda got, want: abs(got - want) < 1e-9, _pct, "=="),
@@ -42,6 +54,15 @@ CHECKS = {
              lambda v: " ".join(str(h or "*") for h in v), "=="),
     "output_contains": ("output", lambda got, want: any(want in line for line in got),
                         lambda v: repr(v) if isinstance(v, str) else "output", "contains"),
+    "connected": ("connected", lambda got, want: got == want, str, "=="),
+    "tcp_state": ("tcp_state", lambda got, want: got == want, str, "=="),
+    "bytes_received": ("bytes_received", lambda got, want: got == want, str, "=="),
+    "bytes_received_min": ("bytes_received", _at_least, str, ">="),
+    "goodput_min": ("goodput_bps", _at_least, _mbps, ">="),
+    "goodput_max": ("goodput_bps", _at_most, _mbps, "<="),
+    "retransmits_max": ("retransmits", _at_most, str, "<="),
+    "retransmits_min": ("retransmits", _at_least, str, ">="),
+    "jitter_max": ("jitter_ns", _at_most, _ms, "<="),
 }
 
 # The result keys each app kind reports (the RTTs only once a reply came back);
@@ -50,7 +71,24 @@ RESULT_KEYS = {
     "ping": ("loss", "received", "errors", "rtt_min_ns", "rtt_avg_ns", "rtt_max_ns", "output"),
     "traceroute": ("reached", "hops", "output"),
     "udp_send": ("errors", "output"),
-    "udp_sink": ("received", "intact", "output"),
+    "udp_sink": ("received", "intact", "bytes_received", "errors", "output"),
+    "bulk_send": ("connected", "errors", "tcp_state", "retransmits", "output"),
+    "bulk_sink": ("connected", "bytes_received", "goodput_bps", "tcp_state", "retransmits",
+                  "errors", "output"),
+    "tcp_echo": ("connected", "received", "loss", "errors", "rtt_min_ns", "rtt_avg_ns",
+                 "rtt_max_ns", "tcp_state", "retransmits", "output"),
+    "tcp_echo_server": ("connected", "bytes_received", "tcp_state", "retransmits", "errors",
+                        "output"),
+    "udp_echo": ("received", "loss", "errors", "rtt_min_ns", "rtt_avg_ns", "rtt_max_ns",
+                 "output"),
+    "udp_echo_server": ("received", "bytes_received", "errors", "output"),
+    "udp_cbr": ("errors", "output"),
+    "udp_cbr_sink": ("received", "bytes_received", "loss", "jitter_ns", "goodput_bps", "errors",
+                     "output"),
+    "reqresp": ("connected", "received", "bytes_received", "loss", "errors", "rtt_min_ns",
+                "rtt_avg_ns", "rtt_max_ns", "tcp_state", "retransmits", "output"),
+    "reqresp_server": ("connected", "received", "bytes_received", "tcp_state", "retransmits",
+                       "errors", "output"),
 }
 
 

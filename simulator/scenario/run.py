@@ -7,10 +7,11 @@ scenario's ``trace:`` selects; none with ``trace: off``), one pcap per
 captured interface (``<node>-<iface>.pcap``), ``summary.json`` (apps'
 results, per-node counters, drops, verdicts, and ``ended``: why and when
 the run ended), ``plots/ladder.png`` and ``plots/hops.png`` (where one
-packet's latency went, hop by hop; both read the trace as a stream).
-Files are closed whatever ends the run. Nothing in them depends on the wall
-clock (unless the ``wall_clock`` limit ends the run): the same scenario and
-seed give byte-identical files.
+packet's latency went, hop by hop; both read the trace as a stream) and,
+when TCP ran, ``plots/tcp_*.png`` (time–sequence, cwnd, RTT, goodput; see
+docs/plots.md). Files are closed whatever ends the run. Nothing in them
+depends on the wall clock (unless the ``wall_clock`` limit ends the run):
+the same scenario and seed give byte-identical files.
 """
 
 import json
@@ -227,9 +228,16 @@ class _Watch:
             raise _PlotsInterrupted
 
 
+def _is_tcp(event: dict) -> bool:
+    """What the TCP plots read: segments on the wire, TCP's own records, drops."""
+    return (event.get("proto") == "TCP" or event.get("layer") == "tcp"
+            or event.get("event") == "drop")
+
+
 def _plot(result: RunResult, out_dir: Path, watch: _Watch) -> None:
     from simulator.viz.hops import MAX_FRAMES, plot_run
     from simulator.viz.ladder import plot_ladder, tx_frames
+    from simulator.viz.tcp import plot_tcp
 
     (out_dir / "plots").mkdir(exist_ok=True)
     nodes = list(result.network.nodes)
@@ -239,3 +247,9 @@ def _plot(result: RunResult, out_dir: Path, watch: _Watch) -> None:
     watch.check()
     first = list(islice(tx_frames(watch.events(trace), nodes), MAX_FRAMES))
     plot_run(out_dir, nodes=nodes, title=title, events=first)
+    cc = {name: node.tcp_config.cc for name, node in result.network.nodes.items()
+          if hasattr(node, "tcp_config")}
+    if cc:
+        watch.check()
+        plot_tcp([e for e in watch.events(trace) if _is_tcp(e)], out_dir / "plots",
+                 title=title, cc=cc)

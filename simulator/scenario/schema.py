@@ -25,6 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..engine.units import parse_size
 from .model import Model
+from .transport import (TCP_STATES, AppSpec, BulkSendSpec, BulkSinkSpec, ReqRespServerSpec,
+                        ReqRespSpec, TcpEchoServerSpec, TcpEchoSpec, TcpSpec, UdpCbrSinkSpec,
+                        UdpCbrSpec, UdpEchoServerSpec, UdpEchoSpec)
 from .values import (S, BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, IPv4Addr, IPv4Iface,
                      IPv4Net, Mac, Mtu, MulticastGroup, Name, Nanoseconds, Probability, Text,
                      describe, parse_ipv4_address, parse_ipv4_interface, parse_ipv4_network,
@@ -39,6 +42,8 @@ __all__ = [
     "Action", "CaptureSpec", "Expectation", "LimitsSpec", "TraceSpec", "Scenario",
     "BUILTIN_LINK", "describe",
     "parse_ipv4_address", "parse_ipv4_interface", "parse_ipv4_network", "parse_mac",
+    "TcpSpec", "BulkSendSpec", "BulkSinkSpec", "TcpEchoSpec", "TcpEchoServerSpec", "UdpEchoSpec",
+    "UdpEchoServerSpec", "UdpCbrSpec", "UdpCbrSinkSpec", "ReqRespSpec", "ReqRespServerSpec",
 ]
 
 # -------------------------------------------------------------------------- links
@@ -225,6 +230,7 @@ class HostSpec(Model):
     interfaces: dict[Name, InterfaceSpec] = Field(default_factory=dict)
     arp: ArpSpec = Field(default_factory=ArpSpec)
     multicast: list[MulticastGroup] = Field(default_factory=list)
+    tcp: TcpSpec = Field(default_factory=TcpSpec)
 
     @model_validator(mode="after")
     def _one_way_to_address(self) -> HostSpec:
@@ -279,6 +285,7 @@ class RouterSpec(Model):
     routes: list[RouteSpec] = Field(default_factory=list)
     processing_delay: Nanoseconds = Field(0, ge=0)
     arp: ArpSpec = Field(default_factory=ArpSpec)
+    tcp: TcpSpec = Field(default_factory=TcpSpec)
 
 
 class GroupSpec(Model):
@@ -302,6 +309,7 @@ class L3SwitchSpec(Model):
     table_size: Int = Field(8192, gt=0)
     processing_delay: Nanoseconds = Field(0, ge=0)
     arp: ArpSpec = Field(default_factory=ArpSpec)
+    tcp: TcpSpec = Field(default_factory=TcpSpec)
 
     @model_validator(mode="after")
     def _ports_in_one_group(self) -> L3SwitchSpec:
@@ -349,10 +357,6 @@ class Topology(Model):
 
 # ----------------------------------------------------------------------- scenario
 
-class AppSpec(Model):
-    """Base of the app kinds an :class:`Action` can start."""
-
-
 class PingSpec(AppSpec):
     dst: IPv4Addr
     count: Int = Field(4, ge=1)
@@ -376,7 +380,7 @@ class TracerouteSpec(AppSpec):
 class UdpSendSpec(AppSpec):
     dst: IPv4Addr
     port: Int = Field(ge=1, le=65535)
-    size: Bytes = Field(512, ge=8, le=65515)     # the UDP datagram: 8-byte header + data
+    size: Bytes = Field(512, ge=0, le=65507)     # payload bytes (UDP adds 8, IPv4 20)
     count: Int = Field(1, ge=1)
     interval: Nanoseconds = Field(1 * S, gt=0)
     df: Bool = False
@@ -399,6 +403,16 @@ class Action(Model):
     traceroute: TracerouteSpec | None = None
     udp_send: UdpSendSpec | None = None
     udp_sink: UdpSinkSpec | None = None
+    bulk_send: BulkSendSpec | None = None
+    bulk_sink: BulkSinkSpec | None = None
+    tcp_echo: TcpEchoSpec | None = None
+    tcp_echo_server: TcpEchoServerSpec | None = None
+    udp_echo: UdpEchoSpec | None = None
+    udp_echo_server: UdpEchoServerSpec | None = None
+    udp_cbr: UdpCbrSpec | None = None
+    udp_cbr_sink: UdpCbrSinkSpec | None = None
+    reqresp: ReqRespSpec | None = None
+    reqresp_server: ReqRespServerSpec | None = None
     # Link events: the two ends of the link, as in `links:`.
     link_down: tuple[Endpoint, Endpoint] | None = None
     link_up: tuple[Endpoint, Endpoint] | None = None
@@ -485,10 +499,22 @@ class Expectation(Model):
     reached: Bool | None = None
     hops: list[Hop] | None = None
     output_contains: str | None = None
+    # TCP and traffic apps (transport.py)
+    connected: Bool | None = None
+    tcp_state: TCP_STATES | None = None
+    bytes_received: Bytes | None = Field(None, ge=0)
+    bytes_received_min: Bytes | None = Field(None, ge=0)
+    goodput_min: BitsPerSecond | None = Field(None, gt=0)
+    goodput_max: BitsPerSecond | None = Field(None, gt=0)
+    retransmits_max: Int | None = Field(None, ge=0)
+    retransmits_min: Int | None = Field(None, ge=0)
+    jitter_max: Nanoseconds | None = Field(None, ge=0)
 
     CHECKS: ClassVar[tuple[str, ...]] = (
         "loss", "loss_max", "rtt_max", "rtt_min", "rtt_avg_max", "received", "received_min",
         "errors", "intact", "reached", "hops", "output_contains",
+        "connected", "tcp_state", "bytes_received", "bytes_received_min", "goodput_min",
+        "goodput_max", "retransmits_max", "retransmits_min", "jitter_max",
     )
 
     def given(self) -> list[str]:

@@ -3,7 +3,8 @@
 - Answers echo requests to its unicast addresses (broadcast pings are
   ignored, as Linux does by default: icmp_echo_ignore_broadcasts=1).
 - Hands echo replies to the echo socket bound to their identifier.
-- Feeds "fragmentation needed" into the path MTU cache (RFC 1191), then
+- Feeds "fragmentation needed" into the path MTU cache (RFC 1191; for TCP
+  the TCP layer does, after checking the quoted segment), then
   hands errors (destination unreachable, time exceeded) to the socket that
   sent the quoted datagram: echo sockets by identifier, other protocols
   through ``error_handlers``.
@@ -28,7 +29,7 @@ from simulator.wire.errors import DecodeError
 from simulator.wire.icmp import (DEST_UNREACHABLE, ECHO_REPLY, ECHO_REQUEST,
                                  FRAGMENTATION_NEEDED, HOST_UNREACHABLE, TIME_EXCEEDED,
                                  IcmpDestUnreachable, IcmpEcho, IcmpTimeExceeded)
-from simulator.wire.ipv4 import PROTO_ICMP
+from simulator.wire.ipv4 import PROTO_ICMP, PROTO_TCP
 
 ERROR_TYPES = (DEST_UNREACHABLE, TIME_EXCEEDED)      # handed to the socket that sent the datagram
 # Types that are not errors (Linux icmp_pointers[].error == 0); any other, unknown
@@ -75,7 +76,9 @@ class Icmp:
             self.ip.sim.tracer.drop(self.ip.node.name, "icmp", Drop.BAD_QUOTE, message)
             return
         if (message.type == DEST_UNREACHABLE and message.code == FRAGMENTATION_NEEDED
-                and quoted.src in self.ip.local):
+                and quoted.src in self.ip.local and quoted.protocol != PROTO_TCP):
+            # TCP updates the cache itself, once a connection owns the quoted segment
+            # (RFC 5927 §4.1, as Linux tcp_v4_err)
             self.ip.pmtu.update(quoted.dst, message.next_hop_mtu, quoted.total_len)
         if quoted.protocol == PROTO_ICMP:
             socket = self.echo_sockets.get(quoted.ident)

@@ -20,6 +20,7 @@ from typing import Callable
 
 from simulator.engine.drops import Drop
 from simulator.stack.arp import Arp, ArpConfig
+from simulator.stack.errno import Errno, SendError
 from simulator.stack.fragment import Reassembler, fragment
 from simulator.stack.pmtu import PmtuCache
 from simulator.stack.routing import Route, RoutingTable
@@ -29,6 +30,7 @@ from simulator.wire.ipv4 import IPv4Packet
 
 LIMITED_BROADCAST = IPv4Address("255.255.255.255")
 DEFAULT_TTL = 64                    # Linux net.ipv4.ip_default_ttl
+_NETUNREACH = SendError(Errno.ENETUNREACH)
 
 
 class IPv4:
@@ -93,11 +95,13 @@ class IPv4:
         return self._identification
 
     def send(self, dst: IPv4Address, protocol: int, payload, ttl: int | None = None,
-             df: bool = False, src: IPv4Address | None = None) -> str | None:
-        """Send a datagram from a local application; an error string if it cannot leave
-        (a datagram refused here is traced as a drop, as one refused by a router is)."""
+             df: bool = False, src: IPv4Address | None = None) -> SendError | None:
+        """Send a datagram from a local application; a SendError if it cannot leave
+        (EINVAL for TTL 0; ENETUNREACH without a route; EMSGSIZE with the MTU when DF
+        forbids fragmenting it, as Linux refuses it before any identification is used).
+        A datagram refused here is traced as a drop, as one refused by a router is."""
         if ttl == 0:                      # RFC 1122 §3.2.1.7; Linux IP_TTL refuses 0 (EINVAL)
-            return "Invalid argument"
+            return SendError(Errno.EINVAL)
         route = self.routes.lookup(dst)
         if dst in self.local:
             route = None
@@ -105,7 +109,7 @@ class IPv4:
             route = Route(IPv4Network("0.0.0.0/0"), next(iter(self.addresses)), kind="connected")
         elif route is None:
             self.sim.tracer.drop(self.node.name, "ip", Drop.NO_ROUTE, payload, dst=str(dst))
-            return "Network is unreachable"
+            return _NETUNREACH
         if src is None:
             src = self.addresses[route.iface].ip if route else dst
         if df and route is not None:      # refused before it gets an identification
@@ -113,7 +117,7 @@ class IPv4:
             if 20 + len(payload) > mtu:
                 self.sim.tracer.drop(self.node.name, "ip", Drop.MSG_TOO_LONG, payload,
                                      dst=str(dst), mtu=mtu)
-                return f"message too long, mtu={mtu}"
+                return SendError(Errno.EMSGSIZE, mtu)
         packet = IPv4Packet(src, dst, protocol, payload,
                             ttl=self.default_ttl if ttl is None else ttl,
                             identification=self.next_identification(), df=df)

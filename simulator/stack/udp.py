@@ -1,22 +1,24 @@
-"""UDP (RFC 768) on a node: port demux to sockets.
+"""UDP (RFC 768) on a node: port demux to bound ports.
 
 A datagram to a port nobody listens on gets an ICMP Port Unreachable (RFC
-1122 §4.1.3.1). ICMP errors about datagrams a socket sent reach that socket.
+1122 §4.1.3.1). ICMP errors about datagrams a port sent reach that port.
 A datagram decoded from bytes with a non-zero checksum is verified (RFC 768,
 RFC 1122 §4.1.3.4; zero means none was sent) and dropped as ``BAD_CHECKSUM``.
+A ``UdpPort`` is the callback-level endpoint; the BSD-style ``UdpSocket``
+of ``stack/udp_socket.py`` (``node.socket("udp")``) is built on one.
 """
 
 from typing import Callable
 
+from simulator.stack.errno import Errno, SendError, SocketError
+from simulator.stack.ports import PortAllocator
 from simulator.engine.drops import Drop
 from simulator.wire.icmp import DEST_UNREACHABLE, PORT_UNREACHABLE
 from simulator.wire.ipv4 import PROTO_UDP
 from simulator.wire.udp import UdpDatagram
 
-EPHEMERAL_PORTS = range(32768, 61000)      # Linux net.ipv4.ip_local_port_range
 
-
-class UdpSocket:
+class UdpPort:
     """A bound UDP port. ``on_datagram(packet, datagram)`` and
     ``on_error(reporter, icmp_message, quoted)`` are set by the application."""
 
@@ -25,12 +27,13 @@ class UdpSocket:
         self.port = port
         self.on_datagram: Callable | None = None
         self.on_error: Callable | None = None
+        self.peer = None            # (ip, port) of a connected socket: the only sender it hears
 
     def sendto(self, data: bytes, dst, port: int, ttl: int | None = None, df: bool = False,
-               src_port: int | None = None):
-        """Send one datagram; returns an error string if it could not leave."""
+               src_port: int | None = None, src=None) -> SendError | None:
+        """Send one datagram; a SendError (ENETUNREACH, EMSGSIZE...) if it could not leave."""
         datagram = UdpDatagram(src_port or self.port, port, data)
-        return self.udp.ip.send(dst, PROTO_UDP, datagram, ttl=ttl, df=df)
+        return self.udp.ip.send(dst, PROTO_UDP, datagram, ttl=ttl, df=df, src=src)
 
     def close(self) -> None:
         self.udp.sockets.pop(self.port, None)
@@ -42,19 +45,19 @@ class Udp:
         self.icmp = icmp
         ip.protocols[PROTO_UDP] = self.receive
         icmp.error_handlers[PROTO_UDP] = self._error
-        self.sockets: dict[int, UdpSocket] = {}
-        self._next_ephemeral = EPHEMERAL_PORTS.start
+        self.sockets: dict[int, UdpPort] = {}
+        self._ephemeral = PortAllocator()
 
-    def bind(self, port: int = 0) -> UdpSocket:
-        """A socket on ``port``, or on a free ephemeral port when 0."""
+    def bind(self, port: int = 0) -> UdpPort:
+        """The port ``port``, or a free ephemeral one when 0; SocketError
+        EADDRINUSE if taken, EADDRNOTAVAIL when no ephemeral port is left."""
         if port == 0:
-            while self._next_ephemeral in self.sockets:
-                self._next_ephemeral += 1
-            port = self._next_ephemeral
-            self._next_ephemeral += 1
+            port = self._ephemeral.allocate(lambda p: p not in self.sockets)
+            if port is None:
+                raise SocketError(Errno.EADDRNOTAVAIL)
         if port in self.sockets:
-            raise ValueError(f"{self.ip.node.name}: UDP port {port} already bound")
-        socket = self.sockets[port] = UdpSocket(self, port)
+            raise SocketError(Errno.EADDRINUSE)
+        socket = self.sockets[port] = UdpPort(self, port)
         return socket
 
     def receive(self, packet, iface) -> None:
@@ -63,7 +66,8 @@ class Udp:
             self.ip.sim.tracer.drop(self.ip.node.name, "udp", Drop.BAD_CHECKSUM, packet)
             return
         socket = self.sockets.get(datagram.dst_port)
-        if socket is None or socket.on_datagram is None:
+        if socket is None or socket.on_datagram is None or (
+                socket.peer is not None and socket.peer != (packet.src, datagram.src_port)):
             self.ip.sim.tracer.drop(self.ip.node.name, "udp", Drop.PORT_UNREACHABLE, packet)
             if packet.dst in self.ip.local:
                 self.icmp.send_error(packet, DEST_UNREACHABLE, PORT_UNREACHABLE)

@@ -4,7 +4,9 @@ whose slope is serialization + propagation. Long idle stretches are squeezed and
 
 Each arrow is labelled with the frame's Info (plus ``, ttl=N`` for IPv4) and, under it
 in smaller type, the Ethernet addresses (``src → dst``), so a router's MAC rewrite
-and TTL decrement show hop by hop.
+and TTL decrement show hop by hop. TCP segments are labelled as Wireshark does with
+relative sequence numbers (``[SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0 MSS=1460``), and
+each TCP state change (``tcp.state`` events) is marked on its node's lifeline.
 """
 
 from __future__ import annotations
@@ -23,11 +25,16 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.textpath import text_to_path
 from matplotlib.transforms import blended_transform_factory
 
+from simulator.viz.tcp_trace import relative_info
+
 COLOURS = {"ARP": "#c25e00", "ICMP": "#1b7f3b", "UDP": "#7b3fb5", "TCP": "#1f5fbf",
            "other": "#555555"}
 KEYS = {k: k for k in COLOURS} | {"DNS": "UDP", "DHCP": "UDP", "HTTP": "TCP"}  # proto -> colour
 BAD = "#d62728"
 SUFFIX = {"lost": " (lost)", "down": " (link down)", "corrupt": " (bad FCS)"}
+STATE = "#3d3d3d"  # TCP state marks on the lifelines
+MAX_STATE_EVENTS = 10_000  # tcp.state events kept for the marks, however long the trace
+STATE_PT = 6.5
 MAX_LABEL, SHORT_LABEL = 60, 24  # characters; short: when the full label finds no room
 LABEL_PT = TICK_PT = 7.5
 L2_PT = 6.5  # the second label line: Ethernet source → destination
@@ -260,14 +267,62 @@ def _text_size(text: str, l2: str = ""):
     return max(w, w2), h + h2
 
 
-def _labels(arrows, frames_, segments, sizes):
+def _keeping_states(events, states: list, cap: int = MAX_STATE_EVENTS):
+    """``events`` passed through, their first ``cap`` ``tcp.state`` events kept in ``states``."""
+    for e in events:
+        if e.get("event") == "tcp.state" and len(states) < cap:
+            states.append(e)
+        yield e
+
+
+def state_changes(events, order, start_ns, end_ns) -> list[tuple[int, int, str]]:
+    """``(lifeline index, ns, states)`` of the ``tcp.state`` events of the drawn nodes
+    between ``start_ns`` and ``end_ns``; changes at one node in one instant are joined
+    (``"ESTABLISHED\n→ FIN-WAIT-1"``)."""
+    x = {n: i for i, n in enumerate(order)}
+    marks: dict[tuple[int, int], list[str]] = {}
+    for e in events:
+        if (e.get("event") == "tcp.state" and e.get("node") in x
+                and start_ns <= e["ns"] <= end_ns):
+            marks.setdefault((x[e["node"]], e["ns"]), []).append(e["to"])
+    return [(i, ns, "\n→ ".join(states)) for (i, ns), states in marks.items()]
+
+
+def _depth_at(ts, ys, t) -> float:
+    """The depth of any time ``t``: linear between the knots of :func:`time_axis`."""
+    for (t0, y0), (t1, y1) in pairwise(zip(ts, ys)):
+        if t0 <= t <= t1:
+            return y0 if t1 == t0 else y0 + (y1 - y0) * (t - t0) / (t1 - t0)
+    return ys[0] if t < ts[0] else ys[-1]
+
+
+def _state_mark(ax, fig, to_in, x, y, text, n):
+    """A state box beside lifeline ``x`` at depth ``y``: outside the outer lifelines
+    (no arrows there), right of inner ones. Returns its rectangle (figure inches) for
+    the label placer to avoid."""
+    lines = text.split("\n")
+    w = max(_line_size(line, STATE_PT)[0] for line in lines)
+    h = _line_size(lines[0], STATE_PT)[1] * len(lines)
+    side = -1 if x == 0 and n > 1 else 1
+    cx, cy = to_in(x, y)
+    cx += side * (w / 2 + 0.08)
+    ax.plot([x], [y], marker="o", ms=3.2, color=STATE, zorder=4)
+    fig.text(cx, cy, text, transform=fig.dpi_scale_trans, ha="center", va="center",
+             fontsize=STATE_PT, color=STATE, style="italic", parse_math=False, zorder=6,
+             multialignment="left", linespacing=1.1,
+             bbox={"boxstyle": "round,pad=0.15", "fc": "#fff8e1", "ec": "#b59f3b", "lw": 0.6})
+    return _rect(cx, cy, w + 0.05, h + 0.04, 0)
+
+
+def _labels(arrows, frames_, segments, sizes, placed=None):
     """Label texts, Ethernet lines and spots. A label with no room is retried as one line,
-    cut to ``SHORT_LABEL`` characters (the TTL and fate suffix kept)."""
+    cut to ``SHORT_LABEL`` characters (the TTL and fate suffix kept). ``placed``: areas
+    already taken (the state marks)."""
     obstacles = [_rect((x0 + x1) / 2, (y0 + y1) / 2, math.hypot(x1 - x0, y1 - y0), 0.02,
                        math.atan2(y1 - y0, x1 - x0)) for x0, y0, x1, y1 in segments]
     obstacles += [_rect(sg[2], sg[3], 0.1, 0.1, 0) for a, sg in zip(arrows, segments)
                   if a.fate in ("lost", "down")]  # the red crosses
-    texts, l2s, placed = [a.label for a in arrows], [a.l2 for a in arrows], []
+    texts, l2s, placed = [a.label for a in arrows], [a.l2 for a in arrows], list(placed or [])
     spots = place_labels(segments, sizes, obstacles, placed)
     for i in [i for i, spot in enumerate(spots) if spot is None]:
         short = label_of(frames_[i], SHORT_LABEL)
@@ -318,7 +373,9 @@ def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | N
     once, keeping ``max_frames`` events.
     ``show_l2`` adds a smaller second label line, ``eth_src → eth_dst``.
     """
-    fs, total = first_frames(events, max_frames, nodes, start_ns, end_ns)
+    states: list[dict] = []              # tcp.state events, kept in the one pass over events
+    fs, total = first_frames(_keeping_states(events, states), max_frames, nodes, start_ns, end_ns)
+    fs = relative_info(fs)               # TCP numbers from each drawn connection's SYN
     order = node_order(fs, nodes)
     arrows = layout(fs, order, show_l2)
     n, m = max(len(order), 1), MARGIN
@@ -361,7 +418,9 @@ def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | N
         if cut:
             ax.plot(*p1, marker="x", color=BAD, ms=7, mew=2.2, zorder=4)
     segments = [(*to_in(a.x0, depth[a.y0]), *to_in(a.x1, depth[a.y1])) for a in arrows]
-    texts, l2s, spots = _labels(arrows, fs, segments, sizes)
+    marks = [_state_mark(ax, fig, to_in, x, _depth_at(ts, ys, t), state, n)
+             for x, t, state in state_changes(states, order, ts[0], ts[-1])] if arrows else []
+    texts, l2s, spots = _labels(arrows, fs, segments, sizes, marks)
     for text, l2, a, spot in zip(texts, l2s, arrows, spots):
         if spot:
             _draw_label(fig, spot, text, l2, a.colour)

@@ -43,13 +43,30 @@ def test_auto_ports_a_p2p_31_and_the_last_traceroute_port_are_accepted(tmp_path)
     assert (link.a.label, link.b.label) == ("c:eth0", "sw:p2")
 
 
+# One of each app kind STAR does not run, servers on c, clients on a.
+EVERY_OTHER_APP = """\
+  - {at: 1s, on: a, ping: {dst: 10.0.0.3}}
+  - {at: 0s, on: c, bulk_sink: {}}
+  - {at: 2s, on: a, bulk_send: {dst: 10.0.0.3, bytes: 20KB}}
+  - {at: 0s, on: c, tcp_echo_server: {}}
+  - {at: 2s, on: a, tcp_echo: {dst: 10.0.0.3, count: 2}}
+  - {at: 0s, on: c, udp_echo_server: {}}
+  - {at: 2s, on: a, udp_echo: {dst: 10.0.0.3, count: 2}}
+  - {at: 0s, on: c, udp_cbr_sink: {}}
+  - {at: 2s, on: a, udp_cbr: {dst: 10.0.0.3, duration: 1s}}
+  - {at: 0s, on: c, reqresp_server: {}}
+  - {at: 2s, on: a, reqresp: {dst: 10.0.0.3, requests: 2}}
+"""
+
+
 def test_result_keys_are_what_each_app_reports():
     """The table `expect` keys are refused against is what the apps' result() holds
     (a ping's RTTs once a reply is back): no key missing, none left out."""
-    scenario = load_text(STAR.replace("run:\n", "run:\n  - {at: 1s, on: a, ping: {dst: 10.0.0.3}}\n"))
+    scenario = load_text(STAR.replace("run:\n", "run:\n" + EVERY_OTHER_APP))
     by_kind = {app.kind: app.result() for app in run_scenario(scenario).apps}
     assert set(by_kind) == set(APPS) == set(RESULT_KEYS)
     read = {key for key, *_rest in CHECKS.values()}
     for kind, result in by_kind.items():
         assert set(RESULT_KEYS[kind]) == read & set(result), kind
-    assert checks_for("udp_sink") == ["received", "received_min", "intact", "output_contains"]
+    assert checks_for("udp_sink") == ["received", "received_min", "errors", "intact", "output_contains",
+                                     "bytes_received", "bytes_received_min"]

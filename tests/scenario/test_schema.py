@@ -244,7 +244,10 @@ def test_python_callers_pass_base_units():
 
 
 def test_action_app_kinds_come_from_the_fields():
-    assert Action.app_kinds() == ("ping", "traceroute", "udp_send", "udp_sink")
+    assert Action.app_kinds() == (
+        "ping", "traceroute", "udp_send", "udp_sink", "bulk_send", "bulk_sink", "tcp_echo",
+        "tcp_echo_server", "udp_echo", "udp_echo_server", "udp_cbr", "udp_cbr_sink", "reqresp",
+        "reqresp_server")
 
 
 def test_yaml_booleans_are_yaml_1_2():

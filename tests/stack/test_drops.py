@@ -10,11 +10,12 @@ from pathlib import Path
 from simulator.apps.traceroute import Traceroute
 from simulator.engine.drops import Drop
 from simulator.engine.sim import Simulation
+from simulator.stack.errno import Errno, SendError
 from simulator.wire.addr import MacAddress
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
 from simulator.wire.ipv4 import PROTO_UDP, IPv4Packet
 from simulator.wire.udp import UdpDatagram
-from tests.helpers import MS, SECOND, host, link, ping, router, two_hosts
+from tests.helpers import MS, SECOND, host, ping, router, two_hosts
 
 SIMULATOR = Path(__file__).resolve().parents[2] / "simulator"
 
@@ -70,9 +71,9 @@ def test_a_datagram_the_host_refuses_itself_is_traced():
     sim, h1, h2 = two_hosts()
     events = traced(sim)
     sock = h1.udp.bind(0)
-    assert sock.sendto(b"x", IPv4Address("192.0.2.1"), 9) == "Network is unreachable"
+    assert sock.sendto(b"x", IPv4Address("192.0.2.1"), 9) == SendError(Errno.ENETUNREACH)
     assert sock.sendto(bytes(2000), IPv4Address("10.0.0.2"), 9, df=True) == \
-        "message too long, mtu=1500"
+        SendError(Errno.EMSGSIZE, 1500)
     assert drops(events) == [("h1", "ip", "NO_ROUTE"), ("h1", "ip", "MSG_TOO_LONG")]
     assert [e.get("dst") for e in events] == ["192.0.2.1", "10.0.0.2"]
     assert sim.tracer.counters[("h1", "drop:NO_ROUTE")] == 1
@@ -83,7 +84,7 @@ def test_ttl_zero_is_refused_and_not_turned_into_64():
     got = []
     h2.udp.bind(9).on_datagram = lambda packet, datagram: got.append(packet.ttl)
     sock = h1.udp.bind(0)
-    assert sock.sendto(b"x", IPv4Address("10.0.0.2"), 9, ttl=0) == "Invalid argument"
+    assert sock.sendto(b"x", IPv4Address("10.0.0.2"), 9, ttl=0) == SendError(Errno.EINVAL)
     assert sock.sendto(b"x", IPv4Address("10.0.0.2"), 9) is None
     assert sock.sendto(b"x", IPv4Address("10.0.0.2"), 9, ttl=1) is None
     sim.run(SECOND)
@@ -104,7 +105,7 @@ def test_traceroute_without_a_route_stops_at_once_as_linux_does():
     sim, app = traceroute(icmp=False)
     assert app.lines == ["traceroute to 192.0.2.1 (192.0.2.1), 30 hops max, 60 byte packets",
                          "connect: Network is unreachable"]
-    assert app.result()["hops"] == [] and app.result()["error"] == "Network is unreachable"
+    assert app.result()["hops"] == [] and app.result()["error"] == "ENETUNREACH"
     assert traceroute(icmp=True)[1].lines[1] == "send: Network is unreachable"
 
 

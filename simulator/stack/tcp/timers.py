@@ -1,0 +1,128 @@
+"""The connection's timers as plain deadlines (RFC 6298 §5: one retransmission timer).
+
+``deadline`` is the earliest of: the retransmission timer (SYN, SYN-ACK, data and FIN;
+RFC 6298 §5), the persist timer (zero-window probes, RFC 9293 §3.8.6.1, with
+exponential backoff), the delayed-ACK timer (RFC 9293 §3.8.6.3 / RFC 5681 §4.2) and
+the TIME-WAIT timer (2·MSL, RFC 9293 §3.10.7.4). ``timer_fires(now)`` runs every one
+that is due. Re-arming is an assignment: nothing is scheduled here.
+"""
+
+from simulator.stack.errno import Errno
+from simulator.wire.tcp import ACK
+
+from .seq import seq_add
+from .states import State
+
+
+class TimersMixin:
+    def _init_timers(self) -> None:
+        self._rto_at: int | None = None
+        self._persist_at: int | None = None
+        self._delack_at: int | None = None
+        self._tw_at: int | None = None
+        self._probes = 0
+        self._syn_retries = 0
+
+    @property
+    def deadline(self) -> int | None:
+        best = None
+        for t in (self._rto_at, self._persist_at, self._delack_at, self._tw_at):
+            if t is not None and (best is None or t < best):
+                best = t
+        return best
+
+    def _cancel_all_timers(self) -> None:
+        self._rto_at = self._persist_at = self._delack_at = self._tw_at = None
+
+    def timer_fires(self, now: int) -> None:
+        """Run every timer due at ``now`` (earliest first)."""
+        if self._tw_at is not None and self._tw_at <= now:
+            self._tw_at = None
+            self._enter_closed(None)                 # TIME-WAIT timeout
+            return
+        if self._delack_at is not None and self._delack_at <= now:
+            self._delack_at = None
+            self._ack_now = True
+            self._output(now)
+        if self._rto_at is not None and self._rto_at <= now:
+            self._rto_at = None
+            if self.state in (State.SYN_SENT, State.SYN_RECEIVED):
+                self._syn_timeout(now)
+            elif self.state is not State.CLOSED:
+                self._on_rto(now)
+        if self._persist_at is not None and self._persist_at <= now:
+            self._persist_at = None
+            self._zero_window_probe(now)
+
+    # --- SYN / SYN-ACK retransmission --------------------------------------------
+    def _syn_timeout(self, now: int) -> None:
+        """Retransmit the SYN (syn_retries) or SYN-ACK (synack_retries) with the
+        RTO doubled each time (RFC 6298 §5.5); then give up: ETIMEDOUT."""
+        limit = (self.config.syn_retries if self.state is State.SYN_SENT
+                 else self.config.synack_retries)
+        if self._syn_retries >= limit:
+            self._enter_closed(self.soft_error or Errno.ETIMEDOUT)
+            return
+        self._syn_retries += 1
+        self.total_retrans += 1
+        self.retransmits += 1
+        self.rtt.backoff()
+        self._record("tcp.rto", rto_ns=self.rtt.rto_ns, backoffs=self.rtt.backoffs,
+                     snd_una=self.snd_una)
+        self._record("tcp.retransmit", seq=self.iss, len=0, fin=False,
+                     cause="syn" if self.state is State.SYN_SENT else "synack")
+        self._send_syn(now)
+
+    # --- RTO / persist arming ---------------------------------------------------
+    def _arm_rto_or_persist(self, now: int) -> None:
+        """RFC 6298 §5.1/5.2: the RTO runs while data is outstanding; with none and
+        a zero window over queued data, the persist timer runs instead."""
+        if self.state in (State.SYN_SENT, State.SYN_RECEIVED, State.CLOSED,
+                          State.TIME_WAIT, State.LISTEN):
+            return
+        if self.flight > 0:
+            self._persist_at = None
+            if self._rto_at is None:
+                self._rto_at = now + self.rtt.rto_ns
+            return
+        self._rto_at = None
+        if self.snd_wnd == 0 and (self._unsent() > 0 or self._fin_unsent()):
+            if self._persist_at is None:
+                self._persist_at = now + self._persist_interval()
+        else:
+            self._persist_at = None
+            self._probes = 0
+
+    def _persist_interval(self) -> int:
+        """The RTO (at least min_rto) doubled per unanswered probe, at most max_rto
+        (Linux tcp_probe0_when)."""
+        base = max(self.rtt.base_rto_ns, self.config.min_rto)
+        return min(base << self._probes, self.config.max_rto)
+
+    def _zero_window_probe(self, now: int) -> None:
+        """RFC 9293 §3.8.6.1: probe the zero window. ``rfc``: one byte of new data;
+        ``linux``: a segment with SND.UNA−1 and no data (tcp_xmit_probe_skb) that the
+        peer must answer with an ACK. After retries2 unanswered probes: ETIMEDOUT."""
+        if self._probes >= self.config.retries2:
+            self._enter_closed(self.soft_error or Errno.ETIMEDOUT)
+            return
+        self._probes += 1
+        self._record("tcp.probe", probes=self._probes)
+        if self.config.zero_window_probe == "rfc" and self._unsent() > 0:
+            seq = self.snd_nxt
+            self.snd_nxt = seq_add(seq, self._transmit(seq, 1, now, retransmit=False))
+        else:
+            self._emit(seq_add(self.snd_una, -1), ACK, now)
+        self._arm_rto_or_persist(now)
+        if self._persist_at is None and self._rto_at is None:
+            self._persist_at = now + self._persist_interval()
+
+    # --- delayed ACK and TIME-WAIT ------------------------------------------------
+    def _schedule_delack(self, now: int) -> None:
+        if self._delack_at is None:
+            self._delack_at = now + self.config.delayed_ack
+
+    def _start_time_wait(self, now: int) -> None:
+        """Enter TIME-WAIT, or restart its 2·MSL timer (RFC 9293 §3.10.7.4)."""
+        self._rto_at = self._persist_at = self._delack_at = None
+        self._tw_at = now + self.config.time_wait

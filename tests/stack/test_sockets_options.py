@@ -1,0 +1,108 @@
+"""Socket options: what setsockopt changes on the wire and in tcp_info, and the
+errors for options and calls a socket's state does not allow."""
+
+import pytest
+
+from simulator.stack.errno import Errno, SocketError
+from simulator.stack.sockets import (SO_ERROR, SO_SNDBUF, TCP_CONGESTION, TCP_INFO, TCP_MAXSEG,
+                                     TCP_NODELAY)
+from simulator.stack.tcp.states import State
+from tests.helpers import SECOND, two_hosts
+from tests.stack.test_sockets_tcp import serve, transfer
+
+
+def syn_options(sim):
+    seen = []
+    sim.tracer.add_sink(lambda e: seen.append(e)
+                        if e["event"] == "tcp.tx" and "SYN" in e["flags"] else None)
+    return seen
+
+
+def test_maxseg_is_announced_and_congestion_control_is_chosen_per_socket():
+    sim, a, b = two_hosts()
+    seen = syn_options(sim)
+    config = a.tcp_config.replace(mss=536, cc="reno")
+    data, got = transfer(sim, a, b, 20_000, client_config=config)
+    sim.run(5 * SECOND)
+    assert bytes(got["bytes"]) == data
+    syn, synack = seen
+    assert (syn["node"], syn["mss"], synack["node"], synack["mss"]) == ("h1", 536, "h2", 1460)
+    assert syn["wscale"] == 7 and syn["sack_permitted"] and "tsval" in syn
+
+
+def test_setsockopt_and_getsockopt_round_trip():
+    sim, a, b = two_hosts()
+    sock = a.socket("tcp")
+    assert sock.getsockopt(TCP_NODELAY) is False
+    sock.setsockopt(TCP_NODELAY, 1)
+    sock.setsockopt(TCP_MAXSEG, 1000)
+    sock.setsockopt(TCP_CONGESTION, "newreno")
+    sock.setsockopt(SO_SNDBUF, 8192)
+    assert (sock.getsockopt(TCP_NODELAY), sock.getsockopt(TCP_MAXSEG),
+            sock.getsockopt(TCP_CONGESTION), sock.getsockopt(SO_SNDBUF)) == (True, 1000,
+                                                                            "newreno", 8192)
+    assert sock.config.nagle is False and a.tcp_config.nagle is True    # the node's is untouched
+    with pytest.raises(SocketError) as e:
+        sock.setsockopt(TCP_CONGESTION, "vegas")
+    assert e.value.errno is Errno.EINVAL
+    with pytest.raises(SocketError) as e:
+        sock.setsockopt("IP_TOS", 0x10)
+    assert e.value.errno is Errno.ENOPROTOOPT
+    assert sock.getsockopt(TCP_INFO) == {"tcpi_state": 7, "tcpi_state_name": "CLOSED"}
+    sock.listen()
+    assert sock.getsockopt(TCP_INFO)["tcpi_state"] == 10              # TCP_LISTEN
+
+
+def test_a_small_send_buffer_makes_sendall_wait_and_send_return_partial_counts():
+    sim, a, b = two_hosts()
+    config = a.tcp_config.replace(wmem=4096)
+    data, got = transfer(sim, a, b, 100_000, client_config=config)
+    sim.run(5 * SECOND)
+    assert bytes(got["bytes"]) == data
+    partial = []
+
+    def client():
+        sock = a.socket("tcp")
+        sock.setsockopt(SO_SNDBUF, 4096)
+        yield sock.connect(("10.0.0.2", 5001))
+        partial.append((yield sock.send(bytes(10_000))))
+        with pytest.raises(SocketError) as e:
+            sock.send_nowait(b"x")
+        partial.append(e.value.errno)
+
+    sim.process(client())
+    sim.run(10 * SECOND)
+    assert partial == [4096, Errno.EAGAIN]
+
+
+def test_calls_in_the_wrong_state_fail_with_linux_errnos():
+    sim, a, b = two_hosts()
+    serve(sim, b, 80, lambda s: (yield s.recv(1)))
+    sock = a.socket("tcp")
+    with pytest.raises(SocketError) as e:
+        sock.recv_nowait(1)
+    assert e.value.errno is Errno.ENOTCONN
+    sock.connect_nowait(("10.0.0.2", 80))
+    with pytest.raises(SocketError) as e:
+        sock.connect_nowait(("10.0.0.2", 80))
+    assert e.value.errno is Errno.EALREADY
+    sim.run(SECOND)
+    with pytest.raises(SocketError) as e:
+        sock.connect_nowait(("10.0.0.2", 80))
+    assert e.value.errno is Errno.EISCONN
+    empty = sock.recv(0)                             # returns at once, as on Linux
+    assert empty.triggered and empty.value == b""
+    sock.shutdown(1)
+    with pytest.raises(SocketError) as e:
+        sock.send_nowait(b"late")
+    assert e.value.errno is Errno.EPIPE
+    refused = a.socket("tcp")
+    refused.connect_nowait(("10.0.0.2", 81))
+    sim.run(2 * SECOND)
+    assert refused.getsockopt(SO_ERROR) == 111 and refused.getsockopt(SO_ERROR) == 0
+    refused.connect_nowait(("10.0.0.2", 80))        # the same socket may try again
+    sim.run(3 * SECOND)
+    assert refused.state is State.ESTABLISHED
+    with pytest.raises(SocketError) as e:
+        a.socket("tcp").connect_nowait(("192.0.2.1", 80))
+    assert e.value.errno is Errno.ENETUNREACH
