@@ -182,6 +182,7 @@ class World:
             timer = min(timers, default=None)
             event = self._events[0] if self._events else None
             if timer is None and event is None:
+                self.now = max(self.now, until or 0)
                 return
             at = min(x[0] for x in (timer, event) if x is not None)
             if until is not None and at > until:
