@@ -54,7 +54,13 @@ MIN_LEN = 300                              # RFC 1542 §2.1: BOOTP messages of 3
 DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM = range(1, 9)
 MESSAGE_TYPES = {DISCOVER: "Discover", OFFER: "Offer", REQUEST: "Request",
                  DECLINE: "Decline", ACK: "ACK", NAK: "NAK", RELEASE: "Release",
-                 INFORM: "Inform"}          # Wireshark's names (packet-dhcp.c)
+                 INFORM: "Inform"}
+# Wireshark's names (packet-dhcp.c) for info(), later message types included
+# (RFC 3203 Force Renew, RFC 4388/6926/7724 lease query, RFC 8996 TLS).
+_SHOWN_TYPES = {**MESSAGE_TYPES, 9: "Force Renew", 10: "Lease query", 11: "Lease Unassigned",
+                12: "Lease Unknown", 13: "Lease Active", 14: "Bulk Lease Query",
+                15: "Lease Query Done", 16: "Active LeaseQuery", 17: "Lease Query Status",
+                18: "TLS"}
 
 OPT_PAD, OPT_SUBNET_MASK, OPT_ROUTER, OPT_DNS = 0, 1, 3, 6
 OPT_HOST_NAME, OPT_DOMAIN_NAME = 12, 15
@@ -257,15 +263,18 @@ class DhcpMessage:
         return hash(self._fields())
 
     def __repr__(self) -> str:
-        kind = MESSAGE_TYPES.get(self.message_type, "BOOTP")
+        kind = _SHOWN_TYPES.get(self.message_type, self.message_type or "BOOTP")
         return (f"DhcpMessage({kind}, xid={self.xid:#010x}, chaddr={self.client_mac}, "
                 f"ciaddr={self.ciaddr}, yiaddr={self.yiaddr}, giaddr={self.giaddr}, "
                 f"options={list(self.options)!r})")
 
     def info(self) -> str:
-        """Wireshark's Info column: ``DHCP Discover - Transaction ID 0x3903f326``."""
+        """Wireshark's Info column (packet-dhcp.c): ``DHCP Discover - Transaction ID
+        0x3903f326``; a message without a message type is plain BOOTP."""
         kind = self.message_type
-        name = MESSAGE_TYPES.get(kind)
-        if name is None:
-            name = "Unknown Message Type" if kind is not None else "BOOTP"
-        return f"DHCP {name} - Transaction ID 0x{self.xid:08x}"
+        if kind is None:
+            if self.op == BOOTREQUEST:
+                return f"Boot Request from {self.client_mac} ({self.client_mac})"
+            return "Boot Reply"
+        name = _SHOWN_TYPES.get(kind, f"Unknown Message Type (0x{kind:02x})")
+        return f"DHCP {name:<8} - Transaction ID 0x{self.xid:x}"

@@ -57,9 +57,14 @@ def test_ack_round_trip_and_typed_values():
 
 def test_info_like_wireshark():
     assert discover().info() == "DHCP Discover - Transaction ID 0x3903f326"
-    assert ack().info() == "DHCP ACK - Transaction ID 0x3903f326"
-    bootp = DhcpMessage(BOOTREQUEST, 1, MAC)
-    assert bootp.info() == "DHCP BOOTP - Transaction ID 0x00000001"
+    assert ack().info() == "DHCP ACK      - Transaction ID 0x3903f326"
+    assert DhcpMessage(BOOTREQUEST, 0x2A, MAC, [(OPT_MESSAGE_TYPE, 9)]).info() == \
+        "DHCP Force Renew - Transaction ID 0x2a"
+    assert DhcpMessage(BOOTREQUEST, 1, MAC, [(OPT_MESSAGE_TYPE, 99)]).info() == \
+        "DHCP Unknown Message Type (0x63) - Transaction ID 0x1"
+    assert DhcpMessage(BOOTREQUEST, 1, MAC).info() == \
+        "Boot Request from 02:00:00:00:00:2a (02:00:00:00:00:2a)"
+    assert DhcpMessage(BOOTREPLY, 1, MAC).info() == "Boot Reply"
 
 
 def test_unknown_options_and_pads_are_kept_in_place():
