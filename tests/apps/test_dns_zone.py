@@ -77,9 +77,11 @@ def test_existence_cuts_and_glue():
     ({"origin": "x.org", "records": MINIMAL[1:]}, "no SOA record at the apex"),
     ({"origin": "x.org", "records": MINIMAL[:1]}, "no NS records at the apex"),
     ({"origin": "x.org", "records": MINIMAL + [
-        {"name": "www", "type": "SOA", "data": "a b 1 2 3 4 5"}]}, r"records\[2\]: a zone has one SOA"),
+        {"name": "www", "type": "SOA", "data": "a b 1 2 3 4 5"}]},
+     r"records\[2\]: a zone has one SOA"),
     ({"origin": "x.org", "records": MINIMAL + [
-        {"name": "w", "type": "CNAME", "data": "x"}, {"name": "w", "type": "A", "data": "1.2.3.4"}]},
+        {"name": "w", "type": "CNAME", "data": "x"},
+        {"name": "w", "type": "A", "data": "1.2.3.4"}]},
      r"records\[3\]: w.x.org. has a CNAME and other data"),
     ({"origin": "x.org", "records": MINIMAL + [
         {"name": "www.other.net.", "type": "A", "data": "1.2.3.4"}]},
