@@ -14,7 +14,7 @@ from .dns_records import (CLASS_IN, ROOT, TYPE_OPT, Name, Reader, ResourceRecord
                           class_text, type_info, type_text)
 from .errors import DecodeError
 
-__all__ = ["Message", "Question", "Edns", "TcpFramer", "frame_tcp", "rcode_text",
+__all__ = ["Message", "Question", "Edns", "TcpFramer", "frame_tcp", "rcode_text", "opcode_text",
            "OPCODE_QUERY", "OPCODE_IQUERY", "OPCODE_STATUS", "OPCODE_NOTIFY",
            "OPCODE_UPDATE", "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
            "REFUSED", "BADVERS", "HEADER_LEN", "UDP_LIMIT", "PORT"]
