@@ -93,12 +93,21 @@ def test_existence_cuts_and_glue():
     ({"origin": "x.org", "records": MINIMAL + [{"name": "w", "type": "A"}]},
      r"records\[2\]: missing field 'data'"),
     ({"origin": "x.org", "records": MINIMAL + [
-        {"name": "w", "type": "A", "ttl": -1, "data": "1.2.3.4"}]}, r"records\[2\]: ttl -1"),
+        {"name": "w", "type": "A", "ttl": -1, "data": "1.2.3.4"}]},
+     r"records\[2\]: ttl: -1 is not"),
+    ({"origin": "x.org", "ttl": "1h", "records": MINIMAL}, r"^ttl: '1h' is not a TTL"),
+    ({"origin": "x.org", "records": "www A 1.2.3.4"}, r"^records: expected a list"),
+    ({"origin": "x.org", "records": MINIMAL + ["www A 1.2.3.4"]}, r"records\[2\]: expected a"),
     ({"origin": "a..b", "records": []}, "origin: invalid domain name"),
 ])
 def test_bad_zone_data(spec, match):
     with pytest.raises(ZoneError, match=match):
         Zone.from_dict(spec)
+
+
+def test_a_zone_that_is_not_a_mapping():
+    with pytest.raises(ZoneError, match="expected a mapping, got list"):
+        Zone.from_dict([])
 
 
 def test_bad_master_file_names_the_file():

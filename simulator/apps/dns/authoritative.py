@@ -20,7 +20,7 @@ recursion (RA clear) and without wildcards (RFC 4592, not modelled):
   question → FORMERR; EDNS version above 0 → BADVERS (RFC 6891 §6.1.3).
 
 Over UDP the response is cut to 512 bytes, or the query's EDNS size capped by ours
-(:func:`truncate.fit`, RFC 2181 §9); over TCP up to 65535.
+(:func:`replies.fit`, RFC 2181 §9); over TCP up to 65535.
 """
 
 from simulator.wire.dns import (BADVERS, FORMERR, NOERROR, NOTIMP, NXDOMAIN, OPCODE_QUERY,
@@ -28,7 +28,7 @@ from simulator.wire.dns import (BADVERS, FORMERR, NOERROR, NOTIMP, NXDOMAIN, OPC
 from simulator.wire.dns_records import (CLASS_IN, TYPE_A, TYPE_AAAA, TYPE_ANY, TYPE_CNAME,
                                         TYPE_MX, TYPE_NS, Name, ResourceRecord)
 
-from .truncate import fit, udp_limit
+from .replies import fit, udp_limit
 from .zone import Zone
 
 __all__ = ["AuthoritativeServer", "MAX_CNAME_CHAIN", "EDNS_PAYLOAD"]

@@ -1,9 +1,25 @@
-"""Fitting a response into the requestor's UDP size (RFC 1035 §4.2.1, RFC 6891 §7,
-RFC 2181 §9). Servers and resolvers call :func:`fit` before sending over UDP."""
+"""What a server sends back besides answers: the response fitted into the
+requestor's UDP size (RFC 1035 §4.2.1, RFC 6891 §7, RFC 2181 §9), and FORMERR for
+bytes that are no DNS message. Servers, resolvers and forwarders share these."""
 
-from simulator.wire.dns import UDP_LIMIT, Message
+from simulator.wire.dns import FORMERR, HEADER_LEN, UDP_LIMIT, Message
+from simulator.wire.errors import DecodeError
 
-__all__ = ["udp_limit", "fit"]
+__all__ = ["udp_limit", "fit", "decode_query"]
+
+
+def decode_query(data: bytes):
+    """(query, None) for bytes that decode; else (None, reply): FORMERR echoing the ID
+    and opcode when a whole header of a query is there (RFC 1035 §4.1.1), or None —
+    a response or a runt is dropped, as BIND does."""
+    try:
+        return Message.unpack(data), None
+    except DecodeError:
+        if len(data) < HEADER_LEN or data[2] & 0x80:
+            return None, None
+        opcode = data[2] >> 3 & 0xF
+        return None, Message(int.from_bytes(data[:2], "big"), qr=True, opcode=opcode,
+                             rcode=FORMERR)
 
 
 def udp_limit(query: Message, own_max: int) -> int:

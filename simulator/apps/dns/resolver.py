@@ -43,7 +43,7 @@ from simulator.wire.dns_records import ROOT, TYPE_A, TYPE_CNAME, TYPE_NS, TYPE_S
 
 from .cache import RANK_ANSWER, RANK_GLUE, RANK_REFERRAL, Cache, cached_answer
 from .steps import TCP, UDP, Answer, Send, Step
-from .truncate import fit, udp_limit
+from .replies import fit, udp_limit
 
 __all__ = ["RecursiveResolver", "ResolverConfig"]
 

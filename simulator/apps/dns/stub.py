@@ -29,7 +29,7 @@ from simulator.wire.dns_records import (AAAA, PTR, TYPE_A, TYPE_AAAA, TYPE_CNAME
 
 from .cache import RANK_ANSWER, Cache, cached_answer
 from .steps import TCP, UDP, Answer, Send, Step
-from .truncate import fit, udp_limit
+from .replies import fit, udp_limit
 
 __all__ = ["ResolvConf", "HostsTable", "StubResolver", "Forwarder", "MAXNS"]
 

@@ -25,6 +25,13 @@ class ZoneError(ValueError):
     """Zone data that a name server would refuse to load."""
 
 
+def _ttl(where: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+        raise ZoneError(f"{where}: {value!r} is not a TTL in seconds, 0..2147483647 "
+                        f"(RFC 2181 §8)")
+    return value
+
+
 def _from_dnspython(rdata) -> object:
     """Our rdata for a dnspython rdata, via its uncompressed wire form."""
     wire = rdata.to_wire()
@@ -53,27 +60,32 @@ class Zone:
         """``{origin: example.com, ttl: 3600, records: [{name: www, type: A, ttl: 300,
         data: 192.0.2.1}, ...]}``; ``name`` is relative to the origin (``@`` is the
         origin), ``ttl`` defaults to the zone's."""
+        if not isinstance(spec, dict):
+            raise ZoneError(f"zone: expected a mapping, got {type(spec).__name__}")
         try:
             origin = Name.of(spec["origin"])
         except (KeyError, TypeError, ValueError) as e:
             raise ZoneError(f"origin: {e}") from None
-        default_ttl = spec.get("ttl", 3600)
+        default_ttl = _ttl("ttl", spec.get("ttl", 3600))
+        entries = spec.get("records") or []
+        if not isinstance(entries, list):
+            raise ZoneError("records: expected a list")
         records = []
-        for i, entry in enumerate(spec.get("records") or ()):
+        for i, entry in enumerate(entries):
             where = f"records[{i}]"
+            if not isinstance(entry, dict):
+                raise ZoneError(f"{where}: expected a mapping with name, type, ttl, data")
             try:
                 name = Name.from_text(str(entry.get("name", "@")), origin)
-                ttl = int(entry.get("ttl", default_ttl))
                 rtype = str(entry["type"]).upper()
                 rdata = dns.rdata.from_text("IN", rtype, str(entry["data"]),
                                             origin=dns.name.from_text(str(origin)),
                                             relativize=False)
             except KeyError as e:
                 raise ZoneError(f"{where}: missing field {e}") from None
-            except (dns.exception.DNSException, ValueError, AttributeError) as e:
+            except (dns.exception.DNSException, ValueError) as e:
                 raise ZoneError(f"{where}: {entry!r}: {e}") from None
-            if not 0 <= ttl < 2**31:
-                raise ZoneError(f"{where}: ttl {ttl} outside 0..2147483647 (RFC 2181 §8)")
+            ttl = _ttl(f"{where}: ttl", entry.get("ttl", default_ttl))
             records.append((where, ResourceRecord(name, ttl, _from_dnspython(rdata))))
         return cls(origin, records)
 
