@@ -5,12 +5,15 @@ server selection, SERVFAIL, TC → TCP, CNAMEs across zones, glueless delegation
 
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from simulator.apps.dns.authoritative import AuthoritativeServer
 from simulator.apps.dns.resolver import RecursiveResolver, ResolverConfig
 from simulator.apps.dns.zone import Zone
 from simulator.wire.addr import IPv4Address
 from simulator.wire.dns import NOERROR, NXDOMAIN, SERVFAIL, Edns, Message
-from simulator.wire.dns_records import TYPE_A, TYPE_AAAA, TYPE_SOA
+from simulator.wire.dns_records import TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_MX, TYPE_SOA, Name
 
 from tests.apps.dns_world import (COM_ZONE, GTLD_A, GTLD_B, MS, NET_ZONE, NS1, ROOT_A, ROOT_B,
                                   ROOT_HINTS, S, World, hierarchy, records)
@@ -237,3 +240,54 @@ def test_deadline_is_the_pending_query_timeout():
     assert resolver.timer_fires(S).sends == []              # too early: nothing
     step = resolver.timer_fires(3 * MS + S)
     assert [s.server for s in step.sends] == [ROOT_B] and step.deadline == 3 * MS + 2 * S
+
+
+# -- the resolver agrees with the zones, whatever the order and timing of queries -----
+
+NAMES = ["www.example.com", "alias.example.com", "outside.example.com", "nope.example.com",
+         "mail.example.com", "sub.example.com", "a.sub.example.com", "example.com",
+         "www.example.net", "www.glueless.com", "nx.glueless.com", "loop1.example.com"]
+
+
+def oracle(name, qtype):
+    """The answer straight from the zones: the deepest zone holding the name answers,
+    and a CNAME leaving that zone is followed into the next (RFC 1034 §5.3.3); a CNAME
+    loop is a failure."""
+    servers = list({id(s): s for s in hierarchy().values()}.values())
+    chain = []
+    while True:
+        name = Name.of(name)
+        zone, server = max(((s.zone_for(name), s) for s in servers if s.zone_for(name)),
+                           key=lambda pair: len(pair[0].origin.labels))
+        r = server.answer(Message.query(name, qtype))
+        chain += r.answer
+        if not r.answer or r.answer[-1].rtype != TYPE_CNAME:
+            break
+        target = r.answer[-1].rdata.target
+        if any(rr.name == target for rr in chain):
+            return SERVFAIL, []
+        if target.is_subdomain(zone.origin):
+            break                            # NXDOMAIN or NODATA at the target
+        name = target
+    return r.rcode, chain
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from([TYPE_A, TYPE_AAAA, TYPE_MX]),
+                          st.integers(0, 400)), min_size=1, max_size=8))
+def test_answers_match_the_zones_and_ttls_only_count_down(queries):
+    w, _ = world()
+    at = 0
+    for name, qtype, gap in queries:
+        at += gap * S
+        answer, _ = ask(w, name, qtype, at=at, transport="tcp")
+        rcode, records = oracle(name, qtype)
+        r = answer.message
+        assert r.rcode == rcode, (name, qtype)
+        if rcode == SERVFAIL:
+            continue
+        assert [(rr.name.key, rr.rtype, rr.rdata) for rr in r.answer] == [
+            (rr.name.key, rr.rtype, rr.rdata) for rr in records]
+        for got, full in zip(r.answer, records):
+            # cached at most `at` ago: the TTL only counts down, never up
+            assert max(1, full.ttl - at // S - 1) <= got.ttl <= full.ttl
