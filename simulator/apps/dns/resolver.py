@@ -42,8 +42,8 @@ from simulator.wire.dns import (FORMERR, NOERROR, NOTIMP, NXDOMAIN, OPCODE_QUERY
 from simulator.wire.dns_records import ROOT, TYPE_A, TYPE_CNAME, TYPE_NS, TYPE_SOA, Name
 
 from .cache import RANK_ANSWER, RANK_GLUE, RANK_REFERRAL, Cache, cached_answer
-from .steps import TCP, UDP, Answer, Send, Step
 from .replies import fit, udp_limit
+from .steps import TCP, UDP, Answer, Send, Step
 
 __all__ = ["RecursiveResolver", "ResolverConfig"]
 

@@ -28,8 +28,8 @@ from simulator.wire.dns_records import (AAAA, PTR, TYPE_A, TYPE_AAAA, TYPE_CNAME
                                         TYPE_SOA, A, Name, ResourceRecord)
 
 from .cache import RANK_ANSWER, Cache, cached_answer
-from .steps import TCP, UDP, Answer, Send, Step
 from .replies import fit, udp_limit
+from .steps import TCP, UDP, Answer, Send, Step
 
 __all__ = ["ResolvConf", "HostsTable", "StubResolver", "Forwarder", "MAXNS"]
 
