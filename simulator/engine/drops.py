@@ -49,3 +49,8 @@ class Drop(StrEnum):
     # --- TCP ----------------------------------------------------------------------
     NOT_UNICAST = "NOT_UNICAST"                #: a TCP segment to a broadcast or multicast address
     LISTEN_OVERFLOW = "LISTEN_OVERFLOW"        #: a full accept queue dropped a SYN or handshake ACK
+    # --- NAT (RFC 4787, RFC 5382, RFC 5508) ---------------------------------------
+    NAT_NO_MAPPING = "NAT_NO_MAPPING"          #: unsolicited inbound: no mapping
+    NAT_FILTERED = "NAT_FILTERED"              #: a mapping exists; its filtering refuses
+    NAT_PORTS_EXHAUSTED = "NAT_PORTS_EXHAUSTED"  #: no free external port for a new mapping
+    NAT_UNTRANSLATABLE = "NAT_UNTRANSLATABLE"  #: a fragment or a protocol NAPT cannot map

@@ -20,6 +20,8 @@ class Forwarder:
         self.ip = ip
         self.processing_delay_ns = processing_delay_ns
         self.forwarded = 0
+        # postrouting(in_iface, route, packet) → packet or None (dropped): a NAT's hook
+        self.postrouting = None
 
     def forward(self, iface, packet, link_group: bool = False) -> None:
         if int(packet.dst) >> 28 == 0xE:           # 224.0.0.0/4
@@ -53,6 +55,10 @@ class Forwarder:
             iface.drop(packet, Drop.FRAG_NEEDED, "ip", ttl=packet.ttl)
             ip.icmp.send_error(packet, DEST_UNREACHABLE, FRAGMENTATION_NEEDED, next_hop_mtu=mtu)
             return
+        if self.postrouting is not None:
+            out = self.postrouting(iface, route, out)
+            if out is None:
+                return
         self.forwarded += 1
         route.iface.forwarded += 1
         ip.output(out, route)
