@@ -78,7 +78,8 @@ def fragment(packet: IPv4Packet, mtu: int) -> list[IPv4Packet]:
 
 
 class _Datagram:
-    __slots__ = ("starts", "pieces", "received", "held", "first", "total", "deadline")
+    __slots__ = ("starts", "pieces", "received", "held", "first", "first_in_group", "total",
+                 "deadline")
 
     def __init__(self, deadline: int):
         self.starts: list[int] = []            # sorted start bytes of the pieces
@@ -86,6 +87,7 @@ class _Datagram:
         self.received = 0                      # data bytes held
         self.held = 0                          # IP bytes held (headers too), for the memory bound
         self.first: IPv4Packet | None = None
+        self.first_in_group = False            # the first fragment came in a link broadcast
         self.total: int | None = None          # payload length, known once the last fragment came
         self.deadline = deadline
 
@@ -131,6 +133,7 @@ class Reassembler:
         self.memory += packet.header_len + len(data)
         if start == 0:
             datagram.first = packet
+            datagram.first_in_group = self.ip.rx_link_group
         if not packet.mf:
             datagram.total = end
         if datagram.received != datagram.total:
@@ -203,5 +206,5 @@ class Reassembler:
         datagram = self._forget(key)
         self.ip.sim.tracer.drop(self.ip.node.name, "ip", Drop.FRAG_TIMEOUT,
                                 src=str(key[0]), identification=key[3])
-        if datagram.first is not None:
+        if datagram.first is not None and not datagram.first_in_group:   # RFC 1122 §3.2.2
             self.ip.icmp.send_error(datagram.first, TIME_EXCEEDED, REASSEMBLY_TIME_EXCEEDED)

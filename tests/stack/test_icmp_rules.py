@@ -12,7 +12,8 @@ from simulator.stack.icmp_ratelimit import IcmpRateLimitConfig, IcmpRateLimiter
 from simulator.wire.addr import MacAddress
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
 from simulator.wire.icmp import (DEST_UNREACHABLE, FRAGMENTATION_NEEDED, PORT_UNREACHABLE,
-                                 TIME_EXCEEDED, TTL_EXCEEDED, IcmpEcho, IcmpMessage)
+                                 TIME_EXCEEDED, TTL_EXCEEDED, REASSEMBLY_TIME_EXCEEDED, IcmpEcho,
+                                 IcmpMessage)
 from simulator.wire.ipv4 import PROTO_ICMP, PROTO_UDP, IPv4Packet
 from simulator.wire.udp import UdpDatagram
 from tests.helpers import MS, SECOND, gateway_host, host, link, router
@@ -77,6 +78,18 @@ def test_no_error_about_a_datagram_that_came_as_a_link_broadcast():
     sim.run(SECOND)
     assert sim.tracer.counters[("server", "drop:PORT_UNREACHABLE")] == 2
     assert errors == [(DEST_UNREACHABLE, PORT_UNREACHABLE)]       # only for the unicast frame
+
+
+@pytest.mark.parametrize("dst_mac, errors_sent", [("unicast", 1), ("broadcast", 0)])
+def test_reassembly_timeout_reports_only_a_first_fragment_that_came_unicast(dst_mac, errors_sent):
+    sim, pc, r, server, errors = routed()
+    iface = server.interfaces["eth0"]
+    first = IPv4Packet(PC, SERVER, PROTO_UDP, bytes(16), identification=9, mf=True)
+    mac = iface.mac if dst_mac == "unicast" else MacAddress.BROADCAST
+    iface.deliver(EthernetFrame(mac, r.interfaces["e1"].mac, ETHERTYPE_IPV4, first))
+    sim.run(31 * SECOND)                                    # past the 30 s reassembly timeout
+    assert sim.tracer.counters[("server", "drop:FRAG_TIMEOUT")] == 1
+    assert errors == [(TIME_EXCEEDED, REASSEMBLY_TIME_EXCEEDED)] * errors_sent
 
 
 def test_a_router_discards_unicast_datagrams_that_came_as_link_broadcasts():
