@@ -81,7 +81,8 @@ def _run_and_report(args, out: Console, stop) -> int:
     from simulator.scenario.load import load_scenario
     from simulator.scenario.run import run_scenario
 
-    scenario = _run_options(load_scenario(args.scenario, seed=args.seed), args)
+    scenario = load_scenario(args.scenario, seed=args.seed, params=_overrides(args.param))
+    scenario = _run_options(scenario, args)
     out_dir = _out_dir(args)
     foreign = _prepare(out_dir)
     try:
@@ -192,10 +193,30 @@ def _add_run_options(run) -> None:
 def _check(args, out: Console) -> int:
     from simulator.scenario.load import load_any
 
-    loaded = load_any(args.file)
+    loaded = load_any(args.file, params=_overrides(args.param))
     kind = "scenario" if hasattr(loaded, "topology") else "topology"
     out.print(printable(f"{args.file}: valid {kind} '{loaded.name}'"), markup=False, highlight=False)
     return EXIT_OK
+
+
+# ------------------------------------------------------------ parameters (-p NAME=VALUE)
+
+def _add_param_option(command) -> None:
+    command.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="override a parameter's default (a YAML value, e.g. 5Mbps); repeat")
+
+
+def _overrides(given: list[str]) -> dict:
+    """``-p`` options as {name: YAML value}; a name given twice is a mistake."""
+    from simulator.scenario.params import parse_override, parse_value
+
+    overrides = {}
+    for text in given:
+        name, value = parse_override(text)
+        if name in overrides:
+            raise ScenarioError("given twice", field=f"-p {name}")
+        overrides[name] = parse_value(value, f"-p {name}")
+    return overrides
 
 
 class _Parser(argparse.ArgumentParser):
@@ -214,8 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     _add_run_options(run)
+    _add_param_option(run)
     check = commands.add_parser("check", help="validate a topology or scenario file")
     check.add_argument("file")
+    _add_param_option(check)
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
