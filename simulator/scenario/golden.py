@@ -32,7 +32,7 @@ BLOCK = 1000        # events per block digest (traces longer than KEPT)
 INFO_MAX = 60       # characters of an event's info kept in its line
 CONTEXT = 3         # events shown before the first difference, and after it
 SHOWN = 8           # summary numbers listed when they differ
-FIELDS = ("if", "fate", "reason", "proto", "bytes", "ttl", "state", "role", "port", "link")
+FIELDS = ("if", "arrive_ns", "fate", "reason", "proto", "bytes", "ttl", "state", "role", "port", "link")
 
 
 def golden_path(scenario_path: str | Path) -> Path:
