@@ -71,7 +71,7 @@ def load_text(
     return _any(load_yaml(text, file), os.fspath(base_dir), params)
 
 
-def load_data(data: Any, file: str = "<data>", params: Overrides = None) -> Topology | Scenario:
+def load_data(data: Any, file: str | None = None, params: Overrides = None) -> Topology | Scenario:
     """Like :func:`load_any` for YAML already parsed (a scenario's topology inline):
     what a campaign's worker runs. Errors carry no line numbers."""
     return _any(YamlDocument(data=copy.deepcopy(data), file=file), ".", params)
