@@ -70,10 +70,11 @@ def plot(out_dir: str | os.PathLike[str], x: str, y: str, hue: str | None = None
     frame = frame[frame["status"] == "ok"]
     xcol, ycol = column(frame, x, "--x"), column(frame, y, "--y")
     hcol = column(frame, hue, "--hue") if hue else None
+    scale, ylabel = (1e-6, f"{ycol[:-3]} (ms)") if ycol.endswith("_ns") else (1.0, ycol)
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     groups = [(None, frame)] if hcol is None else list(frame.groupby(hcol, sort=False, dropna=False))
     for label, group in sorted(groups, key=lambda g: _key(g[0])):
-        xs, means, lows, highs = _points(group, xcol, ycol)
+        xs, means, lows, highs = _points(group, xcol, ycol, scale)
         line, = ax.plot(xs, means, marker="o", label=None if hcol is None else f"{hcol}={label}")
         ax.fill_between(xs, lows, highs, color=line.get_color(), alpha=0.2, linewidth=0)
     if mathis_rtt is not None:
@@ -84,9 +85,9 @@ def plot(out_dir: str | os.PathLike[str], x: str, y: str, hue: str | None = None
     ax.set_xscale("log" if logx else "linear")
     ax.set_yscale("log" if logy else "linear")
     ax.set_xlabel(xcol)
-    ax.set_ylabel(ycol)
+    ax.set_ylabel(ylabel)
     seeds = frame.groupby([c for c in (hcol, xcol) if c])["seed"].nunique()
-    ax.set_title(title or f"{ycol} vs {xcol}: mean and 95% CI over {seeds.min()}"
+    ax.set_title(title or f"{ylabel} vs {xcol}: mean and 95% CI over {seeds.min()}"
                           f"{'' if seeds.min() == seeds.max() else f'-{seeds.max()}'} seeds")
     ax.grid(True, alpha=0.3)
     if hcol is not None or mathis_rtt is not None:
@@ -99,10 +100,11 @@ def plot(out_dir: str | os.PathLike[str], x: str, y: str, hue: str | None = None
     return path
 
 
-def _points(group, xcol: str, ycol: str) -> tuple[list, list, list, list]:
+def _points(group, xcol: str, ycol: str, scale: float = 1.0) -> tuple[list, list, list, list]:
+    """Per x value: the mean of ``ycol`` × ``scale`` and its 95% interval."""
     xs, means, lows, highs = [], [], [], []
     for xv, sub in sorted(group.groupby(xcol, sort=False), key=lambda g: _key(g[0])):
-        values = [float(v) for v in sub[ycol] if v is not None and not _nan(v)]
+        values = [float(v) * scale for v in sub[ycol] if v is not None and not _nan(v)]
         if not values:
             continue
         mean = fmean(values)
