@@ -204,19 +204,18 @@ STYLE = {"passed": "green", "failed": "red", "error": "red", "internal": "red bo
 
 
 def render(outcomes: list[Outcome], console, seconds: float, jobs: int) -> None:
-    """One row per scenario, then what went wrong with each that did not pass."""
+    """One row per scenario (never wrapped), then what went wrong with each that did not pass."""
     from rich.markup import escape
-    from rich.table import Table
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for title, justify in (("scenario", "left"), ("result", "left"), ("expectations", "right"),
-                           ("golden", "left"), ("time", "right")):
-        table.add_column(title, justify=justify)
+    width = max([len(o.path) for o in outcomes] + [8])
+    console.print(f"[bold]{'scenario':<{width}}  {'result':<8}  {'checks':>6}  {'golden':<8}  "
+                  f"{'time':>8}[/bold]")
     for o in outcomes:
         checks = f"{sum(ok for ok, _ in o.verdicts)}/{len(o.verdicts)}" if o.verdicts else "-"
-        table.add_row(escape(o.path), f"[{STYLE[o.status]}]{o.status.upper()}[/]", checks,
-                      o.golden.status if o.golden else "-", f"{o.seconds:.2f} s")
-    console.print(table)
+        result = f"[{STYLE[o.status]}]{o.status.upper():<8}[/]"
+        console.print(f"{escape(f'{o.path:<{width}}')}  {result}  {checks:>6}  "
+                      f"{o.golden.status if o.golden else '-':<8}  {o.seconds:>6.2f} s",
+                      highlight=False)
     for o in outcomes:
         lines = [f"FAIL {detail}" for ok, detail in o.verdicts if not ok]
         if o.golden is not None and (not o.golden.ok or o.golden.status == "updated"):
