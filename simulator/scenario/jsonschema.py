@@ -20,7 +20,8 @@ from pydantic.json_schema import GenerateJsonSchema
 from . import schema, values
 from ..engine.units import RATE_UNITS, SIZE_UNITS, TIME_UNITS, format_rate, format_size, format_time
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# Draft 7: what yaml-language-server (VS Code's YAML extension) implements.
+DRAFT = "http://json-schema.org/draft-07/schema#"
 NUMBER = r"[0-9][0-9_]*(\.[0-9]*)?([eE][+-]?[0-9]+)?|\.[0-9]+"
 NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
 DOTTED = r"[0-9]{1,3}(\.[0-9]{1,3}){3}"
@@ -102,7 +103,19 @@ def json_schema(kind: str) -> dict:
         out["properties"]["topology"] = {
             "anyOf": [{"type": "string", "description": "a topology file, relative to this one"},
                       {"$ref": "#/$defs/Topology"}]}
-    return {"$schema": DRAFT, "$id": f"netsim-{kind}.schema.json", **out}
+    return {"$schema": DRAFT, "$id": f"netsim-{kind}.schema.json", **_draft7(out)}
+
+
+def _draft7(node):
+    """pydantic writes 2020-12; draft 7 spells a tuple's items ``items: [...]``."""
+    if isinstance(node, list):
+        return [_draft7(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _draft7(value) for key, value in node.items()}
+    if "prefixItems" in out:
+        out["items"] = out.pop("prefixItems")
+    return out
 
 
 def schema_text(kind: str) -> str:

@@ -18,8 +18,8 @@ SHIPPED = [("scenario", p) for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
 
 def validator(kind):
     schema = json_schema(kind)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
 
 
 @pytest.mark.parametrize("kind,path", SHIPPED, ids=[p.name for _, p in SHIPPED])
