@@ -102,12 +102,9 @@ def load(out_dir: str | os.PathLike[str]):
                             "scenario_digest": sdigest, **json.loads(metrics)})
     finally:
         db.close()
-    frame = pd.DataFrame.from_records(records)
-    if frame.empty:
-        return frame
-    keys = [n for n in names if n in frame.columns] + ["seed"]
-    order = sorted(range(len(records)), key=lambda i: tuple(_sortable(records[i].get(k)) for k in keys))
-    return frame.iloc[order].reset_index(drop=True)
+    keys = names + ["seed"]     # sorted first, so that the columns' order is the sorted rows'
+    records.sort(key=lambda record: tuple(_sortable(record.get(k)) for k in keys))
+    return pd.DataFrame.from_records(records)
 
 
 def _sortable(value: Any) -> tuple:
