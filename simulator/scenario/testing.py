@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import tempfile
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -79,10 +80,13 @@ def discover(paths: list[str]) -> tuple[list[Path], list[Outcome]]:
 _STOP = StopRequest()
 
 
-def _worker_init() -> None:
-    """In each worker: SIGINT/SIGTERM ask the run to stop at its next safe point."""
+def _worker_init(stop_all) -> None:
+    """In each worker: SIGINT/SIGTERM (Ctrl-C reaches the whole process group) or
+    ``stop_all`` set by the parent ask the run to stop at its next safe point."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda _n, _frame: _STOP.request("interrupted"))
+    threading.Thread(target=lambda: stop_all.wait() and _STOP.request("interrupted"),
+                     daemon=True).start()
 
 
 def run_one(path: str, out_dir: str, update: bool = False, prepare=None) -> Outcome:
@@ -156,13 +160,13 @@ def run_all(paths: list[str], jobs: int | None = None, out: str | None = None,
 def _pool(scenarios, folders, jobs, update, prepare) -> list[Outcome]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["simulator.scenario.run", "simulator.scenario.load"])
-    interrupted = []
+    stop_all = context.Event()
     signums = (signal.SIGINT, signal.SIGTERM)
-    previous = [signal.signal(n, lambda _n, _frame: interrupted.append(True)) for n in signums]
+    previous = [signal.signal(n, lambda _n, _frame: stop_all.set()) for n in signums]
     done: dict[int, Outcome] = {}
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
-                                 max_tasks_per_child=1) as pool:
+                                 initargs=(stop_all,), max_tasks_per_child=1) as pool:
             futures = {pool.submit(run_one, str(path), folder, update, prepare): k
                        for k, (path, folder) in enumerate(zip(scenarios, folders))}
             pending = set(futures)
@@ -170,7 +174,7 @@ def _pool(scenarios, folders, jobs, update, prepare) -> list[Outcome]:
                 finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in finished:
                     done[futures[future]] = _collected(future, str(scenarios[futures[future]]))
-                if interrupted:
+                if stop_all.is_set():
                     for future in pending:
                         future.cancel()
     finally:
@@ -217,7 +221,8 @@ def render(outcomes: list[Outcome], console, seconds: float, jobs: int) -> None:
                       f"{o.golden.status if o.golden else '-':<8}  {o.seconds:>6.2f} s",
                       highlight=False)
     for o in outcomes:
-        lines = [f"FAIL {detail}" for ok, detail in o.verdicts if not ok]
+        lines = [f"FAIL {detail}" for ok, detail in o.verdicts
+                 if not ok and o.status != "stopped"]     # a cut-short run proves nothing
         if o.golden is not None and (not o.golden.ok or o.golden.status == "updated"):
             lines += o.golden.lines
         if o.message:
