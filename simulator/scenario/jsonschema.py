@@ -5,7 +5,10 @@ what a YAML file holds rather than what the models hold: unit fields are strings
 like ``10Mbps`` (or ``0``), ratios ``0.3`` or ``"30%"``, addresses strings, and each
 shorthand form (``[pc1, sw]`` links, ``"10.0.0.1/24"`` interfaces, ``queue: 100``,
 ``pc1:eth0`` endpoints and capture points, ``trace: off``) is an alternative to its
-mapping; a scenario's ``topology`` is a file path or a mapping. The schema checks
+mapping; a scenario's ``topology`` is a file path or a mapping. ``params:`` (see
+:mod:`simulator.scenario.params`) is allowed at the top, and any value may be a
+string holding a ``${name}`` reference (its type is checked once substituted,
+by the loader). The schema checks
 shape and spelling; value rules it cannot express (a /24's broadcast address,
 a port that does not exist) are ``netsim check``'s.
 """
@@ -103,7 +106,38 @@ def json_schema(kind: str) -> dict:
         out["properties"]["topology"] = {
             "anyOf": [{"type": "string", "description": "a topology file, relative to this one"},
                       {"$ref": "#/$defs/Topology"}]}
-    return {"$schema": DRAFT, "$id": f"netsim-{kind}.schema.json", **_draft7(out)}
+    out = _with_references(_draft7(out))
+    out["properties"]["params"] = {
+        "type": "object", "description": "parameters and their defaults, used as ${name}",
+        "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}
+    return {"$schema": DRAFT, "$id": f"netsim-{kind}.schema.json", **out}
+
+
+REFERENCE = {"type": "string", "pattern": r"\$\{[A-Za-z_][A-Za-z0-9_]*\}",
+             "description": "a parameter reference, e.g. ${rate}"}
+
+
+def _with_references(node):
+    """Every field's value, list item and mapping value may also be a ``${name}`` string."""
+    if isinstance(node, list):
+        return [_with_references(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _with_references(value) for key, value in node.items()}
+    for key in ("items", "additionalProperties"):
+        if isinstance(out.get(key), dict):
+            out[key] = {"anyOf": [out[key], REFERENCE]}
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {name: _or_reference(value) for name, value in out["properties"].items()}
+    return out
+
+
+def _or_reference(field: dict) -> dict:
+    """``{"anyOf": [field, REFERENCE]}``, with the field's title, description and
+    default kept outside, where editors show them."""
+    inner = dict(field)
+    shown = {key: inner.pop(key) for key in ("title", "description", "default") if key in inner}
+    return {"anyOf": [inner, REFERENCE], **shown}
 
 
 def _draft7(node):

@@ -12,8 +12,8 @@ from simulator.scenario.jsonschema import json_schema
 from simulator.scenario.yamlpos import load_yaml, load_yaml_file
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = [("scenario", p) for p in sorted((ROOT / "scenarios").glob("*.yaml"))] + \
-          [("topology", p) for p in sorted((ROOT / "topologies").glob("*.yaml"))]
+SHIPPED = [("scenario", p) for p in sorted((ROOT / "scenarios").rglob("*.yaml"))] + \
+          [("topology", p) for p in sorted((ROOT / "topologies").rglob("*.yaml"))]
 
 
 def validator(kind):
@@ -66,6 +66,22 @@ def test_scenario_topology_is_a_path_or_a_mapping():
     assert list(check.iter_errors(load_yaml(base + "topology: lan.yaml\nuntil: 1s\ntrace: off\n"
                                             "run: [{at: 1s, on: a, ping: {dst: 10.0.0.1}}]\n").data)) == []
     assert list(check.iter_errors(load_yaml(base + "topology: lan.yaml\nuntil: 5 seconds\n").data))
+
+
+def test_parameters_and_references_validate():
+    text = """
+name: q-${queue}
+params: {queue: 10, rate: 1Mbps}
+topology:
+  name: t
+  nodes: {a: {type: host, ip: 10.0.0.1/24}}
+  links: [{ends: [a, a], rate: "${rate}", queue: "${queue}"}]
+until: 1s
+"""
+    check = validator("scenario")
+    assert list(check.iter_errors(load_yaml(text).data)) == []
+    assert list(check.iter_errors(load_yaml(text.replace("${rate}", "rate")).data))
+    assert list(check.iter_errors(load_yaml(text.replace("{queue: 10,", "{queue: [10],")).data))
 
 
 def test_defaults_are_written_as_yaml_values():
