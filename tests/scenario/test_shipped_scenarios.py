@@ -13,7 +13,7 @@ from simulator.scenario import golden
 from simulator.scenario.load import load_scenario
 from simulator.scenario.run import run_scenario
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").rglob("*.yaml"))
 
 
 def test_scenarios_are_shipped():
