@@ -26,6 +26,8 @@ from pathlib import Path
 
 import orjson
 
+from .errors import ScenarioError
+
 FORMAT = 1
 KEPT = 1000         # events copied into the golden file
 BLOCK = 1000        # events per block digest (traces longer than KEPT)
@@ -123,14 +125,14 @@ def write(path: Path, golden: dict) -> None:
 
 
 def read(path: Path) -> dict:
-    """A golden file's record; ``ValueError`` (naming the file) if it is not one."""
+    """A golden file's record; bad input (:class:`ScenarioError`) if it is not one."""
     try:
         golden = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read the golden file ({exc})") from None
+        raise ScenarioError(f"cannot read the golden file ({exc})", file=str(path)) from None
     if not isinstance(golden, dict) or golden.get("netsim_golden") != FORMAT:
-        raise ValueError(f"{path}: not a netsim golden file (format {FORMAT}); "
-                         "rewrite it with --update-golden")
+        raise ScenarioError(f"not a netsim golden file (format {FORMAT}); rewrite it with "
+                            "--update-golden", file=str(path))
     return golden
 
 
@@ -142,7 +144,7 @@ def update(scenario_path: str | Path, out_dir: Path) -> Comparison:
     if path.is_file():
         try:
             old = read(path)
-        except ValueError:
+        except ScenarioError:
             pass                    # a broken golden file is simply replaced
     if old == new:
         return Comparison("match", [f"{path} is up to date"])

@@ -112,7 +112,7 @@ def run_one(path: str, out_dir: str, update: bool = False, prepare=None) -> Outc
             outcome.golden = (golden.update if update else golden.compare)(path, out)
             if not (result.passed and outcome.golden.ok):
                 outcome.status = "failed"
-    except (ScenarioError, ValueError) as error:   # ValueError: an unreadable golden file
+    except ScenarioError as error:      # the scenario, its topology or its golden file
         outcome.status, outcome.message = "error", str(error)
     except Exception as exc:  # noqa: BLE001 - a bug is one result among the others
         outcome.status = "internal"

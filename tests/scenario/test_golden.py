@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from simulator.scenario import golden
+from simulator.scenario.errors import ScenarioError
 from simulator.scenario.load import load_scenario
 from simulator.scenario.run import run_scenario
 from simulator.stack.ipv4 import IPv4
@@ -93,5 +94,5 @@ def test_golden_files_are_deterministic_and_sorted(tmp_path):
 
 def test_a_file_that_is_not_golden_is_refused(tmp_path):
     (tmp_path / "g.json").write_text('{"format": 9}')
-    with pytest.raises(ValueError, match="not a netsim golden file"):
+    with pytest.raises(ScenarioError, match="not a netsim golden file"):
         golden.read(tmp_path / "g.json")

@@ -114,3 +114,12 @@ def test_the_worst_status_decides(statuses, code):
 def test_update_golden_refuses_overrides(capsys):
     assert main(["run", "--update-golden", "-p", "x=1", str(ROOT / "scenarios" / "pmtud.yaml")]) == 2
     assert "--update-golden: cannot be combined with -p" in capsys.readouterr().err
+
+
+def test_a_broken_golden_file_is_bad_input_and_update_replaces_it(lab, capsys):
+    broken = lab / "scenarios" / "pmtud.golden.json"
+    broken.write_text('{"x": 1}')
+    status, out = run(capsys, lab / "scenarios" / "pmtud.yaml")
+    assert status == 2 and f"{broken}: not a netsim golden file" in out
+    status, out = run(capsys, "--update-golden", lab / "scenarios" / "pmtud.yaml")
+    assert status == 0 and broken.read_bytes() == (ROOT / "scenarios" / "pmtud.golden.json").read_bytes()
