@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from simulator.campaign import commands as campaign_commands
 from simulator.scenario.errors import ScenarioError, printable
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -81,7 +82,9 @@ def _run_and_report(args, out: Console, stop) -> int:
     from simulator.scenario.load import load_scenario
     from simulator.scenario.run import run_scenario
 
-    scenario = _run_options(load_scenario(args.scenario, seed=args.seed), args)
+    _golden_run(args)
+    scenario = load_scenario(args.scenario, seed=args.seed, params=_overrides(args.param))
+    scenario = _run_options(scenario, args)
     out_dir = _out_dir(args)
     foreign = _prepare(out_dir)
     try:
@@ -104,6 +107,10 @@ def _run_and_report(args, out: Console, stop) -> int:
                      if p.is_file() and p not in foreign)
     out.print(printable(f"outputs in {out_dir}/: " + ", ".join(outputs)), markup=False,
               highlight=False)
+    if args.update_golden and not result.stopped_early:
+        from simulator.scenario import golden
+
+        out.print(golden.update(args.scenario, out_dir).lines[0], markup=False, highlight=False)
     if result.stopped_early:       # last, so that it is seen below the apps' output
         out.print(f"[red]stopped early:[/red] {escape(_ended_text(result.ended))}", highlight=False)
         return EXIT_STOPPED
@@ -192,9 +199,82 @@ def _add_run_options(run) -> None:
 def _check(args, out: Console) -> int:
     from simulator.scenario.load import load_any
 
-    loaded = load_any(args.file)
+    loaded = load_any(args.file, params=_overrides(args.param))
     kind = "scenario" if hasattr(loaded, "topology") else "topology"
     out.print(printable(f"{args.file}: valid {kind} '{loaded.name}'"), markup=False, highlight=False)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------ parameters (-p NAME=VALUE)
+
+def _add_param_option(command) -> None:
+    command.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="override a parameter's default (a YAML value, e.g. 5Mbps); repeat")
+
+
+def _overrides(given: list[str]) -> dict:
+    """``-p`` options as {name: YAML value}; a name given twice is a mistake."""
+    from simulator.scenario.params import parse_override, parse_value
+
+    overrides = {}
+    for text in given:
+        name, value = parse_override(text)
+        if name in overrides:
+            raise ScenarioError("given twice", field=f"-p {name}")
+        overrides[name] = parse_value(value, f"-p {name}")
+    return overrides
+
+
+# ------------------------------------------------------------ golden results, test, schema
+
+def _golden_run(args) -> None:
+    """A golden result is the scenario as its file says: no seed, parameter or trace override."""
+    given = [name for name, value in (("--seed", args.seed), ("-p", args.param),
+                                      ("--trace", args.trace)) if value]
+    if args.update_golden and given:
+        raise ScenarioError(f"cannot be combined with {', '.join(given)} (a golden result is "
+                            "the scenario as its file says)", field="--update-golden")
+
+
+def _add_test_commands(commands) -> None:
+    test = commands.add_parser("test", help="run every scenario under the paths, in parallel, "
+                                            "and tabulate pass/fail")
+    test.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
+    test.add_argument("--jobs", "-j", type=_unit_option(_count), metavar="N",
+                      help="scenarios run at a time (default: one per core)")
+    test.add_argument("--out", help="keep each run's outputs in OUT/<scenario> (default: a "
+                                    "temporary folder, removed afterwards)")
+    test.add_argument("--update-golden", action="store_true",
+                      help="store each run as the scenario's golden result")
+    schema = commands.add_parser("schema", help="write the JSON Schema of topology or "
+                                                "scenario files")
+    schema.add_argument("kind", choices=("scenario", "topology"))
+    schema.add_argument("--out", help="write to this file (default: standard output)")
+
+
+def _test(args, out: Console) -> int:
+    import time
+
+    from simulator.scenario import testing
+
+    start = time.perf_counter()
+    jobs = args.jobs or testing.default_jobs()
+    outcomes = testing.run_all(args.paths, jobs, args.out, args.update_golden, prepare=_prepare)
+    testing.render(outcomes, out, time.perf_counter() - start, jobs)
+    return testing.exit_status(outcomes)
+
+
+def _schema(args, out: Console) -> int:
+    from simulator.scenario.jsonschema import schema_text
+
+    text = schema_text(args.kind)
+    if args.out is None:
+        out.file.write(text)
+        return EXIT_OK
+    try:
+        Path(args.out).write_text(text)
+    except OSError as exc:
+        raise ScenarioError(f"cannot write: {exc.strerror or exc}", field=f"--out {args.out}") from None
     return EXIT_OK
 
 
@@ -214,17 +294,23 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     _add_run_options(run)
+    _add_param_option(run)
     check = commands.add_parser("check", help="validate a topology or scenario file")
     check.add_argument("file")
+    _add_param_option(check)
+    run.add_argument("--update-golden", action="store_true",
+                     help="store this run as the scenario's golden result (next to it)")
+    _add_test_commands(commands)
+    campaign_commands.add_commands(commands)
     from simulator.drill import command as drill    # `netsim drill`: packetdrill scripts
     drill.add_arguments(commands.add_parser("drill", help="run packetdrill scripts"))
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    if args.command == "drill":
-        return drill.run(args, out)
     try:
-        return _run(args, out) if args.command == "run" else _check(args, out)
+        handler = {"run": _run, "check": _check, "test": _test, "schema": _schema,
+                   "drill": drill.run, **campaign_commands.HANDLERS}[args.command]
+        return handler(args, out)
     except ScenarioError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         return EXIT_BAD_INPUT

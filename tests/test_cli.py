@@ -293,8 +293,8 @@ def test_readme_quotes_shipped_files_verbatim_and_its_error_example(tmp_path, ca
 @pytest.mark.parametrize("args, line", [
     (["run", "--seed", "abc", "x.yaml"],
      "error: netsim run: argument --seed: invalid int value: 'abc' (see netsim run --help)"),
-    (["frob"], "error: netsim: argument command: invalid choice: 'frob' (choose from 'run', 'check', 'drill') "
-               "(see netsim --help)"),
+    (["frob"], "error: netsim: argument command: invalid choice: 'frob' (choose from 'run', 'check', "
+               "'test', 'schema', 'sweep', 'plot', 'drill') (see netsim --help)"),
     (["check"], "error: netsim check: the following arguments are required: file (see netsim check --help)"),
 ])
 def test_command_line_mistakes_are_one_line_and_exit_2(args, line):

@@ -8,10 +8,14 @@ field of the first offending value in document order. Nothing else escapes.
     load_topology("topologies/lan.yaml")      -> Topology
     load_scenario("scenarios/ping.yaml", 7)   -> Scenario (seed overridden)
     load_any(path)                            -> Topology | Scenario   (``netsim check``)
+
+Each takes ``params``, the overrides of the files' ``params:`` defaults (see
+:mod:`~simulator.scenario.params`); substitution runs before validation.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import re
@@ -23,10 +27,11 @@ from pydantic import BaseModel, ValidationError
 from .check_scenario import ScenarioChecks
 from .check_topology import TopologyChecks
 from .errors import ScenarioError, format_path
+from .params import Parameters
 from .schema import NODE_TYPES, Scenario, Topology, describe
 from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file, without_gc
 
-__all__ = ["load_topology", "load_scenario", "load_any", "load_text"]
+__all__ = ["load_topology", "load_scenario", "load_any", "load_text", "load_data"]
 
 _CONTEXT = {"yaml": True}  # schema: unit fields need their unit spelt out
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a schema field name, in pydantic's error locations
@@ -34,39 +39,49 @@ _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a schema field name, in pydant
 
 # ------------------------------------------------------------ public functions
 
-def load_topology(path: str | os.PathLike[str]) -> Topology:
+Overrides = dict[str, Any] | None
+
+
+def load_topology(path: str | os.PathLike[str], params: Overrides = None) -> Topology:
     """Read, validate and check a topology file."""
     doc = load_yaml_file(path)
     _expect_mapping(doc, "name, nodes, links")
-    return _topology(doc, ())
+    return _topology(doc, (), Parameters(params))
 
 
-def load_scenario(path: str | os.PathLike[str], seed: int | None = None) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], seed: int | None = None,
+                  params: Overrides = None) -> Scenario:
     """Read, validate and check a scenario file (and the topology it names).
     ``seed``, when given, replaces the file's seed."""
     doc = load_yaml_file(path)
     _expect_mapping(doc, "name, topology, until, run")
-    return _with_seed(_scenario(doc, _base_dir(path)), seed, doc.file)
+    return _with_seed(_scenario(doc, _base_dir(path), Parameters(params)), seed, doc.file)
 
 
-def load_any(path: str | os.PathLike[str]) -> Topology | Scenario:
+def load_any(path: str | os.PathLike[str], params: Overrides = None) -> Topology | Scenario:
     """A scenario if the file has a ``topology`` key, else a topology."""
-    doc = load_yaml_file(path)
-    _expect_mapping(doc, "name, nodes, links (a topology) or name, topology, until (a scenario)")
-    if "topology" in doc.data:
-        return _scenario(doc, _base_dir(path))
-    return _topology(doc, ())
+    return _any(load_yaml_file(path), _base_dir(path), params)
 
 
 def load_text(
-    text: str, file: str = "<string>", base_dir: str | os.PathLike[str] = "."
+    text: str, file: str = "<string>", base_dir: str | os.PathLike[str] = ".",
+    params: Overrides = None,
 ) -> Topology | Scenario:
     """Like :func:`load_any` for YAML text; a topology path is resolved from ``base_dir``."""
-    doc = load_yaml(text, file)
+    return _any(load_yaml(text, file), os.fspath(base_dir), params)
+
+
+def load_data(data: Any, file: str | None = None, params: Overrides = None) -> Topology | Scenario:
+    """Like :func:`load_any` for YAML already parsed (a scenario's topology inline):
+    what a campaign's worker runs. Errors carry no line numbers."""
+    return _any(YamlDocument(data=copy.deepcopy(data), file=file), ".", params)
+
+
+def _any(doc: YamlDocument, base_dir: str, params: Overrides) -> Topology | Scenario:
     _expect_mapping(doc, "name, nodes, links (a topology) or name, topology, until (a scenario)")
     if "topology" in doc.data:
-        return _scenario(doc, os.fspath(base_dir))
-    return _topology(doc, ())
+        return _scenario(doc, base_dir, Parameters(params))
+    return _topology(doc, (), Parameters(params))
 
 
 # ------------------------------------------------------------------ pipeline
@@ -83,7 +98,9 @@ def _expect_mapping(doc: YamlDocument, keys: str) -> None:
                         field="")
 
 
-def _topology(doc: YamlDocument, prefix: Path) -> Topology:
+def _topology(doc: YamlDocument, prefix: Path, params: Parameters) -> Topology:
+    params.substitute(doc)
+    params.finish()
     return _checked_topology(doc, prefix)[0]
 
 
@@ -94,20 +111,22 @@ def _checked_topology(doc: YamlDocument, prefix: Path) -> tuple[Topology, Topolo
     return topology, checks
 
 
-def _scenario(doc: YamlDocument, base_dir: str) -> Scenario:
+def _scenario(doc: YamlDocument, base_dir: str, params: Parameters) -> Scenario:
+    params.substitute(doc)
     data = dict(doc.data)
     ref = data.get("topology")
     checks: TopologyChecks | None = None
     if isinstance(ref, str) and not ref.strip():
         raise doc.error(("topology",), "expected a topology file path, got an empty string")
     if isinstance(ref, str):
-        data["topology"], checks = _topology_file(doc, ref, base_dir)
+        data["topology"], checks = _topology_file(doc, ref, base_dir, params)
     elif "topology" in data and not isinstance(ref, dict):
         raise doc.error(("topology",),
                         f"expected a topology file path or a mapping, got {describe(ref)}")
     elif "topology" not in data and "nodes" in data:
         raise doc.error(("nodes",), "this is a topology file; a scenario names it with "
                                     "'topology: <file>' (netsim check validates a topology)", key=True)
+    params.finish()
     scenario = _validate(Scenario, data, doc, ())
     errors: list[ScenarioError] = []
     if checks is None:
@@ -119,7 +138,8 @@ def _scenario(doc: YamlDocument, base_dir: str) -> Scenario:
     return scenario
 
 
-def _topology_file(doc: YamlDocument, ref: str, base_dir: str) -> tuple[Topology, TopologyChecks]:
+def _topology_file(doc: YamlDocument, ref: str, base_dir: str,
+                   params: Parameters) -> tuple[Topology, TopologyChecks]:
     path = os.path.normpath(os.path.join(base_dir, os.path.expanduser(ref)))
     why = ("not found" if not os.path.exists(path) else "is a directory" if os.path.isdir(path)
            else None if os.path.isfile(path) else "is not a regular file")
@@ -129,6 +149,7 @@ def _topology_file(doc: YamlDocument, ref: str, base_dir: str) -> tuple[Topology
     _expect_mapping(tdoc, "name, nodes, links")
     if "topology" in tdoc.data:
         raise tdoc.error(("topology",), "this is a scenario file, not a topology", key=True)
+    params.substitute(tdoc)
     return _checked_topology(tdoc, ())
 
 

@@ -1,15 +1,19 @@
-"""Every shipped scenario is a regression test: it loads, runs, and every one of its
-expectations holds. A file added to scenarios/ is picked up without touching this."""
+"""Every shipped scenario is a regression test: it loads, runs, every one of its
+expectations holds and the run matches its golden result (docs/testing.md). A file
+added to scenarios/ is picked up without touching this. `make test` runs the
+scenarios here, once; `pytest scenarios/` and `netsim test scenarios/` run the same
+checks as the plugin's items and a table."""
 
 import json
 from pathlib import Path
 
 import pytest
 
+from simulator.scenario import golden
 from simulator.scenario.load import load_scenario
 from simulator.scenario.run import run_scenario
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").rglob("*.yaml"))
 
 
 def test_scenarios_are_shipped():
@@ -28,3 +32,5 @@ def test_scenario_meets_its_expectations(path, tmp_path):
     assert summary["passed"] is True
     assert summary["scenario"] == scenario.name
     assert len(summary["expectations"]) == len(scenario.expect)
+    comparison = golden.compare(path, tmp_path)
+    assert comparison.status == "match", "\n".join(comparison.lines)
