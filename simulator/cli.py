@@ -24,7 +24,7 @@ EXIT_STOPPED = 4      # a run limit or a signal ended the run before `until`
 
 # A folder netsim made holds MARKER; a rerun there first removes what a run writes.
 MARKER = ".netsim-run"
-RUN_OUTPUTS = ("trace.jsonl", "summary.json", "*.pcap", "plots/*.png")
+RUN_OUTPUTS = ("trace.jsonl", "summary.json", "*.pcap", "capture.pcapng", "plots/*.png")
 
 
 def _out_dir(args) -> Path:
@@ -56,7 +56,7 @@ def _prepare(out_dir: Path) -> set[Path]:
         if (out_dir / "plots").is_dir() and not any((out_dir / "plots").iterdir()):
             (out_dir / "plots").rmdir()
         (out_dir / MARKER).write_text("netsim run output: a rerun here replaces trace.jsonl, "
-                                      "summary.json, *.pcap and plots/*.png\n")
+                                      "summary.json, *.pcap, capture.pcapng and plots/*.png\n")
     except OSError as exc:
         raise _bad_out(out_dir, f"cannot use the folder: {exc.strerror or exc}") from None
     return present | {out_dir / MARKER}

@@ -4,7 +4,8 @@ write the outputs and judge the expectations.
 
 Outputs in the run folder: ``trace.jsonl`` (every event, or those the
 scenario's ``trace:`` selects; none with ``trace: off``), one pcap per
-captured interface (``<node>-<iface>.pcap``), ``summary.json`` (apps'
+captured interface (``<node>-<iface>.pcap``) and all of them merged into
+``capture.pcapng`` (drops and run events as comments), ``summary.json`` (apps'
 results, per-node counters, drops, verdicts, and ``ended``: why and when
 the run ended), ``plots/ladder.png`` and ``plots/hops.png`` (where one
 packet's latency went, hop by hop; both read the trace as a stream).
@@ -24,6 +25,7 @@ from simulator.engine.limits import Ended, Limits, StopRequest, run_bounded
 from simulator.engine.sim import Simulation
 from simulator.engine.trace import JsonLinesSink, TraceFilter
 from simulator.phy.pcap import PcapWriter
+from simulator.phy.pcapng import PcapngWriter
 from simulator.scenario.build import Network, build
 from simulator.scenario.expect import Verdict, evaluate
 
@@ -121,8 +123,10 @@ def _node_summary(node) -> dict:
     return summary
 
 
-def _open_captures(scenario, network: Network, out_dir: Path) -> list[PcapWriter]:
+def _open_captures(scenario, network: Network, out_dir: Path) -> list:
+    """One pcap per captured interface, and all of them merged in ``capture.pcapng``."""
     writers = []
+    merged = PcapngWriter(out_dir / "capture.pcapng", scenario.capture_epoch) if scenario.capture else None
     for capture in scenario.capture:
         node = network.nodes[capture.point.node]
         names = [capture.point.iface] if capture.point.iface else list(node.interfaces)
@@ -130,7 +134,10 @@ def _open_captures(scenario, network: Network, out_dir: Path) -> list[PcapWriter
             iface = node.interfaces[name]
             writer = PcapWriter(out_dir / f"{node.name}-{iface.name}.pcap", fcs=capture.fcs)
             iface.captures.append(writer)
+            iface.captures.append(merged.interface(iface.label, node.name, capture.fcs))
             writers.append(writer)
+    if merged is not None:
+        writers.append(merged)
     return writers
 
 
@@ -171,6 +178,8 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
         out_dir.mkdir(parents=True, exist_ok=True)
         trace_file = _open_trace(scenario, sim, out_dir, stop)
         writers = _open_captures(scenario, network, out_dir)
+        if trace_file is not None and scenario.capture:
+            sim.tracer.add_sink(writers[-1].on_event)       # drops as capture comments
     for action in scenario.run:
         if not action.is_app:
             link = network.find_link(*getattr(action, action.kind))
