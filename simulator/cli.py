@@ -1,4 +1,4 @@
-"""The command line: ``netsim run SCENARIO`` and ``netsim check FILE``.
+"""The command line: ``netsim run SCENARIO``, ``netsim check FILE`` and ``netsim view RUN_DIR``.
 
 Exit status: 0 when every expectation holds (or the file is valid), 1 when
 some expectation fails, 2 on bad input (one message naming file, line,
@@ -198,6 +198,25 @@ def _check(args, out: Console) -> int:
     return EXIT_OK
 
 
+def _view(args, out: Console) -> int:
+    """Write RUN_DIR's step-through viewer (one offline HTML file) and open it."""
+    import webbrowser
+
+    from simulator.viz.viewer import write_view
+
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "summary.json").is_file():
+        raise ScenarioError(f"{args.run_dir}: not a run folder (no summary.json; make one with netsim run)")
+    try:
+        page = write_view(run_dir, Path(args.out) if args.out else None, args.max_events)
+    except OSError as exc:
+        raise ScenarioError(f"--out {args.out or run_dir / 'view.html'}: {exc.strerror or exc}") from None
+    out.print(printable(f"viewer in {page}"), markup=False, highlight=False)
+    if not args.no_open:
+        webbrowser.open(page.resolve().as_uri())
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     """Command-line mistakes are bad input too: one line, status 2."""
 
@@ -216,11 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     _add_run_options(run)
     check = commands.add_parser("check", help="validate a topology or scenario file")
     check.add_argument("file")
+    view = commands.add_parser("view", help="write a run's step-through viewer (HTML) and open it")
+    view.add_argument("run_dir")
+    view.add_argument("--out", help="the HTML file (default: RUN_DIR/view.html)")
+    view.add_argument("--no-open", action="store_true", help="do not open it in a browser")
+    view.add_argument("--max-events", type=_count, default=5000, help="trace events embedded (5000)")
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        return _run(args, out) if args.command == "run" else _check(args, out)
+        return {"run": _run, "check": _check, "view": _view}[args.command](args, out)
     except ScenarioError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         return EXIT_BAD_INPUT
