@@ -217,6 +217,23 @@ def _view(args, out: Console) -> int:
     return EXIT_OK
 
 
+def _explain(args, out: Console) -> int:
+    """Print RUN_DIR's story, or one frame of its capture.pcapng taken apart."""
+    from simulator.viz.explain import frame_details, story
+
+    run_dir = Path(args.run_dir)
+    needed = run_dir / ("capture.pcapng" if args.frame is not None else "trace.jsonl")
+    if not needed.is_file():
+        raise ScenarioError(f"{args.run_dir}: no {needed.name} (a run with a trace and capture: writes it)")
+    try:
+        lines = frame_details(run_dir, args.frame) if args.frame is not None else story(run_dir, args.node)
+        for line in lines:
+            out.print(printable(line), markup=False, highlight=False)
+    except ValueError as exc:
+        raise ScenarioError(f"--frame: {exc}") from None
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     """Command-line mistakes are bad input too: one line, status 2."""
 
@@ -240,11 +257,15 @@ def main(argv: list[str] | None = None) -> int:
     view.add_argument("--out", help="the HTML file (default: RUN_DIR/view.html)")
     view.add_argument("--no-open", action="store_true", help="do not open it in a browser")
     view.add_argument("--max-events", type=_count, default=5000, help="trace events embedded (5000)")
+    explain = commands.add_parser("explain", help="tell a run's story, or take one frame apart")
+    explain.add_argument("run_dir")
+    explain.add_argument("--frame", type=_count, help="frame N of capture.pcapng (from 1)")
+    explain.add_argument("--node", help="only this node's steps")
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        return {"run": _run, "check": _check, "view": _view}[args.command](args, out)
+        return {"run": _run, "check": _check, "view": _view, "explain": _explain}[args.command](args, out)
     except ScenarioError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         return EXIT_BAD_INPUT

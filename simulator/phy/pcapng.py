@@ -131,3 +131,37 @@ class PcapngWriter:
             self._held[-1][3].extend(self._pending)
         self._flush()
         self._file.close()
+
+
+def read_pcapng(path) -> list[tuple[str, int, bytes]]:
+    """The packets of a little-endian pcapng file as ``(interface name, ns, bytes)``, in
+    file order (timestamps read at the interface's ``if_tsresol``, 10^-6 s by default)."""
+    data = open(path, "rb").read()
+    names, scales, packets, at = [], [], [], 0
+    while at + 12 <= len(data):
+        kind, length = struct.unpack_from("<II", data, at)
+        if length < 12 or at + length > len(data):
+            raise ValueError(f"{path}: truncated block at byte {at}")
+        body = data[at + 8:at + length - 4]
+        if kind == BLOCK_IDB:
+            options = _read_options(body[8:])
+            names.append(options.get(IF_NAME, b"").decode(errors="replace"))
+            resol = options.get(IF_TSRESOL, b"\x06")[0]
+            scales.append(10 ** (9 - resol) if resol <= 9 else 1)
+        elif kind == BLOCK_EPB:
+            index, high, low, captured, _ = struct.unpack_from("<IIIII", body)
+            packets.append((names[index], ((high << 32) | low) * scales[index],
+                            body[20:20 + captured]))
+        at += length
+    return packets
+
+
+def _read_options(raw: bytes) -> dict[int, bytes]:
+    options, at = {}, 0
+    while at + 4 <= len(raw):
+        code, length = struct.unpack_from("<HH", raw, at)
+        if code == OPT_ENDOFOPT:
+            break
+        options.setdefault(code, raw[at + 4:at + 4 + length])
+        at += 4 + length + (-length % 4)
+    return options
