@@ -40,7 +40,7 @@ function drawTopology() {
     const addrs = Object.values(n.addresses);
     addrs.forEach((a, k) => g.append(el("text", {class: "addr", x, y: y + 42 + 14 * k}, a)));
     if (!addrs.length) g.append(el("text", {class: "addr", x, y: y + 38}, n.kind));
-    g.addEventListener("click", () => showTables(n.name));
+    g.addEventListener("click", () => { pinned = pinned === n.name ? null : n.name; showTables(n.name); });
     svg.append(g);
   }
 }
@@ -88,7 +88,7 @@ function go(step, animate = true) {
   document.querySelectorAll(".node.active").forEach((g) => g.classList.remove("active"));
   for (const n of [e.node, e.peer]) if (n && $("node-" + n)) $("node-" + n).classList.add("active");
   showPdu(e);
-  showTables(e.node);
+  showTables(pinned || e.node);
   if (e.event === "tx") flight(e, animate); else { $("pkt").setAttribute("visibility", "hidden"); $("clock").textContent = "t = " + fmtTime(e.ns); schedule(600); }
 }
 
@@ -147,21 +147,45 @@ function showPdu(e) {
   }
 }
 
+// A node's tables just after event `upto`: ARP entries and MAC learning replayed from the
+// trace's arp_state / learn events; routes from the end-of-run table with later
+// routes_changed events undone.
+function tablesAt(n, upto) {
+  const arp = new Map(), mac = new Map(), routes = new Set(n.routes);
+  D.events.forEach((e, i) => {
+    if (e.node !== n.name) return;
+    if (i <= upto && e.event === "arp_state") arp.set(e.ip, [e.ip, e.mac || "(incomplete)", e.state, e.if]);
+    else if (i <= upto && e.event === "learn") mac.set(e.mac, [e.mac, e.port]);
+    else if (i > upto && e.event === "routes_changed") {
+      for (const r of e.added || []) routes.delete(r);
+      for (const r of e.removed || []) routes.add(r);
+    }
+  });
+  const sorted = (m) => [...m.values()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return {arp: sorted(arp), mac: sorted(mac), routes: [...routes].map((r) => [r])};
+}
+
+let pinned = null;  // a node clicked in the topology: its tables stay shown
 function showTables(name) {
   const n = D.nodes.find((x) => x.name === name), body = $("tables-body"); body.textContent = "";
   if (!n) return;
-  $("tables-h").textContent = `Node tables: ${n.name} (${n.kind})`;
-  const table = (title, rows) => {
-    if (!rows.length) return;
-    body.append(h("h3", title)); const t = h("table");
+  const upto = cur >= 0 ? shown[cur] : -1, at = upto >= 0 ? D.events[upto].ns : 0;
+  $("tables-h").textContent = `Node tables: ${n.name} (${n.kind}) at ${fmtTime(at)}`;
+  const table = (title, head, rows, none) => {
+    body.append(h("h3", title));
+    if (!rows.length) { body.append(h("p", none, "muted")); return; }
+    const t = h("table"), hr = h("tr"); for (const c of head) hr.append(h("th", c)); t.append(hr);
     for (const r of rows) { const tr = h("tr"); for (const c of r) tr.append(h("td", c)); t.append(tr); }
     body.append(t);
   };
-  table("Addresses", Object.entries(n.addresses));
-  table("Routes", n.routes.map((r) => [r]));
-  table("ARP cache", Object.entries(n.arp).flatMap(([i, m]) => Object.entries(m).map(([ip, mac]) => [ip, mac, i])));
-  table("MAC table", Object.entries(n.mac_table));
-  body.append(h("p", `Tables as at the end of the run (${fmtTime(D.ended ? D.ended.at_ns : D.until_ns)}); click a node to see its own.`, "muted"));
+  const tb = tablesAt(n, upto);
+  if (Object.keys(n.addresses).length) table("Addresses", ["interface", "address"], Object.entries(n.addresses), "");
+  if (n.kind !== "switch" && n.kind !== "hub") {
+    table("Routes", ["route"], tb.routes, "none");
+    table("ARP cache", ["address", "MAC", "state", "interface"], tb.arp, "empty");
+  }
+  if (n.kind === "switch" || n.kind === "l3switch") table("MAC table", ["MAC", "port"], tb.mac, "empty");
+  body.append(h("p", pinned ? `Pinned to ${pinned}: click it again to follow the steps.` : "Click a node in the topology to keep its tables shown.", "muted"));
 }
 
 function init() {
