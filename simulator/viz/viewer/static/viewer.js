@@ -55,6 +55,21 @@ function fillFilters() {
   for (const id of ["f-node", "f-proto", "f-kind"]) $(id).addEventListener("change", applyFilters);
 }
 
+// One line for the event list: a frame's Info, else what the event says happened.
+function describe(e) {
+  switch (e.event) {
+    case "tx": return e.info + (e.fate !== "ok" ? ` (${e.fate})` : "");
+    case "arp_state": return `${e.ip}: ${e.was || "new"} → ${e.state}${e.mac ? " at " + e.mac : ""}`;
+    case "learn": return `${e.mac} on ${e.port}${e.was ? " (was " + e.was + ")" : ""}`;
+    case "flood": return `${e.dst} flooded (${e.why}), in on ${e.port}`;
+    case "route": return `${e.dst} matched ${e.route}${e.via ? " via " + e.via : ""} dev ${e.out}, TTL ${e.ttl} → ${e.ttl_out}`;
+    case "drop": return `${e.reason}${e.info ? ": " + e.info : ""}`;
+    case "queue": return `${e.packets} packets, ${e.bytes} bytes queued`;
+    case "routes_changed": return `+${(e.added || []).length} −${(e.removed || []).length} routes`;
+    default: return e.info || e.link || e.state || "";
+  }
+}
+
 function applyFilters() {
   const node = $("f-node").value, proto = $("f-proto").value, kind = $("f-kind").value;
   const keepId = cur >= 0 ? shown[cur] : -1;
@@ -65,7 +80,7 @@ function applyFilters() {
     if (proto && protoOf(e) !== proto) return;
     if (kind && e.event !== kind) return;
     const tr = h("tr"); tr.id = "ev-" + i; tr.dataset.step = shown.length;
-    const info = e.info || e.reason || e.link || (e.event === "queue" ? `${e.packets} pkt, ${e.bytes} B` : "");
+    const info = describe(e);
     const what = e.event === "tx" ? `${e.node}:${e.if} → ${e.peer}:${e.peer_if}` : e.node;
     for (const [t, c] of [[i + 1], [fmtTime(e.ns)], [what], [e.layer], [e.event], [protoOf(e), "proto"], [info, "info"]]) tr.append(h("td", t, c));
     tr.children[5].style.color = COLOURS[e.proto] || "var(--other)";
