@@ -7,8 +7,9 @@ scenario's ``trace:`` selects; none with ``trace: off``), one pcap per
 captured interface (``<node>-<iface>.pcap``) and all of them merged into
 ``capture.pcapng`` (drops and run events as comments), ``summary.json`` (apps'
 results, per-node counters, drops, verdicts, and ``ended``: why and when
-the run ended), ``plots/ladder.png`` and ``plots/hops.png`` (where one
-packet's latency went, hop by hop; both read the trace as a stream).
+the run ended), ``plots/ladder.png``, ``plots/hops.png`` (where one
+packet's latency went, hop by hop) and ``plots/topology.png`` (the network
+drawn, with the run's link failures); all read the trace as a stream.
 Files are closed whatever ends the run. Nothing in them depends on the wall
 clock (unless the ``wall_clock`` limit ends the run): the same scenario and
 seed give byte-identical files.
@@ -248,3 +249,6 @@ def _plot(result: RunResult, out_dir: Path, watch: _Watch) -> None:
     watch.check()
     first = list(islice(tx_frames(watch.events(trace), nodes), MAX_FRAMES))
     plot_run(out_dir, nodes=nodes, title=title, events=first)
+    watch.check()
+    from simulator.viz.topology import plot_topology
+    plot_topology(result.network, out_dir / "plots" / "topology.png", title, watch.events(trace))
