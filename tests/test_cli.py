@@ -294,7 +294,8 @@ def test_readme_quotes_shipped_files_verbatim_and_its_error_example(tmp_path, ca
 @pytest.mark.parametrize("args, line", [
     (["run", "--seed", "abc", "x.yaml"],
      "error: netsim run: argument --seed: invalid int value: 'abc' (see netsim run --help)"),
-    (["frob"], "error: netsim: argument command: invalid choice: 'frob' (choose from 'run', 'check') "
+    (["frob"], "error: netsim: argument command: invalid choice: 'frob' "
+               "(choose from 'run', 'check', 'view', 'explain') "
                "(see netsim --help)"),
     (["check"], "error: netsim check: the following arguments are required: file (see netsim check --help)"),
 ])

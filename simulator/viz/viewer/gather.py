@@ -8,10 +8,11 @@ or else the receiver's (at its last bit, ``arrive_ns``), so a frame is shown as 
 
 import struct
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
-import networkx as nx
 
+from simulator.viz.topology import layout as topology_layout
 from simulator.viz.trace_io import iter_trace
 
 from .dissect import layers
@@ -59,19 +60,16 @@ def _frame_bytes(event: dict, index: dict) -> tuple[bytes, str] | None:
 
 
 def layout(nodes: list[str], links: list[dict]) -> dict[str, list[float]]:
-    """Deterministic positions in [0, 1]² (networkx spring layout, fixed seed, nodes in
-    topology order). To be replaced by the topology figure's layout once it exists."""
-    graph = nx.Graph()
-    graph.add_nodes_from(nodes)
-    graph.add_edges_from((link["a"], link["b"]) for link in links)
-    if len(nodes) == 1:
-        return {nodes[0]: [0.5, 0.5]}
-    pos = nx.spring_layout(graph, seed=1) if nodes else {}
-    xs = [p[0] for p in pos.values()] or [0]
-    ys = [p[1] for p in pos.values()] or [0]
-    span = float(max(max(xs) - min(xs), max(ys) - min(ys))) or 1.0
-    return {n: [round(float(pos[n][0] - min(xs)) / span, 4), round(float(max(ys) - pos[n][1]) / span, 4)]
-            for n in nodes}
+    """Positions in [0, 1]² (y down): the topology figure's deterministic layout
+    (:func:`simulator.viz.topology.layout`) over these nodes and links."""
+    if len(nodes) < 2:
+        return {n: [0.5, 0.5] for n in nodes}
+    end = lambda name: SimpleNamespace(node=SimpleNamespace(name=name))  # noqa: E731
+    network = SimpleNamespace(nodes=nodes, links=[SimpleNamespace(a=end(k["a"]), b=end(k["b"])) for k in links])
+    pos = {n: (float(x), float(y)) for n, (x, y) in topology_layout(network).items()}
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    return {n: [round((pos[n][0] - min(xs)) / span, 4), round((max(ys) - pos[n][1]) / span, 4)] for n in nodes}
 
 
 def gather(run_dir: Path, max_events: int = MAX_EVENTS) -> dict:
