@@ -141,3 +141,17 @@ def test_filters_and_event_cap_note(run_dir, open_page, tmp_path):
     page.select_option("#f-kind", "learn")
     assert page.locator("#rows tr").count() == sum(e["event"] == "learn" for e in trace) == 4
     assert page.errors == []
+
+
+def test_failed_link_is_drawn_down_from_its_step(open_page, tmp_path):
+    assert run_scenario(load_scenario(REPO / "scenarios" / "failover.yaml"), tmp_path, plots=False).passed
+    down = [e for e in read_trace(tmp_path / "trace.jsonl") if e["event"] == "link_down"]
+    assert [e["link"] for e in down] == ["r1:n-r2:w"]
+    page = open_page(write_view(tmp_path))
+    assert page.locator(".link.down").count() == 0
+    page.select_option("#f-kind", "link_down")
+    assert page.inner_text("#events tr.cur td.info") == "r1:n-r2:w"
+    assert page.locator(".link.down").count() == 1
+    page.select_option("#f-kind", "")
+    page.click("#first")
+    assert page.locator(".link.down").count() == 0 and page.errors == []

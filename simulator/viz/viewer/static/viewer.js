@@ -7,6 +7,7 @@ const COLOURS = {ARP: "var(--arp)", ICMP: "var(--icmp)", UDP: "var(--udp)", TCP:
 const KIND_FILL = {host: "#dbeafe", router: "#dcfce7", l3switch: "#fef3c7", switch: "#ede9fe", hub: "#f3f4f6"};
 const SPEEDS = [["1 µs = 100 ms", 100], ["1 µs = 40 ms", 40], ["1 µs = 15 ms", 15], ["1 µs = 5 ms", 5], ["1 µs = 1 ms", 1]];
 const W = 640, H = 400, PAD = 48, LONG = 96;  // LONG: hex digits of a value shown before "…"
+const linkLines = new Map();  // "a:if-b:if" (either way round) → its SVG line
 let shown = [], cur = -1, playing = false, anim = null, timer = null;
 
 function el(tag, attrs, text) {
@@ -24,7 +25,9 @@ function drawTopology() {
   const svg = $("svg");
   for (const l of D.links) {
     const [x1, y1] = xy(l.a), [x2, y2] = xy(l.b);
-    svg.append(el("line", {class: "link", x1, y1, x2, y2}));
+    const line = el("line", {class: "link", x1, y1, x2, y2});
+    linkLines.set(`${l.a}:${l.a_if}-${l.b}:${l.b_if}`, line); linkLines.set(`${l.b}:${l.b_if}-${l.a}:${l.a_if}`, line);
+    svg.append(line);
     for (const [n, i, fx, fy, ox, oy] of [[l.a, l.a_if, x1, y1, x2, y2], [l.b, l.b_if, x2, y2, x1, y1]]) {
       const d = Math.hypot(ox - fx, oy - fy) || 1;
       svg.append(el("text", {class: "iflabel", x: fx + (ox - fx) * 48 / d, y: fy + (oy - fy) * 48 / d - 4}, i));
@@ -104,6 +107,7 @@ function go(step, animate = true) {
   for (const n of [e.node, e.peer]) if (n && $("node-" + n)) $("node-" + n).classList.add("active");
   showPdu(e);
   showTables(pinned || e.node);
+  showLinks(i);
   if (e.event === "tx") flight(e, animate); else { $("pkt").setAttribute("visibility", "hidden"); $("clock").textContent = "t = " + fmtTime(e.ns); schedule(600); }
 }
 
@@ -129,6 +133,16 @@ function flight(e, animate) {
     if (f < 1) anim = requestAnimationFrame(frame); else { anim = null; schedule(400); }
   };
   anim = requestAnimationFrame(frame);
+}
+
+// Links down at event `upto` (link_down / link_up events so far) are drawn dashed red.
+function showLinks(upto) {
+  const down = new Set();
+  for (let k = 0; k <= upto; k++) {
+    const e = D.events[k], line = linkLines.get(e.link);
+    if (line && e.event === "link_down") down.add(line); else if (line && e.event === "link_up") down.delete(line);
+  }
+  for (const line of linkLines.values()) line.classList.toggle("down", down.has(line));
 }
 
 function stopAnim() { if (anim) cancelAnimationFrame(anim); anim = null; clearTimeout(timer); timer = null; }
