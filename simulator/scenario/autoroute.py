@@ -13,7 +13,7 @@ subnet goes via that neighbour, towards the closest router attached to the
 subnet's segment. Routes are installed with kind ``auto``, metric = the sum of
 the costs of the links crossed, replacing the previous auto routes wholesale.
 With tracing on, a recomputation traces each node's routes added and removed
-(``routes_changed``) before ``converged``.
+and its whole table after (``routes_changed``) before ``converged``.
 """
 
 import networkx as nx
@@ -162,7 +162,8 @@ class AutoRouting:
                 added = [r for r in after if r not in before[name]]
                 removed = [r for r in before[name] if r not in after]
                 if added or removed:
-                    tracer.emit(name, "routing", "routes_changed", added=added, removed=removed)
+                    tracer.emit(name, "routing", "routes_changed", added=added, removed=removed,
+                                routes=after)
             tracer.emit("*", "routing", "converged", routes=self.routes)
 
     def _tables(self) -> dict[str, list[str]]:

@@ -29,6 +29,7 @@ from simulator.phy.pcap import PcapWriter
 from simulator.phy.pcapng import PcapngWriter
 from simulator.scenario.build import Network, build
 from simulator.scenario.expect import Verdict, evaluate
+from simulator.scenario.tables import TableLog
 
 RFC1918 = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 RFC5737 = [IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
@@ -43,6 +44,7 @@ class RunResult:
     verdicts: list[Verdict] = field(default_factory=list)
     out_dir: Path | None = None
     ended: Ended | None = None
+    tables: TableLog | None = None          # table changes, when tracing is on
 
     @property
     def stopped_early(self) -> bool:
@@ -73,6 +75,7 @@ class RunResult:
             "queue_max_packets": {name.split(":", 1)[1]: series.max
                                   for name, series in sorted(sim.tracer.series.items())
                                   if name.startswith("queue:")},
+            "tables": None if self.tables is None else self.tables.summary(),
             "expectations": [v.as_dict() for v in self.verdicts],
             "passed": self.passed,
         }
@@ -181,6 +184,9 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
         writers = _open_captures(scenario, network, out_dir)
         if trace_file is not None and scenario.capture:
             sim.tracer.add_sink(writers[-1].on_event)       # drops as capture comments
+        if trace_file is not None:
+            result.tables = TableLog()
+            sim.tracer.add_sink(result.tables)
     for action in scenario.run:
         if not action.is_app:
             link = network.find_link(*getattr(action, action.kind))

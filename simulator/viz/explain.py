@@ -17,6 +17,7 @@ as ``tshark -x`` prints them.
 from pathlib import Path
 
 from simulator.phy.pcapng import read_pcapng
+from simulator.scenario.tables import Tables
 from simulator.viz.trace_io import iter_trace
 from simulator.wire.arp import ArpPacket
 from simulator.wire.errors import DecodeError
@@ -28,34 +29,6 @@ from simulator.wire.udp import UdpDatagram
 
 def seconds(ns: int) -> str:
     return f"{ns // 1_000_000_000}.{ns % 1_000_000_000:09d}"
-
-
-class Tables:
-    """ARP caches, MAC tables and routing tables as the trace changes them."""
-
-    def __init__(self):
-        self.arp: dict = {}        # (node, iface) → {ip: "mac STATE"}
-        self.mac: dict = {}        # node → {mac: port}
-        self.routes: dict = {}     # node → [route text] (the auto routes the trace saw change)
-
-    def apply(self, e: dict) -> str | None:
-        """Apply a change event; the changed table as one line, or None."""
-        kind = e["event"]
-        if kind == "arp_state":
-            table = self.arp.setdefault((e["node"], e["if"]), {})
-            table[e["ip"]] = f"{e['mac'] or '(none)'} {e['state']}"
-            name, rows = f"{e['node']} ARP {e['if']}", table.items()
-        elif kind == "learn":
-            table = self.mac.setdefault(e["node"], {})
-            table[e["mac"]] = e["port"]
-            name, rows = f"{e['node']} MAC table", table.items()
-        elif kind == "routes_changed":
-            table = self.routes.setdefault(e["node"], [])
-            table[:] = [r for r in table if r not in e["removed"]] + e["added"]
-            return f"{e['node']} routes now: " + "; ".join(sorted(table))
-        else:
-            return None
-        return f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(rows))
 
 
 def _why(e: dict) -> str | None:
@@ -104,7 +77,9 @@ def story(run_dir: Path, node: str | None = None):
         yield f"{seconds(e['ns'])}  {e['layer']:<7} {text}"
         table = tables.apply(e)
         if table is not None:
-            yield f"{'':11}  {'':<7}   ↳ {table}"
+            name, _, now = table
+            rows = [f"{k} {v}" for k, v in now.items()] if isinstance(now, dict) else now
+            yield f"{'':11}  {'':<7}   ↳ {e['node']} {name}: " + ", ".join(rows)
 
 
 # ------------------------------------------------------------------ one frame

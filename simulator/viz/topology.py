@@ -5,8 +5,9 @@ with their name and, beside each link's end, the interface or port name and
 its address. Each link is labelled with its rate, delay and MTU. A link that
 went down during the run (a ``link_down`` in the trace) is dashed red, with
 the times it went down and came back. Positions come from a networkx spring
-layout with a fixed seed (the YAML has no position fields), so the drawing
-is the same on every run. The figure is 12 × 7.5 in at 100 dpi (1200 × 750 px).
+layout with a fixed seed, stretched to fill the page (a chain of nodes is
+laid out in a row); the YAML has no position fields. The drawing is the same
+on every run. The figure is 12 × 7.5 in at 100 dpi (1200 × 750 px).
 """
 
 from pathlib import Path
@@ -82,10 +83,24 @@ def _away(name, pos, network) -> tuple[float, float]:
 
 
 def layout(network) -> dict:
+    """Node positions filling [-1, 1]²: a chain of nodes in a row, left to right from its
+    first node in the file; anything else by a spring layout with a fixed seed."""
     graph = nx.Graph()
     graph.add_nodes_from(network.nodes)
     graph.add_edges_from((link.a.node.name, link.b.node.name) for link in network.links)
-    return nx.spring_layout(graph, seed=LAYOUT_SEED, iterations=200, k=2.5 / max(len(graph), 1) ** 0.5)
+    if len(graph) > 1 and nx.is_tree(graph) and max(d for _, d in graph.degree) <= 2:
+        ends = [n for n in graph if graph.degree[n] == 1]
+        order = nx.shortest_path(graph, ends[0], ends[1])
+        return {name: (2 * i / (len(order) - 1) - 1, 0.0) for i, name in enumerate(order)}
+    pos = nx.spring_layout(graph, seed=LAYOUT_SEED, iterations=200,
+                           k=2.5 / max(len(graph), 1) ** 0.5)
+    spans = []
+    for axis in (0, 1):
+        values = [p[axis] for p in pos.values()]
+        low, high = min(values), max(values)
+        spans.append((low, high - low if high - low > 1e-9 else 1.0))
+    return {name: tuple(2 * (p[a] - spans[a][0]) / spans[a][1] - 1 for a in (0, 1))
+            for name, p in pos.items()}
 
 
 def plot_topology(network, out: Path, title: str, events=()) -> Path:
@@ -101,30 +116,38 @@ def draw_topology(network, title: str, events=()):
     """The topology figure (see :func:`plot_topology`), not yet saved."""
     changes = link_events(events)
     pos = layout(network)
+    row = all(y == 0.0 for _, y in pos.values())     # a chain: the ends' labels above and below
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     for link in network.links:
         (xa, ya), (xb, yb) = pos[link.a.node.name], pos[link.b.node.name]
+        length = ((xb - xa) ** 2 + (yb - ya) ** 2) ** 0.5 or 1.0
+        nx_, ny_ = -(yb - ya) / length, (xb - xa) / length       # normal to the link
+        if ny_ < 0 or (ny_ == 0 and nx_ < 0):
+            nx_, ny_ = -nx_, -ny_                                # pointing up
         history = changes.get(link.name, [])
         failed = bool(history) or not link.up
         ax.plot([xa, xb], [ya, yb], color="#d62728" if failed else "#555555",
                 linestyle="--" if failed else "-", linewidth=2.2 if failed else 1.4, zorder=1)
-        text = f"{rate_text(link.rate)}, {delay_text(link.delay)}, MTU {link.mtu}"
+        text = f"{rate_text(link.rate)}, {delay_text(link.delay)}\nMTU {link.mtu}"
         if history:
             text += "\n" + ", ".join(f"{kind} at {ns / 1e9:g} s" for kind, ns in history)
         elif not link.up:
             text += "\ndown"
-        ax.text((xa + xb) / 2, (ya + yb) / 2, text, fontsize=8, ha="center", va="center",
-                color="#d62728" if failed else "#333333", zorder=3,
+        away = 0.16 if row else -0.07
+        ax.text((xa + xb) / 2 + away * nx_, (ya + yb) / 2 + away * ny_, text, fontsize=8,
+                ha="center", va="center", color="#d62728" if failed else "#333333", zorder=3,
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
-        for iface, (x0, y0), (x1, y1) in ((link.a, (xa, ya), (xb, yb)), (link.b, (xb, yb), (xa, ya))):
-            ax.text(x0 + (x1 - x0) * END_AT, y0 + (y1 - y0) * END_AT,
+        ends = ((link.a, (xa, ya), (xb, yb), 0.06), (link.b, (xb, yb), (xa, ya), -0.06 if row else 0.06))
+        for iface, (x0, y0), (x1, y1), side in ends:
+            along = 0.3 if row else END_AT
+            ax.text(x0 + (x1 - x0) * along + side * nx_, y0 + (y1 - y0) * along + side * ny_,
                     _iface_label(iface.node, iface), fontsize=7.5, ha="center", va="center",
                     color="#1f3a5f", zorder=3,
                     bbox=dict(boxstyle="round,pad=0.15", fc="#eef3fa", ec="none", alpha=0.9))
     for name, node in network.nodes.items():
         marker, colour, _ = KINDS.get(node.kind, ("o", "#cccccc", node.kind))
         x, y = pos[name]
-        ax.scatter([x], [y], s=900, marker=marker, c=colour, edgecolors="black", zorder=4)
+        ax.scatter([x], [y], s=650, marker=marker, c=colour, edgecolors="black", zorder=4)
         dx, dy = _away(name, pos, network)
         ax.text(x + 0.08 * dx, y + 0.08 * dy, _node_label(node), fontsize=10,
                 fontweight="bold", ha="center" if abs(dx) < 0.5 else "left" if dx > 0 else "right",
@@ -136,7 +159,8 @@ def draw_topology(network, title: str, events=()):
         handles.append(Line2D([], [], color="#d62728", linestyle="--", label="link down in the run"))
     fig.legend(handles=handles, loc="lower left", fontsize=9, frameon=True)
     ax.set_title(f"{title}: topology", fontsize=13)
-    ax.margins(0.12)
+    ax.set_xlim(-1.25, 1.25)
+    ax.set_ylim(-1.2, 1.2)
     ax.set_axis_off()
     fig.tight_layout()
     return fig
