@@ -208,7 +208,7 @@ def _view(args, out: Console) -> int:
     if not (run_dir / "summary.json").is_file():
         raise ScenarioError(f"{args.run_dir}: not a run folder (no summary.json; make one with netsim run)")
     try:
-        page = write_view(run_dir, Path(args.out) if args.out else None, args.max_events)
+        page = write_view(run_dir, Path(args.out) if args.out else None, args.max_events)  # None: default
     except OSError as exc:
         raise ScenarioError(f"--out {args.out or run_dir / 'view.html'}: {exc.strerror or exc}") from None
     out.print(printable(f"viewer in {page}"), markup=False, highlight=False)
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     view.add_argument("run_dir")
     view.add_argument("--out", help="the HTML file (default: RUN_DIR/view.html)")
     view.add_argument("--no-open", action="store_true", help="do not open it in a browser")
-    view.add_argument("--max-events", type=_count, default=5000, help="trace events embedded (5000)")
+    view.add_argument("--max-events", type=_count, help="trace events embedded (default 5,000)")
     explain = commands.add_parser("explain", help="tell a run's story, or take one frame apart")
     explain.add_argument("run_dir")
     explain.add_argument("--frame", type=_count, help="frame N of capture.pcapng (from 1)")

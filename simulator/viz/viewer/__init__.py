@@ -10,8 +10,9 @@ from .page import render
 __all__ = ["MAX_EVENTS", "write_view"]
 
 
-def write_view(run_dir: Path, out: Path | None = None, max_events: int = MAX_EVENTS) -> Path:
-    """Write the viewer for ``run_dir`` to ``out`` (default ``run_dir/view.html``)."""
+def write_view(run_dir: Path, out: Path | None = None, max_events: int | None = None) -> Path:
+    """Write the viewer for ``run_dir`` to ``out`` (default ``run_dir/view.html``), with at
+    most ``max_events`` trace events (default :data:`MAX_EVENTS`)."""
     out = out or run_dir / "view.html"
-    out.write_text(render(gather(run_dir, max_events)), encoding="utf-8")
+    out.write_text(render(gather(run_dir, MAX_EVENTS if max_events is None else max_events)), encoding="utf-8")
     return out
