@@ -66,10 +66,8 @@ def layout(nodes: list[str], links: list[dict]) -> dict[str, list[float]]:
         return {n: [0.5, 0.5] for n in nodes}
     end = lambda name: SimpleNamespace(node=SimpleNamespace(name=name))  # noqa: E731
     network = SimpleNamespace(nodes=nodes, links=[SimpleNamespace(a=end(k["a"]), b=end(k["b"])) for k in links])
-    pos = {n: (float(x), float(y)) for n, (x, y) in topology_layout(network).items()}
-    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
-    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
-    return {n: [round((pos[n][0] - min(xs)) / span, 4), round((max(ys) - pos[n][1]) / span, 4)] for n in nodes}
+    pos = topology_layout(network)                      # in [-1, 1]², y up
+    return {n: [round((float(pos[n][0]) + 1) / 2, 4), round((1 - float(pos[n][1])) / 2, 4)] for n in nodes}
 
 
 def gather(run_dir: Path, max_events: int = MAX_EVENTS) -> dict:
