@@ -226,11 +226,11 @@ def _explain(args, out: Console) -> int:
     if not needed.is_file():
         raise ScenarioError(f"{args.run_dir}: no {needed.name} (a run with a trace and capture: writes it)")
     try:
-        lines = frame_details(run_dir, args.frame) if args.frame is not None else story(run_dir, args.node)
+        lines = frame_details(run_dir, args.frame) if args.frame is not None else story(run_dir, args.node, args.packet)
         for line in lines:
             out.print(printable(line), markup=False, highlight=False)
     except ValueError as exc:
-        raise ScenarioError(f"--frame: {exc}") from None
+        raise ScenarioError(f"--{'frame' if args.frame is not None else 'packet'}: {exc}") from None
     return EXIT_OK
 
 
@@ -261,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     explain.add_argument("run_dir")
     explain.add_argument("--frame", type=_count, help="frame N of capture.pcapng (from 1)")
     explain.add_argument("--node", help="only this node's steps")
+    explain.add_argument("--packet", help="only one IPv4 datagram: ID or SRC:ID (identification)")
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)

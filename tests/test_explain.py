@@ -126,3 +126,16 @@ def test_cli_explain_and_a_frame_out_of_range(lan, capsys):
     assert "Address Resolution Protocol (request)" in capsys.readouterr().out
     assert main(["explain", str(lan), "--frame", "100000"]) == 2
     assert "--frame: " in capsys.readouterr().err
+
+
+def test_one_packet_from_source_to_its_drop(tmp_path):
+    run_scenario(load_scenario(REPO / "scenarios" / "traceroute.yaml"), tmp_path, plots=False)
+    assert list(story(tmp_path, packet="10.0.0.10:2")) == [
+        "1.004022400  phy     host:eth0 sends UDP to r1:e0: 32768 → 33435 Len=32",
+        "1.005028640  ip      r1:e0 drops TTL_EXPIRED: 32768 → 33435 Len=32",
+    ]
+    probe = list(story(tmp_path, packet="10.0.0.10:8"))
+    assert [line[21:].split()[1] for line in probe] == [
+        "sends", "matched", "sends", "matched", "sends", "drops"]
+    assert "r2 matched 10.0.5.0/24 via 10.0.2.2, TTL 2 → 1, out e1" in probe[3]
+    assert main(["explain", str(tmp_path), "--packet", "x:y"]) == 2

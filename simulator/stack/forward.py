@@ -59,6 +59,7 @@ class Forwarder:
         tracer = ip.sim.tracer
         if tracer.on:
             tracer.emit(ip.node.name, "ip", "route", **{"if": iface.name}, dst=str(packet.dst),
+                        ip_src=str(packet.src), ip_id=packet.identification,
                         route=str(route.network), via=str(route.via) if route.via else None,
                         out=route.iface.name, ttl=packet.ttl, ttl_out=out.ttl,
                         eth_src=str(route.iface.mac))

@@ -65,10 +65,36 @@ def _why(e: dict) -> str | None:
     return None
 
 
-def story(run_dir: Path, node: str | None = None):
-    """The run's steps as lines ``time  layer  sentence``; only ``node``'s if given."""
+def parse_packet(text: str) -> tuple[str | None, int]:
+    """``--packet``: ``ID`` or ``SRC:ID`` (IPv4 source and identification)."""
+    src, _, ident = text.rpartition(":")
+    if not ident.isdigit() or int(ident) > 0xFFFF:
+        raise ValueError(f"'{text}' is not an IPv4 identification (0-65535), alone or as SRC:ID")
+    return src or None, int(ident)
+
+
+def _one_packet(events, src: str | None, ip_id: int):
+    """The events of the IPv4 datagram(s) with identification ``ip_id`` (from ``src``):
+    its hops (``tx``), the routers' lookups (``route``) and a drop where a hop arrived."""
+    arrivals = set()
+    for e in events:
+        if (e.get("ip_id") == ip_id and e["event"] in ("tx", "route")
+                and src in (None, e.get("ip_src"))):
+            if e["event"] == "tx" and e["arrive_ns"] is not None:
+                arrivals.add((e["peer"], e["arrive_ns"]))
+            yield e
+        elif e["event"] == "drop" and ((e["node"], e["ns"]) in arrivals):
+            yield e
+
+
+def story(run_dir: Path, node: str | None = None, packet: str | None = None):
+    """The run's steps as lines ``time  layer  sentence``; only ``node``'s if given,
+    only one datagram's if ``packet`` (``ID`` or ``SRC:ID``) is given."""
     tables = Tables()
-    for e in iter_trace(Path(run_dir) / "trace.jsonl"):
+    events = iter_trace(Path(run_dir) / "trace.jsonl")
+    if packet is not None:
+        events = _one_packet(events, *parse_packet(packet))
+    for e in events:
         if node is not None and e["node"] not in (node, "*"):
             continue
         text = _why(e)
