@@ -4,7 +4,8 @@ Nodes are drawn by kind (a shape and a colour each, with a legend), labelled
 with their name and, beside each link's end, the interface or port name and
 its address. Each link is labelled with its rate, delay and MTU. A link that
 went down during the run (a ``link_down`` in the trace) is dashed red, with
-the times it went down and came back. Positions come from a networkx spring
+the times it went down and came back; a spanning-tree port left blocking at
+the end is labelled so, in red. Positions come from a networkx spring
 layout with a fixed seed, stretched to fill the page (a chain of nodes is
 laid out in a row); the YAML has no position fields. The drawing is the same
 on every run. The figure is 12 × 7.5 in at 100 dpi (1200 × 750 px).
@@ -46,11 +47,14 @@ def delay_text(ns: int) -> str:
 
 
 def link_events(events) -> dict[str, list[tuple[str, int]]]:
-    """Each link's ``(down|up, ns)`` changes, in order, from a trace's events."""
-    changes: dict[str, list] = {}
+    """Each link's ``(down|up, ns)`` changes, in order, and under the key ``"stp"`` each
+    spanning-tree port's last ``(state, ns)`` by ``node:port``, from a trace's events."""
+    changes: dict = {"stp": {}}
     for e in events:
         if e["event"] in ("link_down", "link_up"):
             changes.setdefault(e["link"], []).append((e["event"][5:], e["ns"]))
+        elif e["event"] == "port_state":
+            changes["stp"][f"{e['node']}:{e['port']}"] = (e["state"], e["ns"])
     return changes
 
 
@@ -115,6 +119,7 @@ def plot_topology(network, out: Path, title: str, events=()) -> Path:
 def draw_topology(network, title: str, events=()):
     """The topology figure (see :func:`plot_topology`), not yet saved."""
     changes = link_events(events)
+    stp = changes.pop("stp")
     pos = layout(network)
     row = all(y == 0.0 for _, y in pos.values())     # a chain: the ends' labels above and below
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
@@ -140,9 +145,12 @@ def draw_topology(network, title: str, events=()):
         ends = ((link.a, (xa, ya), (xb, yb), 0.06), (link.b, (xb, yb), (xa, ya), -0.06 if row else 0.06))
         for iface, (x0, y0), (x1, y1), side in ends:
             along = 0.3 if row else END_AT
+            label, colour = _iface_label(iface.node, iface), "#1f3a5f"
+            state = stp.get(iface.label, ("forwarding",))[0]
+            if state in ("blocking", "disabled"):
+                label, colour = f"{label} ({state})", "#d62728"
             ax.text(x0 + (x1 - x0) * along + side * nx_, y0 + (y1 - y0) * along + side * ny_,
-                    _iface_label(iface.node, iface), fontsize=7.5, ha="center", va="center",
-                    color="#1f3a5f", zorder=3,
+                    label, fontsize=7.5, ha="center", va="center", color=colour, zorder=3,
                     bbox=dict(boxstyle="round,pad=0.15", fc="#eef3fa", ec="none", alpha=0.9))
     for name, node in network.nodes.items():
         marker, colour, _ = KINDS.get(node.kind, ("o", "#cccccc", node.kind))

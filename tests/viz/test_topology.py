@@ -60,7 +60,7 @@ def test_lan_labels_say_rate_delay_mtu_and_switch_ports():
 def test_failover_draws_the_failed_link_dashed_red_with_its_time(tmp_path):
     run_scenario(load_scenario(REPO / "scenarios" / "failover.yaml"), tmp_path, plots=True)
     events = read_trace(tmp_path / "trace.jsonl")
-    assert link_events(events) == {"r1:n-r2:w": [("down", 2_050_000_000)]}
+    assert link_events(events) == {"stp": {}, "r1:n-r2:w": [("down", 2_050_000_000)]}
     network = build(load_scenario(REPO / "scenarios" / "failover.yaml").topology, Simulation(1))
     fig = draw_topology(network, "failover", events)
     try:
@@ -72,3 +72,19 @@ def test_failover_draws_the_failed_link_dashed_red_with_its_time(tmp_path):
         plt.close(fig)
     png = tmp_path / "plots" / "topology.png"
     assert Image.open(png).size == (WIDTH_IN * DPI, HEIGHT_IN * DPI)
+
+
+def test_stp_triangle_marks_the_port_spanning_tree_blocks(tmp_path):
+    scenario = load_scenario(REPO / "scenarios" / "stp_triangle.yaml")
+    result = run_scenario(scenario, tmp_path, plots=False)
+    blocked = [f"{name}:{port}" for name, node in result.network.nodes.items()
+               if getattr(node, "stp", None) is not None
+               for port, info in node.stp.summary()["ports"].items() if info["state"] == "blocking"]
+    assert blocked == ["s3:p1"]
+    fig = draw_topology(result.network, "stp", read_trace(tmp_path / "trace.jsonl"))
+    try:
+        marked = [t for t in fig.axes[0].texts if t.get_text().endswith("(blocking)")]
+        assert [t.get_text() for t in marked] == ["p1 (blocking)"]
+        assert marked[0].get_color() == "#d62728"
+    finally:
+        plt.close(fig)
