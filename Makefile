@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test plots bench tshark clean
+.PHONY: run test plots bench tshark browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/netsim run scenarios/lan_ping.yaml --out out/lan_ping
 
-test: $(STAMP) tshark
+test: $(STAMP) tshark browser
 	$(BIN)/python -m pytest
 
 plots: $(STAMP)
@@ -32,6 +32,10 @@ bench: $(STAMP)
 # apt, as in CI); otherwise those tests skip with a one-line reason.
 tshark:
 	@command -v tshark >/dev/null 2>&1 || sh .ci/install-tshark || echo "tshark not installed: the tshark tests will skip"
+
+# The viewer's headless-browser tests drive Debian's chromium (never a downloaded one).
+browser:
+	@command -v chromium >/dev/null 2>&1 || sh .ci/install-browser || echo "chromium not installed: the browser tests will skip"
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -1,4 +1,4 @@
-"""The command line: ``netsim run SCENARIO`` and ``netsim check FILE``.
+"""The command line: ``netsim run SCENARIO``, ``netsim check FILE`` and ``netsim view RUN_DIR``.
 
 Exit status: 0 when every expectation holds (or the file is valid), 1 when
 some expectation fails, 2 on bad input (one message naming file, line,
@@ -25,7 +25,8 @@ EXIT_STOPPED = 4      # a run limit or a signal ended the run before `until`
 
 # A folder netsim made holds MARKER; a rerun there first removes what a run writes.
 MARKER = ".netsim-run"
-RUN_OUTPUTS = ("trace.jsonl", "summary.json", "*.pcap", "plots/*.png")
+RUN_OUTPUTS = ("trace.jsonl", "summary.json", "*.pcap", "capture.pcapng", "plots/*.png",
+               "view.html")
 
 
 def _out_dir(args) -> Path:
@@ -57,7 +58,7 @@ def _prepare(out_dir: Path) -> set[Path]:
         if (out_dir / "plots").is_dir() and not any((out_dir / "plots").iterdir()):
             (out_dir / "plots").rmdir()
         (out_dir / MARKER).write_text("netsim run output: a rerun here replaces trace.jsonl, "
-                                      "summary.json, *.pcap and plots/*.png\n")
+                                      "summary.json, *.pcap, capture.pcapng and plots/*.png\n")
     except OSError as exc:
         raise _bad_out(out_dir, f"cannot use the folder: {exc.strerror or exc}") from None
     return present | {out_dir / MARKER}
@@ -278,6 +279,42 @@ def _schema(args, out: Console) -> int:
     return EXIT_OK
 
 
+def _view(args, out: Console) -> int:
+    """Write RUN_DIR's step-through viewer (one offline HTML file) and open it."""
+    import webbrowser
+
+    from simulator.viz.viewer import write_view
+
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "summary.json").is_file():
+        raise ScenarioError(f"{args.run_dir}: not a run folder (no summary.json; make one with netsim run)")
+    try:
+        page = write_view(run_dir, Path(args.out) if args.out else None, args.max_events)  # None: default
+    except OSError as exc:
+        raise ScenarioError(f"--out {args.out or run_dir / 'view.html'}: {exc.strerror or exc}") from None
+    out.print(printable(f"viewer in {page}"), markup=False, highlight=False)
+    if not args.no_open:
+        webbrowser.open(page.resolve().as_uri())
+    return EXIT_OK
+
+
+def _explain(args, out: Console) -> int:
+    """Print RUN_DIR's story, or one frame of its capture.pcapng taken apart."""
+    from simulator.viz.explain import frame_details, story
+
+    run_dir = Path(args.run_dir)
+    needed = run_dir / ("capture.pcapng" if args.frame is not None else "trace.jsonl")
+    if not needed.is_file():
+        raise ScenarioError(f"{args.run_dir}: no {needed.name} (a run with a trace and capture: writes it)")
+    try:
+        lines = frame_details(run_dir, args.frame) if args.frame is not None else story(run_dir, args.node, args.packet)
+        for line in lines:
+            out.print(printable(line), markup=False, highlight=False)
+    except ValueError as exc:
+        raise ScenarioError(f"--{'frame' if args.frame is not None else 'packet'}: {exc}") from None
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     """Command-line mistakes are bad input too: one line, status 2."""
 
@@ -304,12 +341,23 @@ def main(argv: list[str] | None = None) -> int:
     campaign_commands.add_commands(commands)
     from simulator.drill import command as drill    # `netsim drill`: packetdrill scripts
     drill.add_arguments(commands.add_parser("drill", help="run packetdrill scripts"))
+    view = commands.add_parser("view", help="write a run's step-through viewer (HTML) and open it")
+    view.add_argument("run_dir")
+    view.add_argument("--out", help="the HTML file (default: RUN_DIR/view.html)")
+    view.add_argument("--no-open", action="store_true", help="do not open it in a browser")
+    view.add_argument("--max-events", type=_count, help="trace events embedded (default 5,000)")
+    explain = commands.add_parser("explain", help="tell a run's story, or take one frame apart")
+    explain.add_argument("run_dir")
+    explain.add_argument("--frame", type=_count, help="frame N of capture.pcapng (from 1)")
+    explain.add_argument("--node", help="only this node's steps")
+    explain.add_argument("--packet", help="only one IPv4 datagram: ID or SRC:ID (identification)")
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         handler = {"run": _run, "check": _check, "test": _test, "schema": _schema,
-                   "drill": drill.run, **campaign_commands.HANDLERS}[args.command]
+                   "view": _view, "explain": _explain, "drill": drill.run,
+                   **campaign_commands.HANDLERS}[args.command]
         return handler(args, out)
     except ScenarioError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")

@@ -229,9 +229,10 @@ def test_a_rerun_clears_what_the_earlier_run_wrote(tmp_path, capsys):
     scenario.write_text(text.replace("capture: [pc1, pc4, sw]", "capture: [pc4]"))
     status, out, _err = run_in_process(capsys, "run", scenario, "--out", out_dir, "--no-plots")
     assert status == 0
-    assert out.splitlines()[-1] == f"outputs in {out_dir}/: pc4-eth0.pcap, summary.json, trace.jsonl"
+    assert out.splitlines()[-1] == (f"outputs in {out_dir}/: capture.pcapng, pc4-eth0.pcap, "
+                                    "summary.json, trace.jsonl")
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        ".netsim-run", "keep.txt", "pc4-eth0.pcap", "summary.json", "trace.jsonl"]
+        ".netsim-run", "capture.pcapng", "keep.txt", "pc4-eth0.pcap", "summary.json", "trace.jsonl"]
 
 
 def test_an_unmarked_folder_of_run_outputs_only_is_taken_as_an_earlier_run(tmp_path, capsys):
@@ -294,7 +295,7 @@ def test_readme_quotes_shipped_files_verbatim_and_its_error_example(tmp_path, ca
     (["run", "--seed", "abc", "x.yaml"],
      "error: netsim run: argument --seed: invalid int value: 'abc' (see netsim run --help)"),
     (["frob"], "error: netsim: argument command: invalid choice: 'frob' (choose from 'run', 'check', "
-               "'test', 'schema', 'sweep', 'plot', 'drill') (see netsim --help)"),
+               "'test', 'schema', 'sweep', 'plot', 'drill', 'view', 'explain') (see netsim --help)"),
     (["check"], "error: netsim check: the following arguments are required: file (see netsim check --help)"),
 ])
 def test_command_line_mistakes_are_one_line_and_exit_2(args, line):

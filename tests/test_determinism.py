@@ -55,8 +55,8 @@ def run_elsewhere(path: Path, out: Path) -> dict[str, bytes]:
 
 def test_lan_ping_outputs_are_byte_identical(tmp_path):
     first, second = run(LAN_PING, tmp_path / "1"), run_elsewhere(LAN_PING, tmp_path / "2")
-    assert sorted(first) == ["pc1-eth0.pcap", "pc4-eth0.pcap", "summary.json", "sw-p1.pcap",
-                             "sw-p2.pcap", "sw-p3.pcap", "sw-p4.pcap", "trace.jsonl"]
+    assert sorted(first) == ["capture.pcapng", "pc1-eth0.pcap", "pc4-eth0.pcap", "summary.json",
+                             "sw-p1.pcap", "sw-p2.pcap", "sw-p3.pcap", "sw-p4.pcap", "trace.jsonl"]
     for name in first:
         assert first[name] == second[name], name
     assert len(first["trace.jsonl"].splitlines()) > 40
@@ -81,7 +81,7 @@ def test_lossy_link_same_seed_same_bytes_other_seed_other_losses(tmp_path):
     one = run(scenario, tmp_path / "seed1")
     again = run_elsewhere(scenario, tmp_path / "seed1-again")
     two = run(scenario, tmp_path / "seed2", seed=2)
-    assert sorted(one) == ["a-eth0.pcap", "summary.json", "trace.jsonl"]
+    assert sorted(one) == ["a-eth0.pcap", "capture.pcapng", "summary.json", "trace.jsonl"]
     for name in one:
         assert one[name] == again[name], name
 

@@ -12,6 +12,8 @@ leaves by (from the predecessors, in order of distance); the route to each
 subnet goes via that neighbour, towards the closest router attached to the
 subnet's segment. Routes are installed with kind ``auto``, metric = the sum of
 the costs of the links crossed, replacing the previous auto routes wholesale.
+With tracing on, a recomputation traces each node's routes added and removed
+and its whole table after (``routes_changed``) before ``converged``.
 """
 
 import networkx as nx
@@ -152,7 +154,20 @@ class AutoRouting:
     def _recompute(self, _event) -> None:
         self._pending = False
         self.recomputations += 1
-        self.routes = compute_routes(self.network)
         tracer = self.network.sim.tracer
+        before = self._tables() if tracer.on else None
+        self.routes = compute_routes(self.network)
         if tracer.on:
+            for name, after in self._tables().items():
+                added = [r for r in after if r not in before[name]]
+                removed = [r for r in before[name] if r not in after]
+                if added or removed:
+                    tracer.emit(name, "routing", "routes_changed", added=added, removed=removed,
+                                routes=after)
             tracer.emit("*", "routing", "converged", routes=self.routes)
+
+    def _tables(self) -> dict[str, list[str]]:
+        """Every forwarding node's routes as text, for the trace's diffs."""
+        return {name: [str(r) for r in node.ip.routes.routes()]
+                for name, node in self.network.nodes.items()
+                if isinstance(node, IpNode) and node.ip.forwarder is not None}

@@ -4,12 +4,14 @@ write the outputs and judge the expectations.
 
 Outputs in the run folder: ``trace.jsonl`` (every event, or those the
 scenario's ``trace:`` selects; none with ``trace: off``), one pcap per
-captured interface (``<node>-<iface>.pcap``), ``summary.json`` (apps'
+captured interface (``<node>-<iface>.pcap``) and all of them merged into
+``capture.pcapng`` (drops and run events as comments), ``summary.json`` (apps'
 results, per-node counters, drops, verdicts, and ``ended``: why and when
-the run ended), ``plots/ladder.png`` and ``plots/hops.png`` (where one
-packet's latency went, hop by hop; both read the trace as a stream) and,
-when TCP ran, ``plots/tcp_*.png`` (time–sequence, cwnd, RTT, goodput; see
-docs/plots.md). Files are closed whatever ends the run. Nothing in them
+the run ended), ``plots/topology.png`` (the network drawn, with the run's
+link failures), ``plots/ladder.png`` and ``plots/hops.png`` (where one
+packet's latency went, hop by hop) and, when TCP ran, ``plots/tcp_*.png``
+(time–sequence, cwnd, RTT, goodput; see docs/plots.md); all read the trace
+as a stream. Files are closed whatever ends the run. Nothing in them
 depends on the wall clock (unless the ``wall_clock`` limit ends the run):
 the same scenario and seed give byte-identical files.
 """
@@ -25,8 +27,10 @@ from simulator.engine.limits import Ended, Limits, StopRequest, run_bounded
 from simulator.engine.sim import Simulation
 from simulator.engine.trace import JsonLinesSink, TraceFilter
 from simulator.phy.pcap import PcapWriter
+from simulator.phy.pcapng import PcapngWriter
 from simulator.scenario.build import Network, build
 from simulator.scenario.expect import Verdict, evaluate
+from simulator.scenario.tables import TableLog
 
 RFC1918 = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 RFC5737 = [IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
@@ -41,6 +45,7 @@ class RunResult:
     verdicts: list[Verdict] = field(default_factory=list)
     out_dir: Path | None = None
     ended: Ended | None = None
+    tables: TableLog | None = None          # table changes, when tracing is on
 
     @property
     def stopped_early(self) -> bool:
@@ -71,6 +76,7 @@ class RunResult:
             "queue_max_packets": {name.split(":", 1)[1]: series.max
                                   for name, series in sorted(sim.tracer.series.items())
                                   if name.startswith("queue:")},
+            "tables": None if self.tables is None else self.tables.summary(),
             "expectations": [v.as_dict() for v in self.verdicts],
             "passed": self.passed,
         }
@@ -122,8 +128,10 @@ def _node_summary(node) -> dict:
     return summary
 
 
-def _open_captures(scenario, network: Network, out_dir: Path) -> list[PcapWriter]:
+def _open_captures(scenario, network: Network, out_dir: Path) -> list:
+    """One pcap per captured interface, and all of them merged in ``capture.pcapng``."""
     writers = []
+    merged = PcapngWriter(out_dir / "capture.pcapng", scenario.capture_epoch) if scenario.capture else None
     for capture in scenario.capture:
         node = network.nodes[capture.point.node]
         names = [capture.point.iface] if capture.point.iface else list(node.interfaces)
@@ -131,7 +139,10 @@ def _open_captures(scenario, network: Network, out_dir: Path) -> list[PcapWriter
             iface = node.interfaces[name]
             writer = PcapWriter(out_dir / f"{node.name}-{iface.name}.pcap", fcs=capture.fcs)
             iface.captures.append(writer)
+            iface.captures.append(merged.interface(iface.label, node.name, capture.fcs))
             writers.append(writer)
+    if merged is not None:
+        writers.append(merged)
     return writers
 
 
@@ -172,6 +183,11 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
         out_dir.mkdir(parents=True, exist_ok=True)
         trace_file = _open_trace(scenario, sim, out_dir, stop)
         writers = _open_captures(scenario, network, out_dir)
+        if trace_file is not None and scenario.capture:
+            sim.tracer.add_sink(writers[-1].on_event)       # drops as capture comments
+        if trace_file is not None:
+            result.tables = TableLog()
+            sim.tracer.add_sink(result.tables)
     for action in scenario.run:
         if not action.is_app:
             link = network.find_link(*getattr(action, action.kind))
@@ -247,6 +263,9 @@ def _plot(result: RunResult, out_dir: Path, watch: _Watch) -> None:
     watch.check()
     first = list(islice(tx_frames(watch.events(trace), nodes), MAX_FRAMES))
     plot_run(out_dir, nodes=nodes, title=title, events=first)
+    watch.check()
+    from simulator.viz.topology import plot_topology
+    plot_topology(result.network, out_dir / "plots" / "topology.png", title, watch.events(trace))
     cc = {name: node.tcp_config.cc for name, node in result.network.nodes.items()
           if hasattr(node, "tcp_config")}
     if cc:

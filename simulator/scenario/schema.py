@@ -573,6 +573,7 @@ class Scenario(Model):
     until: Nanoseconds = Field(gt=0)
     run: list[Action] = Field(default_factory=list)
     capture: list[CaptureSpec] = Field(default_factory=list)
+    capture_epoch: Int = Field(0, ge=0, lt=1 << 32)   # s added to capture.pcapng's timestamps
     expect: list[Expectation] = Field(default_factory=list)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     trace: TraceSpec = Field(default_factory=TraceSpec)

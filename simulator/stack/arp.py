@@ -137,6 +137,8 @@ class Arp:
         n.queue.append(packet)            # even alone over the limit, as Linux does
         n.queue_bytes += packet.total_len
         if n.state is FAILED:             # NONE/FAILED → INCOMPLETE, first request at once
+            if self.sim.tracer.on:
+                self._trace_state(n, INCOMPLETE)
             n.state = INCOMPLETE
             n.probes = 0
             self._solicit(n)
@@ -159,12 +161,21 @@ class Arp:
         n.timer.start(delay_ns)
 
     def _enter(self, n: Neighbour, state: str, timer_ns: int | None = None) -> None:
+        if self.sim.tracer.on:
+            self._trace_state(n, state)
         n.state = state
         n.updated = self.sim.now
         if timer_ns is not None:
             self._arm(n, timer_ns)
         elif n.timer is not None:
             n.timer.cancel()
+
+    def _trace_state(self, n: Neighbour, state: str) -> None:
+        """``arp_state``: an entry changes state (or MAC); ``was`` None for a new entry."""
+        new = n.state is FAILED and n.updated == 0 and not n.probes
+        self.sim.tracer.emit(self.node.name, "arp", "arp_state", **{"if": self.iface.name},
+                             ip=str(n.ip), mac=None if n.mac is None else str(n.mac),
+                             state=state, was=None if new else n.state)
 
     def _timer(self, n: Neighbour) -> None:
         """neigh_timer_handler: the state's time is up."""

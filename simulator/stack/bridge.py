@@ -10,7 +10,13 @@ entries age out, so unknown hosts are flooded (the classic CAM overflow).
 A port is anything with ``send(frame)``: a NIC, or the routed interface of an
 L3 switch. With spanning tree (``simulator.stack.stp``) ``ports`` holds the
 forwarding ports only and ``blocked`` the others: nothing is sent to those.
+
+With tracing on, a new or moved entry is traced (``learn``) and so is every
+flood with its cause (``flood``: ``unknown``, ``aged out``, ``broadcast``,
+``multicast``).
 """
+
+from simulator.wire.addr import MacAddress
 
 SECOND = 1_000_000_000
 
@@ -32,8 +38,10 @@ class Bridge:
         if not src[0] & 1:
             self._learn(src, ingress, now)
         dst = frame.dst
+        why = None                          # a group address
         if not dst[0] & 1:
             out = self.mac_port.get(dst)
+            why = "unknown"
             if out is not None:
                 if now - self.mac_seen[dst] <= self.aging_ns:
                     if out is ingress:
@@ -42,6 +50,11 @@ class Bridge:
                         out.send(frame)
                     return
                 del self.mac_port[dst], self.mac_seen[dst]
+                why = "aged out"
+        tracer = self.sim.tracer
+        if tracer.on:
+            why = why or ("broadcast" if dst == MacAddress.BROADCAST else "multicast")
+            tracer.emit(_owner(ingress), "l2", "flood", dst=str(dst), why=why, port=ingress.name)
         for out in self.ports:
             if out is not ingress:
                 out.send(frame)
@@ -62,6 +75,11 @@ class Bridge:
             self._age_out(now)
             if len(table) >= self.table_size:
                 return
+        tracer = self.sim.tracer
+        if tracer.on and table.get(mac) is not port:
+            moved = table.get(mac)
+            tracer.emit(_owner(port), "l2", "learn", mac=str(mac), port=port.name,
+                        was=None if moved is None else moved.name)
         table[mac] = port
         self.mac_seen[mac] = now
 
@@ -72,3 +90,9 @@ class Bridge:
     def table(self) -> dict[str, str]:
         """The learned MAC table as text, for summaries."""
         return {str(mac): port.name for mac, port in sorted(self.mac_port.items())}
+
+
+def _owner(port) -> str:
+    """The name of the node a bridge port belongs to (an L3 switch's SVI: its switch)."""
+    node = getattr(port, "node", None)
+    return (node or port.svi.node).name

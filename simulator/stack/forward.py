@@ -7,7 +7,8 @@ checksum, then fragmentation or, with DF set, Fragmentation Needed carrying
 the next-hop MTU (RFC 1191 §4). ARP failure on the next hop returns Host
 Unreachable (handled by the ICMP layer). Multicast is not routed, and a
 unicast datagram that came in a link-layer broadcast or multicast frame is
-silently discarded (RFC 1812 §5.3.4).
+silently discarded (RFC 1812 §5.3.4). With tracing on, each forwarded
+datagram's lookup is traced (``route``: the route matched, next hop, TTL in and out).
 """
 
 from simulator.engine.drops import Drop
@@ -61,4 +62,11 @@ class Forwarder:
                 return
         self.forwarded += 1
         route.iface.forwarded += 1
+        tracer = ip.sim.tracer
+        if tracer.on:
+            tracer.emit(ip.node.name, "ip", "route", **{"if": iface.name}, dst=str(packet.dst),
+                        ip_src=str(packet.src), ip_id=packet.identification,
+                        route=str(route.network), via=str(route.via) if route.via else None,
+                        out=route.iface.name, ttl=packet.ttl, ttl_out=out.ttl,
+                        eth_src=str(route.iface.mac))
         ip.output(out, route)

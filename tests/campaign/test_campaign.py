@@ -1,6 +1,5 @@
 """Campaigns: the grid × seeds, one pure run, the store, resuming, both executors."""
 
-import math
 import shutil
 import sqlite3
 from pathlib import Path

@@ -45,11 +45,11 @@ def test_a_ttl_change_shows_the_first_differing_event(tmp_path, monkeypatch):
     comparison = _run(path, tmp_path / "changed")   # the expectations still hold
     assert comparison.status == "differs" and not comparison.ok
     text = "\n".join(comparison.lines)
-    # pc1's request (event 8) and the switch's copy of it are unchanged; pc2's reply is first
-    assert "trace: first difference at event 10 (45 events before, 45 now):" in text
-    assert "         9  1000078640 sw phy.tx if=p2" in text          # context before it
-    old = next(line for line in comparison.lines if line.startswith("  -     10"))
-    new = next(line for line in comparison.lines if line.startswith("  +     10"))
+    # pc1's request (event 14) and the switch's copy of it are unchanged; pc2's reply is first
+    assert "trace: first difference at event 17 (59 events before, 59 now):" in text
+    assert "        15  1000078640 sw phy.tx if=p2" in text          # context before it
+    old = next(line for line in comparison.lines if line.startswith("  -     17"))
+    new = next(line for line in comparison.lines if line.startswith("  +     17"))
     assert "pc2 phy.tx" in old and "ttl=64 'Echo (ping) reply" in old
     assert "pc2 phy.tx" in new and "ttl=63 'Echo (ping) reply" in new
     assert comparison.lines[-1] == f"if the change is intended: netsim test --update-golden {path}"
@@ -80,7 +80,7 @@ def test_a_longer_trace_shows_where_the_golden_copy_ends(tmp_path):
     record["trace"]["events"] = 40
     golden.write(tmp_path / "lan_ping.golden.json", record)
     text = "\n".join(golden.compare(tmp_path / "lan_ping.yaml", out).lines)
-    assert "first difference at event 41 (40 events before, 45 now)" in text
+    assert "first difference at event 41 (40 events before, 59 now)" in text
     assert "  - (the golden trace ends here)" in text
     assert "  +     41  " in text
 

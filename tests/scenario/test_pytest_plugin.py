@@ -47,8 +47,8 @@ def test_failures_read_expected_and_got_and_the_first_differing_event(lab):
         "expected: {app: pc3-pc4, loss: 0%, rtt_max: 0.2ms}",
         "got:      pc3-pc4@pc3: loss 0% == 0%; pc3-pc4@pc3: rtt_max 0.42416 ms not <= 0.2 ms",
         "*_ golden _*",
-        "trace: first difference at event 1 (45 events before, 45 now):",
-        "  +      1  1000000000 pc1 phy.tx if=eth0 arrive_ns=1000016120 *"])
+        "trace: first difference at event 2 (59 events before, 59 now):",
+        "  +      2  1000000000 pc1 phy.tx if=eth0 arrive_ns=1000016120 *"])
 
 
 def test_a_broken_scenario_is_one_failing_item(lab):

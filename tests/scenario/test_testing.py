@@ -43,10 +43,10 @@ def test_a_behaviour_change_fails_with_the_first_differing_event(lab, capsys):
     status, out = run(capsys, lab / "scenarios" / "lan_ping.yaml")
     assert status == 1
     assert "FAILED" in out and "differs" in out
-    assert "trace: first difference at event 1 (45 events before, 45 now):" in out
-    assert ("  -      1  1000000000 pc1 phy.tx if=eth0 arrive_ns=1000015120 fate=ok proto=ARP "
+    assert "trace: first difference at event 2 (59 events before, 59 now):" in out
+    assert ("  -      2  1000000000 pc1 phy.tx if=eth0 arrive_ns=1000015120 fate=ok proto=ARP "
             "bytes=64 'Who has 10.0.0.2? Tell 10.0.0.1'") in out
-    assert "  +      1  1000000000 pc1 phy.tx if=eth0 arrive_ns=1000016120 " in out
+    assert "  +      2  1000000000 pc1 phy.tx if=eth0 arrive_ns=1000016120 " in out
     assert "    apps.pc1-pc2.rtt_max_ns: 133120 → 141120" in out
 
 

@@ -27,9 +27,10 @@ def test_gallery_runs_each_scenario_and_links_its_plots(tmp_path, capsys):
     (out / "stale-ladder.png").write_bytes(b"old")  # not ours (no README yet): kept
     assert main([str(tmp_path / "scenarios"), str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    shown = f"{out.as_posix()}/lan_ping-ladder.png, {out.as_posix()}/lan_ping-hops.png"
+    shown = (f"{out.as_posix()}/lan_ping-topology.png, {out.as_posix()}/lan_ping-ladder.png, "
+             f"{out.as_posix()}/lan_ping-hops.png")
     assert printed == [f"lan_ping: lan-ping → {shown}"]
-    for name in ("lan_ping-ladder.png", "lan_ping-hops.png"):
+    for name in ("lan_ping-topology.png", "lan_ping-ladder.png", "lan_ping-hops.png"):
         assert (out / name).read_bytes().startswith(PNG_SIGNATURE)
     readme = (out / "README.md").read_text()
     assert readme.startswith(MARKER + "\n")
@@ -38,7 +39,9 @@ def test_gallery_runs_each_scenario_and_links_its_plots(tmp_path, capsys):
            "2 of 2 expectations hold." in readme
     assert "![lan-ping: Packet ladder](lan_ping-ladder.png)" in readme
     assert "![lan-ping: Hop-by-hop latency](lan_ping-hops.png)" in readme
-    assert readme.index("lan_ping-ladder.png") < readme.index("lan_ping-hops.png")
+    assert (readme.index("lan_ping-topology.png") < readme.index("lan_ping-ladder.png")
+            < readme.index("lan_ping-hops.png"))
+    assert "![lan-ping: Topology](lan_ping-topology.png)" in readme
     assert (out / "stale-ladder.png").exists()
 
     # again: byte-identical files; a PNG the gallery no longer makes is now removed

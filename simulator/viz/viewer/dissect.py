@@ -1,0 +1,154 @@
+"""A frame's layers as Wireshark's packet details pane lists them, for the viewer.
+
+Each layer is ``{"title", "o", "l", "fields"}`` and each field ``{"n", "v", "o", "l"}``:
+name, value (worded as tshark 4 prints it with ``-V``), and the byte range it covers,
+so the page can light up a field's bytes. The bytes are decoded with this project's
+``wire`` classes (RFC 894 Ethernet II, RFC 826 ARP, RFC 791 IPv4, RFC 792 ICMP,
+RFC 768 UDP, RFC 9293 TCP); what they refuse becomes a "Malformed" layer.
+"""
+
+from simulator.wire import (ETHERTYPE_ARP, ETHERTYPE_IPV4, ArpPacket, DecodeError,
+                            EthernetFrame, IPv4Packet, TcpSegment, UdpDatagram)
+from simulator.wire.icmp import CODE_NAMES, TYPE_NAMES, IcmpEcho
+from simulator.wire.ipv4 import PROTOCOL_NAMES
+
+ETHERTYPES = {ETHERTYPE_IPV4: "IPv4", ETHERTYPE_ARP: "ARP"}
+ARP_OPCODES = {1: "request", 2: "reply", 3: "reverse request", 4: "reverse reply"}
+HTYPES = {1: "Ethernet"}
+
+
+def _f(name: str, value, offset: int, length: int) -> dict:
+    return {"n": name, "v": str(value), "o": offset, "l": length}
+
+
+def _layer(title: str, offset: int, length: int, fields: list[dict]) -> dict:
+    return {"title": title, "o": offset, "l": length, "fields": fields}
+
+
+def layers(data: bytes, has_fcs: bool = False) -> list[dict]:
+    """The layers of one captured Ethernet frame (``has_fcs``: its last 4 bytes are the FCS)."""
+    body = data[:-4] if has_fcs else data
+    if len(body) < 14:
+        return [_layer("Malformed frame", 0, len(data),
+                       [_f("Error", f"truncated Ethernet header ({len(body)} bytes < 14)", 0, len(data))])]
+    ethertype = int.from_bytes(body[12:14], "big")
+    out = [None]
+    try:
+        end = 14 + _payload(EthernetFrame.unpack(body), body, out)
+    except DecodeError as exc:
+        out.append(_layer("Malformed packet", 14, len(body) - 14, [_f("Error", exc, 14, len(body) - 14)]))
+        end = len(body)
+    fields = [_f("Destination", _mac(body[0:6]), 0, 6), _f("Source", _mac(body[6:12]), 6, 6)]
+    if ethertype >= 0x0600:
+        fields.append(_f("Type", f"{ETHERTYPES.get(ethertype, 'Unknown')} (0x{ethertype:04x})", 12, 2))
+    else:
+        fields.append(_f("Length", ethertype, 12, 2))
+    if end < len(body):
+        fields.append(_f("Padding", body[end:].hex(), end, len(body) - end))
+    if has_fcs:
+        fields.append(_f("Frame check sequence", "0x" + data[-4:].hex(), len(body), 4))
+    out[0] = _layer(f"Ethernet II, Src: {_mac(body[6:12])}, Dst: {_mac(body[0:6])}", 0, len(data), fields)
+    return out
+
+
+def _mac(raw: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in raw)
+
+
+def _payload(frame: EthernetFrame, body: bytes, out: list) -> int:
+    """Append the layers above Ethernet; return how many bytes they cover."""
+    p = frame.payload
+    if isinstance(p, ArpPacket):
+        out.append(_arp(p))
+        return len(p)
+    if isinstance(p, IPv4Packet):
+        out.append(_ipv4(p, body))
+        _transport(p, body[14 + p.header_len:14 + p.total_len], 14 + p.header_len, out)
+        return p.total_len
+    out.append(_layer("Data", 14, len(p), [_f("Data", bytes(p).hex(), 14, len(p))]))
+    return len(p)
+
+
+def _arp(a: ArpPacket) -> dict:
+    h, pl, o = a.hlen, a.plen, 14
+    op = ARP_OPCODES.get(a.oper, "unknown")
+    fields = [_f("Hardware type", f"{HTYPES.get(a.htype, 'Unknown')} ({a.htype})", o, 2),
+              _f("Protocol type", f"{ETHERTYPES.get(a.ptype, 'Unknown')} (0x{a.ptype:04x})", o + 2, 2),
+              _f("Hardware size", h, o + 4, 1), _f("Protocol size", pl, o + 5, 1),
+              _f("Opcode", f"{op} ({a.oper})", o + 6, 2),
+              _f("Sender MAC address", a.sha, o + 8, h), _f("Sender IP address", a.spa, o + 8 + h, pl),
+              _f("Target MAC address", a.tha, o + 8 + h + pl, h),
+              _f("Target IP address", a.tpa, o + 8 + 2 * h + pl, pl)]
+    return _layer(f"Address Resolution Protocol ({op})", o, len(a), fields)
+
+
+def _flag(on: bool) -> str:
+    return "Set" if on else "Not set"
+
+
+def _ipv4(p: IPv4Packet, body: bytes) -> dict:
+    o = 14
+    raw = body[o:o + p.header_len]
+    tos, flags = raw[1], int.from_bytes(raw[6:8], "big")
+    proto = PROTOCOL_NAMES.get(p.protocol, "Unknown")
+    fields = [_f("Version", 4, o, 1), _f("Header Length", f"{p.header_len} bytes ({p.header_len // 4})", o, 1),
+              _f("Differentiated Services Field", f"0x{tos:02x}", o + 1, 1),
+              _f("Total Length", p.total_len, o + 2, 2),
+              _f("Identification", f"0x{p.identification:04x} ({p.identification})", o + 4, 2),
+              _f("Flags", f"0x{flags >> 13:x}", o + 6, 1),
+              _f("Reserved bit", _flag(p.reserved_flag), o + 6, 1),
+              _f("Don't fragment", _flag(p.df), o + 6, 1), _f("More fragments", _flag(p.mf), o + 6, 1),
+              _f("Fragment Offset", p.frag_offset * 8, o + 6, 2), _f("Time to Live", p.ttl, o + 8, 1),
+              _f("Protocol", f"{proto} ({p.protocol})", o + 9, 1),
+              _f("Header Checksum", "0x" + raw[10:12].hex(), o + 10, 2),
+              _f("Source Address", p.src, o + 12, 4), _f("Destination Address", p.dst, o + 16, 4)]
+    if p.options:
+        fields.append(_f("Options", p.options.hex(), o + 20, len(p.options)))
+    return _layer(f"Internet Protocol Version 4, Src: {p.src}, Dst: {p.dst}", o, p.total_len, fields)
+
+
+def _transport(p: IPv4Packet, raw: bytes, o: int, out: list) -> None:
+    seg, n = p.payload, len(raw)
+    if isinstance(seg, UdpDatagram):
+        fields = [_f("Source Port", seg.src_port, o, 2), _f("Destination Port", seg.dst_port, o + 2, 2),
+                  _f("Length", n, o + 4, 2), _f("Checksum", "0x" + raw[6:8].hex(), o + 6, 2)]
+        if n > 8:
+            fields.append(_f(f"Data ({n - 8} bytes)", raw[8:].hex(), o + 8, n - 8))
+        out.append(_layer(f"User Datagram Protocol, Src Port: {seg.src_port}, Dst Port: {seg.dst_port}",
+                          o, n, fields))
+    elif isinstance(seg, TcpSegment):
+        hl = seg.header_len
+        fields = [_f("Source Port", seg.src_port, o, 2), _f("Destination Port", seg.dst_port, o + 2, 2),
+                  _f("Sequence Number (raw)", seg.seq, o + 4, 4),
+                  _f("Acknowledgment number (raw)", seg.ack, o + 8, 4),
+                  _f("Header Length", f"{hl} bytes ({hl // 4})", o + 12, 1),
+                  _f("Flags", f"0x{int.from_bytes(raw[12:14], 'big') & 0xFFF:03x}", o + 12, 2),
+                  _f("Window", seg.window, o + 14, 2), _f("Checksum", "0x" + raw[16:18].hex(), o + 16, 2),
+                  _f("Urgent Pointer", int.from_bytes(raw[18:20], "big"), o + 18, 2)]
+        if hl > 20:
+            fields.append(_f("Options", raw[20:hl].hex(), o + 20, hl - 20))
+        if n > hl:
+            fields.append(_f(f"TCP payload ({n - hl} bytes)", raw[hl:].hex(), o + hl, n - hl))
+        out.append(_layer(f"Transmission Control Protocol, Src Port: {seg.src_port}, Dst Port: {seg.dst_port}",
+                          o, n, fields))
+    elif p.protocol == 1 and not p.is_fragment and n >= 4:
+        out.append(_icmp(seg, raw, o))
+    elif n:
+        out.append(_layer("Data", o, n, [_f(f"Data ({n} bytes)", raw.hex(), o, n)]))
+
+
+def _icmp(msg, raw: bytes, o: int) -> dict:
+    kind, code = raw[0], raw[1]
+    codes = CODE_NAMES.get(kind, ())
+    fields = [_f("Type", f"{kind} ({TYPE_NAMES.get(kind, 'Unknown ICMP type')})", o, 1),
+              _f("Code", f"{code} ({codes[code]})" if code < len(codes) else code, o + 1, 1),
+              _f("Checksum", "0x" + raw[2:4].hex(), o + 2, 2)]
+    rest = 8
+    if isinstance(msg, IcmpEcho):
+        fields += [_f("Identifier (BE)", f"{msg.ident} (0x{msg.ident:04x})", o + 4, 2),
+                   _f("Sequence Number (BE)", f"{msg.seq} (0x{msg.seq:04x})", o + 6, 2)]
+    else:
+        fields.append(_f("Rest of header", raw[4:8].hex(), o + 4, 4))
+    if len(raw) > rest:
+        fields.append(_f(f"Data ({len(raw) - rest} bytes)", raw[rest:].hex(), o + rest, len(raw) - rest))
+    return _layer("Internet Control Message Protocol", o, len(raw), fields)

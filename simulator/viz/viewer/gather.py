@@ -1,0 +1,114 @@
+"""What the viewer shows, gathered from a run folder: nodes and links, the first events
+of the trace (streamed, at most ``max_events``), and each frame's captured bytes.
+
+Links are the ones the trace saw carry a frame (``tx`` events name both ends); the
+bytes of a ``tx`` event come from the sender's capture (record at its first bit, ``ns``)
+or else the receiver's (at its last bit, ``arrive_ns``), so a frame is shown as sent.
+"""
+
+import struct
+from pathlib import Path
+from types import SimpleNamespace
+
+import orjson
+
+from simulator.viz.topology import layout as topology_layout
+from simulator.viz.trace_io import iter_trace
+
+from .dissect import layers
+
+MAX_EVENTS = 5000
+PCAP_MAGIC_NS = 0xA1B23C4D
+
+
+def read_pcap(path: Path) -> list[tuple[int, bytes]]:
+    """``(ns, bytes)`` of every record of one of netsim's nanosecond pcap files."""
+    data = path.read_bytes()
+    if len(data) < 24 or struct.unpack_from("<I", data)[0] != PCAP_MAGIC_NS:
+        return []
+    out, off = [], 24
+    while off + 16 <= len(data):
+        sec, nsec, caplen, _ = struct.unpack_from("<IIII", data, off)
+        off += 16
+        out.append((sec * 1_000_000_000 + nsec, data[off:off + caplen]))
+        off += caplen
+    return out
+
+
+def _captures(run_dir: Path, nodes: dict) -> dict[tuple[str, str, int], list[bytes]]:
+    """(node, iface, ns) → the records captured there then, from ``<node>-<iface>.pcap``."""
+    index: dict[tuple[str, str, int], list[bytes]] = {}
+    for node, info in nodes.items():
+        for iface in info.get("interfaces", {}):
+            path = run_dir / f"{node}-{iface}.pcap"
+            if path.is_file():
+                for ns, raw in read_pcap(path):
+                    index.setdefault((node, iface, ns), []).append(raw)
+    return index
+
+
+def _frame_bytes(event: dict, index: dict) -> tuple[bytes, str] | None:
+    """The captured bytes of a ``tx`` event and where they were captured, or None."""
+    for key in ((event["node"], event["if"], event["ns"]),
+                (event["peer"], event.get("peer_if"), event.get("arrive_ns"))):
+        records = index.get(key)
+        if records:
+            for raw in records:       # several at one instant: the one of this length
+                if len(raw) in (event["bytes"], event["bytes"] - 4):
+                    return raw, f"{key[0]}:{key[1]}"
+    return None
+
+
+def layout(nodes: list[str], links: list[dict]) -> dict[str, list[float]]:
+    """Positions in [0, 1]² (y down): the topology figure's deterministic layout
+    (:func:`simulator.viz.topology.layout`) over these nodes and links."""
+    if len(nodes) < 2:
+        return {n: [0.5, 0.5] for n in nodes}
+    end = lambda name: SimpleNamespace(node=SimpleNamespace(name=name))  # noqa: E731
+    network = SimpleNamespace(nodes=nodes, links=[SimpleNamespace(a=end(k["a"]), b=end(k["b"])) for k in links])
+    pos = topology_layout(network)                      # in [-1, 1]², y up
+    return {n: [round((float(pos[n][0]) + 1) / 2, 4), round((1 - float(pos[n][1])) / 2, 4)] for n in nodes}
+
+
+def gather(run_dir: Path, max_events: int = MAX_EVENTS) -> dict:
+    """Everything the page embeds, as plain JSON-able data."""
+    summary = orjson.loads((run_dir / "summary.json").read_bytes())
+    nodes = summary.get("nodes", {})
+    index = _captures(run_dir, nodes)
+    events, frames, frame_ids, links = [], [], {}, {}
+    total = 0
+    trace = run_dir / "trace.jsonl"
+    for event in (iter_trace(trace) if trace.is_file() else ()):
+        total += 1
+        if total > max_events:
+            continue
+        event.pop("t", None)
+        if event.get("event") == "tx" and event.get("peer") is not None:
+            ends = sorted([(event["node"], event["if"]), (event["peer"], event.get("peer_if"))])
+            links.setdefault(tuple(ends), {"a": ends[0][0], "a_if": ends[0][1],
+                                           "b": ends[1][0], "b_if": ends[1][1]})
+            found = _frame_bytes(event, index)
+            if found is not None:
+                raw, where = found
+                if raw not in frame_ids:
+                    frame_ids[raw] = len(frames)
+                    has_fcs = len(raw) == event["bytes"]
+                    frames.append({"hex": raw.hex(), "fcs": has_fcs, "layers": layers(raw, has_fcs)})
+                event["frame"] = frame_ids[raw]
+                event["captured_at"] = where
+        events.append(event)
+    names = list(nodes)
+    links_list = [links[k] for k in sorted(links)]
+    return {
+        "scenario": summary.get("scenario", ""), "seed": summary.get("seed"),
+        "until_ns": summary.get("until_ns"), "ended": summary.get("ended"),
+        "passed": summary.get("passed"),
+        "nodes": [{"name": n, "kind": nodes[n].get("kind", "host"),
+                   "addresses": {i: a["address"] for i, a in nodes[n].get("addresses", {}).items()},
+                   "routes": nodes[n].get("routes", []), "arp": nodes[n].get("arp", {}),
+                   "mac_table": nodes[n].get("mac_table", {})} for n in names],
+        "links": links_list, "positions": layout(names, links_list),
+        "events": events, "events_total": total, "frames": frames,
+        "apps": [{"name": a.get("name"), "node": a.get("node"), "output": a.get("output", [])}
+                 for a in summary.get("apps", [])],
+    }
