@@ -329,6 +329,9 @@ class TcpSocket(SocketBase):
                 raise SocketError(Errno.EINVAL) from None
             if self.ep is not None:
                 self.ep.conn.config = self.config
+                if option == SO_SNDBUF:             # Linux: sk_sndbuf takes effect at once
+                    self.ep.conn.sndbuf.capacity = self.config.wmem
+                    self._pump()
             if self.listener is not None:            # later SYNs (e.g. TCP_MAXSEG's clamp)
                 self.listener.config = self.config
         elif option == SO_LINGER:

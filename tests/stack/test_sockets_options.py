@@ -76,6 +76,27 @@ def test_a_small_send_buffer_makes_sendall_wait_and_send_return_partial_counts()
     assert partial == [8192, Errno.EAGAIN]
 
 
+def test_sndbuf_on_a_connected_socket_applies_at_once():
+    """Linux: SO_SNDBUF on a live socket sets sk_sndbuf (doubled) at once, so a write
+    that did not fit goes on into the larger buffer."""
+    sim, a, b = two_hosts()
+    serve(sim, b, 5001, lambda s: (yield s.recv(1)))
+    taken = []
+
+    def client():
+        sock = a.socket("tcp")
+        sock.setsockopt(SO_SNDBUF, 4096)
+        yield sock.connect(("10.0.0.2", 5001))
+        taken.append(sock.send_nowait(bytes(20_000)))
+        sock.setsockopt(SO_SNDBUF, 8192)
+        taken.append(sock.send_nowait(bytes(20_000)))
+        taken.append(sock.getsockopt(SO_SNDBUF))
+
+    sim.process(client())
+    sim.run(1 * SECOND)
+    assert taken == [8192, 8192, 16384]
+
+
 def test_calls_in_the_wrong_state_fail_with_linux_errnos():
     sim, a, b = two_hosts()
     serve(sim, b, 80, lambda s: (yield s.recv(1)))
