@@ -35,9 +35,14 @@ _CONFIG_OPTIONS = {
     TCP_NODELAY: ("nagle", lambda v: not v),
     TCP_MAXSEG: ("mss", int),
     TCP_CONGESTION: ("cc", str),
-    SO_SNDBUF: ("wmem", int),
-    SO_RCVBUF: ("rmem", int),
+    SO_SNDBUF: ("wmem", lambda v: max(2 * int(v), SOCK_MIN_SNDBUF)),
+    SO_RCVBUF: ("rmem", lambda v: max(2 * int(v), SOCK_MIN_RCVBUF)),
 }
+# Linux sock_setsockopt stores twice the SO_SNDBUF/SO_RCVBUF asked for (room for
+# its bookkeeping) and reports that; the floors are include/net/sock.h's, x86-64:
+# TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)) = 2304.
+SOCK_MIN_RCVBUF = 2304
+SOCK_MIN_SNDBUF = 2 * SOCK_MIN_RCVBUF
 _WRITABLE_STATES = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT)
 SOMAXCONN = 4096                    # Linux net.core.somaxconn (5.4+): backlog cap
 
@@ -324,6 +329,11 @@ class TcpSocket(SocketBase):
                 raise SocketError(Errno.EINVAL) from None
             if self.ep is not None:
                 self.ep.conn.config = self.config
+                if option == SO_SNDBUF:             # Linux: sk_sndbuf takes effect at once
+                    self.ep.conn.sndbuf.capacity = self.config.wmem
+                    self._pump()
+            if self.listener is not None:            # later SYNs (e.g. TCP_MAXSEG's clamp)
+                self.listener.config = self.config
         elif option == SO_LINGER:
             self.linger = value if value is None else int(value)
         elif option == SO_REUSEADDR:
@@ -339,6 +349,8 @@ class TcpSocket(SocketBase):
         if option == SO_ERROR:
             error = self._take_error()
             return 0 if error is None else int(error)
+        if option == TCP_MAXSEG:
+            return self._maxseg()
         if option in _CONFIG_OPTIONS:
             knob = _CONFIG_OPTIONS[option][0]
             value = getattr(self.config, knob)
@@ -348,6 +360,13 @@ class TcpSocket(SocketBase):
         if option == SO_REUSEADDR:
             return self.reuseaddr
         raise SocketError(Errno.ENOPROTOOPT)
+
+    def _maxseg(self) -> int:
+        """Linux do_tcp_getsockopt: the MSS in use (mss_cache); TCP_MAXSEG's value on
+        a closed or listening socket that set one; 536 (TCP_MSS_DEFAULT) before any."""
+        if self.config.mss and self.state in (State.CLOSED, State.LISTEN):
+            return self.config.mss
+        return self.conn.snd_mss if self.conn is not None else self.config.mss_default
 
     # -- from the layer -----------------------------------------------------------------
     def tcp_events(self, ep, events) -> None:

@@ -40,7 +40,8 @@ def test_setsockopt_and_getsockopt_round_trip():
     sock.setsockopt(SO_SNDBUF, 8192)
     assert (sock.getsockopt(TCP_NODELAY), sock.getsockopt(TCP_MAXSEG),
             sock.getsockopt(TCP_CONGESTION), sock.getsockopt(SO_SNDBUF)) == (True, 1000,
-                                                                            "newreno", 8192)
+                                                                            "newreno", 16384)
+    assert sock.config.wmem == 16384                    # doubled as Linux sock_setsockopt
     assert sock.config.nagle is False and a.tcp_config.nagle is True    # the node's is untouched
     with pytest.raises(SocketError) as e:
         sock.setsockopt(TCP_CONGESTION, "vegas")
@@ -63,7 +64,7 @@ def test_a_small_send_buffer_makes_sendall_wait_and_send_return_partial_counts()
 
     def client():
         sock = a.socket("tcp")
-        sock.setsockopt(SO_SNDBUF, 4096)
+        sock.setsockopt(SO_SNDBUF, 4096)                # Linux doubles it: 8192 bytes
         yield sock.connect(("10.0.0.2", 5001))
         partial.append((yield sock.send(bytes(10_000))))
         with pytest.raises(SocketError) as e:
@@ -72,7 +73,28 @@ def test_a_small_send_buffer_makes_sendall_wait_and_send_return_partial_counts()
 
     sim.process(client())
     sim.run(10 * SECOND)
-    assert partial == [4096, Errno.EAGAIN]
+    assert partial == [8192, Errno.EAGAIN]
+
+
+def test_sndbuf_on_a_connected_socket_applies_at_once():
+    """Linux: SO_SNDBUF on a live socket sets sk_sndbuf (doubled) at once, so a write
+    that did not fit goes on into the larger buffer."""
+    sim, a, b = two_hosts()
+    serve(sim, b, 5001, lambda s: (yield s.recv(1)))
+    taken = []
+
+    def client():
+        sock = a.socket("tcp")
+        sock.setsockopt(SO_SNDBUF, 4096)
+        yield sock.connect(("10.0.0.2", 5001))
+        taken.append(sock.send_nowait(bytes(20_000)))
+        sock.setsockopt(SO_SNDBUF, 8192)
+        taken.append(sock.send_nowait(bytes(20_000)))
+        taken.append(sock.getsockopt(SO_SNDBUF))
+
+    sim.process(client())
+    sim.run(1 * SECOND)
+    assert taken == [8192, 8192, 16384]
 
 
 def test_calls_in_the_wrong_state_fail_with_linux_errnos():

@@ -192,11 +192,35 @@ def test_zero_window_persist_linux_probe_and_backoff():
     (probe,) = c.take_output()
     assert probe.seq == c.iss + 1460 and probe.payload == b""   # SND.UNA − 1
     ack(c, 1460, first + 10 * MS, win=0)
-    assert c.deadline == first + 2 * rto
+    assert c.deadline == first + 10 * MS + 2 * rto   # re-armed from the answer
     c.timer_fires(c.deadline)
     c.take_output()
     out = ack(c, 1460, c.deadline, win=65535)  # the window opens: the data goes
     assert rel(c, out) == [(1460, 100)]
+
+
+def test_zero_window_answered_probes_never_time_out():
+    """RFC 1122 §4.2.2.17: while the peer ACKs the probes the connection stays open
+    (Linux resets icsk_probes_out on each ACK), the interval still backing off to
+    max_rto; unanswered, retries2 probes end it with ETIMEDOUT."""
+    c = established_client(cfg("linux", retries2=3))
+    c.send(b"a" * 1460, 20 * MS)
+    c.take_output()
+    ack(c, 1460, 30 * MS, win=0)
+    c.send(b"b" * 100, 31 * MS)
+    base = c.deadline - 31 * MS
+    for n in range(1, 11):
+        t = c.deadline
+        c.timer_fires(t)
+        assert len(c.take_output()) == 1
+        ack(c, 1460, t + 10 * MS, win=0)
+        assert c.deadline == t + 10 * MS + min(base << min(n, 3), 120 * S)
+    assert c.state is State.ESTABLISHED and c.info()["tcpi_probes"] == 0
+    probes = 0
+    while c.state is State.ESTABLISHED:
+        c.timer_fires(c.deadline)
+        probes += len(c.take_output())
+    assert probes == 3 and c.error.name == "ETIMEDOUT"
 
 
 def test_zero_window_rfc_probe_one_byte():

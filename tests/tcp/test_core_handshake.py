@@ -191,3 +191,20 @@ def test_rst_in_syn_received_passive_closes_quietly():
 def test_established_client_helper_state():
     c = established_client(cfg("rfc"))
     assert c.state is State.ESTABLISHED and c.snd_una == 1001 and c.rcv_nxt == 5001
+
+
+def test_handshake_ack_updates_ts_recent():
+    """RFC 7323 §4.3 (2) / Linux tcp_check_req: the ACK completing a passive open
+    covers Last.ACK.sent, so its TSval becomes TS.Recent and our next TSecr."""
+    syn = peer_seg(SYN, 5000, 0, 29200, options=(Mss(1460), SackPermitted(),
+                                                 Timestamps(100, 0), Nop(), WindowScale(7)))
+    c = TcpConnection.open_passive(cfg("linux"), A_IP, A_PORT, B_IP, B_PORT, 9000, 1460,
+                                   syn, 0)
+    (synack,) = c.take_output()
+    assert synack.option(Timestamps).tsecr == 100
+    c.segment_arrives(peer_seg(ACK, 5001, 9001, 229, options=(
+        Nop(), Nop(), Timestamps(200, synack.option(Timestamps).tsval))), 100 * MS)
+    assert c.state is State.ESTABLISHED and c.ts_recent == 200
+    c.send(b"x" * 10, 101 * MS)
+    (seg,) = c.take_output()
+    assert seg.option(Timestamps).tsecr == 200

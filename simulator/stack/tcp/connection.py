@@ -53,6 +53,7 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         # receive sequence variables; rcv_wnd is the window last advertised
         self.rcv_nxt = self.rcv_wnd = 0
         self.mss_limit = min(mss_limit, config.mss) if config.mss else mss_limit
+        self.adv_mss = self.mss_limit         # the MSS our SYN announced (Linux advmss)
         self.neg = None                       # options.Negotiated after the SYN exchange
         self.snd_mss = min(self.mss_limit, config.mss_default)   # payload per segment
         self.rcv_mss = self.snd_mss           # estimate of the peer's segments (delack)

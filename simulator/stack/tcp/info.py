@@ -21,6 +21,7 @@ def build(conn) -> dict:
         "tcpi_rto": rtt.rto_ns // 1000,
         "tcpi_ato": conn.config.delayed_ack // 1000,
         "tcpi_snd_mss": mss,
+        "tcpi_advmss": conn.adv_mss,
         "tcpi_rcv_mss": conn.rcv_mss,
         "tcpi_unacked": -(-max(seq_sub(conn.snd_nxt, conn.snd_una), 0) // mss) if mss else 0,
         "tcpi_rtt": (rtt.srtt_ns or 0) // 1000,

@@ -84,6 +84,7 @@ class OutputMixin:
         """Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options to offer."""
         cfg = self.config
         tsval = self._tsval(now) if cfg.timestamps else None
+        self.adv_mss = self.mss_limit
         if self.state is State.SYN_SENT:
             flags, ack, opts = SYN, 0, syn_options(cfg, self.mss_limit, self.rcv_wscale, tsval)
         else:

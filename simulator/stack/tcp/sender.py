@@ -86,6 +86,8 @@ class SenderMixin:
         elif (ack == self.snd_una and self.flight > 0 and not seg.payload
               and not seg.flags & 0x03 and (self.snd_wnd == old_wnd or newly_sacked)):
             self._dupack(newly_sacked, now)
+        if acked >= 0:
+            self._probe_answered(flight_before == 0, now)
 
     def _new_ack(self, seg, ack: int, now: int) -> int | None:
         """SND.UNA advances: free the buffer, take an RTT sample."""
@@ -94,7 +96,6 @@ class SenderMixin:
         self._data_seq = seq_add(self._data_seq, data)
         self.snd_una = ack
         self.retransmits = 0
-        self._probes = 0
         acked = self.sb.on_ack(ack)
         rtt = None
         if acked and not any(s.retransmitted for s in acked):

@@ -20,7 +20,8 @@ class TimersMixin:
         self._persist_at: int | None = None
         self._delack_at: int | None = None
         self._tw_at: int | None = None
-        self._probes = 0
+        self._probes = 0                 # unanswered probes (Linux icsk_probes_out)
+        self._probe_backoff = 0          # persist backoff (Linux icsk_backoff)
         self._syn_retries = 0
 
     @property
@@ -91,13 +92,22 @@ class TimersMixin:
                 self._persist_at = now + self._persist_interval()
         else:
             self._persist_at = None
-            self._probes = 0
+            self._probes = self._probe_backoff = 0
 
     def _persist_interval(self) -> int:
-        """The RTO (at least min_rto) doubled per unanswered probe, at most max_rto
-        (Linux tcp_probe0_when)."""
+        """The RTO (at least min_rto) doubled per probe sent while the window stays
+        shut, at most max_rto (Linux tcp_probe0_when)."""
         base = max(self.rtt.base_rto_ns, self.config.min_rto)
-        return min(base << self._probes, self.config.max_rto)
+        return min(base << self._probe_backoff, self.config.max_rto)
+
+    def _probe_answered(self, idle: bool, now: int) -> None:
+        """An ACK at or past SND.UNA: RFC 1122 §4.2.2.17, a peer that answers keeps
+        the connection open, so the unanswered-probe count restarts (Linux tcp_ack).
+        ``linux``: one with nothing in flight also re-arms the persist timer from
+        now (tcp_ack_probe), so the next probe is timed from the peer's answer."""
+        self._probes = 0
+        if idle and self._persist_at is not None and self.config.zero_window_probe == "linux":
+            self._persist_at = now + self._persist_interval()
 
     def _zero_window_probe(self, now: int) -> None:
         """RFC 9293 §3.8.6.1: probe the zero window. ``rfc``: one byte of new data;
@@ -107,6 +117,7 @@ class TimersMixin:
             self._enter_closed(self.soft_error or Errno.ETIMEDOUT)
             return
         self._probes += 1
+        self._probe_backoff = min(self._probe_backoff + 1, self.config.retries2)
         self._record("tcp.probe", probes=self._probes)
         if self.config.zero_window_probe == "rfc" and self._unsent() > 0:
             seq = self.snd_nxt
