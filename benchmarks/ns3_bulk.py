@@ -10,6 +10,11 @@ The scenario is built in C++ through cppyy (the bindings' own compiler), so the 
 thing timed from Python is ``Simulator::Run()``. ``run(cc, count_tx)`` returns a dict;
 with ``count_tx`` a C++ trace sink counts PhyTxBegin on every device (kept out of the
 timed runs, though it costs next to nothing).
+
+ns-3's wheel and ns.py (the chain benchmark's baseline) both install a top-level
+``ns`` package; whichever pip writes last owns ``ns/__init__.py``, and ns-3's stub
+there replaces ``ns`` by its bindings, which breaks ``import ns.packet``. So this
+module imports ns-3 as ``ns3.ns``, which works whichever of the two won.
 """
 
 import time
@@ -100,14 +105,14 @@ CC = {"newreno": "ns3::TcpNewReno", "cubic": "ns3::TcpCubic"}
 def available():
     """``None`` when ns-3 imports, else the reason it does not."""
     try:
-        from ns import ns  # noqa: F401
+        from ns3.ns import ns  # noqa: F401
     except Exception as e:          # ImportError, or the bindings failing to load
         return f"ns-3 not importable ({type(e).__name__}: {e}); pip install ns3==3.44.post0"
     return None
 
 
 def run(cc: str, count_tx: bool = False) -> dict:
-    from ns import ns
+    from ns3.ns import ns
     import cppyy
 
     cppyy.cppdef(CODE)
