@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test plots bench tshark browser clean
+.PHONY: run test plots bench bench-tcp tshark browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/chain.py
 	$(BIN)/python benchmarks/routing.py
+	$(MAKE) bench-tcp
+
+# benchmarks/tcp.py beside ns-3 3.44 (PyPI `ns3`, ~150 s to install), in a venv of its
+# own: ns-3 and ns.py both install a top-level `ns` package.
+NS3_VENV := .venv-ns3
+bench-tcp:
+	test -x $(NS3_VENV)/bin/python || $(PYTHON) -m venv $(NS3_VENV)
+	$(NS3_VENV)/bin/pip install -q -e '.[ns3]'
+	$(NS3_VENV)/bin/python benchmarks/tcp.py
 
 # The real-dissector tests need Debian's tshark. Install it when we can (root with
 # apt, as in CI); otherwise those tests skip with a one-line reason.
@@ -38,4 +47,4 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || sh .ci/install-browser || echo "chromium not installed: the browser tests will skip"
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(NS3_VENV) out .pytest_cache
