@@ -26,6 +26,9 @@ def add_commands(commands) -> None:
     sweep.add_argument("--dask", metavar="ADDRESS",
                        help="submit to the Dask scheduler at ADDRESS (tcp://host:8786)")
     sweep.add_argument("--out", required=True, help="the campaign folder (the store)")
+    sweep.add_argument("--artefacts", action="store_true",
+                       help="keep each run's trace, captures and summary in OUT/runs/ "
+                            "(off by default: the store keeps the metrics)")
     sweep.add_argument("--rerun-stale", action="store_true",
                        help="replace runs made from another scenario or netsim version")
     plot = commands.add_parser("plot", help="plot a campaign's metric against a parameter")
@@ -62,7 +65,8 @@ def _sweep(args, out: Console) -> int:
     if args.dask and args.workers:
         raise ScenarioError("the Dask cluster has its own workers", field="--workers")
     report = sweep(args.scenario, axes, parse_seeds(args.seeds), args.out, workers=args.workers,
-                   dask=args.dask, rerun_stale=args.rerun_stale, console=out)
+                   dask=args.dask, rerun_stale=args.rerun_stale, console=out,
+                   artefacts=args.artefacts)
     return 1 if report.failed else 0
 
 

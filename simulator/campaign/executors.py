@@ -30,7 +30,8 @@ def _died(params: dict, seed: int) -> Result:
                   0.0, {}, code_version())
 
 
-def run_local(scenario: dict, tasks: Iterable[Task], done: Done, workers: int | None = None) -> None:
+def run_local(scenario: dict, tasks: Iterable[Task], done: Done, workers: int | None = None,
+              artefacts: str | None = None) -> None:
     """Run ``tasks`` on ``workers`` processes (default: all cores). At most
     ``workers`` tasks are in flight, so a worker that dies takes down only the runs
     beside it: those are retried in a fresh pool, then recorded as failed."""
@@ -44,7 +45,7 @@ def run_local(scenario: dict, tasks: Iterable[Task], done: Done, workers: int | 
             while todo or pending:
                 while todo and len(pending) < workers:
                     params, seed, tries = todo.popleft()
-                    pending[pool.submit(run, scenario, params, seed)] = (params, seed, tries)
+                    pending[pool.submit(run, scenario, params, seed, artefacts)] = (params, seed, tries)
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 broken = False
                 for future in finished:
@@ -63,7 +64,8 @@ def run_local(scenario: dict, tasks: Iterable[Task], done: Done, workers: int | 
                     break
 
 
-def run_dask(scenario: dict, tasks: Iterable[Task], done: Done, address: str) -> None:
+def run_dask(scenario: dict, tasks: Iterable[Task], done: Done, address: str,
+             artefacts: str | None = None) -> None:
     """Submit ``tasks`` to the Dask scheduler at ``address`` (``tcp://host:8786``).
     Dask retries a task whose worker died; one that keeps killing workers is
     recorded as failed."""
@@ -77,7 +79,7 @@ def run_dask(scenario: dict, tasks: Iterable[Task], done: Done, address: str) ->
         raise ScenarioError(f"cannot reach the Dask scheduler: {exc}", field=f"--dask {address}") from None
     with client:
         shared = client.scatter(scenario, broadcast=True)
-        futures = {client.submit(run, shared, params, seed, pure=False): (params, seed)
+        futures = {client.submit(run, shared, params, seed, artefacts, pure=False): (params, seed)
                    for params, seed in tasks}
         for future in as_completed(futures):
             params, seed = futures[future]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -41,8 +42,10 @@ class Report:
 
 def sweep(scenario_path: str | os.PathLike[str], axes: dict[str, list[Any]], seeds: list[int],
           out_dir: str | os.PathLike[str], *, workers: int | None = None, dask: str | None = None,
-          rerun_stale: bool = False, console: Console | None = None) -> Report:
-    """Run the missing (point, seed) pairs of ``axes`` × ``seeds`` into ``out_dir``."""
+          rerun_stale: bool = False, console: Console | None = None,
+          artefacts: bool = False) -> Report:
+    """Run the missing (point, seed) pairs of ``axes`` × ``seeds`` into ``out_dir``;
+    with ``artefacts`` each run also writes its outputs under ``out_dir/runs/``."""
     console = console or Console(stderr=True)
     points = grid.points(axes)
     grid.validate(scenario_path, points)
@@ -68,7 +71,8 @@ def sweep(scenario_path: str | os.PathLike[str], axes: dict[str, list[Any]], see
                 "rerun with --rerun-stale to replace them, or choose another --out", field=f"--out {out_dir}")
         if report.stale:
             console.print(f"replacing {report.stale} stale runs (another scenario or netsim version)")
-        _execute(data, todo, store, scenario_digest, report, console, workers, dask)
+        runs = os.fspath(Path(out_dir).resolve() / "runs") if artefacts else None
+        _execute(data, todo, store, scenario_digest, report, console, workers, dask, runs)
         rows = store.rows()
     finally:
         store.close()
@@ -93,7 +97,7 @@ def _changes(rows: dict, scenario_digest: str, version: dict) -> str:
     return " and ".join(what)
 
 
-def _execute(data, todo, store, scenario_digest, report, console, workers, dask) -> None:
+def _execute(data, todo, store, scenario_digest, report, console, workers, dask, runs) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("failed {task.fields[failed]}  remaining {task.fields[remaining]}  ETA"),
                TimeRemainingColumn())
@@ -111,9 +115,9 @@ def _execute(data, todo, store, scenario_digest, report, console, workers, dask)
         if not todo:
             return
         if dask:
-            run_dask(data, todo, done, dask)
+            run_dask(data, todo, done, dask, runs)
         else:
-            run_local(data, todo, done, workers)
+            run_local(data, todo, done, workers, runs)
 
 
 def _summary(console, axes, points, seeds, rows, out_dir, report: Report) -> None:

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Result", "run", "metrics", "code_version"]
+__all__ = ["Result", "run", "run_folder", "metrics", "code_version"]
 
 PACKAGE = Path(__file__).resolve().parents[1]      # simulator/
 
@@ -37,9 +37,12 @@ class Result:
     version: dict[str, str] = field(default_factory=dict)
 
 
-def run(scenario_dict: dict, params: dict[str, Any], seed: int) -> Result:
+def run(scenario_dict: dict, params: dict[str, Any], seed: int,
+        artefacts: str | None = None) -> Result:
     """Load ``scenario_dict`` with ``params`` overriding its defaults, run it with
-    ``seed`` (no output files), and return its metrics."""
+    ``seed`` and return its metrics. No output files unless ``artefacts`` names a
+    folder: then the run's trace, captures and summary go to :func:`run_folder` in it
+    (on a cluster, a folder the workers share)."""
     from simulator.scenario.errors import ScenarioError
     from simulator.scenario.load import load_data
     from simulator.scenario.run import run_scenario
@@ -48,7 +51,8 @@ def run(scenario_dict: dict, params: dict[str, Any], seed: int) -> Result:
     try:
         scenario = load_data(scenario_dict, None, params)
         scenario = scenario.model_copy(update={"seed": seed})
-        summary = run_scenario(scenario).summary()
+        out = run_folder(artefacts, params, seed) if artefacts else None
+        summary = run_scenario(scenario, out, plots=False).summary()
         return Result(dict(params), seed, True, None, time.perf_counter() - start,
                       metrics(summary), code_version())
     except ScenarioError as exc:    # parsed data has no lines to point at: the field says where
@@ -57,6 +61,13 @@ def run(scenario_dict: dict, params: dict[str, Any], seed: int) -> Result:
     except Exception as exc:  # noqa: BLE001 - a failed run is a result, the campaign goes on
         return Result(dict(params), seed, False, f"{type(exc).__name__}: {exc}",
                       time.perf_counter() - start, {}, code_version())
+
+
+def run_folder(artefacts: str, params: dict[str, Any], seed: int) -> Path:
+    """``ARTEFACTS/<name>=<value>,…,seed=<seed>``: one folder per (point, seed)."""
+    point = ",".join(f"{name}={value}" for name, value in sorted(params.items()))
+    name = f"{point},seed={seed}" if point else f"seed={seed}"
+    return Path(artefacts) / name.replace("/", "_").replace(" ", "_")
 
 
 def metrics(summary: dict) -> dict[str, Any]:

@@ -124,3 +124,16 @@ def test_cli_sweep_and_plot(scenario, tmp_path, capsys):
     assert "--y: no single column 'nothing'" in capsys.readouterr().err
     assert main(["sweep", str(scenario), "-p", "nope=1", "--out", str(tmp_path / "e")]) == 2
     assert main(["sweep", str(scenario), "--seeds", "x", "--out", str(tmp_path / "e")]) == 2
+
+
+def test_artefacts_are_off_by_default_and_kept_per_run_when_asked(scenario, tmp_path):
+    plain, kept = tmp_path / "plain", tmp_path / "kept"
+    sweep(scenario, {"loss": [0]}, [1, 2], plain, workers=1, console=quiet())
+    assert sorted(p.name for p in plain.iterdir()) == [FILE]
+    sweep(scenario, {"loss": [0]}, [1, 2], kept, workers=1, console=quiet(), artefacts=True)
+    runs = sorted(p.name for p in (kept / "runs").iterdir())
+    assert runs == ["loss=0,seed=1", "loss=0,seed=2"]
+    one = kept / "runs" / "loss=0,seed=2"
+    assert sorted(p.name for p in one.iterdir()) == ["summary.json"]    # tiny.yaml: trace off
+    assert '"seed": 2' in (one / "summary.json").read_text()
+    assert load(kept).drop(columns=VOLATILE).equals(load(plain).drop(columns=VOLATILE))
