@@ -25,13 +25,28 @@ def set_options(sock, options: dict) -> None:
         sock.setsockopt(option, value)
 
 
-def listen(host, port: int, options: dict):
-    """A listening TCP socket on ``port`` (any address); SocketError (EADDRINUSE) if taken."""
-    sock = host.socket("tcp")
-    set_options(sock, options)
-    sock.bind(("0.0.0.0", port))
-    sock.listen()
-    return sock
+class TcpServer:
+    """Base of the TCP server apps: at start, listen on ``self.port`` (any address)
+    with the app's socket options and hand each accepted connection to
+    ``connected(sock, peer)``. A port already taken is the app's result (``error``,
+    EADDRINUSE), not a crash."""
+
+    def start(self) -> None:
+        sock = self.host.socket("tcp")
+        set_options(sock, self.options)
+        try:
+            sock.bind(("0.0.0.0", self.port))
+            sock.listen()
+        except SocketError as error:
+            self.error = error.errno
+            return
+        self.listener = sock
+        self.sim.process(self._accept())
+
+    def _accept(self):
+        while True:
+            sock, peer = yield self.listener.accept()
+            self.connected(sock, peer)
 
 
 def server_error(kind: str, port: int, error) -> dict:
@@ -144,7 +159,7 @@ class BulkSend:
                 "output": lines}
 
 
-class BulkSink:
+class BulkSink(TcpServer):
     kind = "bulk_sink"
 
     def __init__(self, host, port: int = 5201, interval_ns: int = SECOND,
@@ -160,24 +175,14 @@ class BulkSink:
         self.error = None
         self.table = Intervals(self.sim, interval_ns, lambda: (self.received, None))
 
-    def start(self) -> None:
-        try:
-            self.listener = listen(self.host, self.port, self.options)
-        except SocketError as error:
-            self.error = error.errno
-            return
-        self.sim.process(self._accept())
-
-    def _accept(self):
-        while True:
-            sock, peer = yield self.listener.accept()
-            self.sock = sock
-            self.peers.append(peer)
-            self.active += 1
-            if self.first_ns is None:
-                self.first_ns = self.sim.now
-                self.table.start()
-            self.sim.process(self._read(sock))
+    def connected(self, sock, peer) -> None:
+        self.sock = sock
+        self.peers.append(peer)
+        self.active += 1
+        if self.first_ns is None:
+            self.first_ns = self.sim.now
+            self.table.start()
+        self.sim.process(self._read(sock))
 
     def _read(self, sock):
         try:

@@ -9,7 +9,7 @@ big-endian numbers), so the server needs only a port.
 
 import struct
 
-from simulator.apps.bulk import listen, server_error, set_options, tcp_summary
+from simulator.apps.bulk import TcpServer, server_error, set_options, tcp_summary
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
 from simulator.apps.tcp_echo import read_exactly
 from simulator.stack.errno import SocketError
@@ -17,7 +17,7 @@ from simulator.stack.errno import SocketError
 HEADER = struct.Struct("!II")
 
 
-class ReqRespServer:
+class ReqRespServer(TcpServer):
     kind = "reqresp_server"
 
     def __init__(self, host, port: int = 8000, options: dict | None = None,
@@ -28,18 +28,9 @@ class ReqRespServer:
         self.served = self.bytes_in = self.bytes_out = 0
         self.sock = self.error = None
 
-    def start(self) -> None:
-        try:
-            self.listener = listen(self.host, self.port, self.options)
-        except SocketError as error:
-            self.error = error.errno
-            return
-        self.sim.process(self._accept())
-
-    def _accept(self):
-        while True:
-            self.sock, _peer = yield self.listener.accept()
-            self.sim.process(self._serve(self.sock))
+    def connected(self, sock, _peer) -> None:
+        self.sock = sock
+        self.sim.process(self._serve(sock))
 
     def _serve(self, sock):
         try:

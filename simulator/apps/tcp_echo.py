@@ -3,7 +3,7 @@ connects, then ``count`` times writes ``size`` bytes and waits for all of them t
 come back, measuring each round trip (first byte written → last byte read back).
 """
 
-from simulator.apps.bulk import listen, server_error, set_options, tcp_summary
+from simulator.apps.bulk import TcpServer, server_error, set_options, tcp_summary
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
 from simulator.apps.udp_echo import echo_payload
 from simulator.stack.errno import SocketError
@@ -20,7 +20,7 @@ def read_exactly(sock, n: int):
     return bytes(got)
 
 
-class TcpEchoServer:
+class TcpEchoServer(TcpServer):
     kind = "tcp_echo_server"
 
     def __init__(self, host, port: int = 7, options: dict | None = None, name: str | None = None):
@@ -30,19 +30,10 @@ class TcpEchoServer:
         self.echoed = self.connections = 0
         self.sock = self.error = None
 
-    def start(self) -> None:
-        try:
-            self.listener = listen(self.host, self.port, self.options)
-        except SocketError as error:
-            self.error = error.errno
-            return
-        self.sim.process(self._accept())
-
-    def _accept(self):
-        while True:
-            self.sock, _peer = yield self.listener.accept()
-            self.connections += 1
-            self.sim.process(self._echo(self.sock))
+    def connected(self, sock, _peer) -> None:
+        self.sock = sock
+        self.connections += 1
+        self.sim.process(self._echo(sock))
 
     def _echo(self, sock):
         try:
