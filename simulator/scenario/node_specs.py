@@ -1,0 +1,187 @@
+"""Pydantic models of a topology's nodes: hosts, switches, hubs, routers and L3
+switches, with their interfaces, ARP, routes and reassembly settings. Imported by
+:mod:`simulator.scenario.schema` (which documents the conventions every model follows);
+``docs/yaml.md`` is the reference for every field."""
+
+from __future__ import annotations
+
+import typing
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from .model import Model
+from .transport import TcpSpec
+from .values import (S, Bool, Bytes, FieldError, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
+                     MulticastGroup, Name, Nanoseconds, describe)
+
+# -------------------------------------------------------------------------- nodes
+
+class ArpSpec(Model):
+    static: dict[IPv4Addr, Mac] = Field(default_factory=dict)
+    timeout: Nanoseconds = Field(30 * S, gt=0)         # Linux base_reachable_time
+    retries: Int = Field(3, ge=0)                       # mcast_solicit
+    retry_interval: Nanoseconds = Field(1 * S, gt=0)    # retrans_time
+    queue: Bytes = Field(212_992, ge=0)                 # unres_qlen_bytes
+
+    @field_validator("queue", mode="before")
+    @classmethod
+    def _queue_has_unit(cls, value: Any, info) -> Any:
+        """A bare count reads as packets elsewhere (a link's ``queue: 100``), so the
+        ARP queue, which Linux limits in bytes, wants its unit spelt out."""
+        if (info.context or {}).get("yaml") and isinstance(value, int) and value:
+            raise ValueError(f"write the ARP queue as a size with its unit, e.g. {value}B or "
+                             "208KiB (Linux unres_qlen_bytes); a bare number is ambiguous")
+        return value
+
+
+class InterfaceSpec(Model):
+    """A numbered interface. YAML: ``"10.0.0.1/24"`` or ``{ip: ..., mac: ..., mtu: ...}``."""
+
+    ip: IPv4Iface
+    mac: Mac | None = None
+    mtu: Mtu | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"ip": data}
+        if not isinstance(data, (dict, InterfaceSpec)):
+            raise ValueError(f"expected an address like 10.0.0.1/24 or a mapping with 'ip', got {describe(data)}")
+        return data
+
+
+class ReassemblyMemory(Model):
+    """Bytes of fragments a node holds for reassembly: past ``high`` the oldest datagrams
+    are evicted down to ``low`` (Linux ``ipfrag_high_thresh``/``ipfrag_low_thresh``)."""
+
+    high: Bytes = Field(4 * 1024 * 1024, gt=0)
+    low: Bytes = Field(3 * 1024 * 1024, ge=0)
+
+    @model_validator(mode="after")
+    def _low_below_high(self) -> ReassemblyMemory:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low} B) must not be above high ({self.high} B)")
+        return self
+
+
+class HostSpec(Model):
+    type: Literal["host"]
+    reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
+    pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
+    icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
+    ip: IPv4Iface | None = None
+    mac: Mac | None = None
+    gateway: IPv4Addr | None = None
+    interfaces: dict[Name, InterfaceSpec] = Field(default_factory=dict)
+    arp: ArpSpec = Field(default_factory=ArpSpec)
+    multicast: list[MulticastGroup] = Field(default_factory=list)
+    tcp: TcpSpec = Field(default_factory=TcpSpec)
+
+    @model_validator(mode="after")
+    def _one_way_to_address(self) -> HostSpec:
+        if self.ip is not None and self.interfaces == {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}:
+            return self  # already expanded (model_dump() output validated again)
+        if self.ip is not None and self.interfaces:
+            raise FieldError("give either 'ip' (one interface, eth0) or 'interfaces', not both",
+                             "interfaces")
+        if self.ip is None and not self.interfaces:
+            raise ValueError("a host needs 'ip' (e.g. ip: 10.0.0.2/24) or 'interfaces'")
+        if self.mac is not None and self.ip is None:
+            raise FieldError("'mac' goes with 'ip'; with 'interfaces', set mac inside each interface",
+                             "mac")
+        if self.ip is not None:
+            self.interfaces = {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}
+        return self
+
+
+class SwitchSpec(Model):
+    type: Literal["switch"]
+    aging: Nanoseconds = Field(300 * S, ge=0)
+    table_size: Int = Field(8192, gt=0)
+    processing_delay: Nanoseconds = Field(0, ge=0)
+    stp: Bool = False                                   # IEEE 802.1D spanning tree
+    priority: Int = Field(32768, ge=0, le=61440, multiple_of=4096)   # 802.1D-2004 §17.13.7
+
+
+class HubSpec(Model):
+    type: Literal["hub"]
+
+
+class RouteSpec(Model):
+    to: IPv4Net
+    via: IPv4Addr | None = None
+    dev: Name | None = None
+    metric: Int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _via_or_dev(self) -> RouteSpec:
+        if self.via is None and self.dev is None:
+            raise ValueError("a route needs 'via' (next-hop address) or 'dev' (interface), or both")
+        return self
+
+
+class RouterSpec(Model):
+    type: Literal["router"]
+    reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
+    pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
+    icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
+    interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
+    routes: list[RouteSpec] = Field(default_factory=list)
+    processing_delay: Nanoseconds = Field(0, ge=0)
+    arp: ArpSpec = Field(default_factory=ArpSpec)
+    tcp: TcpSpec = Field(default_factory=TcpSpec)
+
+
+class GroupSpec(Model):
+    """A subnet of an L3 switch: its routed interface (SVI) address and its ports."""
+
+    ip: IPv4Iface
+    ports: list[Name] = Field(min_length=1)
+    mac: Mac | None = None
+    mtu: Mtu | None = None
+
+
+class L3SwitchSpec(Model):
+    type: Literal["l3switch"]
+    reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
+    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
+    pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
+    icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
+    groups: dict[Name, GroupSpec] = Field(min_length=1)
+    routes: list[RouteSpec] = Field(default_factory=list)
+    aging: Nanoseconds = Field(300 * S, ge=0)
+    table_size: Int = Field(8192, gt=0)
+    processing_delay: Nanoseconds = Field(0, ge=0)
+    arp: ArpSpec = Field(default_factory=ArpSpec)
+    tcp: TcpSpec = Field(default_factory=TcpSpec)
+
+    @model_validator(mode="after")
+    def _ports_in_one_group(self) -> L3SwitchSpec:
+        seen: dict[str, str] = {}
+        for group, spec in self.groups.items():
+            for k, port in enumerate(spec.ports):
+                if port in seen:
+                    raise FieldError(f"port '{port}' is in two groups ({seen[port]} and {group})",
+                                     "groups", group, "ports", k)
+                seen[port] = group
+        return self
+
+    @property
+    def interfaces(self) -> dict[str, GroupSpec]:
+        """The routed interfaces, one per group (for address checks)."""
+        return self.groups
+
+    def ports(self) -> list[str]:
+        return [port for spec in self.groups.values() for port in spec.ports]
+
+
+NodeSpec = Annotated[Union[HostSpec, SwitchSpec, HubSpec, RouterSpec, L3SwitchSpec],
+                     Field(discriminator="type")]
+NODE_TYPES: tuple[str, ...] = tuple(
+    typing.get_args(m.model_fields["type"].annotation)[0]
+    for m in typing.get_args(typing.get_args(NodeSpec)[0])
+)
