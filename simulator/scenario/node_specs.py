@@ -66,19 +66,24 @@ class ReassemblyMemory(Model):
         return self
 
 
-class HostSpec(Model):
-    type: Literal["host"]
+class IpStackSpec(Model):
+    """What every node with an IPv4 stack (host, router, L3 switch) sets."""
+
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
     reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
     pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
     icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
+    arp: ArpSpec = Field(default_factory=ArpSpec)
+    tcp: TcpSpec = Field(default_factory=TcpSpec)
+
+
+class HostSpec(IpStackSpec):
+    type: Literal["host"]
     ip: IPv4Iface | None = None
     mac: Mac | None = None
     gateway: IPv4Addr | None = None
     interfaces: dict[Name, InterfaceSpec] = Field(default_factory=dict)
-    arp: ArpSpec = Field(default_factory=ArpSpec)
     multicast: list[MulticastGroup] = Field(default_factory=list)
-    tcp: TcpSpec = Field(default_factory=TcpSpec)
 
     @model_validator(mode="after")
     def _one_way_to_address(self) -> HostSpec:
@@ -123,17 +128,11 @@ class RouteSpec(Model):
         return self
 
 
-class RouterSpec(Model):
+class RouterSpec(IpStackSpec):
     type: Literal["router"]
-    reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
-    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
-    pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
-    icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
     processing_delay: Nanoseconds = Field(0, ge=0)
-    arp: ArpSpec = Field(default_factory=ArpSpec)
-    tcp: TcpSpec = Field(default_factory=TcpSpec)
 
 
 class GroupSpec(Model):
@@ -145,19 +144,13 @@ class GroupSpec(Model):
     mtu: Mtu | None = None
 
 
-class L3SwitchSpec(Model):
+class L3SwitchSpec(IpStackSpec):
     type: Literal["l3switch"]
-    reassembly_timeout: Nanoseconds = Field(30 * S, gt=0)   # Linux ipfrag_time
-    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory)
-    pmtu_expiry: Nanoseconds = Field(600 * S, gt=0)         # RFC 1191 §6.3
-    icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     groups: dict[Name, GroupSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
     aging: Nanoseconds = Field(300 * S, ge=0)
     table_size: Int = Field(8192, gt=0)
     processing_delay: Nanoseconds = Field(0, ge=0)
-    arp: ArpSpec = Field(default_factory=ArpSpec)
-    tcp: TcpSpec = Field(default_factory=TcpSpec)
 
     @model_validator(mode="after")
     def _ports_in_one_group(self) -> L3SwitchSpec:
