@@ -52,7 +52,21 @@ class UdpSend:
                 "sent": self.sent, "errors": len(self.errors), "output": first_last(self.lines)}
 
 
-class UdpSink:
+class UdpServer:
+    """Base of the UDP server apps: at start, bind ``self.port`` and hand every
+    datagram to ``on_datagram(packet, datagram)``. A port already taken is the app's
+    result (``error``, EADDRINUSE), not a crash."""
+
+    def start(self) -> None:
+        try:
+            self.socket = self.host.udp.bind(self.port)
+        except SocketError as error:
+            self.error = error.errno
+            return
+        self.socket.on_datagram = self.on_datagram
+
+
+class UdpSink(UdpServer):
     kind = "udp_sink"
 
     def __init__(self, host, port: int, name: str | None = None):
@@ -62,14 +76,6 @@ class UdpSink:
         self.received = self.intact = self.bytes = 0
         self.lines: list[str] = []
         self.error = None
-
-    def start(self) -> None:
-        try:
-            socket = self.host.udp.bind(self.port)
-        except SocketError as error:
-            self.error = error.errno
-            return
-        socket.on_datagram = self.on_datagram
 
     def on_datagram(self, packet, datagram) -> None:
         self.received += 1

@@ -13,7 +13,7 @@ import struct
 
 from simulator.apps.bulk import server_error
 from simulator.apps.report import Intervals, fmt_bytes, fmt_rate, interval, rate_bps
-from simulator.stack.errno import SocketError
+from simulator.apps.udp import UdpServer
 
 SECOND = 1_000_000_000
 HEADER = struct.Struct("!QQ")
@@ -64,7 +64,7 @@ class UdpCbr:
                 "bytes_sent": self.sent * self.size, "output": lines}
 
 
-class UdpCbrSink:
+class UdpCbrSink(UdpServer):
     kind = "udp_cbr_sink"
 
     def __init__(self, host, port: int = 5001, interval_ns: int = SECOND,
@@ -79,14 +79,6 @@ class UdpCbrSink:
         self.first_ns = self.last_ns = None
         self.error = None
         self.table = Intervals(self.sim, interval_ns, self._sample)
-
-    def start(self) -> None:
-        try:
-            socket = self.host.udp.bind(self.port)
-        except SocketError as error:
-            self.error = error.errno
-            return
-        socket.on_datagram = self.on_datagram
 
     def _sample(self):
         return self.bytes, (self.jitter, self.received, self.highest + 1)

@@ -10,7 +10,7 @@ import struct
 
 from simulator.apps.bulk import server_error
 from simulator.apps.report import first_last, rtt_line, rtt_stats
-from simulator.stack.errno import SocketError
+from simulator.apps.udp import UdpServer
 
 SECOND = 1_000_000_000
 
@@ -23,7 +23,7 @@ def echo_payload(seq: int, size: int) -> bytes:
     return struct.pack("!I", seq) + (COUNTING * (size // 256 + 1))[4:size]
 
 
-class UdpEchoServer:
+class UdpEchoServer(UdpServer):
     kind = "udp_echo_server"
 
     def __init__(self, host, port: int = 7, name: str | None = None):
@@ -31,14 +31,6 @@ class UdpEchoServer:
         self.name = name or self.kind
         self.echoed = self.bytes = 0
         self.error = None
-
-    def start(self) -> None:
-        try:
-            self.socket = self.host.udp.bind(self.port)
-        except SocketError as error:
-            self.error = error.errno
-            return
-        self.socket.on_datagram = self.on_datagram
 
     def on_datagram(self, packet, datagram) -> None:
         self.echoed += 1
