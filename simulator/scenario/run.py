@@ -73,6 +73,7 @@ class RunResult:
             "apps": self.results(),
             "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
             "drops": drops,
+            "services": _services(self.network),
             "queue_max_packets": {name.split(":", 1)[1]: series.max
                                   for name, series in sorted(sim.tracer.series.items())
                                   if name.startswith("queue:")},
@@ -94,6 +95,18 @@ class RunResult:
 
 LIMIT_FIELDS = {"max_events": "max_events", "wall_clock": "wall_clock", "stalled": "stall",
                 "trace_size": "trace_size"}     # end reason → the `limits:` field behind it
+
+
+def _services(network) -> dict:
+    """``{node: {service: counters}}``: each node's ``services`` (name → object with
+    ``summary()``, set up by the build); a service with nothing to report gives None."""
+    out = {}
+    for name, node in network.nodes.items():
+        entries = {kind: service.summary() for kind, service in getattr(node, "services", {}).items()}
+        entries = {kind: summary for kind, summary in entries.items() if summary is not None}
+        if entries:
+            out[name] = entries
+    return out
 
 
 def _address_summary(address) -> dict:

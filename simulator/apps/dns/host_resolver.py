@@ -73,6 +73,7 @@ class HostResolver:
                  domain: str | None = None):
         self.node, self.sim = node, node.sim
         self.hosts = HostsTable(hosts)
+        self.has_hosts = bool(hosts)
         self.cache = Cache(capacity=cache_size) if cache_size else None
         self.domain = domain
         self.conf = self._stub = self._exchanges = None
@@ -157,7 +158,10 @@ class HostResolver:
             self.by_source[result.source] = self.by_source.get(result.source, 0) + 1
         event.succeed(result)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict | None:
+        """Counters for summary.json; None for a stub never configured nor used."""
+        if self.conf is None and not self.lookups and not self.has_hosts:
+            return None
         sent = self.queries_sent + (self._stub.queries_sent if self._stub else 0)
         out = {"servers": [str(s) for s in self.servers], "lookups": self.lookups,
                "rcodes": dict(sorted(self.by_rcode.items())),
