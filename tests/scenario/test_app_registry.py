@@ -3,10 +3,12 @@ Action's app keys, Expectation's fields, the JSON Schema and `netsim check` all
 follow it, and a kind registered from outside runs through the normal loader."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
 import typing
+from pathlib import Path
 
 import pytest
 
@@ -67,43 +69,30 @@ def test_a_kind_is_registered_once_and_a_field_means_one_thing():
     assert "lossy" not in APPS
 
 
-# A toy kind, declared and registered by this script alone, before the scenario layer
-# is imported (its models are built from the table): one module, one register() line.
-TOY = '''
+DOC = Path(__file__).parents[2] / "docs" / "apps.md"
+
+
+def test_docs_list_every_kind_as_registered():
+    """docs/apps.md's table of kinds: module, role and expectation fields, row for row."""
+    roles = {Role.TCP_SERVER: "TCP server", Role.UDP_SERVER: "UDP server",
+             Role.UDP_CLIENT: "UDP client"}
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)\.py` \| ([^|]+) \| ([^|]+) \|$",
+                      DOC.read_text(), re.M)
+    assert [r[0] for r in rows] == list(APPS)
+    for name, module, role, fields in rows:
+        kind = APPS[name]
+        assert kind.build.__module__ == f"simulator.apps.{module}", name
+        want = "—" if kind.role is None else roles.get(kind.role, "UDP client (unless `icmp`)")
+        assert role == want, name
+        assert fields.split(", ") == kind.check_names, name
+
+
+# The toy kind is docs/apps.md's example module, registered by this script alone
+# before the scenario layer is imported (its models are built from the table).
+TOY = DOC.read_text().split("```python\n")[1].split("```")[0] + '''
 import json, sys
-from pydantic import Field
 from simulator.apps import register
-from simulator.apps.checks import BASIC, Check
-from simulator.apps.kind import AppKind, AppSpec, Role
-from simulator.spec.values import Int, IPv4Addr
-
-
-class KnockSpec(AppSpec):
-    dst: IPv4Addr
-    port: Int = Field(7000, ge=1, le=65535)
-    count: Int = Field(1, ge=1)
-
-
-class Knock:
-    """Sends `count` datagrams "knock" to dst:port at once."""
-
-    def __init__(self, node, spec, name):
-        self.node, self.spec, self.name, self.sent, self.errors = node, spec, name, 0, 0
-
-    def start(self):
-        sock = self.node.udp.bind(0)
-        for _ in range(self.spec.count):
-            self.errors += sock.sendto(b"knock", self.spec.dst, self.spec.port) is not None
-            self.sent += 1
-
-    def result(self):
-        return {"app": "knock", "name": self.name, "node": self.node.name, "sent": self.sent,
-                "errors": self.errors, "output": [f"knocked {self.sent} times"]}
-
-
-SENT = Check("sent", "sent", Int, lambda got, want: got == want, constraints={"ge": 0})
-register(AppKind("knock", KnockSpec, Knock, (SENT, *BASIC), Role.UDP_CLIENT))
-
+register(KNOCK)
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.jsonschema import json_schema
 from simulator.scenario.load import load_text
