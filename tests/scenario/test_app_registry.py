@@ -2,6 +2,7 @@
 Action's app keys, Expectation's fields, the JSON Schema and `netsim check` all
 follow it, and a kind registered from outside runs through the normal loader."""
 
+import ast
 import json
 import re
 import subprocess
@@ -153,3 +154,18 @@ def test_a_kind_registered_in_one_place_loads_checks_and_runs(tmp_path):
                               "(it can check: sent, errors, output_contains)")
     assert out["expect:"] == ("toy.yaml:12:38: run[2].udp_sink.port: UDP port 32768 on a "
                                   "is already taken by run[1] (knock, its ephemeral source port)")
+
+
+def test_apps_and_spec_import_nothing_above_them():
+    """Layering: the app kinds and the spec blocks never import the scenario layer
+    (nor viz, the CLI); spec/ needs only engine.units."""
+    root = Path(__file__).parents[2] / "simulator"
+    above = ("simulator.scenario", "simulator.viz", "simulator.cli", "simulator.campaign")
+    for folder, banned in (("apps", above), ("spec", above + (
+            "simulator.apps", "simulator.stack", "simulator.nodes", "simulator.phy"))):
+        for path in (root / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+                for name in names:
+                    assert not name.startswith(banned), f"{path}: imports {name}"
