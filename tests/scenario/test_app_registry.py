@@ -67,7 +67,9 @@ def test_a_kind_is_registered_once_and_a_field_means_one_thing():
     other_loss = Check("loss", "lost", Int, lambda got, want: got == want)
     with pytest.raises(ValueError, match="field 'loss' is already declared"):
         register(AppKind("lossy", ping.spec, ping.build, (other_loss,)))
-    assert "lossy" not in APPS
+    with pytest.raises(RuntimeError, match="'late' registered after the scenario models"):
+        register(AppKind("late", ping.spec, ping.build, ping.checks))
+    assert "lossy" not in APPS and "late" not in APPS
 
 
 DOC = Path(__file__).parents[2] / "docs" / "apps.md"
