@@ -23,7 +23,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from simulator.spec import values
 
 from ..engine.units import RATE_UNITS, SIZE_UNITS, TIME_UNITS, format_rate, format_size, format_time
-from . import schema
+from . import dns_specs, schema
 
 # Draft 7: what yaml-language-server (VS Code's YAML extension) implements.
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -73,6 +73,7 @@ SHORTHANDS = {
     schema.InterfaceSpec: [FORMS[_validator(values.IPv4Iface)][0]],
     schema.CaptureSpec: [ENDPOINT],
     schema.TraceSpec: [{"enum": ["off", "full", False, True]}],
+    dns_specs.RootHint: [FORMS[_validator(values.IPv4Addr)][0]],
 }
 
 
