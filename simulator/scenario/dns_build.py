@@ -10,9 +10,10 @@ from simulator.apps.dns.stub import ResolvConf
 from simulator.engine.units import NS_PER_S
 
 
-def _resolv_conf(spec, servers) -> ResolvConf:
-    return ResolvConf(tuple(servers), spec.timeout // NS_PER_S, spec.attempts, spec.rotate,
-                      spec.edns0)
+def _options(spec) -> dict:
+    """resolv.conf's options from a ``dns:`` or ``dns_forwarder:`` spec."""
+    return {"timeout": spec.timeout // NS_PER_S, "attempts": spec.attempts,
+            "rotate": spec.rotate, "edns0": spec.edns0}
 
 
 def start_dns(network) -> None:
@@ -24,7 +25,7 @@ def start_dns(network) -> None:
         services = node.__dict__.setdefault("services", {})
         stub = spec.dns
         node.resolver = HostResolver(
-            node, _resolv_conf(stub, stub.servers) if stub.servers else None,
+            node, stub.servers, _options(stub),
             hosts={host: [str(a) for a in addresses] for host, addresses in stub.hosts.items()},
             cache_size=stub.cache_size, domain=stub.domain)
         services["dns"] = node.resolver
@@ -40,6 +41,6 @@ def start_dns(network) -> None:
                 node, [hint.pair() for hint in r.root_hints], config, r.cache_size)
         if spec.dns_forwarder is not None:
             f = spec.dns_forwarder
-            services["dns_forwarder"] = ForwarderService(node, _resolv_conf(f, f.servers),
+            services["dns_forwarder"] = ForwarderService(node, ResolvConf(tuple(f.servers), **_options(f)),
                                                          f.cache_size)
 
