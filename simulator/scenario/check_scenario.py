@@ -12,6 +12,7 @@ from simulator.stack.ports import EPHEMERAL_PORTS
 from ..engine.units import NS_PER_S, format_time
 from .check_topology import Locator, TopologyChecks
 from .errors import ScenarioError
+from .dhcp_specs import dhcp_clients
 from .expect import RESULT_KEYS, checks_for
 from .schema import Action, HostSpec, L3SwitchSpec, RouterSpec, Scenario
 from .yamlpos import Path, YamlDocument
@@ -180,6 +181,9 @@ class ScenarioChecks:
                 for key in {a.kind, a.name} - {None}:
                     for node in (a.on, None):
                         selects.setdefault(key, {}).setdefault(node, set()).add(a.kind)
+        for node in dhcp_clients(self.s.topology):               # `app: dhcp`
+            for on in (node, None):
+                selects.setdefault("dhcp", {}).setdefault(on, set()).add("dhcp")
         for i, exp in enumerate(self.s.expect):
             if exp.on is not None and exp.on not in self.nodes:
                 self.fail(("expect", i, "on"), self.unknown(exp.on))

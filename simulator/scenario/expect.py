@@ -6,6 +6,7 @@ sentence saying what was measured against what was asked.
 """
 
 from dataclasses import dataclass
+from ipaddress import IPv4Interface
 
 
 @dataclass
@@ -63,6 +64,9 @@ CHECKS = {
     "retransmits_max": ("retransmits", _at_most, str, "<="),
     "retransmits_min": ("retransmits", _at_least, str, ">="),
     "jitter_max": ("jitter_ns", _at_most, _ms, "<="),
+    "dhcp_state": ("dhcp_state", lambda got, want: got == want, str, "=="),
+    "address_in": ("address", lambda got, want: IPv4Interface(got).ip in want, str, "in"),
+    "lease_within": ("lease_obtained_ns", _at_most, _ms, "<="),
 }
 
 # The result keys each app kind reports (the RTTs only once a reply came back);
@@ -89,6 +93,7 @@ RESULT_KEYS = {
                 "rtt_avg_ns", "rtt_max_ns", "tcp_state", "retransmits", "output"),
     "reqresp_server": ("connected", "received", "bytes_received", "tcp_state", "retransmits",
                        "errors", "output"),
+    "dhcp": ("dhcp_state", "address", "lease_obtained_ns", "errors", "output"),
 }
 
 

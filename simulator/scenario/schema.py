@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..engine.units import parse_size
+from .dhcp_specs import DHCP_STATES
 from .model import Model
 from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, InterfaceSpec,
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
@@ -31,7 +32,8 @@ from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, Inte
 from .transport import (TCP_STATES, AppSpec, BulkSendSpec, BulkSinkSpec, ReqRespServerSpec,
                         ReqRespSpec, TcpEchoServerSpec, TcpEchoSpec, TcpSpec, UdpCbrSinkSpec,
                         UdpCbrSpec, UdpEchoServerSpec, UdpEchoSpec)
-from .values import (S, BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, IPv4Addr, Mtu, Name,
+from .values import (S, BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, IPv4Addr, IPv4Net,
+                     Mtu, Name,
                      Nanoseconds, Probability, Text, describe, parse_ipv4_address,
                      parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
@@ -339,12 +341,17 @@ class Expectation(Model):
     retransmits_max: Int | None = Field(None, ge=0)
     retransmits_min: Int | None = Field(None, ge=0)
     jitter_max: Nanoseconds | None = Field(None, ge=0)
+    # DHCP clients (app: dhcp; dhcp_specs.py)
+    dhcp_state: DHCP_STATES | None = None
+    address_in: IPv4Net | None = None
+    lease_within: Nanoseconds | None = Field(None, gt=0)
 
     CHECKS: ClassVar[tuple[str, ...]] = (
         "loss", "loss_max", "rtt_max", "rtt_min", "rtt_avg_max", "received", "received_min",
         "errors", "intact", "reached", "hops", "output_contains",
         "connected", "tcp_state", "bytes_received", "bytes_received_min", "goodput_min",
         "goodput_max", "retransmits_max", "retransmits_min", "jitter_max",
+        "dhcp_state", "address_in", "lease_within",
     )
 
     def given(self) -> list[str]:
