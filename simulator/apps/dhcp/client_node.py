@@ -110,21 +110,21 @@ class InterfaceClient:
             self.apply(self.client.conflict(self.sim.now))
 
     def apply(self, step) -> None:
-        """Carry out what the client asked for, in the order RFC 2131 §4.4 implies:
-        remove an old lease, install a new one, then send."""
+        """Carry out what the client asked for: send (a RELEASE still from the leased
+        address, RFC 2131 §4.4.6), then remove an old lease and install a new one."""
         node, ip = self.node, self.node.ip
-        if step.deconfigure is not None and self.iface in ip.addresses:
-            ip.remove_address(self.iface)
-            ip.accept_any.add(self.iface)
-            self._resolver(servers=[], domain=None)
-        if step.configure is not None:
-            self._install(step.configure)
         for transmit in step.sends:
             if transmit.message.message_type == DISCOVER:
                 self.discover_times.append(self.sim.now)
             dev = self.iface if transmit.dst == BROADCAST else None
             if send(node, self.clients.port, transmit, dev) is not None:
                 self.send_errors += 1
+        if step.deconfigure is not None and self.iface in ip.addresses:
+            ip.remove_address(self.iface)
+            ip.accept_any.add(self.iface)
+            self._resolver(servers=[], domain=None)
+        if step.configure is not None:
+            self._install(step.configure)
         if step.probe is not None:
             self.arp.probe(step.probe)
         trace_events(node, step.events)
