@@ -45,7 +45,8 @@ def start_dhcp(net) -> None:
 
 def _server(net, node, spec) -> DhcpServer:
     """The server's pools; a pool's default router is the address a router (this node,
-    if it forwards, first) has on the pool's subnet, as a home router offers itself."""
+    if it forwards, first) has on the pool's subnet, as a home router offers itself. The
+    server identifier is its address on the first pool's subnet, else its first address."""
     routers_on = {a.network: a.ip for n in [*net.nodes.values(), node]
                   if getattr(n, "ip", None) is not None and n.ip.forwarder is not None
                   for a in n.ip.addresses.values()}
@@ -58,7 +59,8 @@ def _server(net, node, spec) -> DhcpServer:
                           dns_servers=pool.dns, domain=pool.domain,
                           lease_time_s=pool.lease // SECOND,
                           reservations={MacAddress(m): a for m, a in pool.reservations.items()}))
-    server_id = next(iter(node.ip.addresses.values())).ip
+    served = [a.ip for a in node.ip.addresses.values() if pools[0].network == a.network]
+    server_id = (served or [next(iter(node.ip.addresses.values())).ip])[0]  # RFC 2131 §4.3.1
     return DhcpServer(server_id, pools, offer_hold_ns=spec.dhcp_server.offer_hold,
                       decline_hold_ns=spec.dhcp_server.decline_hold)
 

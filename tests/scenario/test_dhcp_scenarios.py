@@ -233,3 +233,48 @@ def test_the_dhcp_result_reports_exactly_its_result_keys(lan):
     result, _ = lan
     read = {key for key, *_rest in CHECKS.values()}
     assert set(RESULT_KEYS["dhcp"]) == read & set(clients(result)["pc1"])
+
+
+L3SWITCH = """
+name: l3-relay
+seed: 1
+until: 10s
+topology:
+  name: l3-relay
+  nodes:
+    srv: {type: host, ip: 10.10.0.5/24, gateway: 10.10.0.1,
+          dhcp_server: {pools: [{range: 10.20.0.50-10.20.0.60}]}}
+    core:
+      type: l3switch
+      groups: {servers: {ip: 10.10.0.1/24, ports: [p1]}, lab: {ip: 10.20.0.1/24, ports: [p2]}}
+      dhcp_relay: {servers: [10.10.0.5], interfaces: [lab]}
+    pc: {type: host, ip: {dhcp: {client_id: mac}}}
+  links: [[srv, core:p1], [core:p2, pc]]
+run:
+  - {at: 8s, on: pc, name: ping, ping: {dst: 10.10.0.5, count: 1}}
+expect:
+  - {app: dhcp, on: pc, dhcp_state: BOUND, address_in: 10.20.0.0/24}
+  - {app: ping, loss: 0%}
+"""
+
+
+def test_an_l3_switch_relays_from_its_svi_and_offers_itself_as_router():
+    result, events = run(load_text(L3SWITCH))
+    assert result.passed
+    assert {r["giaddr"] for r in events.dhcp("core", "discover")} == {"10.20.0.1"}
+    pc = result.network.nodes["pc"]
+    assert [str(r) for r in pc.ip.routes.routes()][-1] == \
+        "0.0.0.0/0 via 10.20.0.1 dev eth0 metric 0 (static)"
+    lease = result.network.nodes["srv"].dhcp_server.summary()["leases"]
+    assert [(x["address"], x["mac"]) for x in lease] == [("10.20.0.50", str(pc.interfaces["eth0"].mac))]
+
+
+def test_netsim_run_prints_each_clients_outcome(tmp_path, capsys):
+    from simulator.cli import main
+
+    status = main(["run", str(SCENARIOS / "dhcp_no_server.yaml"), "--no-plots",
+                   "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert ("pc:eth0: no lease (SELECTING): 6 DISCOVERs unanswered, retrying (RFC 2131 §4.1 "
+            "backoff, s: 4.814, 7.544, 15.863, 32.143, 64.946)") in out

@@ -13,6 +13,8 @@ before INIT (RFC 2131 §4.4.1, ISC dhclient's ``initial-delay``), ``release_at``
 gives the lease back then (``dhclient -r``).
 """
 
+from dataclasses import dataclass
+
 from simulator.apps.dhcp.client import PROBING, DhcpClient
 from simulator.apps.dhcp.transmit import BROADCAST, SECOND
 from simulator.apps.dhcp.wiring import decode, send, trace_events
@@ -25,13 +27,15 @@ __all__ = ["DhcpClients", "ClientOptions"]
 DEFAULT_ROUTE = IPv4Network("0.0.0.0/0")
 
 
+@dataclass(frozen=True)
 class ClientOptions:
     """How one interface's client behaves (YAML ``ip: {dhcp: {...}}``)."""
-
-    def __init__(self, hostname=None, client_id=None, probe=3, broadcast=True,
-                 initial_delay=0, release_at=None):
-        self.hostname, self.client_id, self.probe = hostname, client_id, probe
-        self.broadcast, self.initial_delay, self.release_at = broadcast, initial_delay, release_at
+    hostname: str | None = None
+    client_id: str | None = None          # "mac": option 61 = type 1 + the MAC
+    probe: int = 3                        # RFC 5227 PROBE_NUM
+    broadcast: bool = True                # the BROADCAST flag
+    initial_delay: int = 0                # ns: start uniformly within it
+    release_at: int | None = None         # ns: send RELEASE then
 
 
 class DhcpClients:
@@ -68,7 +72,7 @@ class InterfaceClient:
         node = self.node = clients.node
         self.clients, self.iface, self.options = clients, iface, options
         self.sim = node.sim
-        client_id = b"\x01" + bytes(iface.mac) if options.client_id == "mac" else options.client_id
+        client_id = b"\x01" + bytes(iface.mac) if options.client_id == "mac" else None
         self.client = DhcpClient(iface.mac, self.sim.rng.stream(f"dhcp:{node.name}:{iface.name}"),
                                  client_id=client_id, hostname=options.hostname,
                                  probe_num=options.probe, broadcast_flag=options.broadcast)
