@@ -6,19 +6,15 @@ topology (:func:`check_dhcp`)."""
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
-from typing_extensions import Annotated
 
-from .model import Model
-from .values import (S, Bool, Int, IPv4Addr, Mac, Nanoseconds, Text, describe,
-                     parse_ipv4_address)
+from simulator.spec.model import Model
+from simulator.spec.values import (S, Bool, Int, IPv4Addr, Mac, Nanoseconds, Text, describe,
+                                   parse_ipv4_address)
 
-DHCP_STATES = Literal["INIT", "SELECTING", "REQUESTING", "PROBING", "BOUND", "RENEWING",
-                      "REBINDING", "STOPPED"]          # apps/dhcp/client.py
-
-__all__ = ["DHCP_STATES", "DhcpRange", "DhcpClientSpec", "DhcpPoolSpec", "DhcpServerSpec", "DhcpRelaySpec", "check_dhcp", "dhcp_clients",
+__all__ = ["DhcpRange", "DhcpClientSpec", "DhcpPoolSpec", "DhcpServerSpec", "DhcpRelaySpec", "check_dhcp", "dhcp_clients",
            "dhcp_shorthand", "pool_network"]
 
 

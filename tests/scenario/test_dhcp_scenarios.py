@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.scenario.expect import CHECKS, RESULT_KEYS
+from simulator.apps.dhcp.client_node import CHECKS as CLIENT_CHECKS
+from simulator.scenario.schema import CHECKS
 from simulator.scenario.load import load_scenario, load_text
 from simulator.scenario.run import run_scenario
 
@@ -231,8 +232,8 @@ def test_dns_servers_and_domain_go_to_the_resolver():
 
 def test_the_dhcp_result_reports_exactly_its_result_keys(lan):
     result, _ = lan
-    read = {key for key, *_rest in CHECKS.values()}
-    assert set(RESULT_KEYS["dhcp"]) == read & set(clients(result)["pc1"])
+    read = {check.key for check in CHECKS.values()}
+    assert {check.key for check in CLIENT_CHECKS} == read & set(clients(result)["pc1"])
 
 
 L3SWITCH = """

@@ -14,17 +14,32 @@ gives the lease back then (``dhclient -r``).
 """
 
 from dataclasses import dataclass
+from ipaddress import IPv4Interface
+from typing import Literal
 
 from simulator.apps.dhcp.client import PROBING, DhcpClient
 from simulator.apps.dhcp.transmit import BROADCAST, SECOND
 from simulator.apps.dhcp.wiring import decode, send, trace_events
+from simulator.apps.checks import ERRORS, OUTPUT_CONTAINS, Check
 from simulator.engine.sim import Timer
+from simulator.spec.values import IPv4Net, Nanoseconds
 from simulator.wire.addr import IPv4Network
 from simulator.wire.dhcp import CLIENT_PORT, DISCOVER, ZERO
 
-__all__ = ["DhcpClients", "ClientOptions"]
+__all__ = ["DhcpClients", "ClientOptions", "CHECKS"]
 
 DEFAULT_ROUTE = IPv4Network("0.0.0.0/0")
+
+# What `expect: [{app: dhcp, ...}]` can check on a client's result (simulator.apps.checks).
+STATES = Literal["INIT", "SELECTING", "REQUESTING", "PROBING", "BOUND", "RENEWING", "REBINDING",
+                 "STOPPED"]
+DHCP_STATE = Check("dhcp_state", "dhcp_state", STATES, lambda got, want: got == want)
+ADDRESS_IN = Check("address_in", "address", IPv4Net,
+                   lambda got, want: IPv4Interface(got).ip in want, op="in")
+LEASE_WITHIN = Check("lease_within", "lease_obtained_ns", Nanoseconds,
+                     lambda got, want: got <= want, lambda ns: f"{ns / 1e6:g} ms", "<=",
+                     {"gt": 0})
+CHECKS = (DHCP_STATE, ADDRESS_IN, LEASE_WITHIN, ERRORS, OUTPUT_CONTAINS)
 
 
 @dataclass(frozen=True)
