@@ -333,3 +333,13 @@ run:
             app.result()["output"]
     assert clients(result)["pc"]["output"] == [
         "pc:eth0: no lease yet (PROBING; 1 DISCOVER, 1 OFFER, 1 ACK, 0 NAK, 0 DECLINE)"]
+
+
+def test_a_relay_unicasts_to_the_clients_mac_when_the_broadcast_flag_is_clear():
+    """RFC 1542 §4.1.2: BROADCAST clear → the relay sends the reply to yiaddr at chaddr."""
+    result, events = run(load_text(L3SWITCH.replace("client_id: mac", "broadcast: false")))
+    assert result.passed
+    assert {r["dst"] for r in events.dhcp("core", "offer") + events.dhcp("core", "ack")} == {
+        "10.20.0.50"}
+    lab = next(i for i in result.network.nodes["core"].ip.arps if i.name == "lab")
+    assert result.network.nodes["core"].ip.arps[lab].requests_sent == 0     # no ARP for them
