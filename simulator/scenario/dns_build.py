@@ -1,7 +1,7 @@
 """Starting DNS on built nodes: every IP node gets ``node.resolver`` (its stub, from
 ``dns:``), and the ``dns_server`` / ``dns_resolver`` / ``dns_forwarder`` it is given
-runs from time 0. Each goes into ``node.services`` (name → object with ``summary()``),
-which summary.json reports under ``services``."""
+runs from time 0. Each goes into ``node.dns_services`` (kind → object with
+``summary()``), which :func:`dns_services` reports for summary.json's ``services``."""
 
 from simulator.apps.dns.host_resolver import HostResolver
 from simulator.apps.dns.resolver import ResolverConfig
@@ -22,7 +22,7 @@ def start_dns(network) -> None:
         node = network.nodes[name]
         if not hasattr(spec, "dns"):
             continue                                # switches and hubs
-        services = node.__dict__.setdefault("services", {})
+        services = node.dns_services = {}
         stub = spec.dns
         node.resolver = HostResolver(
             node, stub.servers, _options(stub),
@@ -44,3 +44,15 @@ def start_dns(network) -> None:
             services["dns_forwarder"] = ForwarderService(node, ResolvConf(tuple(f.servers), **_options(f)),
                                                          f.cache_size)
 
+
+
+def dns_services(network) -> dict:
+    """``{node: {dns|dns_server|dns_resolver|dns_forwarder: counters}}``; a stub never
+    asked reports nothing."""
+    out: dict = {}
+    for name, node in network.nodes.items():
+        for kind, service in getattr(node, "dns_services", {}).items():
+            summary = service.summary()
+            if summary is not None:
+                out.setdefault(name, {})[kind] = summary
+    return out

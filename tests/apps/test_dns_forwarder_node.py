@@ -66,7 +66,7 @@ def test_forwarder_relays_then_answers_from_its_cache():
     assert not second[0].message.aa and second[0].message.ra
     # pc ↔ home over the switch: 2 hops each way, 1 ms each, no upstream exchange
     assert 4 * MS < second[0].elapsed_ns < 5 * MS
-    fwd = net.nodes["home"].services["dns_forwarder"].summary()
+    fwd = net.nodes["home"].dns_services["dns_forwarder"].summary()
     assert (fwd["queries"], fwd["answered_from_cache"], fwd["queries_sent"]) == (2, 1, 1)
     assert fwd["responses"] == {"NOERROR": 2}
 

@@ -74,7 +74,6 @@ class HostResolver:
                  cache_size: int = 0, domain: str | None = None):
         self.node, self.sim = node, node.sim
         self.hosts = HostsTable(hosts)
-        self.has_hosts = bool(hosts)
         self.cache = Cache(capacity=cache_size) if cache_size else None
         self.domain = domain
         self.options = options or {}
@@ -156,8 +155,8 @@ class HostResolver:
         event.succeed(result)
 
     def summary(self) -> dict | None:
-        """Counters for summary.json; None for a stub never configured nor used."""
-        if self.conf is None and not self.lookups and not self.has_hosts:
+        """Counters for summary.json; None for a stub that was never asked."""
+        if not self.lookups:
             return None
         sent = self.queries_sent + (self._stub.queries_sent if self._stub else 0)
         out = {"servers": [str(s) for s in self.servers], "lookups": self.lookups,
