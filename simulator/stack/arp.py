@@ -89,7 +89,7 @@ class Arp:
         for ip, mac in config.static.items():
             self.set_static(ip, mac)
         self.requests_sent = self.replies_sent = 0
-        self._rng = self.sim.rng.stream(f"arp:{iface.label}:reachable")
+        self._rng = self.sim.rng.lazy(f"arp:{iface.label}:reachable")
         self._reachable_ns = 0
         self._drawn_at: int | None = None
 
