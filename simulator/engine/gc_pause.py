@@ -1,8 +1,10 @@
-"""Pause Python's cyclic garbage collector while building large, long-lived structures.
+"""Pause Python's cycle collector while building large, long-lived structures.
 
-Building a big topology or route computation allocates millions of objects
-that all survive; each collection of the young generation would walk them
-again for nothing. Reference counting still frees garbage meanwhile.
+Building a big document, topology or route computation allocates hundreds of
+thousands of small objects that all survive; the collector would walk them
+again and again for nothing (3x slower, growing with size). Reference
+counting still frees garbage meanwhile; collection resumes, and catches up,
+afterwards.
 """
 
 import gc
@@ -10,7 +12,8 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def gc_paused():
+def without_gc():
+    """Usable as ``with without_gc():`` or as a decorator ``@without_gc()``."""
     enabled = gc.isenabled()
     gc.disable()
     try:

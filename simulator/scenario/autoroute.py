@@ -26,7 +26,7 @@ import heapq
 
 import networkx as nx
 
-from simulator.engine.gc_pause import gc_paused
+from simulator.engine.gc_pause import without_gc
 
 from simulator.nodes.hub import Hub
 from simulator.nodes.ipnode import IpNode
@@ -208,13 +208,13 @@ class RouteComputation:
         return self.exits[source], exit_of, metric
 
 
-def compute_routes(network) -> int:
-    """Replace every forwarding node's auto routes; returns how many were installed."""
-    with gc_paused():
+def compute_routes(network) -> RouteComputation:
+    """Replace every forwarding node's auto routes (``.routes`` says how many)."""
+    with without_gc():
         computation = RouteComputation(network)
         for router, name in enumerate(computation.names):
             network.nodes[name].ip.routes.set_fib(computation.fib(router))
-    return computation.routes
+    return computation
 
 
 class AutoRouting:
@@ -226,7 +226,8 @@ class AutoRouting:
         self.recomputations = 0
         self._pending = False
         network.sim.link_listeners.append(self._link_changed)
-        self.routes = compute_routes(network)
+        self.computation = compute_routes(network)
+        self.routes = self.computation.routes
 
     def _link_changed(self, _link) -> None:
         if not self._pending:
@@ -238,7 +239,8 @@ class AutoRouting:
         self.recomputations += 1
         tracer = self.network.sim.tracer
         before = self._tables() if tracer.on else None
-        self.routes = compute_routes(self.network)
+        self.computation = compute_routes(self.network)
+        self.routes = self.computation.routes
         if tracer.on:
             for name, after in self._tables().items():
                 added = [r for r in after if r not in before[name]]

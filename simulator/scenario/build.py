@@ -12,6 +12,7 @@ from simulator.nodes.hub import Hub
 from simulator.nodes.l3switch import L3Switch
 from simulator.nodes.router import Router
 from simulator.nodes.switch import Switch
+from simulator.engine.gc_pause import without_gc
 from simulator.phy.link import Link
 from simulator.scenario.autoroute import AutoRouting
 from simulator.stack.arp import ArpConfig
@@ -42,6 +43,7 @@ class Network:
         return None
 
 
+@without_gc()
 def build(topology, sim) -> Network:
     net = Network(sim, topology)
     explicit_mtu: set = set()

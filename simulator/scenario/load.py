@@ -24,12 +24,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from simulator.engine.gc_pause import without_gc
+
 from .check_scenario import ScenarioChecks
 from .check_topology import TopologyChecks
 from .errors import ScenarioError, format_path
 from .params import Parameters
 from .schema import NODE_TYPES, Scenario, Topology, describe
-from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file, without_gc
+from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file
 
 __all__ = ["load_topology", "load_scenario", "load_any", "load_text", "load_data"]
 
@@ -104,6 +106,7 @@ def _topology(doc: YamlDocument, prefix: Path, params: Parameters) -> Topology:
     return _checked_topology(doc, prefix)[0]
 
 
+@without_gc()
 def _checked_topology(doc: YamlDocument, prefix: Path) -> tuple[Topology, TopologyChecks]:
     topology = _validate(Topology, doc.get(prefix), doc, prefix)
     checks = TopologyChecks(topology, doc, prefix)

@@ -28,19 +28,19 @@ Merge keys (``<<: *base``) and anchors work as in PyYAML.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import stat
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from simulator.engine.gc_pause import without_gc
+
 from .errors import ScenarioError, format_path
 
-__all__ = ["Path", "Position", "YamlDocument", "load_yaml", "load_yaml_file", "without_gc"]
+__all__ = ["Path", "Position", "YamlDocument", "load_yaml", "load_yaml_file"]
 
 Path = tuple[Any, ...]
 Position = tuple[int, int]
@@ -309,20 +309,6 @@ def _syntax_error(exc: yaml.YAMLError, text: str, file: str | None) -> ScenarioE
             problem = "a tab cannot indent YAML or start a value (use spaces)"
         return ScenarioError(f"invalid YAML: {problem}", file=file, line=line, column=column)
     return ScenarioError(f"invalid YAML: {exc}", file=file)
-
-
-@contextmanager
-def without_gc():
-    """Pause Python's cycle collector: building a large document's many small objects
-    would otherwise trigger full collections again and again (3x slower, growing with
-    size). Nothing built here needs it; it resumes, and catches up, afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @without_gc()

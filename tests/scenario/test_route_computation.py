@@ -31,7 +31,7 @@ def test_shortest_path_tree_matches_networkx_first_predecessor(seed):
 def test_route_count_and_tables_of_the_square():
     sim, net = square()
     # 5 subnets; r1 and r3 are attached to 3 of them, r2 to 2: 2 + 3 + 2 routes
-    assert compute_routes(net) == 7
+    assert compute_routes(net).routes == 7
     r2 = net.nodes["r2"].ip.routes
     assert [str(r) for r in r2.routes()] == [
         "10.0.12.0/30 dev e0 metric 0 (connected)",
