@@ -144,27 +144,34 @@ class YamlDocument:
     file: str | None = None
     positions: dict[Path, Position] = field(default_factory=dict)
     key_positions: dict[Path, Position] = field(default_factory=dict)
+    # Paths whose key and value come from another file (a topology's include or
+    # extends, see compose.py): their file. Every other path is in ``file``.
+    origins: dict[Path, str | None] = field(default_factory=dict)
 
-    def position(self, path: Path, *, key: bool = False) -> Position:
-        """Where ``path`` is: its key (``key=True``, when it has one) or its value.
-        An unknown path falls back to its longest known prefix, then to 1:1."""
+    def locate(self, path: Path, *, key: bool = False) -> tuple[str | None, int, int]:
+        """``(file, line, column)`` of ``path``: its key (``key=True``, when it has one)
+        or its value. An unknown path falls back to its longest known prefix, then to 1:1."""
         path = tuple(path)
         if key and path in self.key_positions:
-            return self.key_positions[path]
+            return (self.origins.get(path, self.file), *self.key_positions[path])
         for end in range(len(path), -1, -1):
             pos = self.positions.get(path[:end])
             if pos is not None:
-                return pos
-        return (1, 1)
+                return (self.origins.get(path[:end], self.file), *pos)
+        return (self.file, 1, 1)
+
+    def position(self, path: Path, *, key: bool = False) -> Position:
+        """``(line, column)`` of ``path`` (see :meth:`locate`)."""
+        return self.locate(path, key=key)[1:]
 
     def error(
         self, path: Path, message: str, *, key: bool = False, field: str | None = None
     ) -> ScenarioError:
         """A :class:`ScenarioError` located at ``path`` (``field`` defaults to the path)."""
-        line, column = self.position(path, key=key)
+        file, line, column = self.locate(path, key=key)
         return ScenarioError(
             message,
-            file=self.file,
+            file=file,
             line=line,
             column=column,
             field=format_path(path) if field is None else field,
