@@ -3,9 +3,10 @@
     python benchmarks/routing.py [--routers 1000 3000 10000] [--all-tables 3000]
     python benchmarks/routing.py --rows 25 --cols 40      # one grid, this process
 
-Each router has one host on its own /24 and a /30 to each grid neighbour
-(networkx ``grid_2d_graph``). The topology is written as YAML and then timed
-through the real path: load (YAML parse, schema, semantic checks), build
+Each router has one host on its own /24 and a /30 to each grid neighbour: the
+topology file is ``generate: {kind: grid, rows, cols}`` (networkx
+``grid_2d_graph``), timed through the real path: load (generation, schema,
+semantic checks), build
 (nodes, links, the route computation: router graph, shared prefix index, one
 next-hop vector per router made on its first lookup), a ping across the grid
 (the routers on its path fill their tables), and, up to ``--all-tables``
@@ -19,11 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from ipaddress import IPv4Address
 from pathlib import Path
-
-import networkx as nx
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,25 +34,9 @@ from simulator.scenario.load import load_topology  # noqa: E402
 SHAPES = {1000: (25, 40), 3000: (50, 60), 10000: (100, 100)}
 
 
-def grid_topology(rows: int, cols: int) -> dict:
-    graph = nx.grid_2d_graph(rows, cols)
-    index = {node: i for i, node in enumerate(sorted(graph))}
-    nodes, links = {}, []
-    ifaces = {i: {} for i in index.values()}
-    for i in index.values():
-        lan = f"10.{i // 256}.{i % 256}"
-        ifaces[i]["lan"] = f"{lan}.1/24"
-        nodes[f"h{i}"] = {"type": "host", "ip": f"{lan}.10/24", "gateway": f"{lan}.1"}
-        links.append([f"h{i}", f"r{i}:lan"])
-    for j, (u, v) in enumerate(sorted(graph.edges)):
-        a, b = index[u], index[v]
-        base = (172 << 24) | (16 << 16) | (4 * j)
-        ifaces[a][f"to{b}"] = f"{IPv4Address(base + 1)}/30"
-        ifaces[b][f"to{a}"] = f"{IPv4Address(base + 2)}/30"
-        links.append([f"r{a}:to{b}", f"r{b}:to{a}"])
-    for i in index.values():
-        nodes[f"r{i}"] = {"type": "router", "interfaces": ifaces[i]}
-    return {"name": f"grid-{rows}x{cols}", "routing": "auto", "nodes": nodes, "links": links}
+def grid_topology(rows: int, cols: int) -> str:
+    """The grid as a topology file: ``generate: grid`` (simulator/scenario/generate.py)."""
+    return f"name: grid-{rows}x{cols}\ngenerate: {{kind: grid, rows: {rows}, cols: {cols}}}\n"
 
 
 def _peak_mib() -> float:
@@ -66,7 +47,7 @@ def one_grid(rows: int, cols: int, all_tables: bool) -> None:
     n = rows * cols
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "grid.yaml"
-        path.write_text(yaml.safe_dump(grid_topology(rows, cols), sort_keys=False))
+        path.write_text(grid_topology(rows, cols))
         t0 = time.perf_counter()
         topology = load_topology(path)
         t_load = time.perf_counter() - t0
@@ -94,7 +75,7 @@ def one_grid(rows: int, cols: int, all_tables: bool) -> None:
     assert 64 - int(ping.lines[2].split("ttl=")[1].split()[0]) == hops
     rss_ping = _peak_mib()
     print(f"grid {rows}x{cols}: {n} routers, {n} hosts, {len(network.links)} links")
-    print(f"  load (YAML, schema, checks)  {t_load:8.2f} s   peak RSS {rss_load:6.0f} MiB")
+    print(f"  load (generate, schema, checks){t_load:8.2f} s   peak RSS {rss_load:6.0f} MiB")
     print(f"  build (incl. routes)         {t_build:8.2f} s   peak RSS {rss_build:6.0f} MiB")
     print(f"  route computation again      {t_routes:8.2f} s   {routes} routes "
           f"({routes / n:.0f} per router)")
