@@ -69,9 +69,9 @@ class _Assembly:
     def install(self, doc: YamlDocument, prefix: Path) -> None:
         """Replace ``doc[prefix]`` with the merged topology; positions follow each piece."""
         own = doc.get(prefix)
-        merged = {key: _value(d, p) for key, (d, p) in self.values.items()}
-        merged["nodes"] = {name: _value(d, p) for name, (d, p) in self.nodes.items()}
-        merged["links"] = [_value(d, p) for d, p in self.links]
+        merged = {key: d.get(p) for key, (d, p) in self.values.items()}
+        merged["nodes"] = {name: d.get(p) for name, (d, p) in self.nodes.items()}
+        merged["links"] = [d.get(p) for d, p in self.links]
         places = _Places()
         for key, piece in self.values.items():
             places.copy(piece, prefix + (key,))
@@ -130,10 +130,6 @@ class _Places:
                 doc.origins[path] = file
 
 
-def _value(doc: YamlDocument, path: Path):
-    return doc.get(path)
-
-
 def _set(doc: YamlDocument, path: Path, value) -> None:
     if not path:
         doc.data = value
@@ -161,7 +157,7 @@ def compose(doc: YamlDocument, prefix: Path, base_dir: str, params, validate,
         if not isinstance(refs, list) or not refs:
             raise doc.error(prefix + ("include",), "expected a topology file or a list of "
                                                    f"them, got {describe(include)}")
-        for i, _ in enumerate(refs):
+        for i in range(len(refs)):
             where = prefix + ("include",) + ((i,) if refs is include else ())
             part = _read(doc, where, base_dir, params, validate, chain)
             for key in part.data:
