@@ -39,7 +39,7 @@ class IcmpRateLimiter:
     def __init__(self, sim, stream_name: str, config: IcmpRateLimitConfig | None = None):
         self.sim = sim
         self.config = config or IcmpRateLimitConfig()
-        self._rng = sim.rng.stream(stream_name)
+        self._rng = sim.rng.lazy(stream_name)
         self._credit = self.config.msgs_burst
         self._stamp = 0
         self._peers: dict[int, tuple[int, int]] = {}     # host → (tokens ns, last ns)
