@@ -73,6 +73,7 @@ class RunResult:
             "apps": self.results(),
             "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
             "drops": drops,
+            "services": _services(self.network),
             "queue_max_packets": {name.split(":", 1)[1]: series.max
                                   for name, series in sorted(sim.tracer.series.items())
                                   if name.startswith("queue:")},
@@ -126,6 +127,12 @@ def _node_summary(node) -> dict:
         if getattr(node, "stp", None) is not None:
             summary["stp"] = node.stp.summary()
     return summary
+
+
+def _services(network: Network) -> dict:
+    """What each node's services report: ``{node: {service: summary}}`` (node.services)."""
+    return {name: {kind: service.summary() for kind, service in sorted(node.services.items())}
+            for name, node in network.nodes.items() if node.services}
 
 
 def _open_captures(scenario, network: Network, out_dir: Path) -> list:
