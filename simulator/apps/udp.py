@@ -6,8 +6,13 @@ The sender fills each payload with the counting pattern 0, 1, 2, ... (mod
 fragmentation and reassembly, say) from one that did not.
 """
 
+from pydantic import Field
+
+from simulator.apps import checks
 from simulator.apps.bulk import server_error
+from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import first_last
+from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
 SECOND = 1_000_000_000
@@ -90,3 +95,34 @@ class UdpSink(UdpServer):
                 "received": self.received, "intact": self.intact, "bytes": self.bytes,
                 "bytes_received": self.bytes, "output": first_last(self.lines),
                 **server_error(self.kind, self.port, self.error)}
+
+MAX_UDP_PAYLOAD = 65507            # 65535 − 20 (IPv4) − 8 (UDP)
+
+
+class UdpSendSpec(AppSpec):
+    dst: IPv4Addr
+    port: Int = Field(ge=1, le=65535)
+    size: Bytes = Field(512, ge=0, le=MAX_UDP_PAYLOAD)   # payload bytes (UDP adds 8, IPv4 20)
+    count: Int = Field(1, ge=1)
+    interval: Nanoseconds = Field(1 * S, gt=0)
+    df: Bool = False
+    ttl: Int | None = Field(None, ge=1, le=255)
+
+
+class UdpSinkSpec(AppSpec):
+    port: Int = Field(ge=1, le=65535)
+
+
+def build_send(node, spec: UdpSendSpec, name: str) -> UdpSend:
+    return UdpSend(node, spec.dst, spec.port, size=spec.size, count=spec.count,
+                   interval_ns=spec.interval, df=spec.df, ttl=spec.ttl, name=name)
+
+
+def build_sink(node, spec: UdpSinkSpec, name: str) -> UdpSink:
+    return UdpSink(node, spec.port, name=name)
+
+
+UDP_SEND = AppKind("udp_send", UdpSendSpec, build_send, checks.BASIC, Role.UDP_CLIENT)
+UDP_SINK = AppKind("udp_sink", UdpSinkSpec, build_sink,
+                   (*checks.RECEIVES, checks.ERRORS, checks.INTACT, checks.OUTPUT_CONTAINS,
+                    *checks.BYTES), Role.UDP_SERVER)
