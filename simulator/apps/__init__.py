@@ -8,6 +8,7 @@ Adding an app is one module and one line here (docs/apps.md).
 """
 
 from simulator.apps import bulk, ping, reqresp, tcp_echo, traceroute, udp, udp_cbr, udp_echo
+from simulator.apps.http import browse, get
 from simulator.apps.kind import AppKind
 
 APPS: dict[str, AppKind] = {}
@@ -42,5 +43,7 @@ for _kind in (
     udp_cbr.UDP_CBR_SINK,
     reqresp.REQRESP,
     reqresp.REQRESP_SERVER,
+    get.HTTP_GET,
+    browse.BROWSE,
 ):
     register(_kind)

@@ -3,7 +3,7 @@ each node's ``http_server``, registered in ``node.services`` for summary.json.""
 
 from simulator.apps.http.server import HttpServer, filler
 from simulator.scenario.web_specs import content_type
-from simulator.stack.nat_table import NatConfig, StaticForward
+from simulator.stack.nat_table import StaticForward
 from simulator.wire.ipv4 import PROTO_TCP, PROTO_UDP
 
 PROTOCOLS = {"tcp": PROTO_TCP, "udp": PROTO_UDP}

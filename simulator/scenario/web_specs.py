@@ -1,5 +1,6 @@
-"""YAML specs of issue 9's web side: a NAT gateway's ``nat:`` settings (docs/nat.md),
-a node's ``http_server:`` (docs/http.md) and the ``http_get`` and ``browse`` apps.
+"""YAML specs of issue 9's web side on nodes: a NAT gateway's ``nat:`` settings
+(docs/nat.md) and a node's ``http_server:`` (docs/http.md). The ``http_get`` and
+``browse`` apps declare theirs in :mod:`simulator.apps.http`.
 
 The node type itself (``type: nat``, a router with ``nat:``) is
 :class:`~simulator.scenario.node_specs.NatSpec`; its checks against the interfaces
@@ -11,14 +12,13 @@ from __future__ import annotations
 import re
 from ipaddress import IPv4Address
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
 from ..engine.units import parse_size
-from .model import Model
-from .transport import AppSpec
-from .values import S, Bool, Bytes, Int, IPv4Addr, Name, Nanoseconds, describe, parse_ipv4_address
+from simulator.spec.model import Model
+from simulator.spec.values import (S, Bool, Bytes, Int, IPv4Addr, Name, Nanoseconds, describe,
+                                   parse_ipv4_address)
 
 Behaviour = Literal["endpoint-independent", "address-dependent", "address-and-port-dependent"]
 
@@ -159,48 +159,3 @@ class HttpServerSpec(Model):
             if path in self.paths:
                 raise ValueError(f"'{path}' is both in paths and in redirects")
         return self
-
-
-def _url(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a URL like http://www.example.com/, got {describe(value)}")
-    parts = urlsplit(value.strip())
-    if parts.scheme != "http" or not parts.hostname:
-        raise ValueError(f"'{value}' is not an http:// URL with a host")
-    try:
-        parts.port
-    except ValueError:
-        raise ValueError(f"'{value}': the port is not a number in 0-65535") from None
-    return value.strip()
-
-
-class HttpGetSpec(AppSpec):
-    """An HTTP/1.1 client (curl-like): ``count`` requests for ``url`` over one
-    persistent connection, following up to ``redirects`` 301/302s."""
-
-    url: str
-    method: Literal["GET", "HEAD"] = "GET"
-    count: Int = Field(1, ge=1)
-    redirects: Int = Field(5, ge=0)
-    keep_alive: Bool = True
-    timeout: Nanoseconds = Field(30 * S, gt=0)
-
-    @field_validator("url", mode="before")
-    @classmethod
-    def _check_url(cls, value: Any) -> Any:
-        return _url(value)
-
-
-class BrowseSpec(AppSpec):
-    """A browser fetching ``urls`` in order: DNS, connect, GET, one connection per host
-    (reused while the host stays the same), closed at the end (docs/http.md)."""
-
-    urls: list[str] = Field(min_length=1)
-    timeout: Nanoseconds = Field(30 * S, gt=0)
-
-    @field_validator("urls", mode="before")
-    @classmethod
-    def _urls(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [_url(v) for v in value]
-        return value

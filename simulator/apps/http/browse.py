@@ -12,10 +12,16 @@ browser closes its connection (so it, the active closer, ends in TIME-WAIT).
 The per-URL phases add up exactly: total = dns + connect + ttfb + transfer.
 """
 
+from typing import Any, Literal
 from urllib.parse import urljoin
 
+from pydantic import Field, field_validator
+
+from simulator.apps import checks
 from simulator.apps.bulk import tcp_summary
-from simulator.apps.http.client import HttpConnection, lookup, split_url
+from simulator.apps.http.client import HttpConnection, check_url, lookup, split_url
+from simulator.apps.kind import AppKind, AppSpec
+from simulator.spec.values import S, Int, Nanoseconds
 
 MAX_REDIRECTS = 5        # Chrome follows 20; a model needs few
 
@@ -147,3 +153,39 @@ class Browse:
                          f"in {ms(self.done_ns - self.start_ns)}")
         return {"app": self.kind, "name": self.name, "node": self.host.name,
                 "urls": [dict(r) for r in rows], **self.fetcher.summary(), "output": lines}
+
+
+class BrowseSpec(AppSpec):
+    """``browse: {urls: [http://www.example.com/, ...]}``."""
+
+    urls: list[str] = Field(min_length=1)
+    timeout: Nanoseconds = Field(30 * S, gt=0)        # per request, for the response
+
+    @field_validator("urls", mode="before")
+    @classmethod
+    def _urls(cls, value: Any) -> Any:
+        return [check_url(v) for v in value] if isinstance(value, list) else value
+
+
+def build(node, spec, name):
+    return Browse(node, spec.urls, timeout_ns=spec.timeout, name=name)
+
+
+def _all_equal(got, want) -> bool:
+    return bool(got) and all(value == want for value in got)
+
+
+def _max_at_most(got, want) -> bool:
+    return bool(got) and max(got) <= want
+
+
+# Expectations over every request an HTTP app made (redirects included).
+STATUS = checks.Check("status", "statuses", Int, _all_equal, constraints={"ge": 100, "le": 599})
+TOTAL_MAX = checks.Check("total_max", "totals_ns", Nanoseconds, _max_at_most,
+                         lambda v: " ".join(ms(x) for x in v) if isinstance(v, list) else ms(v),
+                         "<=", {"gt": 0})
+DNS_SOURCE = checks.Check("dns_source", "dns_sources", Literal["hosts", "cache", "server"],
+                          _all_equal)
+HTTP_CHECKS = (STATUS, TOTAL_MAX, *checks.BASIC, *checks.TCP, *checks.BYTES)
+
+BROWSE = AppKind("browse", BrowseSpec, build, (*HTTP_CHECKS, DNS_SOURCE))

@@ -10,10 +10,12 @@ connection is reusable after a response when h11 says both sides are DONE (no
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
+from typing import Any
 from urllib.parse import urlsplit
 
 import h11
 
+from simulator.spec.values import describe
 from simulator.stack.errno import SocketError
 
 RECV = 65536
@@ -44,6 +46,20 @@ def lookup(node, host: str):
         return Resolution([IPv4Address(host)], "NOERROR", "hosts")
     except ValueError:
         return Resolution([], "NOSERVERS", None)
+
+
+def check_url(value: Any) -> str:
+    """A YAML URL: ``http://`` with a host and, if any, a port in range."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a URL like http://www.example.com/, got {describe(value)}")
+    parts = urlsplit(value.strip())
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"'{value}' is not an http:// URL with a host")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError(f"'{value}': the port is not a number in 0-65535") from None
+    return value.strip()
 
 
 def split_url(url: str) -> tuple[str, int, str]:

@@ -3,7 +3,14 @@ for one URL over one persistent connection (``keep_alive: false`` asks the serve
 close after each, ``Connection: close``, RFC 9112 §9.6), following redirects. Each
 request's status, size, headers and timings are in the result."""
 
-from simulator.apps.http.browse import Fetcher, ms
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from simulator.apps.http.browse import DNS_SOURCE, HTTP_CHECKS, Fetcher, ms
+from simulator.apps.http.client import check_url
+from simulator.apps.kind import AppKind, AppSpec
+from simulator.spec.values import S, Bool, Int, Nanoseconds
 
 
 class HttpGet:
@@ -38,3 +45,27 @@ class HttpGet:
         return {"app": self.kind, "name": self.name, "node": self.host.name, "url": self.url,
                 "requests": [dict(r) for r in self.fetcher.rows], **self.fetcher.summary(),
                 "output": lines}
+
+
+class HttpGetSpec(AppSpec):
+    """``http_get: {url: http://10.0.0.2/a.html, method: HEAD, count: 2}``."""
+
+    url: str
+    method: Literal["GET", "HEAD"] = "GET"
+    count: Int = Field(1, ge=1)
+    redirects: Int = Field(5, ge=0)                 # followed at most
+    keep_alive: Bool = True
+    timeout: Nanoseconds = Field(30 * S, gt=0)      # per request, for the response
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _url(cls, value: Any) -> Any:
+        return check_url(value)
+
+
+def build(node, spec, name):
+    return HttpGet(node, spec.url, spec.method, spec.count, spec.redirects, spec.keep_alive,
+                   spec.timeout, name=name)
+
+
+HTTP_GET = AppKind("http_get", HttpGetSpec, build, (*HTTP_CHECKS, DNS_SOURCE))

@@ -61,6 +61,7 @@ class HttpServer(TcpServer):
     def _serve(self, sock, peer):
         env = self.sim.env
         conn = h11.Connection(h11.SERVER)
+        request = None
         try:
             while True:
                 event = conn.next_event()
@@ -71,7 +72,9 @@ class HttpServer(TcpServer):
                         break                        # idle: the server closes
                     conn.receive_data(recv.value)
                 elif isinstance(event, h11.Request):
-                    yield from self._respond(sock, conn, event, peer)
+                    request = event
+                elif isinstance(event, h11.EndOfMessage):
+                    yield from self._respond(sock, conn, request, peer)
                     if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                         break                        # Connection: close (RFC 9112 §9.6)
                     conn.start_next_cycle()
