@@ -186,6 +186,7 @@ TOTAL_MAX = checks.Check("total_max", "totals_ns", Nanoseconds, _max_at_most,
                          "<=", {"gt": 0})
 DNS_SOURCE = checks.Check("dns_source", "dns_sources", Literal["hosts", "cache", "server"],
                           _all_equal)
-HTTP_CHECKS = (STATUS, TOTAL_MAX, *checks.BASIC, *checks.TCP, *checks.BYTES)
+HTTP_CHECKS = (STATUS, TOTAL_MAX, *checks.BASIC, *checks.TCP, *checks.BYTES,
+               *checks.RETRANSMITS)
 
 BROWSE = AppKind("browse", BrowseSpec, build, (*HTTP_CHECKS, DNS_SOURCE))
