@@ -83,7 +83,8 @@ class Fetcher:
                    ttfb_ns=first - ex.start_ns, transfer_ns=ex.done_ns - first,
                    total_ns=ex.done_ns - start, _location=ex.location)
         if not conn.reusable:
-            self.close()
+            self.conn = None
+            yield from conn.finish()
         return row
 
     def close(self) -> None:

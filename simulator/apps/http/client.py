@@ -166,5 +166,20 @@ class HttpConnection:
                 ex.error = "connection closed before the response"
                 return
 
+    def finish(self):
+        """A process step after a response that ends the connection (``Connection:
+        close``): read to the server's FIN, which RFC 9112 §9.6 has it send first,
+        then close (so the server, not the client, holds the TIME-WAIT)."""
+        deadline = self.node.sim.now + self.timeout_ns
+        try:
+            while True:
+                recv = self.sock.recv(RECV)
+                yield recv | self.env.timeout(max(0, deadline - self.node.sim.now))
+                if not recv.triggered or not recv.value:
+                    break
+        except SocketError:
+            pass
+        self.close()
+
     def close(self) -> None:
         self.sock.close()
