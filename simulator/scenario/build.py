@@ -15,6 +15,7 @@ from simulator.nodes.router import Router
 from simulator.nodes.switch import Switch
 from simulator.phy.link import Link
 from simulator.scenario.autoroute import AutoRouting
+from simulator.scenario.dns_build import start_dns
 from simulator.scenario.web_build import start_web_services
 from simulator.stack.arp import ArpConfig
 from simulator.wire.addr import MacAddress
@@ -85,6 +86,7 @@ def build(topology, sim) -> Network:
             node.ip.add_route(route.to, via=route.via, dev=dev, metric=route.metric)
     if topology.routing == "auto":
         net.routing = AutoRouting(net, topology.convergence)
+    start_dns(net)
     start_web_services(net)
     return net
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
+from .dns_specs import DnsForwarderSpec, DnsResolverSpec, DnsServerSpec, HostDnsSpec
 from simulator.spec.model import Model
 from .transport import TcpSpec
 from simulator.spec.values import (S, Bool, Bytes, FieldError, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
@@ -76,6 +77,10 @@ class IpStackSpec(Model):
     icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     arp: ArpSpec = Field(default_factory=ArpSpec)
     tcp: TcpSpec = Field(default_factory=TcpSpec)
+    dns_server: DnsServerSpec | None = None
+    dns_resolver: DnsResolverSpec | None = None
+    dns_forwarder: DnsForwarderSpec | None = None
+    dns: HostDnsSpec = Field(default_factory=HostDnsSpec)
     http_server: HttpServerSpec | None = None                # docs/http.md
 
 

@@ -97,6 +97,18 @@ LIMIT_FIELDS = {"max_events": "max_events", "wall_clock": "wall_clock", "stalled
                 "trace_size": "trace_size"}     # end reason → the `limits:` field behind it
 
 
+def _services(network) -> dict:
+    """``{node: {service: counters}}``: each node's ``services`` (name → object with
+    ``summary()``, set up by the build); a service with nothing to report gives None."""
+    out = {}
+    for name, node in network.nodes.items():
+        entries = {kind: service.summary() for kind, service in getattr(node, "services", {}).items()}
+        entries = {kind: summary for kind, summary in entries.items() if summary is not None}
+        if entries:
+            out[name] = entries
+    return out
+
+
 def _address_summary(address) -> dict:
     """An interface address with what a student would look up for it."""
     network = address.network
@@ -127,12 +139,6 @@ def _node_summary(node) -> dict:
         if getattr(node, "stp", None) is not None:
             summary["stp"] = node.stp.summary()
     return summary
-
-
-def _services(network: Network) -> dict:
-    """What each node's services report: ``{node: {service: summary}}`` (node.services)."""
-    return {name: {kind: service.summary() for kind, service in sorted(node.services.items())}
-            for name, node in network.nodes.items() if node.services}
 
 
 def _open_captures(scenario, network: Network, out_dir: Path) -> list:

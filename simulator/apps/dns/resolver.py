@@ -142,6 +142,10 @@ class RecursiveResolver:
             self._handle(task, message, pending, now)
         return self._done()
 
+    def waiting_for(self, server, ident: int) -> bool:
+        """Whether a response from ``server`` with ID ``ident`` is still awaited."""
+        return (IPv4Address(server), ident) in self._outgoing
+
     def timer_fires(self, now: int) -> Step:
         self._step = Step()
         for task in list(self._tasks):
