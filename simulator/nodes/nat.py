@@ -33,7 +33,7 @@ class NatGateway(Router):
         self.outside = None
         self.inside: set = set()
         self._expiry = Timer(sim, self._expire)
-        self.mappings: Counter = Counter()       # trace event ("map", "expire") → count
+        self.mappings: Counter = Counter()       # trace event ("nat.map", "nat.expire") → count
         self.l2.register(ETHERTYPE_IPV4, self._prerouting)
         self.ip.forwarder.postrouting = self._postrouting
 
@@ -112,5 +112,5 @@ class NatGateway(Router):
         """The NAT's configuration, counters and translation table (for summary.json)."""
         if self.napt is None:
             return {}
-        return {**self.napt.summary(), "mappings_created": self.mappings["map"],
-                "mappings_expired": self.mappings["expire"]}
+        return {**self.napt.summary(), "mappings_created": self.mappings["nat.map"],
+                "mappings_expired": self.mappings["nat.expire"]}

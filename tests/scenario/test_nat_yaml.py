@@ -71,7 +71,7 @@ def test_summary_has_the_table_and_counters_and_the_trace_every_mapping(tmp_path
     events = [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()]
     mapped = [e for e in events if e["layer"] == "nat"]
     assert [(e["event"], e["internal"].split(":")[0]) for e in mapped] == [
-        ("map", "192.168.1.10"), ("expire", "192.168.1.10")]
+        ("nat.map", "192.168.1.10"), ("nat.expire", "192.168.1.10")]
     # the second echo at 2 s refreshes the mapping: it expires 3 s after that reply
     assert mapped[1]["lifetime_ns"] > 4 * 10**9
 

@@ -123,7 +123,7 @@ class HttpConnection:
         data += self.h11.send(h11.EndOfMessage())
         self.requests += 1
         if sim.tracer.on:
-            sim.tracer.emit(self.node.name, "http", "request", method=method, path=target,
+            sim.tracer.emit(self.node.name, "http", "http.request", method=method, path=target,
                             host=self.host)
         deadline = sim.now + self.timeout_ns
         try:
@@ -137,7 +137,7 @@ class HttpConnection:
         if ex.error is None and self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
             self.h11.start_next_cycle()
         if sim.tracer.on:
-            sim.tracer.emit(self.node.name, "http", "response", method=method, path=target,
+            sim.tracer.emit(self.node.name, "http", "http.response", method=method, path=target,
                             status=ex.status, bytes=ex.response_bytes, error=ex.error)
         return ex
 

@@ -104,7 +104,7 @@ class HttpServer(TcpServer):
     def _respond(self, sock, conn, request, peer):
         self.requests += 1
         if self.sim.tracer.on:
-            self.sim.tracer.emit(self.host.name, "http", "request",
+            self.sim.tracer.emit(self.host.name, "http", "http.request",
                                  method=request.method.decode(), path=request.target.decode(),
                                  client=f"{peer[0]}:{peer[1]}")
         status, body, ctype, extra = self._resource(request.method, request.target)
@@ -123,7 +123,7 @@ class HttpServer(TcpServer):
         self.statuses[status] += 1
         self.bytes_out += len(data)
         if self.sim.tracer.on:
-            self.sim.tracer.emit(self.host.name, "http", "response", method=method.decode(),
+            self.sim.tracer.emit(self.host.name, "http", "http.response", method=method.decode(),
                                  path=target.decode(), status=status, bytes=len(data),
                                  client=f"{peer[0]}:{peer[1]}")
 
