@@ -7,6 +7,8 @@ registers them, and the scenario layer derives ``Action``'s app keys,
 Adding an app is one module and one line here (docs/apps.md).
 """
 
+import sys
+
 from simulator.apps import bulk, ping, reqresp, tcp_echo, traceroute, udp, udp_cbr, udp_echo
 from simulator.apps.http import browse, get
 from simulator.apps.kind import AppKind
@@ -25,6 +27,9 @@ def register(kind: AppKind) -> None:
         if known.get(check.name, check) is not check:
             raise ValueError(f"{kind.name}: expectation field {check.name!r} is already "
                              "declared by another app as a different Check")
+    if "simulator.scenario.schema" in sys.modules:
+        raise RuntimeError(f"app kind {kind.name!r} registered after the scenario models "
+                           "were built from the table; register it before importing them")
     APPS[kind.name] = kind
 
 
