@@ -27,7 +27,7 @@ def register(kind: AppKind) -> None:
         if known.get(check.name, check) is not check:
             raise ValueError(f"{kind.name}: expectation field {check.name!r} is already "
                              "declared by another app as a different Check")
-    if "simulator.scenario.schema" in sys.modules:
+    if hasattr(sys.modules.get("simulator.scenario.schema"), "Action"):   # models built
         raise RuntimeError(f"app kind {kind.name!r} registered after the scenario models "
                            "were built from the table; register it before importing them")
     APPS[kind.name] = kind
