@@ -1,5 +1,5 @@
 """The walkthrough (scenarios/web_browse.yaml), checked from outside: tshark with
-checksum validation reads both captures of the NAT clean and decodes HTTP and DNS; the
+checksum validation reads both captures of the NAT clean and decodes DHCP, HTTP and DNS; the
 outside capture holds only public addresses and the inside one only the home's; the
 caches answer the second browse without a query leaving the home, and the third,
 past the TTL, goes out again; the cold DNS phase is accounted for hop by hop."""
@@ -72,8 +72,12 @@ def test_outside_is_all_public_and_inside_all_home(walk):
     assert wan and not any(private(a) for r in wan for a in (r["ip.src"], r["ip.dst"]) if a)
     assert {r["ip.src"] for r in wan if r["ip.src"] and r["ip.dst"] != "198.51.100.2"} == {
         "198.51.100.2"}
-    lan = tshark_fields(out / "home-lan.pcap", ["ip.src", "ip.dst"])
-    lan = [r for r in lan if r["ip.src"]]
+    lan = tshark_fields(out / "home-lan.pcap", ["ip.src", "ip.dst", "dhcp.option.dhcp"])
+    dhcp = [r for r in lan if r["dhcp.option.dhcp"]]
+    # the PC's lease: DISCOVER, OFFER, REQUEST, ACK (RFC 2132 §9.6 types 1, 2, 3, 5),
+    # before it has an address from 0.0.0.0, to and from 255.255.255.255 (RFC 2131 §4.1)
+    assert [r["dhcp.option.dhcp"] for r in dhcp] == ["1", "2", "3", "5"]
+    lan = [r for r in lan if r["ip.src"] and not r["dhcp.option.dhcp"]]
     assert lan and all(private(r["ip.src"]) or private(r["ip.dst"]) for r in lan)
     assert not any(str(PUBLIC_NAT) in (r["ip.src"], r["ip.dst"]) for r in lan)
 
@@ -86,12 +90,12 @@ def _dns_queries(events, node, start_s, end_s):
 def test_within_the_ttl_no_query_leaves_the_home_and_after_it_one_does(walk):
     _, events, summary, apps = walk
     # cold: the forwarder asks the ISP's resolver, which walks root, com., example.com.
-    assert len(_dns_queries(events, "home", 1, 2)) == 1
-    assert [e["server"] for e in _dns_queries(events, "isp-resolver", 1, 2)] == [
+    assert len(_dns_queries(events, "home", 10, 11)) == 1
+    assert [e["server"] for e in _dns_queries(events, "isp-resolver", 10, 11)] == [
         "198.41.0.4", "192.5.6.30", "203.0.113.53"]
     # within the TTL: the PC asks the home router, which answers from its cache
-    assert len(_dns_queries(events, "pc", 60, 61)) == 1
-    assert _dns_queries(events, "home", 60, 61) == []
+    assert len(_dns_queries(events, "pc", 70, 71)) == 1
+    assert _dns_queries(events, "home", 70, 71) == []
     assert apps["cached"]["urls"][0]["dns_ns"] < 1_000_000
     # past the TTL: out again; the resolver still knows example.com.'s server (NS TTL 1 d)
     assert len(_dns_queries(events, "home", 400, 401)) == 1
@@ -125,7 +129,7 @@ def test_cold_dns_phase_is_the_sum_of_its_hops(walk):
     start): serialization plus propagation on each link, every nanosecond accounted."""
     _, events, _, apps = walk
     row = apps["first"]["urls"][0]
-    start = 1_000_000_000
+    start = 10_000_000_000
     end = start + row["dns_ns"]
     frames = [e for e in events if e["event"] == "tx" and e["layer"] == "phy"
               and start <= e["ns"] < end]

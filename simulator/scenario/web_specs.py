@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from ipaddress import IPv4Address
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from ..engine.units import parse_size
 from simulator.spec.model import Model
@@ -41,23 +41,39 @@ class NatTimeouts(Model):
     icmp: Nanoseconds = Field(60 * S, gt=0)
 
 
+def _address_port(value: Any) -> Any:
+    """``"192.168.1.10:80"``: an inside address and port."""
+    if isinstance(value, tuple):
+        return value
+    if not isinstance(value, str) or value.count(":") != 1:
+        raise ValueError(f"expected an inside address and port like 192.168.1.10:80, "
+                         f"got {describe(value)}")
+    address, port = value.strip().split(":")
+    return parse_ipv4_address(address), _port(port, value)
+
+
+def _port_range(value: Any) -> Any:
+    """``"1024-65535"``: a range of ports, both ends included."""
+    if isinstance(value, tuple):
+        return value
+    if not isinstance(value, str) or value.count("-") != 1:
+        raise ValueError(f"expected a port range like 1024-65535, got {describe(value)}")
+    low, high = (_port(part.strip(), value) for part in value.split("-"))
+    if low > high:
+        raise ValueError(f"'{value}': the range is empty ({low} > {high})")
+    return low, high
+
+
+AddressPort = Annotated[tuple[IPv4Address, int], BeforeValidator(_address_port)]
+PortRange = Annotated[tuple[int, int], BeforeValidator(_port_range)]
+
+
 class NatForward(Model):
     """A static port forward (DNAT). YAML: ``{proto: tcp, port: 8080, to: 192.168.1.10:80}``."""
 
     proto: Literal["tcp", "udp"]
     port: Int = Field(ge=1, le=65535)
-    to: tuple[IPv4Address, int]
-
-    @field_validator("to", mode="before")
-    @classmethod
-    def _address_port(cls, value: Any) -> Any:
-        if isinstance(value, tuple):
-            return value
-        if not isinstance(value, str) or value.count(":") != 1:
-            raise ValueError(f"expected an inside address and port like 192.168.1.10:80, "
-                             f"got {describe(value)}")
-        address, port = value.strip().split(":")
-        return parse_ipv4_address(address), _port(port, value)
+    to: AddressPort
 
 
 class NatOptions(Model):
@@ -67,24 +83,12 @@ class NatOptions(Model):
     outside: Name
     inside: list[Name] | None = None                   # default: every other interface
     public: IPv4Addr | None = None                     # default: the outside address
-    ports: tuple[int, int] = (1024, 65535)
+    ports: PortRange = (1024, 65535)
     mapping: Behaviour = "endpoint-independent"
     filtering: Behaviour = "address-and-port-dependent"
     timeouts: NatTimeouts = Field(default_factory=NatTimeouts)
     hairpinning: Bool = True
     forwards: list[NatForward] = Field(default_factory=list)
-
-    @field_validator("ports", mode="before")
-    @classmethod
-    def _range(cls, value: Any) -> Any:
-        if isinstance(value, tuple):
-            return value
-        if not isinstance(value, str) or value.count("-") != 1:
-            raise ValueError(f"expected a port range like 1024-65535, got {describe(value)}")
-        low, high = (_port(part.strip(), value) for part in value.split("-"))
-        if low > high:
-            raise ValueError(f"'{value}': the range is empty ({low} > {high})")
-        return low, high
 
 
 # ------------------------------------------------------------------------- HTTP

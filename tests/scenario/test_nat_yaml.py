@@ -98,3 +98,19 @@ def test_pool_exhaustion_is_a_counted_drop(tmp_path):
     assert summary["drops"]["home"]["NAT_PORTS_EXHAUSTED"] == 3
     (mapping,) = nat["table"]
     assert (mapping["internal"], mapping["external"]) == ("192.168.1.10:32768", "203.0.113.2:1024")
+
+
+def test_the_json_schema_takes_the_nat_and_http_shorthands():
+    """`netsim schema`: port ranges, address:port forwards and path bodies as YAML writes them."""
+    import jsonschema
+
+    from simulator.scenario.jsonschema import json_schema
+    from simulator.scenario.yamlpos import load_yaml
+
+    text = HOME.format(run="", until="1s", nat=", ports: 2000-2999, forwards: "
+                       "[{proto: tcp, port: 8080, to: 192.168.1.11:80}]")
+    topology = load_yaml(text).data["topology"]
+    validator = jsonschema.Draft7Validator(json_schema("topology"))
+    assert [e.message for e in validator.iter_errors(topology)] == []
+    topology["nodes"]["home"]["nat"]["ports"] = [2000, 2999]
+    assert list(validator.iter_errors(topology))
