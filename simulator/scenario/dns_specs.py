@@ -1,7 +1,7 @@
 """YAML specs for DNS on a node: ``dns_server`` (authoritative zones), ``dns_resolver``
 (iterative, from root hints), ``dns_forwarder`` (a caching proxy) and ``dns`` (the
-node's stub resolver: resolv.conf and /etc/hosts), and the ``dig`` and ``nslookup``
-apps. The reference is ``docs/yaml.md`` (DNS) and ``docs/dns.md``.
+node's stub resolver: resolv.conf and /etc/hosts); the ``dig`` and ``nslookup`` apps
+declare theirs in apps/dns/dig_app.py. The reference is ``docs/yaml.md`` (DNS) and ``docs/dns.md``.
 
 Record TTLs are whole seconds, as in zone files (``ttl: 300``); the resolvers' waits
 are durations with their unit (``timeout: 2s``), glibc's in whole seconds.
@@ -16,21 +16,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
 
-from ..apps.dns.zone import Zone, ZoneError
-from ..wire.dns_records import Name as DomainName, type_code
+from simulator.apps.dns.values import Domain, RecordType
+from simulator.apps.dns.zone import Zone, ZoneError
 from simulator.spec.model import Model
-from simulator.apps.kind import AppSpec
-from simulator.spec.values import S, Bool, FieldError, Int, IPv4Addr, Nanoseconds, Text, describe
+from simulator.spec.values import S, Bool, FieldError, Int, IPv4Addr, Nanoseconds, Text
+from simulator.wire.dns_records import Name as DomainName
 
 MAX_TTL = 2**31 - 1                 # RFC 2181 §8
 _RECORD = re.compile(r"records\[(\d+)\]: (.*)", re.S)
-
-
-def _domain(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected a domain name like example.com, got {describe(value)}")
-    DomainName.of(value.strip())        # ValueError with the reason
-    return value.strip()
 
 
 def _whole_seconds(value: int) -> int:
@@ -39,14 +32,7 @@ def _whole_seconds(value: int) -> int:
     return value
 
 
-def _record_type(value: str) -> str:
-    type_code(value)                    # ValueError naming the known types
-    return value.upper()
-
-
-Domain = Annotated[str, AfterValidator(_domain)]
 Seconds = Annotated[Nanoseconds, AfterValidator(_whole_seconds)]
-RecordType = Annotated[str, AfterValidator(_record_type)]
 
 
 class RecordSpec(Model):
@@ -172,25 +158,3 @@ class HostDnsSpec(_ResolvConfSpec):
             except ValueError as error:
                 raise FieldError(f"'{name}': {error}", name) from None
         return value
-
-
-# -------------------------------------------------------------------------- apps
-
-class _QuerySpec(AppSpec):
-    name: Domain
-    server: IPv4Addr | None = None          # None: the node's first `dns:` server
-    timeout: Nanoseconds = Field(5 * S, gt=0)
-    tries: Int = Field(3, ge=1, le=10)
-
-
-class DigSpec(_QuerySpec):
-    """dig NAME TYPE @SERVER [+tcp] [+norecurse]."""
-
-    type: RecordType = "A"
-    tcp: Bool = False
-    recurse: Bool = True
-    edns: Bool = True
-
-
-class NslookupSpec(_QuerySpec):
-    """nslookup NAME [SERVER]: the A and AAAA questions, as nslookup 9.18 asks."""

@@ -171,3 +171,22 @@ def test_nslookup_prints_the_canonical_name_and_address():
         "Server:\t\t10.0.0.53", "Address:\t10.0.0.53#53", "",
         "Non-authoritative answer:", "www.example.com\tcanonical name = web.example.com.",
         "Name:\tweb.example.com", "Address: 93.184.216.34"]
+
+
+def test_norecurse_answers_from_the_cache_alone():
+    net = Net()
+    before = dig(net, S, "www.example.com", recurse=False)
+    dig(net, 2 * S, "www.example.com")
+    after = dig(net, 4 * S, "www.example.com", recurse=False)
+    other = dig(net, 5 * S, "mail.example.com", recurse=False)
+    net.run(6 * S)
+    # nothing cached yet: no answer, no referral (no root NS is cached), nothing sent
+    assert (before.result()["rcode"], before.response.answer, before.response.authority) == (
+        "NOERROR", [], [])
+    assert after.result()["answers"] == ["93.184.216.34"]
+    assert after.result()["ttls"] == [299, 299]           # cached at 2.1 s, read at 4.0 s
+    # not cached, but example.com's servers are: a referral to them, with their address
+    assert other.response.answer == []
+    assert [rr.rdata.text() for rr in other.response.authority] == ["ns1.example.com."]
+    assert [rr.rdata.text() for rr in other.response.additional] == ["203.0.113.53"]
+    assert len(queries(net, "isp-resolver")) == 3              # only the recursive one's

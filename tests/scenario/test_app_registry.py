@@ -82,12 +82,12 @@ def test_docs_list_every_kind_as_registered():
     """docs/apps.md's table of kinds: module, role and expectation fields, row for row."""
     roles = {Role.TCP_SERVER: "TCP server", Role.UDP_SERVER: "UDP server",
              Role.UDP_CLIENT: "UDP client"}
-    rows = re.findall(r"^\| `(\w+)` \| `(\w+)\.py` \| ([^|]+) \| ([^|]+) \|$",
+    rows = re.findall(r"^\| `(\w+)` \| `([\w/]+)\.py` \| ([^|]+) \| ([^|]+) \|$",
                       DOC.read_text(), re.M)
     assert [r[0] for r in rows] == list(APPS)
     for name, module, role, fields in rows:
         kind = APPS[name]
-        assert kind.build.__module__ == f"simulator.apps.{module}", name
+        assert kind.build.__module__ == f"simulator.apps.{module.replace('/', '.')}", name
         want = "—" if kind.role is None else roles.get(kind.role, "UDP client (unless `icmp`)")
         assert role == want, name
         assert fields.split(", ") == kind.check_names, name

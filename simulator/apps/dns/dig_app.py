@@ -9,6 +9,14 @@ is measured from the last send to the response, as dig's. ``nslookup`` asks the 
 then the AAAA question, as nslookup 9.18 does, without EDNS.
 """
 
+from typing import Literal
+
+from pydantic import Field
+
+from simulator.apps import checks
+from simulator.apps.checks import Check
+from simulator.apps.kind import AppKind, AppSpec, Role
+from simulator.spec.values import S, Bool, Int, IPv4Addr, Nanoseconds, Text
 from simulator.wire.addr import IPv4Address
 from simulator.wire.dns import Edns, Message, rcode_text
 from simulator.wire.dns_records import TYPE_A, TYPE_AAAA, TYPE_CNAME, Name, type_code
@@ -16,8 +24,9 @@ from simulator.wire.dns_records import TYPE_A, TYPE_AAAA, TYPE_CNAME, Name, type
 from .dig import dig_text, dig_timeout_text, nslookup_text
 from .driver import Exchanges
 from .steps import TCP, UDP, Answer, Send, Step
+from .values import Domain, RecordType
 
-__all__ = ["Query", "Dig", "Nslookup"]
+__all__ = ["Query", "Dig", "Nslookup", "DIG", "NSLOOKUP"]
 
 EDNS_PAYLOAD = 1232             # dig 9.18's +bufsize
 
@@ -161,7 +170,9 @@ class Dig(_Lookup):
                "errors": int(self.error is not None), "output": self.lines}
         m = self.response
         if m is None:
-            return {**out, "rcode": None if self.query is None else "TIMEOUT"}
+            return {**out, "rcode": None if self.query is None else "TIMEOUT", "answers": [],
+                    "nodata": False, "ttls": [], "flags": [], "transport": None,
+                    "truncated": False, "query_time_ns": None}
         answers, nodata = _answers(m, Name.of(self.qname), type_code(self.qtype))
         return {**out, "rcode": rcode_text(m.rcode), "answers": answers, "nodata": nodata,
                 "ttls": [rr.ttl for rr in m.answer], "flags": m.flags_text().split(),
@@ -202,3 +213,61 @@ class Nslookup(_Lookup):
                 "qname": self.qname, "server": None if self.server is None else str(self.server),
                 "rcode": rcode, "answers": addresses, "errors": int(self.error is not None),
                 "output": self.lines}
+
+
+# ---------------------------------------------------------------- YAML and checks
+
+class _QuerySpec(AppSpec):
+    name: Domain
+    server: IPv4Addr | None = None          # None: the node's first `dns:` server
+    timeout: Nanoseconds = Field(5 * S, gt=0)
+    tries: Int = Field(3, ge=1, le=10)
+
+
+class DigSpec(_QuerySpec):
+    """dig NAME TYPE @SERVER [+tcp] [+norecurse] [+noedns]."""
+
+    type: RecordType = "A"
+    tcp: Bool = False
+    recurse: Bool = True
+    edns: Bool = True
+
+
+class NslookupSpec(_QuerySpec):
+    """nslookup NAME [SERVER]."""
+
+
+def build_dig(node, spec: DigSpec, name: str) -> Dig:
+    return Dig(node, spec.name, spec.type, spec.server, tcp=spec.tcp, recurse=spec.recurse,
+               edns=spec.edns, timeout_ns=spec.timeout, tries=spec.tries, app_name=name)
+
+
+def build_nslookup(node, spec: NslookupSpec, name: str) -> Nslookup:
+    return Nslookup(node, spec.name, spec.server, timeout_ns=spec.timeout, tries=spec.tries,
+                    app_name=name)
+
+
+def _ms(ns) -> str:
+    return f"{ns / 1e6:g} ms"
+
+
+RCODE = Check("rcode", "rcode", Text, lambda got, want: got == want.upper())
+ANSWER = Check("answer", "answers", Text, lambda got, want: want in got,
+               lambda v: repr(v) if isinstance(v, str) else "[" + ", ".join(v) + "]",
+               "contains")
+NODATA = Check("nodata", "nodata", Bool, lambda got, want: got == want)
+TTL_MAX = Check("ttl_max", "ttls", Int, lambda got, want: bool(got) and max(got) <= want,
+                lambda v: str(v) if isinstance(v, int) else str(max(v, default=None)), "<=",
+                {"ge": 0})
+QUERY_TIME_MAX = Check("query_time_max", "query_time_ns", Nanoseconds,
+                       lambda got, want: got <= want, _ms, "<=")
+QUERY_TIME_MIN = Check("query_time_min", "query_time_ns", Nanoseconds,
+                       lambda got, want: got >= want, _ms, ">=")
+TRANSPORT = Check("transport", "transport", Literal["udp", "tcp"],
+                  lambda got, want: got == want)
+
+DIG = AppKind("dig", DigSpec, build_dig,
+              (RCODE, ANSWER, NODATA, TTL_MAX, QUERY_TIME_MAX, QUERY_TIME_MIN, TRANSPORT,
+               *checks.BASIC), Role.UDP_CLIENT)
+NSLOOKUP = AppKind("nslookup", NslookupSpec, build_nslookup, (RCODE, ANSWER, *checks.BASIC),
+                   Role.UDP_CLIENT)
