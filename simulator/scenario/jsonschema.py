@@ -117,6 +117,7 @@ def json_schema(kind: str) -> dict:
             "anyOf": [{"type": "string", "description": "a topology file, relative to this one"},
                       {"$ref": "#/$defs/Topology"}]}
     _dhcp_ip(out["$defs"])
+    _hosts_entries(out["$defs"])
     out = _with_references(_draft7(out))
     out["properties"]["params"] = {
         "type": "object", "description": "parameters and their defaults, used as ${name}",
@@ -133,6 +134,13 @@ def _dhcp_ip(defs: dict) -> None:
         mapping = defs[model]["anyOf"][0] if "anyOf" in defs[model] else defs[model]
         ip = mapping["properties"]["ip"]
         ip["anyOf"] = ip["anyOf"] + forms
+
+
+def _hosts_entries(defs: dict) -> None:
+    """A ``dns: {hosts: ...}`` entry is an address or a list of them."""
+    hosts = defs["HostDnsSpec"]["properties"]["hosts"]
+    hosts["additionalProperties"] = {"anyOf": [hosts["additionalProperties"],
+                                               FORMS[_validator(values.IPv4Addr)][0]]}
 
 
 REFERENCE = {"type": "string", "pattern": r"\$\{[A-Za-z_][A-Za-z0-9_]*\}",
