@@ -13,9 +13,9 @@ from typing import Any
 
 from simulator.nodes.node import next_port_name
 
+from .dhcp_specs import check_dhcp
 from .dns_checks import check_dns
 from .errors import ScenarioError, format_path
-from .dhcp_specs import check_dhcp
 from .l2loops import find_l2_loop
 from .schema import HostSpec, L3SwitchSpec, RouterSpec, Topology
 from ..engine.units import format_rate
@@ -165,7 +165,7 @@ class TopologyChecks:
             return
         ifaces = [i.ip for i in node.interfaces.values() if i.ip is not None]
         if len(ifaces) < len(node.interfaces) and not any(gw in i.network for i in ifaces):
-            return      # on the subnet a DHCP lease brings, the client checks then
+            return      # on the subnet a DHCP lease brings: installed with the lease
         on = [i for i in ifaces if gw in i.network]
         if any(gw == i.ip for i in ifaces):
             self.fail(("nodes", name, "gateway"), f"gateway {gw} is {name}'s own address")

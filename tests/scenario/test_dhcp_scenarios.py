@@ -279,3 +279,67 @@ def test_netsim_run_prints_each_clients_outcome(tmp_path, capsys):
     assert status == 0
     assert ("pc:eth0: no lease (SELECTING): 6 DISCOVERs unanswered, retrying (RFC 2131 §4.1 "
             "backoff, s: 4.814, 7.544, 15.863, 32.143, 64.946)") in out
+
+
+def test_server_gone_renew_at_t1_rebind_at_t2_then_the_lease_ends():
+    """RFC 2131 §4.4.5: unicast REQUEST at T1 = 30 s, broadcast at T2 = 52 s (option 59), the
+    address removed when the 60 s lease runs out; then back to DISCOVER."""
+    text = (ONE_LINK % ("", "")).replace("lease: 600s", "lease: 60s").replace(
+        "until: 2s", "until: 61s").replace("  links: [[srv, pc]]", """    sw: {type: switch}
+  links: [[srv, sw], [pc, sw]]
+run:
+  - {at: 10s, link_down: [srv, sw]}""")
+    result, events = run(load_text(text))
+    requests = events.dhcp("pc", "request")
+    start = requests[0]["ns"]
+    renew, rebind = requests[1], requests[2]
+    assert (renew["ns"] - start, renew["dst"]) == (30 * SECOND, "10.0.0.1")
+    assert (rebind["ns"] - start, rebind["dst"]) == (52 * SECOND, "255.255.255.255")  # 7/8 of 60 s, whole s
+    expired = events.dhcp("pc", "dhcp_lease_expired")
+    assert [r["ns"] - start for r in expired] == [60 * SECOND]
+    assert events.dhcp("pc", "discover")[-1]["ns"] == expired[0]["ns"]
+    pc = result.network.nodes["pc"]
+    assert pc.ip.addresses == {} and clients(result)["pc"]["dhcp_state"] == "SELECTING"
+
+
+def test_a_garbled_dhcp_payload_is_a_counted_drop():
+    from simulator.engine.sim import Simulation
+    from simulator.scenario.build import build
+
+    scenario = load_text(ONE_LINK % ("", ""))
+    sim = Simulation(1)
+    net = build(scenario.topology, sim)
+    pc = net.nodes["pc"]
+    pc.udp.bind(6800).sendto(b"\x01" * 100, A("255.255.255.255"), 67, src=A("0.0.0.0"),
+                             dev=pc.interfaces["eth0"])
+    sim.run(SECOND)
+    assert sim.tracer.counters[("srv", "drop:MALFORMED")] == 1
+    assert pc.dhcp_clients.results()[0]["dhcp_state"] == "BOUND"
+
+
+def test_apps_started_before_the_lease_get_enetunreach_not_a_crash():
+    text = (ONE_LINK % ("", "")).replace("  links: [[srv, pc]]", """  links: [[srv, pc]]
+run:
+  - {at: 0s, on: srv, bulk_sink: {}}
+  - {at: 100ms, on: pc, bulk_send: {dst: 10.0.0.1, bytes: 10KB}}
+  - {at: 100ms, on: pc, udp_send: {dst: 10.0.0.1, port: 9}}
+  - {at: 100ms, on: pc, tcp_echo: {dst: 10.0.0.1}}
+  - {at: 100ms, on: pc, traceroute: {dst: 10.0.0.1}}
+  - {at: 100ms, on: pc, udp_cbr: {dst: 10.0.0.1, duration: 100ms}}""").replace(
+        "probe: 0", "probe: 3")
+    result, _ = run(load_text(text))
+    for app in result.apps[1:]:
+        assert any("Network is unreachable" in line for line in app.result()["output"]), \
+            app.result()["output"]
+    assert clients(result)["pc"]["output"] == [
+        "pc:eth0: no lease yet (PROBING; 1 DISCOVER, 1 OFFER, 1 ACK, 0 NAK, 0 DECLINE)"]
+
+
+def test_a_relay_unicasts_to_the_clients_mac_when_the_broadcast_flag_is_clear():
+    """RFC 1542 §4.1.2: BROADCAST clear → the relay sends the reply to yiaddr at chaddr."""
+    result, events = run(load_text(L3SWITCH.replace("client_id: mac", "broadcast: false")))
+    assert result.passed
+    assert {r["dst"] for r in events.dhcp("core", "offer") + events.dhcp("core", "ack")} == {
+        "10.20.0.50"}
+    lab = next(i for i in result.network.nodes["core"].ip.arps if i.name == "lab")
+    assert result.network.nodes["core"].ip.arps[lab].requests_sent == 0     # no ARP for them

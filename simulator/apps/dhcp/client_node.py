@@ -190,9 +190,11 @@ class InterfaceClient:
             return (f"{where}: {result['dhcp_state']} {result['address']} from "
                     f"{result['server']}, lease {result['lease_s']} s, obtained in "
                     f"{result['lease_obtained_ns'] / 1e6:g} ms")
-        times = self.discover_times
-        if not times:
-            return f"{where}: {result['dhcp_state']}, no lease"
+        times, counters = self.discover_times, result["counters"]
+        if not times or counters["offer"]:
+            seen = ", ".join(f"{counters[k]} {k.upper()}" for k in ("discover", "offer", "ack",
+                                                                      "nak", "decline"))
+            return f"{where}: no lease yet ({result['dhcp_state']}; {seen})"
         gaps = ", ".join(f"{(b - a) / SECOND:.3f}" for a, b in zip(times, times[1:]))
         return (f"{where}: no lease ({result['dhcp_state']}): {len(times)} DISCOVERs "
                 f"unanswered, retrying (RFC 2131 §4.1 backoff, s: {gaps or '-'})")
