@@ -40,21 +40,21 @@ class Fetcher:
         """A process step: fetch ``url``, following up to ``redirects`` redirects; one
         row per request in ``self.rows``."""
         while True:
-            row = yield from self._one(url, method)
+            row, location = yield from self._one(url, method)
             self.rows.append(row)
-            location = row.pop("_location")
             if location is None or redirects == 0:
                 return row
             url, redirects = urljoin(url, location), redirects - 1
 
     def _one(self, url: str, method: str):
+        """A process step: one request (value: its row and the redirect's Location)."""
         sim = self.sim
         host, port, target = split_url(url)
         start = sim.now
         row = {"url": url, "method": method, "host": host, "port": port, "status": None,
                "type": None, "body_bytes": 0, "bytes": 0, "reused": False,
                "dns_ns": 0, "dns_source": None, "dns_rcode": None, "connect_ns": 0,
-               "ttfb_ns": 0, "transfer_ns": 0, "total_ns": 0, "error": None, "_location": None}
+               "ttfb_ns": 0, "transfer_ns": 0, "total_ns": 0, "error": None}
         conn = self.conn
         if conn is not None and conn.host == host and conn.address[1] == port and conn.reusable:
             row["reused"] = True
@@ -64,7 +64,7 @@ class Fetcher:
             row.update(dns_ns=sim.now - start, dns_source=answer.source, dns_rcode=answer.rcode)
             if not answer.addresses:
                 row.update(error=f"DNS {answer.rcode}", total_ns=sim.now - start)
-                return row
+                return row, None
             connecting = sim.now
             conn = HttpConnection(self.node, (answer.addresses[0], port), host,
                                   self.timeout_ns, self.keep_alive)
@@ -73,7 +73,7 @@ class Fetcher:
             row["connect_ns"] = sim.now - connecting
             if error is not None:
                 row.update(error=error, total_ns=sim.now - start)
-                return row
+                return row, None
             self.conn = conn
         row["address"] = str(conn.address[0])
         ex = yield from conn.exchange(method, target)
@@ -81,11 +81,11 @@ class Fetcher:
         row.update(status=ex.status, type=ex.headers.get("content-type"), headers=ex.headers,
                    body_bytes=ex.body_bytes, bytes=ex.response_bytes, error=ex.error,
                    ttfb_ns=first - ex.start_ns, transfer_ns=ex.done_ns - first,
-                   total_ns=ex.done_ns - start, _location=ex.location)
+                   total_ns=ex.done_ns - start)
         if not conn.reusable:
             self.conn = None
             yield from conn.finish()
-        return row
+        return row, ex.location
 
     def close(self) -> None:
         if self.conn is not None:
