@@ -20,7 +20,6 @@ class Node:
         self.sim = sim
         self.name = name
         self.interfaces: dict[str, Interface] = {}
-        self.services: dict = {}     # name → a service running on the node (.summary())
 
     def add_interface(self, name: str, mac: MacAddress | None = None, mtu: int = 1500) -> Interface:
         if name in self.interfaces:

@@ -1,7 +1,7 @@
 """Starting DNS on built nodes: every IP node gets ``node.resolver`` (its stub, from
 ``dns:``), and the ``dns_server`` / ``dns_resolver`` / ``dns_forwarder`` it is given
-runs from time 0. Each goes into ``node.services`` (name → object with ``summary()``),
-which summary.json reports under ``services``."""
+runs from time 0. Each goes into ``node.dns_services`` (kind → object with
+``summary()``), which :func:`dns_services` reports for summary.json's ``services``."""
 
 from simulator.apps.dns.host_resolver import HostResolver
 from simulator.apps.dns.resolver import ResolverConfig
@@ -10,9 +10,10 @@ from simulator.apps.dns.stub import ResolvConf
 from simulator.engine.units import NS_PER_S
 
 
-def _resolv_conf(spec, servers) -> ResolvConf:
-    return ResolvConf(tuple(servers), spec.timeout // NS_PER_S, spec.attempts, spec.rotate,
-                      spec.edns0)
+def _options(spec) -> dict:
+    """resolv.conf's options from a ``dns:`` or ``dns_forwarder:`` spec."""
+    return {"timeout": spec.timeout // NS_PER_S, "attempts": spec.attempts,
+            "rotate": spec.rotate, "edns0": spec.edns0}
 
 
 def start_dns(network) -> None:
@@ -21,10 +22,10 @@ def start_dns(network) -> None:
         node = network.nodes[name]
         if not hasattr(spec, "dns"):
             continue                                # switches and hubs
-        services = node.__dict__.setdefault("services", {})
+        services = node.dns_services = {}
         stub = spec.dns
         node.resolver = HostResolver(
-            node, _resolv_conf(stub, stub.servers) if stub.servers else None,
+            node, stub.servers, _options(stub),
             hosts={host: [str(a) for a in addresses] for host, addresses in stub.hosts.items()},
             cache_size=stub.cache_size, domain=stub.domain)
         services["dns"] = node.resolver
@@ -40,6 +41,18 @@ def start_dns(network) -> None:
                 node, [hint.pair() for hint in r.root_hints], config, r.cache_size)
         if spec.dns_forwarder is not None:
             f = spec.dns_forwarder
-            services["dns_forwarder"] = ForwarderService(node, _resolv_conf(f, f.servers),
+            services["dns_forwarder"] = ForwarderService(node, ResolvConf(tuple(f.servers), **_options(f)),
                                                          f.cache_size)
 
+
+
+def dns_services(network) -> dict:
+    """``{node: {dns|dns_server|dns_resolver|dns_forwarder: counters}}``; a stub never
+    asked reports nothing."""
+    out: dict = {}
+    for name, node in network.nodes.items():
+        for kind, service in getattr(node, "dns_services", {}).items():
+            summary = service.summary()
+            if summary is not None:
+                out.setdefault(name, {})[kind] = summary
+    return out

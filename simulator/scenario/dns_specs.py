@@ -14,7 +14,8 @@ from typing import Any
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (AfterValidator, BeforeValidator, Field, PrivateAttr, WithJsonSchema,
+                      field_validator, model_validator)
 
 from simulator.apps.dns.values import Domain, RecordType
 from simulator.apps.dns.zone import Zone, ZoneError
@@ -32,7 +33,15 @@ def _whole_seconds(value: int) -> int:
     return value
 
 
+def _listed(value: Any) -> Any:
+    return value if isinstance(value, list) else [value]
+
+
 Seconds = Annotated[Nanoseconds, AfterValidator(_whole_seconds)]
+_ADDRESS = {"type": "string", "pattern": r"^\s*[0-9]{1,3}(\.[0-9]{1,3}){3}\s*$"}
+# /etc/hosts: one address or a list of them
+Addresses = Annotated[list[IPv4Addr], BeforeValidator(_listed),
+                      WithJsonSchema({"anyOf": [_ADDRESS, {"type": "array", "items": _ADDRESS}]})]
 
 
 class RecordSpec(Model):
@@ -138,20 +147,14 @@ class HostDnsSpec(_ResolvConfSpec):
     ``hosts`` (/etc/hosts: ``{printer.lan: 192.168.1.5}``), ``domain`` (search)."""
 
     servers: list[IPv4Addr] = Field(default_factory=list, max_length=3)
-    hosts: dict[Text, list[IPv4Addr]] = Field(default_factory=dict)
+    hosts: dict[Text, Addresses] = Field(default_factory=dict)
     domain: Domain | None = None
     cache_size: Int = Field(0, ge=0)                       # glibc has no cache
-
-    @field_validator("hosts", mode="before")
-    @classmethod
-    def _one_or_more(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: v if isinstance(v, list) else [v] for k, v in value.items()}
-        return value
 
     @field_validator("hosts")
     @classmethod
     def _names(cls, value: dict) -> dict:
+        """Each name a domain name."""
         for name in value:
             try:
                 DomainName.of(name)

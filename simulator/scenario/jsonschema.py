@@ -23,7 +23,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from simulator.spec import values
 
 from ..engine.units import RATE_UNITS, SIZE_UNITS, TIME_UNITS, format_rate, format_size, format_time
-from . import dhcp_specs, schema, web_specs
+from . import dhcp_specs, dns_specs, schema, web_specs
 
 # Draft 7: what yaml-language-server (VS Code's YAML extension) implements.
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -81,6 +81,7 @@ SHORTHANDS = {
     schema.CaptureSpec: [ENDPOINT],
     web_specs.HttpResource: [{"type": "string", "examples": ["10KB", "<html>...</html>"]}],
     schema.TraceSpec: [{"enum": ["off", "full", False, True]}],
+    dns_specs.RootHint: [FORMS[_validator(values.IPv4Addr)][0]],
 }
 
 
@@ -117,7 +118,6 @@ def json_schema(kind: str) -> dict:
             "anyOf": [{"type": "string", "description": "a topology file, relative to this one"},
                       {"$ref": "#/$defs/Topology"}]}
     _dhcp_ip(out["$defs"])
-    _hosts_entries(out["$defs"])
     out = _with_references(_draft7(out))
     out["properties"]["params"] = {
         "type": "object", "description": "parameters and their defaults, used as ${name}",
@@ -134,13 +134,6 @@ def _dhcp_ip(defs: dict) -> None:
         mapping = defs[model]["anyOf"][0] if "anyOf" in defs[model] else defs[model]
         ip = mapping["properties"]["ip"]
         ip["anyOf"] = ip["anyOf"] + forms
-
-
-def _hosts_entries(defs: dict) -> None:
-    """A ``dns: {hosts: ...}`` entry is an address or a list of them."""
-    hosts = defs["HostDnsSpec"]["properties"]["hosts"]
-    hosts["additionalProperties"] = {"anyOf": [hosts["additionalProperties"],
-                                               FORMS[_validator(values.IPv4Addr)][0]]}
 
 
 REFERENCE = {"type": "string", "pattern": r"\$\{[A-Za-z_][A-Za-z0-9_]*\}",

@@ -30,7 +30,9 @@ from simulator.phy.pcap import PcapWriter
 from simulator.phy.pcapng import PcapngWriter
 from simulator.scenario.build import Network, build
 from simulator.scenario.dhcp_build import dhcp_results, dhcp_services
+from simulator.scenario.dns_build import dns_services
 from simulator.scenario.expect import Verdict, evaluate
+from simulator.scenario.web_build import web_services
 from simulator.scenario.tables import TableLog
 
 RFC1918 = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
@@ -74,7 +76,6 @@ class RunResult:
             "apps": self.results(),
             "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
             "drops": drops,
-            "services": _services(self.network),
             "queue_max_packets": {name.split(":", 1)[1]: series.max
                                   for name, series in sorted(sim.tracer.series.items())
                                   if name.startswith("queue:")},
@@ -107,19 +108,7 @@ def _services(network) -> dict:
     return dict(sorted(services.items()))
 
 
-def _node_services(network) -> dict:
-    """``{node: {service: counters}}``: each node's ``services`` (name → object with
-    ``summary()``, set up by the build); a service with nothing to report gives None."""
-    out = {}
-    for name, node in network.nodes.items():
-        entries = {kind: service.summary() for kind, service in getattr(node, "services", {}).items()}
-        entries = {kind: summary for kind, summary in entries.items() if summary is not None}
-        if entries:
-            out[name] = entries
-    return out
-
-
-SERVICE_REPORTS = [dhcp_services, _node_services]
+SERVICE_REPORTS = [dhcp_services, dns_services, web_services]
 LIMIT_FIELDS = {"max_events": "max_events", "wall_clock": "wall_clock", "stalled": "stall",
                 "trace_size": "trace_size"}     # end reason → the `limits:` field behind it
 

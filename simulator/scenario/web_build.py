@@ -1,5 +1,6 @@
 """Starting issue 9's web side on built nodes: the NAT of each ``type: nat`` node and
-each node's ``http_server``, registered in ``node.services`` for summary.json."""
+each node's ``http_server``, kept in ``node.web_services`` (kind → object with
+``summary()``), which :func:`web_services` reports for summary.json's ``services``."""
 
 from simulator.apps.http.server import HttpServer, filler
 from simulator.scenario.web_specs import content_type
@@ -12,6 +13,7 @@ PROTOCOLS = {"tcp": PROTO_TCP, "udp": PROTO_UDP}
 def start_web_services(net) -> None:
     for name, spec in net.topology.nodes.items():
         node = net.nodes[name]
+        node.web_services = {}
         if spec.type == "nat":
             _configure_nat(node, spec)
         server = getattr(spec, "http_server", None)
@@ -22,7 +24,7 @@ def start_web_services(net) -> None:
             app = HttpServer(node, server.port, resources, dict(server.redirects),
                              server.keep_alive)
             app.start()
-            node.services["http_server"] = app
+            node.web_services["http_server"] = app
 
 
 def _configure_nat(node, spec) -> None:
@@ -35,4 +37,10 @@ def _configure_nat(node, spec) -> None:
                        filtering=nat.filtering, udp_timeout_ns=t.udp,
                        tcp_established_ns=t.tcp_established, tcp_transitory_ns=t.tcp_transitory,
                        icmp_timeout_ns=t.icmp, forwards=forwards, hairpinning=nat.hairpinning)
-    node.services["nat"] = node
+    node.web_services["nat"] = node
+
+
+def web_services(net) -> dict:
+    """``{node: {nat|http_server: summary}}`` for summary.json."""
+    return {name: {kind: service.summary() for kind, service in node.web_services.items()}
+            for name, node in net.nodes.items() if getattr(node, "web_services", None)}

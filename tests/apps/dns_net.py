@@ -46,4 +46,4 @@ class Net:
         self.sim.run(until)
 
     def service(self, node: str, kind: str):
-        return self.nodes[node].services[kind]
+        return self.nodes[node].dns_services[kind]

@@ -66,7 +66,7 @@ def test_forwarder_relays_then_answers_from_its_cache():
     assert not second[0].message.aa and second[0].message.ra
     # pc ↔ home over the switch: 2 hops each way, 1 ms each, no upstream exchange
     assert 4 * MS < second[0].elapsed_ns < 5 * MS
-    fwd = net.nodes["home"].services["dns_forwarder"].summary()
+    fwd = net.nodes["home"].dns_services["dns_forwarder"].summary()
     assert (fwd["queries"], fwd["answered_from_cache"], fwd["queries_sent"]) == (2, 1, 1)
     assert fwd["responses"] == {"NOERROR": 2}
 
@@ -83,3 +83,16 @@ def test_an_upstream_that_is_no_nodes_address_is_a_check_error():
     with pytest.raises(ScenarioError, match=r"<string>:9:31: .*servers\[0\]: server "
                                             r"192.168.1.99 is no node's address"):
         network(upstream="192.168.1.99")
+
+
+def test_servers_from_configure_keep_the_yaml_options():
+    sim, net = network()
+    pc = net.nodes["pc"]
+    pc.resolver.configure(servers=[], domain="example.com")       # no lease yet: none
+    none = resolve_at(sim, pc, S, "www")
+    sim.call_later(S + 1, lambda _e: pc.resolver.configure(servers=["192.168.1.10"]))  # lease
+    dead = resolve_at(sim, pc, 2 * S, "www")
+    sim.run(10 * S)
+    assert (none[0].rcode, none[0].name) == ("NOSERVERS", "www.example.com")
+    # `dns: {timeout: 2s, attempts: 1}` still holds: one try of 2 s
+    assert (dead[0].rcode, dead[0].elapsed_ns) == ("TIMEOUT", 2 * S)

@@ -40,7 +40,7 @@ def run(apps: str, until: str = "30s"):
     text = SCENARIO.format(apps=apps, until=until, page=PAGE)
     result = run_scenario(load_text(text))
     return ({r["name"]: r for r in result.results()},
-            result.network.nodes["b"].services["http_server"])
+            result.network.nodes["b"].web_services["http_server"])
 
 
 def frame_ns(payload: int) -> int:

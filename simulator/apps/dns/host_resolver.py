@@ -66,45 +66,41 @@ def _addresses(message, qname: Name, qtype: int) -> tuple[list, bool]:
 
 
 class HostResolver:
-    """Every IP node's ``resolver``. ``conf`` (or None: no servers yet), ``hosts`` as
-    ``{name: [address, ...]}``."""
+    """Every IP node's ``resolver``. ``servers`` (none yet: DHCP may give some) with
+    resolv.conf's ``options`` (timeout, attempts, rotate, edns0 — kept for servers set
+    later), ``hosts`` as ``{name: [address, ...]}``."""
 
-    def __init__(self, node, conf: ResolvConf | None = None, hosts=None, cache_size: int = 0,
-                 domain: str | None = None):
+    def __init__(self, node, servers=(), options: dict | None = None, hosts=None,
+                 cache_size: int = 0, domain: str | None = None):
         self.node, self.sim = node, node.sim
         self.hosts = HostsTable(hosts)
-        self.has_hosts = bool(hosts)
         self.cache = Cache(capacity=cache_size) if cache_size else None
         self.domain = domain
+        self.options = options or {}
         self.conf = self._stub = self._exchanges = None
         self.lookups = 0
         self.by_rcode: dict[str, int] = {}
         self.by_source: dict[str, int] = {}
         self.queries_sent = 0                # by earlier stubs, before configure()
-        if conf is not None:
-            self._use(conf)
+        self.configure(servers=servers)
 
     def configure(self, servers=None, domain: str | None = None) -> None:
-        """New servers (resolv.conf ``nameserver`` lines, keeping the options) and
-        search domain; None leaves each as it was."""
+        """New servers (resolv.conf ``nameserver`` lines; ``[]``: none) and search
+        domain; None leaves each as it was."""
         if domain is not None:
             self.domain = domain
-        if servers is not None:
-            servers = tuple(IPv4Address(s) for s in servers)
-            if not servers:
-                self._stub = self.conf = None
-            elif self.conf is None or servers != self.conf.nameservers:
-                base = self.conf or ResolvConf(servers)
-                self._use(ResolvConf(servers, base.timeout, base.attempts, base.rotate,
-                                     base.edns0))
-
-    def _use(self, conf: ResolvConf) -> None:
-        if self._stub is not None:
-            self.queries_sent += self._stub.queries_sent
-        rng = self.sim.rng.stream(f"dns-stub:{self.node.name}")
-        self.conf = conf
-        self._stub = StubResolver(conf, rng, self.hosts, self.cache)
-        self._exchanges = Exchanges(self.node, self._stub, self._answered)
+        if servers is None:
+            return
+        servers = tuple(IPv4Address(s) for s in servers)
+        if not servers:
+            self._stub = self.conf = None
+        elif self.conf is None or servers != self.conf.nameservers:
+            if self._stub is not None:
+                self.queries_sent += self._stub.queries_sent
+            self.conf = ResolvConf(servers, **self.options)
+            rng = self.sim.rng.stream(f"dns-stub:{self.node.name}")
+            self._stub = StubResolver(self.conf, rng, self.hosts, self.cache)
+            self._exchanges = Exchanges(self.node, self._stub, self._answered)
 
     @property
     def servers(self) -> tuple:
@@ -159,8 +155,8 @@ class HostResolver:
         event.succeed(result)
 
     def summary(self) -> dict | None:
-        """Counters for summary.json; None for a stub never configured nor used."""
-        if self.conf is None and not self.lookups and not self.has_hosts:
+        """Counters for summary.json; None for a stub that was never asked."""
+        if not self.lookups:
             return None
         sent = self.queries_sent + (self._stub.queries_sent if self._stub else 0)
         out = {"servers": [str(s) for s in self.servers], "lookups": self.lookups,
