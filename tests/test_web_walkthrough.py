@@ -135,7 +135,7 @@ def test_cold_dns_phase_is_the_sum_of_its_hops(walk):
               and start <= e["ns"] < end]
     assert {f["proto"] for f in frames} == {"ARP", "UDP"}
     dns = [f for f in frames if f["proto"] == "UDP"]
-    assert all("53" in f["info"].split(" Len=")[0].split(" → ") for f in dns)  # port 53
+    assert all(f["info"].startswith("Standard query") for f in dns)
     # 10 messages (5 queries, 5 answers); a message crosses one link per hop
     hops = {"pc→home": 2, "home→resolver": 2, "resolver→root": 3, "resolver→tld": 3,
             "resolver→ns1": 3}
