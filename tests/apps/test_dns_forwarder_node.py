@@ -96,3 +96,43 @@ def test_servers_from_configure_keep_the_yaml_options():
     assert (none[0].rcode, none[0].name) == ("NOSERVERS", "www.example.com")
     # `dns: {timeout: 2s, attempts: 1}` still holds: one try of 2 s
     assert (dead[0].rcode, dead[0].elapsed_ns) == ("TIMEOUT", 2 * S)
+
+
+DHCP_LAN = """
+name: dhcp-dns
+nodes:
+  srv:
+    type: host
+    ip: 192.168.1.2/24
+    dhcp_server:
+      pools: [{range: 192.168.1.100-192.168.1.150, dns: [192.168.1.1], domain: example.com}]
+  pc: {type: host, ip: dhcp, dns: {timeout: 2s, attempts: 1}}
+  home: {type: host, ip: 192.168.1.1/24, dns_forwarder: {servers: [192.168.1.53]}}
+  ns:
+    type: host
+    ip: 192.168.1.53/24
+    dns_server:
+      zones:
+        - origin: example.com
+          records:
+            - {type: SOA, data: ns hostmaster 1 7200 3600 1209600 60}
+            - {type: NS, data: ns}
+            - {name: ns, type: A, data: 192.168.1.53}
+            - {name: www, type: A, data: 93.184.216.34}
+  sw: {type: switch}
+links: [[srv, sw], [pc, sw], [home, sw], [ns, sw]]
+"""
+
+
+def test_the_dhcp_lease_configures_the_stub():
+    sim = Simulation(1)
+    net = build(load_text(DHCP_LAN), sim)
+    pc = net.nodes["pc"]
+    before = resolve_at(sim, pc, 0, "www")
+    after = resolve_at(sim, pc, 10 * S, "www")
+    sim.run(12 * S)
+    assert before[0].rcode == "NOSERVERS"
+    assert pc.resolver.servers == (IPv4Address("192.168.1.1"),)
+    assert (after[0].name, after[0].rcode, after[0].addresses, after[0].server) == (
+        "www.example.com", "NOERROR", [IPv4Address("93.184.216.34")],
+        IPv4Address("192.168.1.1"))
