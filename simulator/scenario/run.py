@@ -32,6 +32,7 @@ from simulator.scenario.build import Network, build
 from simulator.scenario.dhcp_build import dhcp_results, dhcp_services
 from simulator.scenario.dns_build import dns_services
 from simulator.scenario.expect import Verdict, evaluate
+from simulator.scenario.web_build import web_services
 from simulator.scenario.tables import TableLog
 
 RFC1918 = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
@@ -107,7 +108,7 @@ def _services(network) -> dict:
     return dict(sorted(services.items()))
 
 
-SERVICE_REPORTS = [dhcp_services, dns_services]
+SERVICE_REPORTS = [dhcp_services, dns_services, web_services]
 LIMIT_FIELDS = {"max_events": "max_events", "wall_clock": "wall_clock", "stalled": "stall",
                 "trace_size": "trace_size"}     # end reason → the `limits:` field behind it
 

@@ -28,6 +28,7 @@ KINDS = {   # kind → (marker, colour, legend label)
     "hub": ("h", "#9aa0a6", "hub"),
     "router": ("D", "#e08a1e", "router"),
     "l3switch": ("p", "#9b59b6", "L3 switch"),
+    "nat": ("^", "#c0392b", "NAT gateway"),
 }
 END_AT = 0.22       # an interface label sits this far along its link from its node
 
