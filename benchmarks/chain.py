@@ -12,7 +12,9 @@ the last frame arrived at send_time + H * (8 us + 1 ms).
 See benchmarks/baselines.py for the workload constants and the baselines.
 
 Implementations:
-  bare_simpy  benchmarks/baselines.py:bare_simpy   floor cost of any SimPy design
+  bare_simpy  benchmarks/baselines.py:bare_simpy   2 events per hop (serialization, propagation)
+  bare_1event benchmarks/baselines.py:bare_simpy_1event  1 event per hop (the arrival, computed
+              from busy_until): the floor netsim's ratios are taken against
   ns_py       benchmarks/baselines.py:ns_py        ns.py 0.4.3 (pip install ns-py==0.4.3)
   netsim      benchmarks/workloads.py:netsim_switches   our simulator's Switch nodes
   netsim_routers  benchmarks/workloads.py:netsim_routers  our Router nodes (LPM, TTL,
@@ -53,8 +55,9 @@ ROOT = os.path.dirname(HERE)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-ALL_IMPLS = ["bare_simpy", "ns_py", "netsim", "netsim_routers"]
-LABEL = {"bare_simpy": "bare SimPy", "ns_py": "ns.py 0.4.3", "netsim": "netsim Switch",
+ALL_IMPLS = ["bare_1event", "bare_simpy", "ns_py", "netsim", "netsim_routers"]
+LABEL = {"bare_1event": "bare SimPy 1ev", "bare_simpy": "bare SimPy 2ev", "ns_py": "ns.py 0.4.3",
+         "netsim": "netsim Switch",
          "netsim_routers": "netsim Router"}
 NETSIM = {"netsim": "netsim_switches", "netsim_routers": "netsim_routers"}
 
@@ -65,6 +68,9 @@ def load_impl(name):
     if name == "bare_simpy":
         from benchmarks.baselines import bare_simpy
         return bare_simpy, None
+    if name == "bare_1event":
+        from benchmarks.baselines import bare_simpy_1event
+        return bare_simpy_1event, None
     if name == "ns_py":
         try:
             import ns  # noqa: F401
@@ -258,12 +264,12 @@ def main(argv=None):
             "rss_delta_mb": max(x["rss_delta_mb"] for x in runs[(impl, N)]),
             "rss_delta_2N_mb": max(x["rss_delta_mb"] for x in runs[(impl, 2 * N)]) if b2 else None,
         }
-    base = summary.get("bare_simpy", {}).get("hop_per_s")
+    base = summary.get("bare_1event", {}).get("hop_per_s")
     nsp = summary.get("ns_py", {}).get("hop_per_s")
 
     print()
     print(f"Results at N={N} frames x {H} hops (best of {R}; ratios are throughput ratios, hop/s / hop/s)")
-    hdr = (f"{'implementation':<15} {'frame-hops':>11} {'wall s':>8} {'hop/s':>10} {'x bare':>7} "
+    hdr = (f"{'implementation':<15} {'frame-hops':>11} {'wall s':>8} {'hop/s':>10} {'x 1ev':>7} "
            f"{'x ns.py':>8} {'peak RSS MB':>11} {'dRSS MB N/2N':>13} {'wall(2N)/wall(N)':>17}")
     print(hdr)
     print("-" * len(hdr))

@@ -31,7 +31,7 @@ def _udp_send(node, spec, name):
 
 
 def _udp_sink(node, spec, name):
-    return UdpSink(node, spec.port, name=name)
+    return UdpSink(node, spec.port, interval_ns=spec.interval, name=name)
 
 
 SOCKET_OPTIONS = {"cc": TCP_CONGESTION, "nodelay": TCP_NODELAY, "sndbuf": SO_SNDBUF,

@@ -219,6 +219,7 @@ class UdpSendSpec(AppSpec):
 
 class UdpSinkSpec(AppSpec):
     port: Int = Field(ge=1, le=65535)
+    interval: Nanoseconds | None = Field(None, gt=0)     # report interval of the table
 
 
 class Action(Model):
