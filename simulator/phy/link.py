@@ -49,6 +49,7 @@ class Channel:
         self._room_waiters: list = []   # called with the channel when a queue slot frees
         self._series = f"queue:{src.label}"
         self._cut_through = dst.node.repeater   # the peer acts at the first bit, not the last
+        self._tx_ns: dict[int, int] = {}        # frame length -> serialization ns, for send_idle
 
     def tx_time(self, wire_bytes: int) -> int:
         return serialization_ns(wire_bytes + self.link.overhead_bytes, self.link.rate)
@@ -77,6 +78,30 @@ class Channel:
                 self._trace_queue()
             return
         self._transmit(frame, now)
+
+    def send_idle(self, frame) -> bool:
+        """The fast path's send: :meth:`send` and :meth:`_transmit` fused for the common
+        case (link up, frame within the MTU, channel idle and nothing queued, no faults,
+        no capture on the sender, no trace). Sends ``frame`` exactly as they would and
+        returns True; otherwise does nothing and returns False, and the caller takes the
+        layered path."""
+        sim = self.sim
+        now = sim.env._now
+        link = self.link
+        wire_len = frame.wire_len
+        if (now < self.busy_until or self.queue or self.faults is not None or not link.up
+                or wire_len > link.max_frame or self.src.captures or sim.tracer.on):
+            return False
+        ser = self._tx_ns.get(wire_len)
+        if ser is None:
+            ser = self._tx_ns[wire_len] = self.tx_time(wire_len)
+        self.busy_until = now + ser
+        src = self.src
+        src.tx_frames += 1
+        src.tx_bytes += wire_len
+        sim.call_later(link.delay if self._cut_through else ser + link.delay, self._arrive,
+                       (frame, self.epoch))
+        return True
 
     def has_room(self, wire_bytes: int) -> bool:
         """Would a frame of ``wire_bytes`` be accepted now (sent or queued, not dropped)?"""
