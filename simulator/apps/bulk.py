@@ -10,7 +10,13 @@ advance; iperf3 counts writes, which run up to a send buffer ahead), with iperf3
 (``tcpi_snd_cwnd`` × ``tcpi_snd_mss``).
 """
 
+from pydantic import Field, model_validator
+
+from simulator.apps import checks
+from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, Intervals, fmt_bytes, fmt_rate, interval, rate_bps
+from simulator.apps.sockopts import SocketOptions, options
+from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 from simulator.stack.sockets import SHUT_WR, TCP_INFO
 from simulator.stack.tcp.seq import seq_sub
@@ -222,3 +228,45 @@ class BulkSink(TcpServer):
                 "connected": bool(self.peers), "bytes_received": self.received,
                 "goodput_bps": round(self.goodput_bps), **tcp_summary(self.sock),
                 "output": lines, **server_error(self.kind, self.port, self.error)}
+
+
+class BulkSendSpec(SocketOptions, AppSpec):
+    """iperf's client: connect and send as fast as TCP allows, ``bytes`` in all or
+    for ``duration`` (10 s if neither is given), then close."""
+
+    dst: IPv4Addr
+    port: Int = Field(5201, ge=1, le=65535)
+    bytes: Bytes | None = Field(None, gt=0)
+    duration: Nanoseconds | None = Field(None, gt=0)
+    interval: Nanoseconds = Field(1 * S, gt=0)     # report interval
+
+    @model_validator(mode="after")
+    def _bytes_or_duration(self) -> "BulkSendSpec":
+        if self.bytes is not None and self.duration is not None:
+            raise ValueError("give 'bytes' or 'duration', not both")
+        if self.bytes is None and self.duration is None:
+            self.duration = 10 * S
+        return self
+
+
+class BulkSinkSpec(SocketOptions, AppSpec):
+    """iperf's server: accept connections on ``port``, read and count everything."""
+
+    port: Int = Field(5201, ge=1, le=65535)
+    interval: Nanoseconds = Field(1 * S, gt=0)
+
+
+def build_send(node, spec: BulkSendSpec, name: str) -> BulkSend:
+    return BulkSend(node, spec.dst, spec.port, nbytes=spec.bytes, duration_ns=spec.duration,
+                    interval_ns=spec.interval, options=options(spec), name=name)
+
+
+def build_sink(node, spec: BulkSinkSpec, name: str) -> BulkSink:
+    return BulkSink(node, spec.port, interval_ns=spec.interval, options=options(spec), name=name)
+
+
+BULK_SEND = AppKind("bulk_send", BulkSendSpec, build_send,
+                    (*checks.BASIC, *checks.TCP, *checks.RETRANSMITS))
+BULK_SINK = AppKind("bulk_sink", BulkSinkSpec, build_sink,
+                    (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.GOODPUT,
+                     *checks.RETRANSMITS), Role.TCP_SERVER)

@@ -14,6 +14,11 @@ after it; ``result()`` gives the same figures as data.
 import math
 import struct
 
+from pydantic import Field
+
+from simulator.apps import checks
+from simulator.apps.kind import AppKind, AppSpec
+from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import Errno
 from simulator.wire.icmp import DEST_UNREACHABLE, IcmpEcho, TIME_EXCEEDED
 from simulator.wire.ipv4 import PROTO_ICMP
@@ -159,3 +164,22 @@ class Ping:
                 "loss": (transmitted - len(self.rtts)) / transmitted if transmitted else 0.0,
                 "rtt_ns": {str(seq): rtt for seq, rtt in sorted(self.rtts.items())},
                 **self.stats(), "finished": self.finished_ns is not None, "output": self.lines}
+
+
+class PingSpec(AppSpec):
+    dst: IPv4Addr
+    count: Int = Field(4, ge=1)
+    interval: Nanoseconds = Field(1 * S, gt=0)
+    size: Bytes = Field(56, ge=0, le=65507)
+    ttl: Int = Field(64, ge=1, le=255)
+    df: Bool = False
+    timeout: Nanoseconds = Field(10 * S, gt=0)
+
+
+def build(node, spec: PingSpec, name: str) -> Ping:
+    return Ping(node, spec.dst, count=spec.count, interval_ns=spec.interval, size=spec.size,
+                ttl=spec.ttl, df=spec.df, timeout_ns=spec.timeout, name=name)
+
+
+PING = AppKind("ping", PingSpec, build,
+               (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC))

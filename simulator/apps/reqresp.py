@@ -9,9 +9,15 @@ big-endian numbers), so the server needs only a port.
 
 import struct
 
+from pydantic import Field
+
+from simulator.apps import checks
 from simulator.apps.bulk import TcpServer, server_error, set_options, tcp_summary
+from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
+from simulator.apps.sockopts import SocketOptions, options
 from simulator.apps.tcp_echo import read_exactly
+from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
 HEADER = struct.Struct("!II")
@@ -126,3 +132,38 @@ class ReqResp:
                 "loss": (self.requests - done) / self.requests,
                 "errors": int(self.error is not None), "transactions_per_s": rate, **stats,
                 **tcp_summary(self.sock), "output": lines}
+
+
+class ReqRespSpec(SocketOptions, AppSpec):
+    """netperf TCP_RR: one connection, ``requests`` requests of ``request`` bytes, each
+    answered by ``response`` bytes; the next request goes ``interval`` after the answer."""
+
+    dst: IPv4Addr
+    port: Int = Field(8000, ge=1, le=65535)
+    requests: Int = Field(10, ge=1)
+    request: Bytes = Field(100, ge=8, le=64 << 20)     # 8: carries both sizes
+    response: Bytes = Field(1000, ge=1, le=64 << 20)
+    interval: Nanoseconds = Field(0, ge=0)
+    timeout: Nanoseconds = Field(10 * S, gt=0)
+
+
+class ReqRespServerSpec(SocketOptions, AppSpec):
+    port: Int = Field(8000, ge=1, le=65535)
+
+
+def build_client(node, spec: ReqRespSpec, name: str) -> ReqResp:
+    return ReqResp(node, spec.dst, spec.port, requests=spec.requests, request=spec.request,
+                   response=spec.response, interval_ns=spec.interval, timeout_ns=spec.timeout,
+                   options=options(spec), name=name)
+
+
+def build_server(node, spec: ReqRespServerSpec, name: str) -> ReqRespServer:
+    return ReqRespServer(node, spec.port, options=options(spec), name=name)
+
+
+REQRESP = AppKind("reqresp", ReqRespSpec, build_client,
+                  (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC, *checks.TCP,
+                   *checks.BYTES, *checks.RETRANSMITS))
+REQRESP_SERVER = AppKind("reqresp_server", ReqRespServerSpec, build_server,
+                         (*checks.RECEIVES, *checks.BASIC, *checks.TCP, *checks.BYTES,
+                          *checks.RETRANSMITS), Role.TCP_SERVER)

@@ -3,9 +3,15 @@ connects, then ``count`` times writes ``size`` bytes and waits for all of them t
 come back, measuring each round trip (first byte written → last byte read back).
 """
 
+from pydantic import Field
+
+from simulator.apps import checks
 from simulator.apps.bulk import TcpServer, server_error, set_options, tcp_summary
+from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
+from simulator.apps.sockopts import SocketOptions, options
 from simulator.apps.udp_echo import echo_payload
+from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
 
@@ -118,3 +124,36 @@ class TcpEcho:
                 "loss": (sent - len(self.rtts)) / sent, "damaged": self.damaged,
                 "errors": int(self.error is not None), **stats, **tcp_summary(self.sock),
                 "output": lines}
+
+
+class TcpEchoSpec(SocketOptions, AppSpec):
+    """Connect, then ``count`` times: send ``size`` bytes, wait for them to come back."""
+
+    dst: IPv4Addr
+    port: Int = Field(7, ge=1, le=65535)
+    size: Bytes = Field(56, ge=1, le=16 << 20)
+    count: Int = Field(4, ge=1)
+    interval: Nanoseconds = Field(1 * S, ge=0)
+    timeout: Nanoseconds = Field(10 * S, gt=0)
+
+
+class TcpEchoServerSpec(SocketOptions, AppSpec):
+    port: Int = Field(7, ge=1, le=65535)
+
+
+def build_client(node, spec: TcpEchoSpec, name: str) -> TcpEcho:
+    return TcpEcho(node, spec.dst, spec.port, size=spec.size, count=spec.count,
+                   interval_ns=spec.interval, timeout_ns=spec.timeout, options=options(spec),
+                   name=name)
+
+
+def build_server(node, spec: TcpEchoServerSpec, name: str) -> TcpEchoServer:
+    return TcpEchoServer(node, spec.port, options=options(spec), name=name)
+
+
+TCP_ECHO = AppKind("tcp_echo", TcpEchoSpec, build_client,
+                   (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC, *checks.TCP,
+                    *checks.RETRANSMITS))
+TCP_ECHO_SERVER = AppKind("tcp_echo_server", TcpEchoServerSpec, build_server,
+                          (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.RETRANSMITS),
+                          Role.TCP_SERVER)

@@ -15,6 +15,11 @@ up to 16 probes at once, probes are sent one after the other, so no probe
 ever waits behind another's ARP resolution.
 """
 
+from pydantic import Field
+
+from simulator.apps import checks
+from simulator.apps.kind import AppKind, AppSpec, Role
+from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.wire.icmp import DEST_UNREACHABLE, ECHO_REPLY, PORT_UNREACHABLE, IcmpEcho
 from simulator.wire.ipv4 import PROTO_ICMP
 
@@ -133,3 +138,27 @@ class Traceroute:
                 "error": None if self.error is None else self.error.errno.name,
                 "hops": [next((p["addr"] for p in h["probes"] if p), None) for h in self.hops],
                 "detail": self.hops, "output": self.lines}
+
+
+class TracerouteSpec(AppSpec):
+    dst: IPv4Addr
+    max_hops: Int = Field(30, ge=1, le=255)
+    probes: Int = Field(3, ge=1, le=10)
+    wait: Nanoseconds = Field(5 * S, gt=0)
+    size: Bytes = Field(60, ge=28, le=65535)
+    icmp: Bool = False
+    port: Int = Field(BASE_PORT, ge=1, le=65535)
+
+
+def build(node, spec: TracerouteSpec, name: str) -> Traceroute:
+    return Traceroute(node, spec.dst, max_hops=spec.max_hops, probes=spec.probes,
+                      wait_ns=spec.wait, size=spec.size, icmp=spec.icmp, port=spec.port, name=name)
+
+
+def role(spec: TracerouteSpec) -> Role | None:
+    """UDP probes leave from an ephemeral port; ICMP echo probes bind none."""
+    return None if spec.icmp else Role.UDP_CLIENT
+
+
+TRACEROUTE = AppKind("traceroute", TracerouteSpec, build,
+                     (checks.REACHED, checks.HOPS, checks.OUTPUT_CONTAINS), role)

@@ -12,8 +12,13 @@ per-interval table when ``interval_ns`` is given.
 
 from functools import lru_cache
 
+from pydantic import Field
+
+from simulator.apps import checks
 from simulator.apps.bulk import server_error
+from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import FirstLast, Intervals, fmt_bytes, fmt_rate, interval, rate_bps
+from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
 SECOND = 1_000_000_000
@@ -139,6 +144,40 @@ class UdpSink(UdpServer):
                 **server_error(self.kind, self.port, self.error)}
 
 
+
 def _received_line(now: int, size: int, src, src_port: int, whole: bool) -> str:
     return (f"{now / 1e9:.9f} s: {size} bytes of UDP from {src}:{src_port}"
             f"{'' if whole else ' (damaged)'}")
+
+
+MAX_UDP_PAYLOAD = 65507            # 65535 − 20 (IPv4) − 8 (UDP)
+
+
+class UdpSendSpec(AppSpec):
+    dst: IPv4Addr
+    port: Int = Field(ge=1, le=65535)
+    size: Bytes = Field(512, ge=0, le=MAX_UDP_PAYLOAD)   # payload bytes (UDP adds 8, IPv4 20)
+    count: Int = Field(1, ge=1)
+    interval: Nanoseconds = Field(1 * S, gt=0)
+    df: Bool = False
+    ttl: Int | None = Field(None, ge=1, le=255)
+
+
+class UdpSinkSpec(AppSpec):
+    port: Int = Field(ge=1, le=65535)
+    interval: Nanoseconds | None = Field(None, gt=0)     # report interval of the table
+
+
+def build_send(node, spec: UdpSendSpec, name: str) -> UdpSend:
+    return UdpSend(node, spec.dst, spec.port, size=spec.size, count=spec.count,
+                   interval_ns=spec.interval, df=spec.df, ttl=spec.ttl, name=name)
+
+
+def build_sink(node, spec: UdpSinkSpec, name: str) -> UdpSink:
+    return UdpSink(node, spec.port, interval_ns=spec.interval, name=name)
+
+
+UDP_SEND = AppKind("udp_send", UdpSendSpec, build_send, checks.BASIC, Role.UDP_CLIENT)
+UDP_SINK = AppKind("udp_sink", UdpSinkSpec, build_sink,
+                   (*checks.RECEIVES, checks.ERRORS, checks.INTACT, checks.OUTPUT_CONTAINS,
+                    *checks.BYTES), Role.UDP_SERVER)

@@ -11,9 +11,14 @@ lost after the last one to arrive are not known to the sink, as in iperf).
 
 import struct
 
+from pydantic import Field
+
+from simulator.apps import checks
 from simulator.apps.bulk import server_error
+from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import Intervals, fmt_bytes, fmt_rate, interval, rate_bps
-from simulator.apps.udp import UdpServer
+from simulator.apps.udp import MAX_UDP_PAYLOAD, UdpServer
+from simulator.spec.values import S, BitsPerSecond, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 
 SECOND = 1_000_000_000
 HEADER = struct.Struct("!QQ")
@@ -130,3 +135,34 @@ class UdpCbrSink(UdpServer):
                 "out_of_order": self.out_of_order, "duplicates": self.duplicates,
                 "goodput_bps": round(rate_bps(self.bytes, span)), "output": lines,
                 **server_error(self.kind, self.port, self.error)}
+
+
+class UdpCbrSpec(AppSpec):
+    """iperf -u: datagrams of ``size`` bytes at ``rate`` (of payload) for ``duration``."""
+
+    dst: IPv4Addr
+    port: Int = Field(5001, ge=1, le=65535)
+    rate: BitsPerSecond = Field(1_000_000, gt=0)
+    size: Bytes = Field(1470, ge=16, le=MAX_UDP_PAYLOAD)   # 16: sequence number + send time
+    duration: Nanoseconds = Field(10 * S, gt=0)
+    df: Bool = False
+
+
+class UdpCbrSinkSpec(AppSpec):
+    port: Int = Field(5001, ge=1, le=65535)
+    interval: Nanoseconds = Field(1 * S, gt=0)
+
+
+def build_source(node, spec: UdpCbrSpec, name: str) -> UdpCbr:
+    return UdpCbr(node, spec.dst, spec.port, rate=spec.rate, size=spec.size,
+                  duration_ns=spec.duration, df=spec.df, name=name)
+
+
+def build_sink(node, spec: UdpCbrSinkSpec, name: str) -> UdpCbrSink:
+    return UdpCbrSink(node, spec.port, interval_ns=spec.interval, name=name)
+
+
+UDP_CBR = AppKind("udp_cbr", UdpCbrSpec, build_source, checks.BASIC, Role.UDP_CLIENT)
+UDP_CBR_SINK = AppKind("udp_cbr_sink", UdpCbrSinkSpec, build_sink,
+                       (*checks.LOSSES, *checks.RECEIVES, *checks.BASIC, *checks.BYTES,
+                        *checks.GOODPUT, checks.JITTER_MAX), Role.UDP_SERVER)

@@ -8,9 +8,14 @@ pattern 0, 1, 2, ...; a reply that is not an exact copy is counted as damaged.
 
 import struct
 
+from pydantic import Field
+
+from simulator.apps import checks
 from simulator.apps.bulk import server_error
+from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import first_last, rtt_line, rtt_stats
-from simulator.apps.udp import UdpServer
+from simulator.apps.udp import MAX_UDP_PAYLOAD, UdpServer
+from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 
 SECOND = 1_000_000_000
 
@@ -108,3 +113,34 @@ class UdpEcho:
                 "transmitted": sent, "received": got, "duplicates": self.duplicates,
                 "damaged": self.damaged, "errors": self.errors,
                 "loss": (sent - got) / sent if sent else 0.0, **stats, "output": lines}
+
+
+class UdpEchoSpec(AppSpec):
+    """ns-3's UdpEchoClient: ``count`` datagrams of ``size`` bytes, each echoed back."""
+
+    dst: IPv4Addr
+    port: Int = Field(7, ge=1, le=65535)
+    size: Bytes = Field(56, ge=4, le=MAX_UDP_PAYLOAD)    # 4: the sequence number
+    count: Int = Field(4, ge=1)
+    interval: Nanoseconds = Field(1 * S, gt=0)
+    timeout: Nanoseconds = Field(10 * S, gt=0)
+
+
+class UdpEchoServerSpec(AppSpec):
+    port: Int = Field(7, ge=1, le=65535)
+
+
+def build_client(node, spec: UdpEchoSpec, name: str) -> UdpEcho:
+    return UdpEcho(node, spec.dst, spec.port, size=spec.size, count=spec.count,
+                   interval_ns=spec.interval, timeout_ns=spec.timeout, name=name)
+
+
+def build_server(node, spec: UdpEchoServerSpec, name: str) -> UdpEchoServer:
+    return UdpEchoServer(node, spec.port, name=name)
+
+
+UDP_ECHO = AppKind("udp_echo", UdpEchoSpec, build_client,
+                   (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC),
+                   Role.UDP_CLIENT)
+UDP_ECHO_SERVER = AppKind("udp_echo_server", UdpEchoServerSpec, build_server,
+                          (*checks.RECEIVES, *checks.BASIC, *checks.BYTES), Role.UDP_SERVER)

@@ -7,24 +7,19 @@ in document order.
 
 from __future__ import annotations
 
+from simulator.apps import APPS
+from simulator.apps.kind import Role
 from simulator.stack.ports import EPHEMERAL_PORTS
 
 from ..engine.units import NS_PER_S, format_time
 from .check_topology import Locator, TopologyChecks
 from .errors import ScenarioError
-from .expect import RESULT_KEYS, checks_for
 from .schema import Action, HostSpec, L3SwitchSpec, RouterSpec, Scenario
 from .yamlpos import Path, YamlDocument
 
 __all__ = ["ScenarioChecks"]
 
 PCAP_SECONDS_MAX = 2**32   # a classic pcap record holds whole seconds in 32 bits
-
-
-# Apps that listen on their ``port``, by protocol; UDP apps that bind an ephemeral port.
-SERVERS = {"udp_sink": "udp", "udp_echo_server": "udp", "udp_cbr_sink": "udp",
-           "bulk_sink": "tcp", "tcp_echo_server": "tcp", "reqresp_server": "tcp"}
-UDP_CLIENTS = ("udp_send", "udp_echo", "udp_cbr")
 
 
 class ScenarioChecks:
@@ -106,15 +101,16 @@ class ScenarioChecks:
         for i in order:
             action = self.s.run[i]
             kind = action.kind
-            if kind in SERVERS:
-                proto = SERVERS[kind]
+            role = APPS[kind].role_of(action.app) if action.is_app else None
+            if role is not None and role.serves:
+                proto = role.protocol
                 key = (action.on, proto, action.app.port)
                 if key in bound:
                     self.fail(("run", i, kind, "port"),
                               f"{proto.upper()} port {action.app.port} on {action.on} is already "
                               f"taken by {bound[key]}")
                 bound.setdefault(key, f"run[{i}] ({kind})")
-            elif kind in UDP_CLIENTS or (kind == "traceroute" and not action.app.icmp):
+            elif role is Role.UDP_CLIENT:
                 port = ephemeral.get(action.on, EPHEMERAL_PORTS.start)
                 while (action.on, "udp", port) in bound:
                     port += 1
@@ -198,8 +194,8 @@ class ScenarioChecks:
                 self.fail(("expect", i, "on"), f"'{exp.app}' does not run on {exp.on} "
                                                f"(it runs on {', '.join(sorted(where.keys() - {None}))})")
                 continue
-            for kind in sorted(where[exp.on] & RESULT_KEYS.keys()):  # a kind not in the table: unjudged
-                can = checks_for(kind)
+            for kind in sorted(where[exp.on]):
+                can = APPS[kind].check_names
                 for check in exp.given():
                     if check not in can:
                         self.fail(("expect", i, check), f"a {kind} does not report {check} "

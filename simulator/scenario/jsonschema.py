@@ -20,8 +20,10 @@ import json
 from pydantic import BeforeValidator
 from pydantic.json_schema import GenerateJsonSchema
 
-from . import schema, values
+from simulator.spec import values
+
 from ..engine.units import RATE_UNITS, SIZE_UNITS, TIME_UNITS, format_rate, format_size, format_time
+from . import schema
 
 # Draft 7: what yaml-language-server (VS Code's YAML extension) implements.
 DRAFT = "http://json-schema.org/draft-07/schema#"

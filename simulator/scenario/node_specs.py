@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from .model import Model
+from simulator.spec.model import Model
 from .transport import TcpSpec
-from .values import (S, Bool, Bytes, FieldError, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
+from simulator.spec.values import (S, Bool, Bytes, FieldError, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
                      MulticastGroup, Name, Nanoseconds, describe)
 
 # -------------------------------------------------------------------------- nodes

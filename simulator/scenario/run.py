@@ -195,7 +195,7 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
             sim.call_later(action.at, lambda _event, link=link, up=up: link.set_up(up))
             continue
         node = network.nodes[action.on]
-        app = APPS[action.kind](node, action.app, action.name or action.kind)
+        app = APPS[action.kind].build(node, action.app, action.name or action.kind)
         node.apps.append(app)
         result.apps.append(app)
         sim.call_later(action.at, lambda _event, app=app: app.start())

@@ -18,34 +18,34 @@ so ``model_dump()`` output validates again.
 
 from __future__ import annotations
 
-import typing
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, create_model, field_validator, model_validator
+
+from simulator.apps import APPS
+from simulator.apps.checks import SHARED
+from simulator.apps.kind import AppSpec
+from simulator.spec.model import Model
+from simulator.spec.values import (S, BitsPerSecond, Bool, Bytes, FieldError, Int, Mtu, Name,
+                                   Nanoseconds, Probability, Text, describe, parse_ipv4_address,
+                                   parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
 from ..engine.units import parse_size
-from .model import Model
 from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, InterfaceSpec,
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
                          SwitchSpec)
-from .transport import (TCP_STATES, AppSpec, BulkSendSpec, BulkSinkSpec, ReqRespServerSpec,
-                        ReqRespSpec, TcpEchoServerSpec, TcpEchoSpec, TcpSpec, UdpCbrSinkSpec,
-                        UdpCbrSpec, UdpEchoServerSpec, UdpEchoSpec)
-from .values import (S, BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, IPv4Addr, Mtu, Name,
-                     Nanoseconds, Probability, Text, describe, parse_ipv4_address,
-                     parse_ipv4_interface, parse_ipv4_network, parse_mac)
+from .transport import TcpSpec
 
 __all__ = [
     "Model", "QueueLimit", "ReassemblyMemory", "LinkParams", "LinkOverrides", "Defaults",
     "ArpSpec",
     "InterfaceSpec", "HostSpec", "SwitchSpec", "HubSpec", "RouterSpec", "RouteSpec",
-    "GroupSpec", "L3SwitchSpec", "TracerouteSpec", "UdpSendSpec", "UdpSinkSpec",
-    "NodeSpec", "NODE_TYPES", "Endpoint", "LinkSpec", "Topology", "AppSpec", "PingSpec",
+    "GroupSpec", "L3SwitchSpec",
+    "NodeSpec", "NODE_TYPES", "Endpoint", "LinkSpec", "Topology", "AppSpec",
     "Action", "CaptureSpec", "Expectation", "LimitsSpec", "TraceSpec", "Scenario",
     "BUILTIN_LINK", "describe",
     "parse_ipv4_address", "parse_ipv4_interface", "parse_ipv4_network", "parse_mac",
-    "TcpSpec", "BulkSendSpec", "BulkSinkSpec", "TcpEchoSpec", "TcpEchoServerSpec", "UdpEchoSpec",
-    "UdpEchoServerSpec", "UdpCbrSpec", "UdpCbrSinkSpec", "ReqRespSpec", "ReqRespServerSpec",
+    "TcpSpec",
 ]
 
 # -------------------------------------------------------------------------- links
@@ -187,78 +187,24 @@ class Topology(Model):
 
 # ----------------------------------------------------------------------- scenario
 
-class PingSpec(AppSpec):
-    dst: IPv4Addr
-    count: Int = Field(4, ge=1)
-    interval: Nanoseconds = Field(1 * S, gt=0)
-    size: Bytes = Field(56, ge=0, le=65507)
-    ttl: Int = Field(64, ge=1, le=255)
-    df: Bool = False
-    timeout: Nanoseconds = Field(10 * S, gt=0)
-
-
-class TracerouteSpec(AppSpec):
-    dst: IPv4Addr
-    max_hops: Int = Field(30, ge=1, le=255)
-    probes: Int = Field(3, ge=1, le=10)
-    wait: Nanoseconds = Field(5 * S, gt=0)
-    size: Bytes = Field(60, ge=28, le=65535)
-    icmp: Bool = False
-    port: Int = Field(33434, ge=1, le=65535)
-
-
-class UdpSendSpec(AppSpec):
-    dst: IPv4Addr
-    port: Int = Field(ge=1, le=65535)
-    size: Bytes = Field(512, ge=0, le=65507)     # payload bytes (UDP adds 8, IPv4 20)
-    count: Int = Field(1, ge=1)
-    interval: Nanoseconds = Field(1 * S, gt=0)
-    df: Bool = False
-    ttl: Int | None = Field(None, ge=1, le=255)
-
-
-class UdpSinkSpec(AppSpec):
-    port: Int = Field(ge=1, le=65535)
-    interval: Nanoseconds | None = Field(None, gt=0)     # report interval of the table
-
-
-class Action(Model):
+class _Action(Model):
     """At a time: start one app on a node (exactly one app key, ``ping: ...``),
     or take a link down or up (``link_down: [r1, r2]``)."""
 
     at: Nanoseconds = Field(ge=0)
     on: Name | None = None
     name: Text | None = None
-    # App kinds: one optional field per kind, typed with an AppSpec subclass.
-    ping: PingSpec | None = None
-    traceroute: TracerouteSpec | None = None
-    udp_send: UdpSendSpec | None = None
-    udp_sink: UdpSinkSpec | None = None
-    bulk_send: BulkSendSpec | None = None
-    bulk_sink: BulkSinkSpec | None = None
-    tcp_echo: TcpEchoSpec | None = None
-    tcp_echo_server: TcpEchoServerSpec | None = None
-    udp_echo: UdpEchoSpec | None = None
-    udp_echo_server: UdpEchoServerSpec | None = None
-    udp_cbr: UdpCbrSpec | None = None
-    udp_cbr_sink: UdpCbrSinkSpec | None = None
-    reqresp: ReqRespSpec | None = None
-    reqresp_server: ReqRespServerSpec | None = None
-    # Link events: the two ends of the link, as in `links:`.
-    link_down: tuple[Endpoint, Endpoint] | None = None
-    link_up: tuple[Endpoint, Endpoint] | None = None
 
-    APP_KINDS: ClassVar[tuple[str, ...]] = ()  # filled in below from the fields
+    APP_KINDS: ClassVar[tuple[str, ...]] = tuple(APPS)
+    LINK_EVENTS: ClassVar[tuple[str, ...]] = ("link_down", "link_up")
 
     @classmethod
     def app_kinds(cls) -> tuple[str, ...]:
-        """The app keys an action may carry (the fields typed with an AppSpec)."""
+        """The app keys an action may carry (the registered kinds, simulator.apps.APPS)."""
         return cls.APP_KINDS
 
-    LINK_EVENTS: ClassVar[tuple[str, ...]] = ("link_down", "link_up")
-
     @model_validator(mode="after")
-    def _exactly_one_thing(self) -> Action:
+    def _exactly_one_thing(self) -> _Action:
         given = [k for k in self.app_kinds() + self.LINK_EVENTS if getattr(self, k) is not None]
         if not given:
             raise ValueError("an action needs an app to run (one of: "
@@ -283,20 +229,18 @@ class Action(Model):
 
     @property
     def app(self) -> AppSpec:
-        """The app's spec, e.g. a :class:`PingSpec`."""
+        """The app's spec, e.g. a :class:`~simulator.apps.ping.PingSpec`."""
         return getattr(self, self.kind)
 
 
-def _app_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    kinds = []
-    for fname, info in model.model_fields.items():
-        args = typing.get_args(info.annotation) or (info.annotation,)
-        if any(isinstance(a, type) and issubclass(a, AppSpec) for a in args):
-            kinds.append(fname)
-    return tuple(kinds)
-
-
-Action.APP_KINDS = _app_fields(Action)
+# One optional field per registered app kind, typed with its spec; then the link events
+# (the link's two ends, as in `links:`).
+Action = create_model(
+    "Action", __base__=_Action, __module__=__name__, __doc__=_Action.__doc__,
+    **{kind.name: (kind.spec | None, None) for kind in APPS.values()},
+    link_down=(tuple[Endpoint, Endpoint] | None, None),
+    link_up=(tuple[Endpoint, Endpoint] | None, None),
+)
 
 
 class CaptureSpec(Model):
@@ -315,48 +259,39 @@ class CaptureSpec(Model):
         return data
 
 
-class Expectation(Model):
+def _checks() -> dict:
+    """Every registered kind's checks by field: the shared ones first (in their order),
+    then each app's own, in table order."""
+    out = {check.name: check for check in SHARED}
+    for kind in APPS.values():
+        for check in kind.checks:
+            out.setdefault(check.name, check)
+    return out
+
+
+CHECKS = _checks()
+
+
+class _Expectation(Model):
     on: Name | None = None
     app: str
-    loss: Probability | None = None
-    loss_max: Probability | None = None
-    rtt_max: Nanoseconds | None = None
-    rtt_min: Nanoseconds | None = None
-    rtt_avg_max: Nanoseconds | None = None
-    received: Int | None = Field(None, ge=0)
-    received_min: Int | None = Field(None, ge=0)
-    errors: Int | None = Field(None, ge=0)
-    intact: Int | None = Field(None, ge=0)
-    reached: Bool | None = None
-    hops: list[Hop] | None = None
-    output_contains: str | None = None
-    # TCP and traffic apps (transport.py)
-    connected: Bool | None = None
-    tcp_state: TCP_STATES | None = None
-    bytes_received: Bytes | None = Field(None, ge=0)
-    bytes_received_min: Bytes | None = Field(None, ge=0)
-    goodput_min: BitsPerSecond | None = Field(None, gt=0)
-    goodput_max: BitsPerSecond | None = Field(None, gt=0)
-    retransmits_max: Int | None = Field(None, ge=0)
-    retransmits_min: Int | None = Field(None, ge=0)
-    jitter_max: Nanoseconds | None = Field(None, ge=0)
 
-    CHECKS: ClassVar[tuple[str, ...]] = (
-        "loss", "loss_max", "rtt_max", "rtt_min", "rtt_avg_max", "received", "received_min",
-        "errors", "intact", "reached", "hops", "output_contains",
-        "connected", "tcp_state", "bytes_received", "bytes_received_min", "goodput_min",
-        "goodput_max", "retransmits_max", "retransmits_min", "jitter_max",
-    )
+    CHECKS: ClassVar[tuple[str, ...]] = tuple(CHECKS)
 
     def given(self) -> list[str]:
         """The checks this expectation makes (its keys of :attr:`CHECKS` that are set)."""
         return [k for k in self.CHECKS if getattr(self, k) is not None]
 
     @model_validator(mode="after")
-    def _checks_something(self) -> Expectation:
+    def _checks_something(self) -> _Expectation:
         if not self.given():
             raise ValueError(f"an expectation needs something to check (one of: {', '.join(self.CHECKS)})")
         return self
+
+
+# One optional field per expectation field an app supports (simulator.apps.checks).
+Expectation = create_model("Expectation", __base__=_Expectation, __module__=__name__,
+                           **{name: check.field() for name, check in CHECKS.items()})
 
 
 # -------------------------------------------------- run limits and trace selection

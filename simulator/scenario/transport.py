@@ -1,9 +1,6 @@
-"""YAML specs for the transport layer: a node's ``tcp:`` settings and the TCP/UDP
-traffic apps (bulk transfer, echo, constant bit rate, request/response).
-
-Sizes are **application payload bytes** everywhere (as in iperf and ns-3): a
-``size: 1000B`` datagram carries 1000 bytes of data, to which UDP adds 8 bytes of
-header and IPv4 20. The reference for every field is ``docs/yaml.md``.
+"""YAML spec of a node's ``tcp:`` settings (the TCP apps' own specs live with
+the apps, in :mod:`simulator.apps`). The reference for every field is
+``docs/yaml.md``.
 """
 
 from __future__ import annotations
@@ -12,16 +9,11 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from simulator.apps.sockopts import CongestionControl
+from simulator.spec.model import Model
+from simulator.spec.values import Bool, Bytes, Int, Nanoseconds
+
 from ..stack.tcp.config import TcpConfig
-from .model import Model
-from .values import S, BitsPerSecond, Bool, Bytes, Int, IPv4Addr, Nanoseconds
-
-CongestionControl = Literal["reno", "newreno", "cubic"]
-MAX_UDP_PAYLOAD = 65507            # 65535 − 20 (IPv4) − 8 (UDP)
-
-
-class AppSpec(Model):
-    """Base of the app kinds an :class:`~simulator.scenario.schema.Action` can start."""
 
 
 class TcpSpec(Model):
@@ -103,106 +95,3 @@ class TcpSpec(Model):
     def config(self) -> TcpConfig:
         """The node's :class:`~simulator.stack.tcp.config.TcpConfig`."""
         return TcpConfig.profile(self.profile, **self.given())
-
-
-class SocketOptions(Model):
-    """Per-socket overrides a TCP app may set (setsockopt before connect/listen)."""
-
-    cc: CongestionControl | None = None            # TCP_CONGESTION
-    nodelay: Bool | None = None                    # TCP_NODELAY
-    sndbuf: Bytes | None = Field(None, ge=2048)    # SO_SNDBUF
-    rcvbuf: Bytes | None = Field(None, ge=2048)    # SO_RCVBUF
-    mss: Int | None = Field(None, ge=88, le=65495)  # TCP_MAXSEG
-
-
-class BulkSendSpec(SocketOptions, AppSpec):
-    """iperf's client: connect and send as fast as TCP allows, ``bytes`` in all or
-    for ``duration`` (10 s if neither is given), then close."""
-
-    dst: IPv4Addr
-    port: Int = Field(5201, ge=1, le=65535)
-    bytes: Bytes | None = Field(None, gt=0)
-    duration: Nanoseconds | None = Field(None, gt=0)
-    interval: Nanoseconds = Field(1 * S, gt=0)     # report interval
-
-    @model_validator(mode="after")
-    def _bytes_or_duration(self) -> BulkSendSpec:
-        if self.bytes is not None and self.duration is not None:
-            raise ValueError("give 'bytes' or 'duration', not both")
-        if self.bytes is None and self.duration is None:
-            self.duration = 10 * S
-        return self
-
-
-class BulkSinkSpec(SocketOptions, AppSpec):
-    """iperf's server: accept connections on ``port``, read and count everything."""
-
-    port: Int = Field(5201, ge=1, le=65535)
-    interval: Nanoseconds = Field(1 * S, gt=0)
-
-
-class TcpEchoSpec(SocketOptions, AppSpec):
-    """Connect, then ``count`` times: send ``size`` bytes, wait for them to come back."""
-
-    dst: IPv4Addr
-    port: Int = Field(7, ge=1, le=65535)
-    size: Bytes = Field(56, ge=1, le=16 << 20)
-    count: Int = Field(4, ge=1)
-    interval: Nanoseconds = Field(1 * S, ge=0)
-    timeout: Nanoseconds = Field(10 * S, gt=0)
-
-
-class TcpEchoServerSpec(SocketOptions, AppSpec):
-    port: Int = Field(7, ge=1, le=65535)
-
-
-class UdpEchoSpec(AppSpec):
-    """ns-3's UdpEchoClient: ``count`` datagrams of ``size`` bytes, each echoed back."""
-
-    dst: IPv4Addr
-    port: Int = Field(7, ge=1, le=65535)
-    size: Bytes = Field(56, ge=4, le=MAX_UDP_PAYLOAD)    # 4: the sequence number
-    count: Int = Field(4, ge=1)
-    interval: Nanoseconds = Field(1 * S, gt=0)
-    timeout: Nanoseconds = Field(10 * S, gt=0)
-
-
-class UdpEchoServerSpec(AppSpec):
-    port: Int = Field(7, ge=1, le=65535)
-
-
-class UdpCbrSpec(AppSpec):
-    """iperf -u: datagrams of ``size`` bytes at ``rate`` (of payload) for ``duration``."""
-
-    dst: IPv4Addr
-    port: Int = Field(5001, ge=1, le=65535)
-    rate: BitsPerSecond = Field(1_000_000, gt=0)
-    size: Bytes = Field(1470, ge=16, le=MAX_UDP_PAYLOAD)   # 16: sequence number + send time
-    duration: Nanoseconds = Field(10 * S, gt=0)
-    df: Bool = False
-
-
-class UdpCbrSinkSpec(AppSpec):
-    port: Int = Field(5001, ge=1, le=65535)
-    interval: Nanoseconds = Field(1 * S, gt=0)
-
-
-class ReqRespSpec(SocketOptions, AppSpec):
-    """netperf TCP_RR: one connection, ``requests`` requests of ``request`` bytes, each
-    answered by ``response`` bytes; the next request goes ``interval`` after the answer."""
-
-    dst: IPv4Addr
-    port: Int = Field(8000, ge=1, le=65535)
-    requests: Int = Field(10, ge=1)
-    request: Bytes = Field(100, ge=8, le=64 << 20)     # 8: carries both sizes
-    response: Bytes = Field(1000, ge=1, le=64 << 20)
-    interval: Nanoseconds = Field(0, ge=0)
-    timeout: Nanoseconds = Field(10 * S, gt=0)
-
-
-class ReqRespServerSpec(SocketOptions, AppSpec):
-    port: Int = Field(8000, ge=1, le=65535)
-
-
-TCP_STATES = Literal["CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
-                     "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"]

@@ -1,7 +1,7 @@
 """What the semantic checks must still accept, and the table they rest on."""
 
 from simulator.apps import APPS
-from simulator.scenario.expect import CHECKS, RESULT_KEYS, checks_for
+from simulator.scenario.schema import CHECKS
 from simulator.scenario.load import load_text
 from simulator.scenario.run import run_scenario
 
@@ -60,13 +60,15 @@ EVERY_OTHER_APP = """\
 
 
 def test_result_keys_are_what_each_app_reports():
-    """The table `expect` keys are refused against is what the apps' result() holds
-    (a ping's RTTs once a reply is back): no key missing, none left out."""
+    """The keys each kind's checks read are what its app's result() holds (a ping's
+    RTTs once a reply is back): no key missing, none left out."""
     scenario = load_text(STAR.replace("run:\n", "run:\n" + EVERY_OTHER_APP))
     by_kind = {app.kind: app.result() for app in run_scenario(scenario).apps}
-    assert set(by_kind) == set(APPS) == set(RESULT_KEYS)
-    read = {key for key, *_rest in CHECKS.values()}
+    assert set(by_kind) == set(APPS)
+    read = {check.key for check in CHECKS.values()}
     for kind, result in by_kind.items():
-        assert set(RESULT_KEYS[kind]) == read & set(result), kind
-    assert checks_for("udp_sink") == ["received", "received_min", "errors", "intact", "output_contains",
-                                     "bytes_received", "bytes_received_min"]
+        assert set(APPS[kind].result_keys) == read & set(result), kind
+        assert result["app"] == kind
+    assert APPS["udp_sink"].check_names == ["received", "received_min", "errors", "intact",
+                                            "output_contains", "bytes_received",
+                                            "bytes_received_min"]

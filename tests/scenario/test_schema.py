@@ -5,6 +5,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 import pytest
 
+from simulator.apps.ping import PingSpec
 from simulator.scenario.load import load_any, load_scenario, load_text, load_topology
 from simulator.scenario.schema import (
     NODE_TYPES,
@@ -14,7 +15,6 @@ from simulator.scenario.schema import (
     HostSpec,
     InterfaceSpec,
     LinkParams,
-    PingSpec,
     QueueLimit,
     RouterSpec,
     Scenario,
@@ -243,7 +243,7 @@ def test_python_callers_pass_base_units():
     assert LinkParams(delay="2ms").delay == 2 * MS
 
 
-def test_action_app_kinds_come_from_the_fields():
+def test_action_app_kinds_come_from_the_registry():
     assert Action.app_kinds() == (
         "ping", "traceroute", "udp_send", "udp_sink", "bulk_send", "bulk_sink", "tcp_echo",
         "tcp_echo_server", "udp_echo", "udp_echo_server", "udp_cbr", "udp_cbr_sink", "reqresp",

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, ValidationInfo
 
-from ..engine.units import parse_rate, parse_size, parse_time
+from simulator.engine.units import parse_rate, parse_size, parse_time
 
 S = 1_000_000_000  # ns per second
 
