@@ -27,9 +27,6 @@ what the layered path would have seen. The two give identical outputs
 from simulator.stack.arp import FAILED, INCOMPLETE, STALE
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
 
-_new = object.__new__
-
-
 class RouterFastPath:
     """``receive(iface, frame)`` for a Router: forwards the common case (RFC 1812 §5.2-5.3,
     as ``Forwarder`` does it), else calls the node's layered ``l2.receive``."""
@@ -69,16 +66,8 @@ class RouterFastPath:
                 or neighbour.state is STALE):
             self.slow(iface, frame)
             return
-        # IPv4Packet.forwarded(), inlined: TTL - 1, checksum recomputed when packed
-        out = _new(packet.__class__)
-        out.src, out.dst, out.protocol, out.payload = packet.src, dst, packet.protocol, packet.payload
-        out.identification, out.df, out.mf = packet.identification, packet.df, packet.mf
-        out.frag_offset, out.dscp, out.ecn = packet.frag_offset, packet.dscp, packet.ecn
-        out.options, out.reserved_flag = packet.options, packet.reserved_flag
-        out.header_len, out.total_len = packet.header_len, packet.total_len
-        out.ttl = packet.ttl - 1
-        out.checksum = None
-        if not channel.send_idle(EthernetFrame(neighbour.mac, out_iface.mac, ETHERTYPE_IPV4, out)):
+        out = EthernetFrame(neighbour.mac, out_iface.mac, ETHERTYPE_IPV4, packet.forwarded())
+        if not channel.send_idle(out):
             self.slow(iface, frame)
             return
         neighbour.used = self.env._now
