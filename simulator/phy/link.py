@@ -20,6 +20,7 @@ from collections import deque
 
 from simulator.engine.drops import Drop
 from simulator.phy.faults import CorruptedFrame, Faults
+from simulator.wire.addr import ip_text
 
 NS_PER_S = 1_000_000_000
 
@@ -203,15 +204,17 @@ class Channel:
         if frame.__class__ is CorruptedFrame:      # repeated damaged by a hub
             frame, fate = frame.original or frame, "corrupt"
         payload = frame.payload
-        fields = {"if": self.src.name, "peer": self.dst.node.name, "peer_if": self.dst.name,
+        fields = {"info": frame.info(), "fate": fate, "if": self.src.name,
+                  "peer": self.dst.node.name, "peer_if": self.dst.name,
                   "arrive_ns": arrive, "queued_ns": enqueued, "ser_ns": end - start,
                   "bytes": frame.wire_len, "proto": _proto_name(payload),
-                  "eth_src": str(frame.src), "eth_dst": str(frame.dst)}
+                  "eth_src": frame.src.hex(":"), "eth_dst": frame.dst.hex(":")}
         if type(payload).__name__ == "IPv4Packet":
-            fields.update(ip_src=str(payload.src), ip_dst=str(payload.dst),
-                          ip_id=payload.identification, ttl=payload.ttl)
-        tracer.emit(self.src.node.name, "phy", "tx", ns=start, info=frame.info(), fate=fate,
-                    **fields)
+            fields["ip_src"] = ip_text(payload.src)
+            fields["ip_dst"] = ip_text(payload.dst)
+            fields["ip_id"] = payload.identification
+            fields["ttl"] = payload.ttl
+        tracer.emit_fields(self.src.node.name, "phy", "tx", start, fields)
 
     def _trace_queue(self) -> None:
         tracer = self.sim.tracer
