@@ -107,9 +107,10 @@ def worker(impl, n_frames, hops):
     import gc
     gc.collect()
     rss0 = _maxrss_mb()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = fn(n_frames, hops)
     outer_wall = time.perf_counter() - t0
+    outer_cpu = time.process_time() - c0
     rss1 = _maxrss_mb()
     if res is None:
         print(json.dumps({"skipped": f"{impl} returned None"}))
@@ -117,6 +118,7 @@ def worker(impl, n_frames, hops):
     res = dict(res)
     res["impl"] = impl
     res["outer_wall_s"] = outer_wall       # includes the function's own checks
+    res["outer_cpu_s"] = outer_cpu         # CPU time of the same: steadier on a busy machine
     res["rss_delta_mb"] = rss1 - rss0
     res["peak_rss_mb"] = rss1
     for k in ("frames", "hops", "frame_hops", "wall_s", "hop_per_s"):
@@ -258,6 +260,7 @@ def main(argv=None):
             "wall_s": b1["wall_s"],
             "hop_per_s": b1["hop_per_s"],
             "walls_N": walls1,
+            "cpu_s": min(x["outer_cpu_s"] for x in runs[(impl, N)]),
             "wall_2N": b2["wall_s"] if b2 else None,
             "growth": (b2["wall_s"] / b1["wall_s"]) if b2 else None,
             "peak_rss_mb": max(x["peak_rss_mb"] for x in runs[(impl, N)]),
@@ -285,9 +288,11 @@ def main(argv=None):
               f"{fmt_ratio(s['hop_per_s'], base):>7} {fmt_ratio(s['hop_per_s'], nsp):>8} "
               f"{s['peak_rss_mb']:>11.1f} {s['rss_delta_mb']:>6.1f}/{d2:<6} {g:>17}")
     print()
+    base_cpu = summary.get("bare_1event", {}).get("cpu_s")
     for impl, s in summary.items():
         print(f"  {LABEL[impl]:<15} walls at N (sorted): {', '.join(f'{w:.3f}' for w in s['walls_N'])} s;"
-              f" spread {100 * (s['walls_N'][-1] / s['walls_N'][0] - 1):.0f}%")
+              f" spread {100 * (s['walls_N'][-1] / s['walls_N'][0] - 1):.0f}%; best CPU {s['cpu_s']:.3f} s"
+              + (f" ({base_cpu / s['cpu_s']:.2f}x the 1-event floor's rate)" if base_cpu else ""))
     print(f"  loadavg at end: {' '.join(load_end)}; total runner time {total:.0f} s")
     print("  peak RSS = child's whole-process ru_maxrss; dRSS = growth of ru_maxrss during the measured call")
 

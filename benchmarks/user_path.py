@@ -91,7 +91,8 @@ def run_with_rss(cmd: list[str]) -> dict:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}\n{err.decode()[-2000:]}")
-    return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024.0}
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mb": usage.ru_maxrss / 1024.0}
 
 
 def floor(frames: int) -> dict:
@@ -150,25 +151,30 @@ def main(argv=None) -> int:
                 res["frame_hops_per_s"] = frames * HOPS / res["wall_s"]
                 runs.setdefault(label, []).append(res)
                 print(f"  run {r + 1}/{a.repeat} {label:<22} wall {res['wall_s']:7.2f} s  "
+                      f"CPU {res['cpu_s']:7.2f} s  "
                       f"{res['frame_hops_per_s']:>9,.0f} frame-hops/s  "
                       f"peak RSS {res['peak_rss_mb']:6.1f} MB"
                       + (f"  trace {res['trace_mb']:.1f} MB  summary {res['summary_kb']:.1f} kB"
                          if "trace_mb" in res else ""))
                 sys.stdout.flush()
     best = {label: min(rs, key=lambda x: x["wall_s"]) for label, rs in runs.items()}
-    base = best["floor"]["frame_hops_per_s"]
     print()
-    print(f"{'run':<24} {'wall s':>7} {'frame-hops/s':>13} {'x floor':>8} {'peak RSS MB':>12} "
-          f"{'trace MB':>9} {'summary kB':>11}")
+    print(f"{'run':<24} {'wall s':>7} {'frame-hops/s':>13} {'x floor':>8} {'CPU s':>7} "
+          f"{'x floor CPU':>11} {'peak RSS MB':>12} {'trace MB':>9} {'summary kB':>11}")
     for label, res in best.items():
-        ref = best["floor 2N"]["frame_hops_per_s"] if label.endswith("2N") else base
+        floor_best = best["floor 2N"] if label.endswith("2N") else best["floor"]
+        ref = floor_best["frame_hops_per_s"]
+        cpu = min(x["cpu_s"] for x in runs[label])
         print(f"{label:<24} {res['wall_s']:>7.2f} {res['frame_hops_per_s']:>13,.0f} "
-              f"{res['frame_hops_per_s'] / ref:>7.2f}x {res['peak_rss_mb']:>12.1f} "
+              f"{res['frame_hops_per_s'] / ref:>7.2f}x {cpu:>7.2f} "
+              f"{min(x['cpu_s'] for x in runs['floor 2N' if label.endswith('2N') else 'floor']) / cpu:>10.2f}x "
+              f"{res['peak_rss_mb']:>12.1f} "
               + (f"{res['trace_mb']:>9.1f} {res['summary_kb']:>11.1f}" if "trace_mb" in res else ""))
     for v in a.variant:
         on, off = best.get(f"{v} trace full"), best.get(f"{v} trace off")
         if on and off:
-            print(f"  {v}: trace full / trace off wall = {on['wall_s'] / off['wall_s']:.2f}")
+            print(f"  {v}: trace full / trace off wall = {on['wall_s'] / off['wall_s']:.2f}, CPU = "
+                  f"{min(x['cpu_s'] for x in runs[f'{v} trace full']) / min(x['cpu_s'] for x in runs[f'{v} trace off']):.2f}")
         if a.growth:
             print(f"  {v}: wall(2N)/wall(N) trace off = "
                   f"{best[f'{v} trace off 2N']['wall_s'] / off['wall_s']:.2f}, peak RSS "
