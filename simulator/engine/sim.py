@@ -5,7 +5,8 @@ the named random streams and the tracer, handed to every node and link.
 running ``Timeout.__init__``: it pushes the very heap entry ``Environment.schedule``
 pushes, ``(time, NORMAL, next id, event)``, for a plain ``Event`` already
 succeeded. That relies on SimPy internals (``_queue``, ``_eid``, ``_now``,
-``_ok``, ``_value``), so pyproject.toml pins SimPy's version and
+``_ok``, ``_value``; ``Channel.send_idle`` pushes the same entry inline), so
+pyproject.toml pins SimPy's version and
 tests/engine/test_simpy_pin.py checks the pin and the internals.
 """
 

@@ -17,12 +17,16 @@ can repeat it cut-through while every event still happens at its own time.
 """
 
 from collections import deque
+from heapq import heappush
+
+from simpy.events import NORMAL, Event
 
 from simulator.engine.drops import Drop
 from simulator.phy.faults import CorruptedFrame, Faults
 from simulator.wire.addr import ip_text
 
 NS_PER_S = 1_000_000_000
+_new = object.__new__
 
 
 def serialization_ns(wire_bytes: int, rate_bps: int) -> int:
@@ -100,8 +104,12 @@ class Channel:
         src = self.src
         src.tx_frames += 1
         src.tx_bytes += wire_len
-        sim.call_later(link.delay if self._cut_through else ser + link.delay, self._arrive,
-                       (frame, self.epoch))
+        # sim.call_later(wait, self._arrive, (frame, self.epoch)), inlined: the same entry
+        event = _new(Event)
+        event.env, event.callbacks, event._ok = sim.env, [self._arrive], True
+        event._value = (frame, self.epoch)
+        wait = link.delay if self._cut_through else ser + link.delay
+        heappush(sim._queue, (now + wait, NORMAL, next(sim._eid), event))
         return True
 
     def has_room(self, wire_bytes: int) -> bool:
@@ -180,10 +188,17 @@ class Channel:
 
     def _arrive(self, event) -> None:
         frame, epoch = event._value
+        dst = self.dst
         if epoch != self.epoch:
-            self.dst.drop(frame, Drop.LINK_DOWN)
+            dst.drop(frame, Drop.LINK_DOWN)
             return
-        self.dst.deliver(frame)
+        if dst.captures or frame.__class__ is CorruptedFrame:
+            dst.deliver(frame)
+            return
+        # Interface.deliver's common case, inlined (one call less for every frame)
+        dst.rx_frames += 1
+        dst.rx_bytes += frame.wire_len
+        dst.node.receive(dst, frame)
 
     def flush(self) -> None:
         """The link went down: everything queued or on the wire is lost."""
