@@ -80,6 +80,7 @@ def _run(args, out: Console) -> int:
 
 
 def _run_and_report(args, out: Console, stop) -> int:
+    from simulator.scenario.dhcp_build import dhcp_results
     from simulator.scenario.load import load_scenario
     from simulator.scenario.run import run_scenario
 
@@ -99,6 +100,11 @@ def _run_and_report(args, out: Console, stop) -> int:
         out.rule(escape(f"{app.name} on {app.host.name}"), style="dim")
         for line in app.result()["output"]:
             out.print(line, markup=False, highlight=False)
+    clients = dhcp_results(result.network)
+    if clients:                    # each ip: dhcp interface: its lease, or why none
+        out.rule("dhcp", style="dim")
+        for client in clients:
+            out.print(client["output"][0], markup=False, highlight=False)
     if result.verdicts:
         out.rule("expectations", style="dim")
         for verdict in result.verdicts:

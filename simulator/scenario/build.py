@@ -14,6 +14,7 @@ from simulator.nodes.router import Router
 from simulator.nodes.switch import Switch
 from simulator.phy.link import Link
 from simulator.scenario.autoroute import AutoRouting
+from simulator.scenario.dhcp_build import start_dhcp
 from simulator.stack.arp import ArpConfig
 from simulator.wire.addr import MacAddress
 
@@ -82,6 +83,7 @@ def build(topology, sim) -> Network:
             node.ip.add_route(route.to, via=route.via, dev=dev, metric=route.metric)
     if topology.routing == "auto":
         net.routing = AutoRouting(net, topology.convergence)
+    start_dhcp(net)
     return net
 
 
@@ -110,13 +112,18 @@ def _make_node(sim, name, spec, explicit_mtu):
         return node
     node = Host(sim, name) if spec.type == "host" else Router(sim, name, spec.processing_delay)
     for iface_name, ispec in spec.interfaces.items():
-        iface = node.add_ip_interface(iface_name, ispec.ip,
-                                      mac=MacAddress(ispec.mac) if ispec.mac else None,
-                                      mtu=ispec.mtu or 1500, arp=_arp_config(spec.arp))
+        mac = MacAddress(ispec.mac) if ispec.mac else None
+        if ispec.ip is None:              # ip: dhcp: attached, addressed by its lease
+            iface = node.add_interface(iface_name, mac, ispec.mtu or 1500)
+            node.ip.attach(iface, _arp_config(spec.arp))
+        else:
+            iface = node.add_ip_interface(iface_name, ispec.ip, mac=mac,
+                                          mtu=ispec.mtu or 1500, arp=_arp_config(spec.arp))
         if ispec.mtu:
             explicit_mtu.add(iface)
-    if getattr(spec, "gateway", None) is not None:
-        node.set_gateway(spec.gateway)
+    gateway = getattr(spec, "gateway", None)
+    if gateway is not None and any(gateway in a.network for a in node.ip.addresses.values()):
+        node.set_gateway(gateway)         # else on a DHCP subnet: set with the lease
     for group in getattr(spec, "multicast", ()):
         node.ip.join_group(group)
     return node

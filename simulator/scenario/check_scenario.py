@@ -8,11 +8,13 @@ in document order.
 from __future__ import annotations
 
 from simulator.apps import APPS
+from simulator.apps.dhcp.client_node import CHECKS as DHCP_CLIENT_CHECKS
 from simulator.apps.kind import Role
 from simulator.stack.ports import EPHEMERAL_PORTS
 
 from ..engine.units import NS_PER_S, format_time
 from .check_topology import Locator, TopologyChecks
+from .dhcp_specs import dhcp_clients
 from .errors import ScenarioError
 from .schema import Action, HostSpec, L3SwitchSpec, RouterSpec, Scenario
 from .yamlpos import Path, YamlDocument
@@ -176,6 +178,9 @@ class ScenarioChecks:
                 for key in {a.kind, a.name} - {None}:
                     for node in (a.on, None):
                         selects.setdefault(key, {}).setdefault(node, set()).add(a.kind)
+        for node in dhcp_clients(self.s.topology):               # `app: dhcp`
+            for on in (node, None):
+                selects.setdefault("dhcp", {}).setdefault(on, set()).add("dhcp")
         for i, exp in enumerate(self.s.expect):
             if exp.on is not None and exp.on not in self.nodes:
                 self.fail(("expect", i, "on"), self.unknown(exp.on))
@@ -195,7 +200,7 @@ class ScenarioChecks:
                                                f"(it runs on {', '.join(sorted(where.keys() - {None}))})")
                 continue
             for kind in sorted(where[exp.on]):
-                can = APPS[kind].check_names
+                can = APPS[kind].check_names if kind in APPS else [c.name for c in DHCP_CLIENT_CHECKS]
                 for check in exp.given():
                     if check not in can:
                         self.fail(("expect", i, check), f"a {kind} does not report {check} "

@@ -13,6 +13,7 @@ from typing import Any
 
 from simulator.nodes.node import next_port_name
 
+from .dhcp_specs import check_dhcp
 from .errors import ScenarioError, format_path
 from .l2loops import find_l2_loop
 from .schema import HostSpec, L3SwitchSpec, RouterSpec, Topology
@@ -65,7 +66,7 @@ class TopologyChecks:
     def iface_path(self, name: str, ifname: str) -> Path:
         """YAML path of an interface's address (host ``ip`` shorthand or ``interfaces``)."""
         node = self.t.nodes[name]
-        if isinstance(node, HostSpec) and node.ip is not None:
+        if isinstance(node, HostSpec) and (node.ip is not None or node.dhcp is not None):
             return ("nodes", name, "ip")
         if isinstance(node, L3SwitchSpec):
             return ("nodes", name, "groups", ifname, "ip")
@@ -74,6 +75,7 @@ class TopologyChecks:
 
     def run(self) -> list[ScenarioError]:
         self.addresses()
+        check_dhcp(self)
         for name, node in self.t.nodes.items():
             if isinstance(node, HostSpec):
                 self.gateway(name, node)
@@ -122,10 +124,11 @@ class TopologyChecks:
             for ifname, iface in getattr(node, "interfaces", {}).items():
                 where = f"{name}:{ifname}"
                 path = self.iface_path(name, ifname)
-                if iface.ip.ip in ips:
-                    self.fail(path, f"duplicate IP address {iface.ip.ip} (also on {ips[iface.ip.ip]})")
-                ips.setdefault(iface.ip.ip, where)
-                self.owners.setdefault(iface.ip.ip, name)
+                if iface.ip is not None:                # None: ip: dhcp
+                    if iface.ip.ip in ips:
+                        self.fail(path, f"duplicate IP address {iface.ip.ip} (also on {ips[iface.ip.ip]})")
+                    ips.setdefault(iface.ip.ip, where)
+                    self.owners.setdefault(iface.ip.ip, name)
                 if iface.mac is not None:
                     if iface.mac in macs:
                         mac_path = ("nodes", name, "mac") if path[-1] == "ip" and len(path) == 3 \
@@ -158,7 +161,9 @@ class TopologyChecks:
         gw = node.gateway
         if gw is None:
             return
-        ifaces = [i.ip for i in node.interfaces.values()]
+        ifaces = [i.ip for i in node.interfaces.values() if i.ip is not None]
+        if len(ifaces) < len(node.interfaces) and not any(gw in i.network for i in ifaces):
+            return      # on the subnet a DHCP lease brings: installed with the lease
         on = [i for i in ifaces if gw in i.network]
         if any(gw == i.ip for i in ifaces):
             self.fail(("nodes", name, "gateway"), f"gateway {gw} is {name}'s own address")

@@ -23,7 +23,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from simulator.spec import values
 
 from ..engine.units import RATE_UNITS, SIZE_UNITS, TIME_UNITS, format_rate, format_size, format_time
-from . import schema
+from . import dhcp_specs, schema
 
 # Draft 7: what yaml-language-server (VS Code's YAML extension) implements.
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -62,6 +62,8 @@ FORMS = {
     _validator(values.IPv4Net): _string(rf"default|{DOTTED}(/([0-9]{{1,2}}|{DOTTED}))?",
                                         "10.0.0.0/8"),
     _validator(values.Hop): _string(rf"\*|{DOTTED}", "10.0.0.1"),
+    _validator(dhcp_specs.DhcpRange): _string(rf"{DOTTED}\s*-\s*{DOTTED}",
+                                              "192.168.1.100-192.168.1.199"),
 }
 
 ENDPOINT = {"type": "string", "pattern": rf"^\s*{NAME}(:{NAME})?\s*$", "examples": ["pc1", "r1:e0"]}
@@ -70,7 +72,9 @@ SHORTHANDS = {
     schema.QueueLimit: [{"type": "integer", "minimum": 1}, FORMS[_validator(values.Bytes)][0]],
     schema.Endpoint: [ENDPOINT],
     schema.LinkSpec: [{"type": "array", "items": ENDPOINT, "minItems": 2, "maxItems": 2}],
-    schema.InterfaceSpec: [FORMS[_validator(values.IPv4Iface)][0]],
+    schema.InterfaceSpec: [FORMS[_validator(values.IPv4Iface)][0], {"const": "dhcp"}],
+    dhcp_specs.DhcpRelaySpec: [FORMS[_validator(values.IPv4Addr)][0],
+                               {"type": "array", "items": FORMS[_validator(values.IPv4Addr)][0]}],
     schema.CaptureSpec: [ENDPOINT],
     schema.TraceSpec: [{"enum": ["off", "full", False, True]}],
 }
@@ -108,11 +112,23 @@ def json_schema(kind: str) -> dict:
         out["properties"]["topology"] = {
             "anyOf": [{"type": "string", "description": "a topology file, relative to this one"},
                       {"$ref": "#/$defs/Topology"}]}
+    _dhcp_ip(out["$defs"])
     out = _with_references(_draft7(out))
     out["properties"]["params"] = {
         "type": "object", "description": "parameters and their defaults, used as ${name}",
         "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}
     return {"$schema": DRAFT, "$id": f"netsim-{kind}.schema.json", **out}
+
+
+def _dhcp_ip(defs: dict) -> None:
+    """``ip: dhcp`` and ``ip: {dhcp: {...}}`` (a host's or an interface's) besides an address."""
+    client = {"anyOf": [{"$ref": "#/$defs/DhcpClientSpec"}, {"type": "null"}]}
+    forms = [{"const": "dhcp"}, {"type": "object", "properties": {"dhcp": client},
+                                 "required": ["dhcp"], "additionalProperties": False}]
+    for model in ("HostSpec", "InterfaceSpec"):
+        mapping = defs[model]["anyOf"][0] if "anyOf" in defs[model] else defs[model]
+        ip = mapping["properties"]["ip"]
+        ip["anyOf"] = ip["anyOf"] + forms
 
 
 REFERENCE = {"type": "string", "pattern": r"\$\{[A-Za-z_][A-Za-z0-9_]*\}",

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from simulator.spec.model import Model
+
+from .dhcp_specs import DhcpClientSpec, DhcpRelaySpec, DhcpServerSpec, dhcp_shorthand
 from .transport import TcpSpec
 from simulator.spec.values import (S, Bool, Bytes, FieldError, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
                      MulticastGroup, Name, Nanoseconds, describe)
@@ -36,20 +38,30 @@ class ArpSpec(Model):
 
 
 class InterfaceSpec(Model):
-    """A numbered interface. YAML: ``"10.0.0.1/24"`` or ``{ip: ..., mac: ..., mtu: ...}``."""
+    """A numbered interface. YAML: ``"10.0.0.1/24"`` or ``{ip: ..., mac: ..., mtu: ...}``;
+    ``ip: dhcp`` (or ``ip: {dhcp: {...}}``) on a host: configured by DHCP."""
 
-    ip: IPv4Iface
+    ip: IPv4Iface | None = None
     mac: Mac | None = None
     mtu: Mtu | None = None
+    dhcp: DhcpClientSpec | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, data: Any) -> Any:
         if isinstance(data, str):
-            return {"ip": data}
+            data = {"ip": data}
         if not isinstance(data, (dict, InterfaceSpec)):
             raise ValueError(f"expected an address like 10.0.0.1/24 or a mapping with 'ip', got {describe(data)}")
+        if isinstance(data, dict) and dhcp_shorthand(data.get("ip")) is not None:
+            data = {**data, "ip": None, "dhcp": dhcp_shorthand(data["ip"])}
         return data
+
+    @model_validator(mode="after")
+    def _addressed(self) -> InterfaceSpec:
+        if self.ip is None and self.dhcp is None:
+            raise ValueError("an interface needs 'ip' (an address like 10.0.0.1/24, or dhcp)")
+        return self
 
 
 class ReassemblyMemory(Model):
@@ -75,6 +87,16 @@ class IpStackSpec(Model):
     icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     arp: ArpSpec = Field(default_factory=ArpSpec)
     tcp: TcpSpec = Field(default_factory=TcpSpec)
+    dhcp_server: DhcpServerSpec | None = None
+    dhcp_relay: DhcpRelaySpec | None = None
+
+    @model_validator(mode="after")
+    def _dhcp_clients_on_hosts(self) -> IpStackSpec:
+        for name, spec in getattr(self, "interfaces", {}).items():
+            if getattr(spec, "dhcp", None) is not None and self.type != "host":
+                raise FieldError(f"a {self.type}'s interfaces have fixed addresses; "
+                                 "ip: dhcp is for hosts", "interfaces", name)
+        return self
 
 
 class HostSpec(IpStackSpec):
@@ -84,9 +106,26 @@ class HostSpec(IpStackSpec):
     gateway: IPv4Addr | None = None
     interfaces: dict[Name, InterfaceSpec] = Field(default_factory=dict)
     multicast: list[MulticastGroup] = Field(default_factory=list)
+    dhcp: DhcpClientSpec | None = None                  # eth0 by DHCP (YAML ip: dhcp)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dhcp_ip(cls, data: Any) -> Any:
+        """``ip: dhcp`` or ``ip: {dhcp: {...}}``: eth0 configured by DHCP."""
+        if isinstance(data, dict) and dhcp_shorthand(data.get("ip")) is not None:
+            data = {**data, "ip": None, "dhcp": dhcp_shorthand(data["ip"])}
+        return data
 
     @model_validator(mode="after")
     def _one_way_to_address(self) -> HostSpec:
+        if self.dhcp is not None and not self.interfaces:
+            self.interfaces = {"eth0": InterfaceSpec(dhcp=self.dhcp, mac=self.mac)}
+            return self
+        if self.dhcp is not None:
+            if self.interfaces == {"eth0": InterfaceSpec(dhcp=self.dhcp, mac=self.mac)}:
+                return self  # already expanded
+            raise FieldError("give either 'ip' (one interface, eth0) or 'interfaces', not both",
+                             "interfaces")
         if self.ip is not None and self.interfaces == {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}:
             return self  # already expanded (model_dump() output validated again)
         if self.ip is not None and self.interfaces:

@@ -29,6 +29,7 @@ from simulator.engine.trace import JsonLinesSink, TraceFilter
 from simulator.phy.pcap import PcapWriter
 from simulator.phy.pcapng import PcapngWriter
 from simulator.scenario.build import Network, build
+from simulator.scenario.dhcp_build import dhcp_results, dhcp_services
 from simulator.scenario.expect import Verdict, evaluate
 from simulator.scenario.tables import TableLog
 
@@ -65,7 +66,7 @@ class RunResult:
         for (node, name), n in sorted(sim.tracer.counters.items()):
             if name.startswith("drop:"):
                 drops.setdefault(node, {})[name[5:]] = n
-        return {
+        summary = {
             "scenario": self.scenario.name,
             "seed": self.scenario.seed,
             "until_ns": self.scenario.until,
@@ -80,6 +81,10 @@ class RunResult:
             "expectations": [v.as_dict() for v in self.verdicts],
             "passed": self.passed,
         }
+        services = _services(self.network)
+        if services:                      # services: {node: {service: {...}}}
+            summary["services"] = services
+        return summary
 
     def _ended(self) -> dict | None:
         """Why the run ended, with the limit that ended it (``wall_clock`` in ns)."""
@@ -92,6 +97,16 @@ class RunResult:
         return ended
 
 
+def _services(network) -> dict:
+    """Each service's counters by node; one function per service kind adds its keys."""
+    services: dict = {}
+    for report in SERVICE_REPORTS:
+        for node, entries in report(network).items():
+            services.setdefault(node, {}).update(entries)
+    return dict(sorted(services.items()))
+
+
+SERVICE_REPORTS = [dhcp_services]
 LIMIT_FIELDS = {"max_events": "max_events", "wall_clock": "wall_clock", "stalled": "stall",
                 "trace_size": "trace_size"}     # end reason → the `limits:` field behind it
 
@@ -207,6 +222,7 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
         if trace_file is not None:
             trace_file.close()
     results = result.results()
+    results += dhcp_results(network)          # `app: dhcp` judges the DHCP clients
     result.verdicts = [evaluate(e, results) for e in scenario.expect]
     if out_dir is not None:
         (out_dir / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")

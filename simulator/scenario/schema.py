@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import ConfigDict, Field, create_model, field_validator, model_validator
 
 from simulator.apps import APPS
+from simulator.apps.dhcp.client_node import CHECKS as DHCP_CLIENT_CHECKS
 from simulator.apps.checks import SHARED
 from simulator.apps.kind import AppSpec
 from simulator.spec.model import Model
@@ -266,6 +267,8 @@ def _checks() -> dict:
     for kind in APPS.values():
         for check in kind.checks:
             out.setdefault(check.name, check)
+    for check in DHCP_CLIENT_CHECKS:                 # app: dhcp, the ip: dhcp clients
+        out.setdefault(check.name, check)
     return out
 
 

@@ -27,6 +27,12 @@ state) and gets a unicast reply; any other ARP updates an existing entry
 only, to REACHABLE for a reply sent to our MAC, STALE otherwise. A
 different MAC replaces a valid one only ``locktime`` (1 s) after its last
 update (Linux keeps the first of several back-to-back replies).
+
+Address conflict detection (RFC 5227 §2.1): ``probe`` sends a request with
+sender address 0.0.0.0; a probe for our own address is answered (Linux
+``arp_process`` for ``sip == 0``) and teaches nothing. ``watch``, when set, sees
+every ARP packet the interface receives, as a DHCP client probing an offered
+address must.
 """
 
 from collections import deque
@@ -40,6 +46,7 @@ from simulator.wire.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4, EthernetFrame
 
 SECOND = 1_000_000_000
 ZERO_MAC = MacAddress(bytes(6))
+ZERO_IP = IPv4Address(0)
 RANDOMIZE_EVERY_NS = 300 * SECOND       # neigh_periodic_work redraws reachable_time
 
 INCOMPLETE, REACHABLE, STALE, DELAY, PROBE, FAILED, PERMANENT = (
@@ -89,6 +96,7 @@ class Arp:
         for ip, mac in config.static.items():
             self.set_static(ip, mac)
         self.requests_sent = self.replies_sent = 0
+        self.watch = None                  # watch(arp_packet): sees every ARP received
         self._rng = self.sim.rng.stream(f"arp:{iface.label}:reachable")
         self._reachable_ns = 0
         self._drawn_at: int | None = None
@@ -154,6 +162,14 @@ class Arp:
         request = ArpPacket(ARP_REQUEST, self.iface.mac, self.address, target_mac, n.ip)
         self.iface.send(EthernetFrame(dst, self.iface.mac, ETHERTYPE_ARP, request))
         self._arm(n, self.config.retrans_ns)
+
+    def probe(self, target: IPv4Address) -> None:
+        """An ARP probe (RFC 5227 §2.1.1): a broadcast request for ``target`` with
+        sender address 0.0.0.0 and target MAC zero, so no one's cache learns from it."""
+        self.requests_sent += 1
+        request = ArpPacket(ARP_REQUEST, self.iface.mac, ZERO_IP, ZERO_MAC, target)
+        self.iface.send(EthernetFrame(MacAddress.BROADCAST, self.iface.mac, ETHERTYPE_ARP,
+                                      request))
 
     def _arm(self, n: Neighbour, delay_ns: int) -> None:
         if n.timer is None:
@@ -222,11 +238,18 @@ class Arp:
         """An ARP packet; ``link_group`` if it came in a broadcast frame. Only
         Ethernet/IPv4 ARP is spoken (RFC 826: "Do I speak the protocol in ar$pro?")."""
         if (arp.htype != HTYPE_ETHERNET or arp.ptype != PTYPE_IPV4 or arp.hlen != 6
-                or arp.plen != 4 or arp.oper not in (ARP_REQUEST, ARP_REPLY)
-                or arp.spa == IPv4Address(0)):
+                or arp.plen != 4 or arp.oper not in (ARP_REQUEST, ARP_REPLY)):
+            return
+        if self.watch is not None:
+            self.watch(arp)
+        if arp.spa == ZERO_IP:            # an RFC 5227 probe: answer it if it is for us
+            if arp.oper == ARP_REQUEST and arp.tpa == self.address and self.address != ZERO_IP:
+                self.replies_sent += 1
+                reply = ArpPacket(ARP_REPLY, self.iface.mac, self.address, arp.sha, ZERO_IP)
+                self.iface.send(EthernetFrame(arp.sha, self.iface.mac, ETHERTYPE_ARP, reply))
             return
         n = self.cache.get(int(arp.spa))
-        if arp.oper == ARP_REQUEST and arp.tpa == self.address:
+        if arp.oper == ARP_REQUEST and arp.tpa == self.address and self.address != ZERO_IP:
             if n is None:
                 n = self.cache[int(arp.spa)] = Neighbour(arp.spa, FAILED)
             self._update(n, arp.sha, STALE, override=True)       # neigh_event_ns

@@ -10,6 +10,13 @@ it, fragmenting it when it exceeds the interface MTU and DF is clear;
 the protocol registered for them. Anything else goes to the ``forwarder``
 of a router, or is dropped by a host.
 
+An interface can be attached without an address (``attach``) and be given one
+and have it taken away at run time (``add_address``, ``remove_address``), as a
+DHCP client does (RFC 2131 §4.1): it sends from 0.0.0.0 out of a named interface
+(``send(..., src=0.0.0.0, dev=iface)``) and, while the interface is in
+``accept_any``, takes datagrams to any address that reach its MAC (what the
+client's packet socket sees before it has an address).
+
 A datagram decoded from bytes keeps the header checksum it arrived with and
 is verified (RFC 1122 §3.2.1.2, RFC 1812 §5.2.2), a bad one dropped as
 ``BAD_CHECKSUM``; one built by a stack here has ``checksum=None`` and is right
@@ -29,8 +36,10 @@ from simulator.wire.icmp import DEST_UNREACHABLE, PROTOCOL_UNREACHABLE
 from simulator.wire.ipv4 import IPv4Packet
 
 LIMITED_BROADCAST = IPv4Address("255.255.255.255")
+UNSPECIFIED = IPv4Address(0)
 DEFAULT_TTL = 64                    # Linux net.ipv4.ip_default_ttl
 _NETUNREACH = SendError(Errno.ENETUNREACH)
+_ANY = IPv4Network("0.0.0.0/0")
 
 
 class IPv4:
@@ -56,8 +65,18 @@ class IPv4:
         # The datagram being delivered came in a link-layer broadcast or multicast frame
         # (Linux skb->pkt_type): ICMP must not report it (RFC 1122 §3.2.2).
         self.rx_link_group = False
+        # The interface the datagram being delivered came in on (IP_PKTINFO's ipi_ifindex).
+        self.rx_iface = None
+        self.accept_any: set = set()                    # interfaces taking any unicast
 
     # -- configuration -------------------------------------------------------------
+    def attach(self, iface, arp: ArpConfig | None = None) -> None:
+        """Run IPv4 and ARP on ``iface`` before it has an address (it can send from
+        0.0.0.0 with ``dev=iface`` and hear ARP, RFC 5227 §2.1)."""
+        if iface not in self.arps:
+            self.arps[iface] = Arp(self.node, iface, UNSPECIFIED, arp or ArpConfig(),
+                                   on_failure=self._resolution_failed)
+
     def add_address(self, iface, address: IPv4Interface, arp: ArpConfig | None = None) -> None:
         self.addresses[iface] = address
         self.local.add(address.ip)
@@ -66,9 +85,28 @@ class IPv4:
             self.broadcasts.add(address.network.broadcast_address)
             self._accepted.add(int(address.network.broadcast_address))
             self._broadcast_ints.add(int(address.network.broadcast_address))
-        self.arps[iface] = Arp(self.node, iface, address.ip, arp or ArpConfig(),
-                               on_failure=self._resolution_failed)
+        if iface in self.arps:            # attached earlier: its neighbour cache stays
+            self.arps[iface].address = address.ip
+        else:
+            self.arps[iface] = Arp(self.node, iface, address.ip, arp or ArpConfig(),
+                                   on_failure=self._resolution_failed)
         self.routes.add(Route(address.network, iface, kind="connected"))
+
+    def remove_address(self, iface) -> None:
+        """Take ``iface``'s address away (``ip addr del``): its connected route and every
+        route out of it go too, as Linux's fib_sync_down_addr removes them; ARP stays
+        attached, with no address."""
+        address = self.addresses.pop(iface)
+        self.local.discard(address.ip)
+        self._accepted.discard(int(address.ip))
+        self.arps[iface].address = UNSPECIFIED
+        self.routes.remove_dev(iface)
+        broadcast = address.network.broadcast_address
+        if address.network.prefixlen < 31 and not any(
+                a.network.broadcast_address == broadcast for a in self.addresses.values()):
+            self.broadcasts.discard(broadcast)
+            self._accepted.discard(int(broadcast))
+            self._broadcast_ints.discard(int(broadcast))
 
     def add_route(self, network: IPv4Network, via: IPv4Address | None = None, dev=None,
                   metric: int = 0, kind: str = "static") -> Route:
@@ -95,15 +133,24 @@ class IPv4:
         return self._identification
 
     def send(self, dst: IPv4Address, protocol: int, payload, ttl: int | None = None,
-             df: bool = False, src: IPv4Address | None = None) -> SendError | None:
+             df: bool = False, src: IPv4Address | None = None, dev=None,
+             link_dst: MacAddress | None = None) -> SendError | None:
         """Send a datagram from a local application; a SendError if it cannot leave
         (EINVAL for TTL 0; ENETUNREACH without a route; EMSGSIZE with the MTU when DF
         forbids fragmenting it, as Linux refuses it before any identification is used).
-        A datagram refused here is traced as a drop, as one refused by a router is."""
+        A datagram refused here is traced as a drop, as one refused by a router is.
+
+        ``dev`` sends on-link out of that interface, whatever the routes say (a DHCP
+        client or server, SO_BINDTODEVICE); ``link_dst`` is the MAC to send to without
+        ARP (a DHCP reply to a client that has no address yet, RFC 2131 §4.1)."""
         if ttl == 0:                      # RFC 1122 §3.2.1.7; Linux IP_TTL refuses 0 (EINVAL)
             return SendError(Errno.EINVAL)
-        route = self.routes.lookup(dst)
-        if dst in self.local:
+        route = self.routes.lookup(dst) if dev is None else Route(_ANY, dev, kind="connected")
+        if dev is not None:
+            if src is None and dev not in self.addresses:
+                self.sim.tracer.drop(self.node.name, "ip", Drop.NO_ROUTE, payload, dst=str(dst))
+                return _NETUNREACH
+        elif dst in self.local:
             route = None
         elif route is None and (dst == LIMITED_BROADCAST or dst.is_multicast) and self.addresses:
             route = Route(IPv4Network("0.0.0.0/0"), next(iter(self.addresses)), kind="connected")
@@ -124,23 +171,27 @@ class IPv4:
         if route is None:                 # to ourselves: the loopback path, no wire
             self.sim.call_later(0, self._loopback, packet)
             return None
-        self.output(packet, route)
+        self.output(packet, route, link_dst)
         return None
 
-    def output(self, packet: IPv4Packet, route: Route) -> None:
+    def output(self, packet: IPv4Packet, route: Route, link_dst: MacAddress | None = None) -> None:
         """Hand a routed packet to the link layer of ``route.iface``, in fragments
         if it is larger than the interface MTU (the caller has ruled out DF)."""
         if packet.total_len > route.iface.mtu:
             for piece in fragment(packet, route.iface.mtu):
-                self._link_output(piece, route)
+                self._link_output(piece, route, link_dst)
         else:
-            self._link_output(packet, route)
+            self._link_output(packet, route, link_dst)
 
-    def _link_output(self, packet: IPv4Packet, route: Route) -> None:
+    def _link_output(self, packet: IPv4Packet, route: Route, link_dst=None) -> None:
         """Broadcast and multicast go to the matching group MAC on the link itself,
-        never to a gateway; unicast goes to the route's next hop (or on-link)."""
+        never to a gateway; unicast goes to the route's next hop (or on-link), or to
+        ``link_dst`` when the sender named the MAC."""
         dst = packet.dst
         arp = self.arps[route.iface]
+        if link_dst is not None:
+            arp.output(packet, dst, link_dst)
+            return
         d = int(dst)
         if d >> 28 == 0xE or (d in self._broadcast_ints and (
                 d == 0xFFFFFFFF or dst in self.addresses[route.iface].network)):
@@ -162,6 +213,8 @@ class IPv4:
             self.rx_link_group = link_group
             self.deliver(packet, iface)
             self.rx_link_group = False
+        elif iface in self.accept_any:
+            self.deliver(packet, iface)
         elif self.forwarder is not None:
             self.forwarder.forward(iface, packet, link_group)
         else:                             # a host discards datagrams for others (RFC 1122 §3.3.4.2)
@@ -173,6 +226,7 @@ class IPv4:
             if packet is None:
                 return
         handler = self.protocols.get(packet.protocol)
+        self.rx_iface = iface
         if handler is None:               # RFC 1122 §3.2.2.1: Protocol Unreachable
             self.sim.tracer.drop(self.node.name, "ip", Drop.NO_PROTOCOL, packet)
             self.icmp.send_error(packet, DEST_UNREACHABLE, PROTOCOL_UNREACHABLE)

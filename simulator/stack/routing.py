@@ -41,8 +41,15 @@ class RoutingTable:
 
     def remove_kind(self, kind: str) -> None:
         """Withdraw every route of one kind (e.g. before recomputing ``auto`` routes)."""
+        self._remove(lambda r: r.kind == kind)
+
+    def remove_dev(self, iface) -> None:
+        """Withdraw every route out of ``iface`` (its address went away)."""
+        self._remove(lambda r: r.iface is iface)
+
+    def _remove(self, doomed) -> None:
         for length, table in list(self._by_length.items()):
-            for key in [k for k, r in table.items() if r.kind == kind]:
+            for key in [k for k, r in table.items() if doomed(r)]:
                 del table[key]
             if not table:
                 del self._by_length[length]

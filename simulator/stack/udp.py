@@ -30,10 +30,13 @@ class UdpPort:
         self.peer = None            # (ip, port) of a connected socket: the only sender it hears
 
     def sendto(self, data: bytes, dst, port: int, ttl: int | None = None, df: bool = False,
-               src_port: int | None = None, src=None) -> SendError | None:
-        """Send one datagram; a SendError (ENETUNREACH, EMSGSIZE...) if it could not leave."""
+               src_port: int | None = None, src=None, dev=None,
+               link_dst=None) -> SendError | None:
+        """Send one datagram; a SendError (ENETUNREACH, EMSGSIZE...) if it could not leave.
+        ``dev`` and ``link_dst`` as for ``IPv4.send`` (a DHCP client, server or relay)."""
         datagram = UdpDatagram(src_port or self.port, port, data)
-        return self.udp.ip.send(dst, PROTO_UDP, datagram, ttl=ttl, df=df, src=src)
+        return self.udp.ip.send(dst, PROTO_UDP, datagram, ttl=ttl, df=df, src=src, dev=dev,
+                                link_dst=link_dst)
 
     def close(self) -> None:
         self.udp.sockets.pop(self.port, None)

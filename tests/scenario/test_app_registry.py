@@ -15,6 +15,7 @@ import pytest
 
 from simulator.apps import APPS, register
 from simulator.apps.checks import SHARED, Check
+from simulator.apps.dhcp.client_node import CHECKS as DHCP_CLIENT_CHECKS
 from simulator.apps.kind import AppKind, Role
 from simulator.scenario.jsonschema import json_schema
 from simulator.scenario.schema import CHECKS, Action, Expectation
@@ -30,7 +31,9 @@ def test_action_has_one_field_per_kind_typed_with_its_spec():
 
 def test_expectation_fields_are_the_kinds_checks():
     used = {c.name for kind in APPS.values() for c in kind.checks}
-    assert set(CHECKS) == used == {c.name for c in SHARED}   # no shared check unused
+    assert used == {c.name for c in SHARED}                  # no shared check unused
+    dhcp = {c.name for c in DHCP_CLIENT_CHECKS}              # app: dhcp, the ip: dhcp clients
+    assert set(CHECKS) == used | dhcp
     assert list(Expectation.model_fields) == ["on", "app", *CHECKS]
     assert Expectation.CHECKS == tuple(CHECKS)
     for kind in APPS.values():
