@@ -8,7 +8,8 @@ forwarding itself, in one function, and hands anything else, untouched, to
 the layered path, which stays the reference:
 
 - router: no trace; an IPv4 frame to the port's own MAC; a datagram built
-  here (no checksum to verify), not for this node, not multicast, TTL > 1; a
+  here (no checksum to verify), not for this node, not multicast, TTL > 1, no
+  interface taking any address (a DHCP client's ``accept_any``); a
   route; no fragmentation needed; no processing delay and no postrouting hook
   (NAT); the next hop's ARP entry usable as is (REACHABLE, DELAY, PROBE or
   PERMANENT: nothing to resolve, no STALE → DELAY transition);
@@ -49,8 +50,8 @@ class RouterFastPath:
         ip, forwarder = self.ip, self.forwarder
         dst = packet.dst
         d = dst._ip                       # int(dst), without ipaddress's Python-level __int__
-        if (d in ip._accepted or d >> 28 == 0xE or forwarder.processing_delay_ns
-                or forwarder.postrouting is not None):
+        if (d in ip._accepted or d >> 28 == 0xE or ip.accept_any
+                or forwarder.processing_delay_ns or forwarder.postrouting is not None):
             self.slow(iface, frame)
             return
         route = ip.routes.lookup(dst)

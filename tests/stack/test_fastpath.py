@@ -186,6 +186,8 @@ ROUTER_FALLBACKS = {
                                            lambda i, route, p: p.replace(ttl=p.ttl - 1)),
                                    w.inject(w.packet())),
     "capture on the way out": lambda w: (w.right.captures.append(Tap()), w.inject(w.packet())),
+    "an interface taking any address": lambda w: (w.r.ip.accept_any.add(w.left),
+                                                  w.inject(w.packet())),
     "link down": lambda w: (w.link_b.set_up(False), w.inject(w.packet())),
     "ARP entry STALE": lambda w: (w.sim.run(w.sim.now + 60 * SECOND), w.inject(w.packet())),
     "ARP entry gone FAILED": lambda w: (w.link_b.set_up(False), w.sim.run(w.sim.now + 70 * SECOND),
