@@ -28,6 +28,7 @@ from .model import Model
 from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, InterfaceSpec,
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
                          SwitchSpec)
+from .plots_spec import PlotsSpec
 from .transport import (TCP_STATES, AppSpec, BulkSendSpec, BulkSinkSpec, ReqRespServerSpec,
                         ReqRespSpec, TcpEchoServerSpec, TcpEchoSpec, TcpSpec, UdpCbrSinkSpec,
                         UdpCbrSpec, UdpEchoServerSpec, UdpEchoSpec)
@@ -407,6 +408,7 @@ class Scenario(Model):
     expect: list[Expectation] = Field(default_factory=list)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     trace: TraceSpec = Field(default_factory=TraceSpec)
+    plots: PlotsSpec = Field(default_factory=PlotsSpec)
 
     @field_validator("topology", mode="before")
     @classmethod

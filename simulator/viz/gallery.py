@@ -39,8 +39,20 @@ class Entry:
     error: str | None = None
 
 
+def _page(stem: str) -> tuple[str, int]:
+    """``"ladder-2"`` → ``("ladder", 2)``; a plot of one page → ``(stem, 0)``."""
+    base, dash, number = stem.rpartition("-")
+    return (base, int(number)) if dash and number.isdigit() else (stem, 0)
+
+
 def _plot_key(png: Path):
-    return (ORDER.index(png.stem) if png.stem in ORDER else len(ORDER), png.stem)
+    base, page = _page(png.stem)
+    return (ORDER.index(base) if base in ORDER else len(ORDER), base, page)
+
+
+def _caption(plot: str) -> str:
+    base, page = _page(plot)
+    return CAPTIONS.get(base, base) + (f", page {page}" if page else "")
 
 
 def run_one(path: Path, out_dir: Path) -> Entry:
@@ -98,7 +110,7 @@ def readme(entries: list[Entry], out_dir: Path) -> str:
         lines += [f"**{e.name}**: {source}, seed {e.seed}; {verdict}.", ""]
         for image in e.images:
             plot = image[len(e.stem) + 1:-len(".png")]
-            lines += [f"![{e.name}: {CAPTIONS.get(plot, plot)}]({image})", ""]
+            lines += [f"![{e.name}: {_caption(plot)}]({image})", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
