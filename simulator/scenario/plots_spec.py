@@ -35,7 +35,7 @@ class LadderPlotSpec(Model):
     app: Text | None = None
     flow: list[IPv4Addr] | None = None
     l2: Bool = False
-    pages: Int = Field(40, gt=0, le=1000)
+    pages: Int = Field(20, gt=0, le=1000)
 
     @field_validator("window", mode="before")
     @classmethod

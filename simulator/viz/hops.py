@@ -30,7 +30,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from simulator.viz.ladder_select import frames, tx_frames
+from simulator.viz.ladder_select import frames
 
 PARTS = ("processing", "ARP wait", "queueing", "serialization", "propagation")
 COLOURS = {"processing": "#8e6bbf", "ARP wait": "#b5473a", "queueing": "#e8731c",

@@ -8,7 +8,7 @@ Drops are red crosses on the lifeline of the node that dropped, with the reason;
 frame lost on the wire or on a link going down stops halfway with a cross; link and
 routing events are dashed rules across the figure; TCP state changes are marked beside
 their lifeline. Pages have a fixed width and at most ``MAX_HEIGHT_IN`` of height: a long
-run is drawn on several pages (``ladder-1.png``, ``ladder-2.png``, …).
+run is drawn on several pages (``ladder.png``, ``ladder-2.png``, …).
 """
 
 from __future__ import annotations
@@ -37,16 +37,16 @@ PAGE_W_IN, MAX_HEIGHT_IN = 11.0, 8.0           # a slide or a landscape page
 TOP_IN, BOTTOM_IN, LEFT_IN = 1.2, 0.35, 0.95   # title, legend and names; below; tick labels
 COLUMN_IN = 5.1                                # the packet list on the right
 TEXT_PT, MIN_PT, TICK_PT, NAME_PT = 7.0, 5.0, 6.5, 8.0
-MAX_PAGES = 40
+MAX_PAGES = 20
 FRAMES_PER_PAGE = 60                           # at most, to bound memory: pages × this
 
 
 def page_paths(out_path: Path, pages: int) -> list[Path]:
-    """``ladder.png`` for one page; ``ladder-1.png``, ``ladder-2.png``, … for several."""
+    """The first page at ``out_path`` (``ladder.png``, so that a link to it always
+    works), the others beside it: ``ladder-2.png``, ``ladder-3.png``, …"""
     out_path = Path(out_path)
-    if pages <= 1:
-        return [out_path]
-    return [out_path.with_name(f"{out_path.stem}-{i}{out_path.suffix}") for i in range(1, pages + 1)]
+    return [out_path] + [out_path.with_name(f"{out_path.stem}-{i}{out_path.suffix}")
+                         for i in range(2, pages + 1)]
 
 
 def _width(text: str, pt: float) -> float:
@@ -250,8 +250,8 @@ def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | N
                 start_ns=None, end_ns=None, selection: Selection | None = None,
                 max_pages: int = MAX_PAGES, show_l2: bool = False) -> list[Path]:
     """Draw the ladder of ``events`` (a list, or an iterator read once) to PNG pages:
-    ``out_path`` itself when one page holds it all, else ``ladder-1.png``, … beside it
-    (see :func:`page_paths`). Returns the paths written.
+    the first at ``out_path``, the others beside it (:func:`page_paths`). Returns the
+    paths written.
 
     ``selection`` (or ``nodes``, ``start_ns``, ``end_ns``) picks what is drawn;
     ``nodes`` also fixes the lifelines' order. At most ``max_pages`` pages are drawn
