@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from .model import Model
+from .plots_spec import Position
 from .transport import TcpSpec
 from .values import (S, Bool, Bytes, FieldError, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
                      MulticastGroup, Name, Nanoseconds, describe)
@@ -101,6 +102,8 @@ class HostSpec(IpStackSpec):
             self.interfaces = {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}
         return self
 
+    pos: Position | None = None                     # where drawn (plots, viewer)
+
 
 class SwitchSpec(Model):
     type: Literal["switch"]
@@ -109,10 +112,12 @@ class SwitchSpec(Model):
     processing_delay: Nanoseconds = Field(0, ge=0)
     stp: Bool = False                                   # IEEE 802.1D spanning tree
     priority: Int = Field(32768, ge=0, le=61440, multiple_of=4096)   # 802.1D-2004 §17.13.7
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 class HubSpec(Model):
     type: Literal["hub"]
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 class RouteSpec(Model):
@@ -133,6 +138,7 @@ class RouterSpec(IpStackSpec):
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
     processing_delay: Nanoseconds = Field(0, ge=0)
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 class GroupSpec(Model):
@@ -170,6 +176,8 @@ class L3SwitchSpec(IpStackSpec):
 
     def ports(self) -> list[str]:
         return [port for spec in self.groups.values() for port in spec.ports]
+
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 NodeSpec = Annotated[Union[HostSpec, SwitchSpec, HubSpec, RouterSpec, L3SwitchSpec],

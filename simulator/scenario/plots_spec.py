@@ -1,4 +1,5 @@
-"""The ``plots:`` key of a scenario: what the ladder and the hop-latency plot show.
+"""The ``plots:`` key of a scenario (what the ladder and the hop-latency plot show),
+and a node's ``pos:`` (where the topology figure and the viewer draw it).
 
 YAML::
 
@@ -12,12 +13,24 @@ The reference is docs/plots.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from .model import Model
-from .values import Bool, Int, IPv4Addr, Name, Nanoseconds, Text
+from .values import Bool, Int, IPv4Addr, Name, Nanoseconds, Text, describe
+
+
+def _position(value: Any) -> tuple[float, float]:
+    if (isinstance(value, (list, tuple)) and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+        return float(value[0]), float(value[1])
+    raise ValueError(f"expected a position [x, y] (two numbers, y up), got {describe(value)}")
+
+
+# A node's ``pos: [x, y]``: where the topology figure and the viewer draw it (any units:
+# the drawing is scaled to fit; y grows upwards).
+Position = Annotated[tuple[float, float], BeforeValidator(_position)]
 
 
 def _split(value: Any, sep: str) -> Any:

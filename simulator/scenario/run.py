@@ -71,7 +71,10 @@ class RunResult:
             "until_ns": self.scenario.until,
             "ended": self._ended(),
             "apps": self.results(),
-            "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
+            "nodes": {name: _node_summary(node, self.scenario.topology.nodes.get(name))
+                      for name, node in self.network.nodes.items()},
+            "links": [{"a": link.a.node.name, "a_if": link.a.name,
+                       "b": link.b.node.name, "b_if": link.b.name} for link in self.network.links],
             "drops": drops,
             "queue_max_packets": {name.split(":", 1)[1]: series.max
                                   for name, series in sorted(sim.tracer.series.items())
@@ -110,8 +113,10 @@ def _address_summary(address) -> dict:
             "scope": scope}
 
 
-def _node_summary(node) -> dict:
+def _node_summary(node, spec=None) -> dict:
     summary = {"kind": node.kind, "interfaces": node.counters()}
+    if getattr(spec, "pos", None) is not None:
+        summary["pos"] = list(spec.pos)                 # the YAML's, for the viewer
     ip = getattr(node, "ip", None)
     if ip is not None:
         summary["addresses"] = {iface.name: _address_summary(a) for iface, a in ip.addresses.items()}
@@ -267,7 +272,9 @@ def _plot(result: RunResult, out_dir: Path, watch: _Watch) -> None:
     plot_run(out_dir, nodes=nodes, title=title, events=first, packet=result.scenario.plots.hops)
     watch.check()
     from simulator.viz.topology import plot_topology
-    plot_topology(result.network, out_dir / "plots" / "topology.png", title, watch.events(trace))
+    positions = {name: spec.pos for name, spec in result.scenario.topology.nodes.items()}
+    plot_topology(result.network, out_dir / "plots" / "topology.png", title, watch.events(trace),
+                  positions)
     cc = {name: node.tcp_config.cc for name, node in result.network.nodes.items()
           if hasattr(node, "tcp_config")}
     if cc:
