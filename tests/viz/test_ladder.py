@@ -210,3 +210,19 @@ def test_what_a_page_draws():
     assert "time (s)\nsince 0.001000 s" in texts       # the run spans 2 s
     assert sum("≈" in t and "idle (not to scale)" in t for t in texts) == 2
     assert frame_text(EVENTS[-1]) in texts and f"{OTHERS}\n(pc3)" in texts
+
+
+def test_pages_are_the_same_bytes_whatever_the_hash_seed(tmp_path):
+    """Another process, another str hash seed (set and dict order): the same PNG bytes."""
+    import subprocess
+    import sys
+
+    trace = tmp_path / "trace.jsonl"
+    trace.write_text("".join(json.dumps(e) + "\n" for e in EVENTS))
+    code = ("import sys; from simulator.viz.ladder import plot_ladder; "
+            "from simulator.viz.trace_io import read_trace; "
+            "plot_ladder(read_trace(sys.argv[1]), sys.argv[2], title='t')")
+    for seed in ("1", "2"):
+        subprocess.run([sys.executable, "-c", code, str(trace), str(tmp_path / f"{seed}.png")],
+                       check=True, env={"PYTHONHASHSEED": seed, "PATH": ""})
+    assert (tmp_path / "1.png").read_bytes() == (tmp_path / "2.png").read_bytes()
