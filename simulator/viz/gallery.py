@@ -117,7 +117,8 @@ def readme(entries: list[Entry], out_dir: Path) -> str:
             plot = image[len(e.stem) + 1:-len(".png")]
             lines += [f"![{e.name}: {_caption(plot)}]({image})", ""]
         if e.hidden:
-            lines += [f"*{e.hidden} more page{'s' * (e.hidden > 1)}: `netsim run` draws them all.*", ""]
+            pages = f"{e.hidden} more page{'s' * (e.hidden > 1)}"
+            lines += [f"*{pages}: `netsim run` draws them all.*", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

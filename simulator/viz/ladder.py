@@ -50,8 +50,9 @@ def page_paths(out_path: Path, pages: int) -> list[Path]:
 
 
 def _width(text: str, pt: float) -> float:
+    """Inches, with a margin: Agg's hinted glyphs come out wider than the outlines."""
     w, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(size=pt), False)
-    return w / 72
+    return w / 72 * 1.12
 
 
 def _fit(text: str, room: float, pt: float = TEXT_PT) -> float:

@@ -17,7 +17,8 @@ QUIET = "#8a8a8a"        # drops that are routine (a host filtering a frame not 
 STATE = "#3d3d3d"        # TCP state changes
 RULE = "#5a5a5a"         # link and routing events
 ROUTINE_DROPS = {"L2_FILTERED"}
-ACRONYMS = {"TTL", "ARP", "FCS", "MTU", "NAT", "ICMP", "UDP", "TCP", "STP", "IP", "L2", "MSG"}
+ACRONYMS = {"TTL", "ARP", "FCS", "MTU", "NAT", "ICMP", "UDP", "TCP", "STP", "IP", "L2"}
+WORDS = {"MSG": "message", "FRAG": "fragment", "RCVBUF": "receive buffer"}
 SUFFIX = {"lost": "  ✕ lost on the wire", "down": "  ✕ lost: link went down",
           "corrupt": "  ✕ bad FCS"}
 BROADCAST = "ff:ff:ff:ff:ff:ff"
@@ -58,7 +59,7 @@ def frame_text(event: dict) -> str:
 
 def reason_text(reason) -> str:
     """A drop reason in words: ``TTL_EXPIRED`` → ``TTL expired``."""
-    words = [w if w in ACRONYMS else w.lower() for w in str(reason).split("_")]
+    words = [w if w in ACRONYMS else WORDS.get(w, w.lower()) for w in str(reason).split("_")]
     words[0] = words[0][:1].upper() + words[0][1:]
     return " ".join(words)
 

@@ -147,8 +147,9 @@ def test_words_as_wireshark_shows_them():
     assert [proto_key(p, i) for p, i in (("arp", ""), ("ICMP", "Echo (ping) reply"),
                                          ("ICMP", name), ("DNS", ""), ("OSPF", ""))] == \
         ["ARP", "ICMP", "ICMP error", "UDP", "other"]
-    assert [reason_text(r) for r in ("TTL_EXPIRED", "NO_ARP_REPLY", "QUEUE_FULL")] == \
-        ["TTL expired", "No ARP reply", "Queue full"]
+    assert [reason_text(r) for r in ("TTL_EXPIRED", "NO_ARP_REPLY", "QUEUE_FULL",
+                                     "MSG_TOO_LONG")] == \
+        ["TTL expired", "No ARP reply", "Queue full", "Message too long"]
 
 
 def test_time_labels_pick_one_unit_and_enough_decimals():
