@@ -16,6 +16,7 @@ from simulator.spec.values import (S, Bool, Bytes, FieldError, Int, IPv4Addr, IP
 
 from .dhcp_specs import DhcpClientSpec, DhcpRelaySpec, DhcpServerSpec, dhcp_shorthand
 from .dns_specs import DnsForwarderSpec, DnsResolverSpec, DnsServerSpec, HostDnsSpec
+from .plots_spec import Position
 from .transport import TcpSpec
 from .web_specs import HttpServerSpec, NatOptions
 
@@ -147,6 +148,8 @@ class HostSpec(IpStackSpec):
             self.interfaces = {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}
         return self
 
+    pos: Position | None = None                     # where drawn (plots, viewer)
+
 
 class SwitchSpec(Model):
     type: Literal["switch"]
@@ -155,10 +158,12 @@ class SwitchSpec(Model):
     processing_delay: Nanoseconds = Field(0, ge=0)
     stp: Bool = False                                   # IEEE 802.1D spanning tree
     priority: Int = Field(32768, ge=0, le=61440, multiple_of=4096)   # 802.1D-2004 §17.13.7
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 class HubSpec(Model):
     type: Literal["hub"]
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 class RouteSpec(Model):
@@ -179,6 +184,7 @@ class RouterSpec(IpStackSpec):
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
     processing_delay: Nanoseconds = Field(0, ge=0)
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 class NatSpec(RouterSpec):
@@ -247,6 +253,8 @@ class L3SwitchSpec(IpStackSpec):
 
     def ports(self) -> list[str]:
         return [port for spec in self.groups.values() for port in spec.ports]
+
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 NodeSpec = Annotated[Union[HostSpec, SwitchSpec, HubSpec, RouterSpec, L3SwitchSpec, NatSpec],

@@ -176,7 +176,7 @@ def test_first_error_in_document_order(tmp_path):
         ("{type: hub}", "{}", (6, 8, "nodes.hub"), "missing 'type' (valid types: host, switch, hub, router, l3switch, nat)"),
         ("[pc1, sw]", "[pc1, sw, hub]", (13, 5, "links[0].ends"), "a link needs exactly two ends, got 3"),
         ("{type: switch}", "{type: switch, ip: 10.0.0.9/24}", (5, 22, "nodes.sw.ip"),
-         "unknown field 'ip' (valid fields: aging, priority, processing_delay, stp, table_size, type)"),
+         "unknown field 'ip' (valid fields: aging, pos, priority, processing_delay, stp, table_size, type)"),
         ("delay: 5ms", "delay: 5", (15, 48, "links[2].delay"),
          "'5' is not a time: missing unit (use ns, us, ms, s, min, e.g. '2ms')"),
         ("delay: 5ms", "mtu: 20", (15, 46, "links[2].mtu"), "must be at least 68, got 20"),
