@@ -21,6 +21,8 @@ probe). A resent probe that is ACKed beyond TLP.end_seq without a D-SACK for it
 repaired a real loss: cwnd and ssthresh are reduced once (§7.4.2, tcp_process_tlp_ack).
 """
 
+from simulator.wire.tcp import Timestamps
+
 from .seq import seq_add, seq_ge, seq_gt, seq_lt, seq_sub
 
 MS = 1_000_000
@@ -39,15 +41,19 @@ class Rack:
         self.reordering_seen = False
         self.advanced = False            # RACK.xmit_ts moved since the last detection
 
-    def on_delivered(self, seg, now: int, min_rtt_ns: int | None) -> None:
+    def on_delivered(self, seg, now: int, min_rtt_ns: int | None,
+                     older_copy: bool = False) -> None:
         """§6.2 step 2–3 (RACK_update, RACK_detect_reordering) for one newly ACKed or
-        SACKed segment. A retransmitted one whose RTT is below the minimum RTT was
-        probably the original's delivery: it does not move RACK (Linux)."""
+        SACKed segment. A retransmitted one whose RTT is below the minimum RTT, or
+        whose ACK echoes a timestamp older than its last transmission
+        (``older_copy``), was probably delivered by an earlier copy: it does not move
+        RACK (Linux tcp_rack_advance)."""
         if not seg.retransmitted and seg.end < self.fack:
             self.reordering_seen = True
         self.fack = max(self.fack, seg.end)
         rtt = now - seg.sent_ns
-        if seg.retransmitted and min_rtt_ns is not None and rtt < min_rtt_ns:
+        if seg.retransmitted and (older_copy or (min_rtt_ns is not None
+                                                 and rtt < min_rtt_ns)):
             return
         if self.xmit_ns is not None and not _sent_after(seg.sent_ns, seg.end, self.xmit_ns,
                                                         self.end):
@@ -113,22 +119,28 @@ class RackTlpMixin:
         if self.config.rack and self.neg.sack:
             self._rack = Rack()
 
-    def _rack_on_ack(self, acked, sack, ack: int, newly_sacked: int, acked_bytes: int,
+    def _rack_on_ack(self, ack_seg, acked, sack, newly_sacked: int, acked_bytes: int,
                      now: int) -> None:
         """One ACK: RACK_update for what it delivered, then RACK's loss detection;
         the TLP episode's end (§7.4)."""
         rack = self._rack
+        ack = ack_seg.ack
         if rack is not None:
+            ts = ack_seg.option(Timestamps) if self.neg.timestamps else None
+
+            def older(seg) -> bool:
+                return (ts is not None and ts.tsecr != 0
+                        and seq_lt(ts.tsecr, self._tsval(seg.sent_ns)))
             # SACKed records were counted then; a piece of a segment shorter than an
             # MSS is not a delivered segment (Linux SACKs whole MSS-sized parts only,
             # tcp_match_skb_to_sack)
             mss = self.snd_mss
             for seg in acked:
                 if not seg.sacked and not (seg.split and seg.length < mss):
-                    rack.on_delivered(seg, now, self._min_rtt)
+                    rack.on_delivered(seg, now, self._min_rtt, older(seg))
             for seg in (sack.segments or ()) if sack is not None else ():
                 if not (seg.split and seg.length < mss):
-                    rack.on_delivered(seg, now, self._min_rtt)
+                    rack.on_delivered(seg, now, self._min_rtt, older(seg))
             if rack.advanced:
                 self._rack_detect(now)
         if self._tlp_high is not None:
@@ -222,3 +234,4 @@ class RackTlpMixin:
         if (self._rack is not None and self.ca_state == "open" and self.flight > 0
                 and seq_ge(self.snd_una, self.recover) and self.sb.is_lost(self.snd_una)):
             self._enter_recovery(delivered, now)
+            self._trace_cwnd()

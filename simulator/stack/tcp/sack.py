@@ -378,9 +378,12 @@ class Scoreboard:
 
     # --- recovery bookkeeping
     def enter_recovery(self) -> None:
-        """RFC 6675 §5 step (1): RecoveryPoint = HighData; HighRxt starts at HighACK."""
+        """RFC 6675 §5 step (1): RecoveryPoint = HighData; HighRxt starts at HighACK.
+        Under RACK (no DupThresh rule) losses stay marked across recoveries, so the
+        retransmissions of the last one still in flight keep HighRxt: they are not
+        sent again (Linux skips TCPCB_SACKED_RETRANS in tcp_xmit_retransmit_queue)."""
         self._recovery_point = self._high_data
-        self._high_rxt = self._una
+        self._high_rxt = self._una if self.dupthresh_rule else max(self._high_rxt, self._una)
 
     def recovery_done(self) -> bool:
         """HighACK reached RecoveryPoint (or no recovery happened yet)."""

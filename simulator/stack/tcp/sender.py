@@ -90,7 +90,7 @@ class SenderMixin(RackTlpMixin):
                 update = self.sb.on_sack(ack, list(sack.blocks))
                 newly_sacked = update.newly_sacked
         if acked >= 0:
-            self._rack_on_ack(segs, update, ack, newly_sacked, acked, now)
+            self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
         if acked > 0:
             self._after_new_ack(acked, newly_sacked, rtt, flight_before, now)
         elif (ack == self.snd_una and self.flight > 0 and not seg.payload
@@ -198,7 +198,11 @@ class SenderMixin(RackTlpMixin):
         self._partial_acks = 0
         self._tlp_high = self._tlp_at = None    # Linux tcp_init_cwnd_reduction
         self.sb.enter_recovery()
-        self._rtx_owed = True                  # RFC 6675 §5 (4.3) / RFC 5681 step 3
+        # RFC 6675 §5 (4.3) / RFC 5681 step 3; under RACK not if the head's last
+        # retransmission is still in flight (Linux skips it)
+        head = self.sb.first()
+        self._rtx_owed = not (self._rack is not None and head is not None
+                              and head.retransmitted)
         if self.config.recovery == "prr":
             recover_fs = cwnd_before if self.config.prr_recover_fs == "cwnd" else flight
             self._prr = Prr(cc.ssthresh, recover_fs, self.snd_mss, self.config.prr_bound,
