@@ -67,12 +67,14 @@ MAPPING = {
     "tcp_reordering": lambda v: {"dupthresh": int(v)},
     "tcp_rto_min_us": lambda v: {"min_rto": int(v) * 1000},
     "tcp_delack_min": lambda v: {"delayed_ack": int(v) * MS},
+    # bit 0 of tcp_recovery is RACK loss detection; tcp_early_retrans 3 and 4 enable
+    # TLP (1 and 2 are the retired early-retransmit modes: no TLP)
+    "tcp_recovery": lambda v: {"rack": bool(int(v) & 1)},
+    "tcp_early_retrans": lambda v: {"tlp": int(v) in (3, 4)},
 }
 # Values that ask for what netsim does anyway (no warning); None: any value is
 # harmless here (pacing and TSO sizing knobs, features netsim lacks entirely).
 ALREADY = {"tcp_fack": "0", "tcp_ecn": "0", "tcp_ecn_option": "2", "tcp_syncookies": "1",
-           "tcp_early_retrans": "0",      # no early retransmit, no TLP
-           "tcp_recovery": "0",           # no RACK
            "tcp_fastopen": None, "tcp_fastopen_key": None, "tcp_notsent_lowat": None,
            "tcp_pacing_ss_ratio": None, "tcp_pacing_ca_ratio": None,
            "tcp_tso_win_divisor": None, "tcp_min_tso_segs": None}

@@ -73,8 +73,11 @@ class TcpSpec(Model):
     newreno_impatient: Bool | None = None                         # RFC 6582 §4 Impatient
     prr_bound: Literal["ssrb", "crb"] | None = None               # RFC 6937 §5
     prr_recover_fs: Literal["flight", "cwnd"] | None = None       # RFC 6937 RecoverFS
+    prr_units: Literal["bytes", "segments"] | None = None         # PRR share (Linux: segments)
     dupthresh: Int | None = Field(None, ge=1)
     limited_transmit: Bool | None = None
+    rack: Bool | None = None                                      # RFC 8985 §6 with SACK
+    tlp: Bool | None = None                                       # RFC 8985 §7 with SACK
     slow_start_after_idle: Bool | None = None
     idle_restart: Literal["rfc", "linux"] | None = None
     # lifetime

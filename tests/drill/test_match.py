@@ -1,6 +1,8 @@
 """The matcher: sequence/timestamp mapping, field checks in packetdrill's words,
 the TSO view, and the sysctl reader."""
 
+from pathlib import Path
+
 from simulator.drill import match, sysctl
 from simulator.drill.match import Observed, SeqSpace, can_coalesce, coalesce, compare
 from simulator.drill.model import TcpOptionSpec
@@ -128,13 +130,23 @@ def test_sysctl_lines_map_onto_knobs_and_warn_for_the_rest(tmp_path):
     assert (config.sack, config.rcv_wscale, config.cc) == (False, 7, "newreno")
 
 
+def test_rack_and_tlp_sysctls():
+    result = sysctl.SysctlResult()
+    sysctl.read_commands("sysctl -q net.ipv4.tcp_recovery=0 net.ipv4.tcp_early_retrans=2",
+                         Path("."), result)
+    assert result.knobs == {"rack": False, "tlp": False}
+    result = sysctl.SysctlResult()
+    sysctl.read_commands("sysctl -q net.ipv4.tcp_recovery=5 net.ipv4.tcp_early_retrans=3",
+                         Path("."), result)
+    assert result.knobs == {"rack": True, "tlp": True}
+
+
 def test_defaults_file_is_a_linux_test_box_and_scripts_can_source_it(tmp_path):
     knobs = sysctl.defaults().knobs
     assert knobs["rcv_wscale"] == 8 and knobs["rmem"] == 540000 and knobs["wmem"] == 262144
-    assert sysctl.defaults().warnings == [      # RACK, TLP and F-RTO are not modelled
-        "ignored sysctl (not modelled): net.ipv4.tcp_frto=2",
-        "ignored sysctl (not modelled): net.ipv4.tcp_early_retrans=4",
-        "ignored sysctl (not modelled): net.ipv4.tcp_recovery=1"]
+    assert knobs["rack"] is True and knobs["tlp"] is True    # tcp_recovery=1, early_retrans=4
+    assert sysctl.defaults().warnings == [      # F-RTO is not modelled
+        "ignored sysctl (not modelled): net.ipv4.tcp_frto=2"]
     result = sysctl.SysctlResult()
     sysctl.read_commands("../common/defaults.sh", tmp_path, result)     # absent: built-in
     assert result.knobs == knobs

@@ -90,6 +90,11 @@ class ReceiveBuffer:
             data = data[:max(room, 0)]
         if not data:
             return res
+        if offset == 0 and not self._ooo:           # in order, no gap: the usual case
+            self._data += data
+            self._nxt += len(data)
+            res.advanced = len(data)
+            return res
         start = self._nxt + offset
         end = start + len(data)
         dup_lo = dup_hi = None

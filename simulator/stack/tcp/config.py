@@ -22,6 +22,7 @@ _CHOICES = {
     "window_update": ("rfc", "linux"),
     "sender_sws": ("rfc", "linux"),
     "prr_recover_fs": ("flight", "cwnd"),
+    "prr_units": ("bytes", "segments"),
     "ack_unsent": ("ack", "drop"),
 }
 
@@ -88,10 +89,16 @@ class TcpConfig:
     prr_bound: str = "ssrb"             # PRR reduction bound: "ssrb" or "crb"
     prr_recover_fs: str = "cwnd"        # RecoverFS: "flight" (RFC 6937) or the cwnd at
                                         # the start of recovery (Linux prior_cwnd)
+    prr_units: str = "segments"         # PRR's share counted in "bytes" (RFC 6937's
+                                        # pseudocode, ns-3) or whole "segments" (Linux)
     newreno_impatient: bool = False     # restart the RTO on the first partial ACK only
                                         # (RFC 6582 §4 "Impatient"; Linux: on every ACK)
     dupthresh: int = 3                  # RFC 5681 §3.2 / RFC 6675 DupThresh
     limited_transmit: bool = True       # RFC 3042
+    rack: bool = True                   # RACK loss detection with SACK (RFC 8985 §6;
+                                        # Linux tcp_recovery & 1); False: DupThresh
+    tlp: bool = True                    # tail loss probe with SACK (RFC 8985 §7;
+                                        # Linux tcp_early_retrans 3 or 4)
     slow_start_after_idle: bool = True  # RFC 5681 §4.1 restart window
     # --- connection lifetime
     time_wait: int = 60 * S             # 2·MSL (Linux TCP_TIMEWAIT_LEN)
@@ -155,12 +162,12 @@ class TcpConfig:
 _RFC = {
     "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
     "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
-    "sender_sws": "rfc", "prr_recover_fs": "flight", "ack_unsent": "ack",
+    "sender_sws": "rfc", "prr_recover_fs": "flight", "prr_units": "bytes", "ack_unsent": "ack",
     "zero_window_probe": "rfc", "cc": "newreno", "initial_window": None, "abc": 1,
     "hystart": False, "recovery": "classic", "ca_byte_counting": False,
     "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
     "time_wait": 240 * S, "rcv_wscale": None, "newreno_impatient": True,
-    "rcv_ssthresh": False, "synsent_rearm": False,
+    "rcv_ssthresh": False, "synsent_rearm": False, "rack": False, "tlp": False,
 }
 _PROFILES = {
     "linux": {},

@@ -21,7 +21,7 @@ from .output import OutputMixin
 from .receive import ReceiveMixin
 from .rtt import RttEstimator
 from .sender import SenderMixin
-from .seq import seq_add, seq_sub
+from .seq import seq_add
 from .states import LINUX_NUMBER, SYNCHRONIZED, State
 from .timers import TimersMixin
 
@@ -181,8 +181,9 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
     # --- shared helpers ---------------------------------------------------------
     @property
     def flight(self) -> int:
-        """Sequence space sent and not acknowledged (SND.NXT − SND.UNA)."""
-        return seq_sub(self.snd_nxt, self.snd_una)
+        """Sequence space sent and not acknowledged (SND.NXT − SND.UNA, modulo 2^32;
+        never negative: SND.NXT never moves back and no ACK beyond it is taken)."""
+        return (self.snd_nxt - self.snd_una) & 0xFFFFFFFF
 
     @property
     def linux_state(self) -> int:

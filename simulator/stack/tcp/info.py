@@ -35,7 +35,14 @@ def build(conn) -> dict:
         "tcpi_rcv_wscale": conn.neg.rcv_wscale if conn.neg else 0,
         "tcpi_options_ts": bool(conn.neg and conn.neg.timestamps),
         "tcpi_options_sack": bool(conn.neg and conn.neg.sack),
+        "tcpi_sacked": _segments(conn.sb.sacked_bytes, mss) if conn.sb else 0,
+        "tcpi_lost": _segments(conn.sb.lost_bytes, mss) if conn.sb else 0,
         "tcpi_total_retrans": conn.total_retrans,
         "tcpi_segs_out": conn.segs_out,
         "tcpi_segs_in": conn.segs_in,
     }
+
+
+def _segments(nbytes: int, mss: int) -> int:
+    """Bytes as Linux's packet counts (sacked_out, lost_out): whole segments."""
+    return -(-nbytes // mss) if mss else 0

@@ -158,14 +158,19 @@ class OutputMixin:
         ``config.tso_psh``: every segment of a burst of several carries PSH. Linux
         sends such a burst as TSO packets that each carry PSH (what packetdrill sees;
         on the wire GSO leaves it on each packet's last segment); the packet sizes
-        depend on pacing, which is not modelled, so every segment carries it."""
+        depend on pacing, which is not modelled, so every segment carries it.
+        With nothing queued there is nothing to do, not even cwnd validation (Linux
+        tcp_write_xmit validates only after sending or when cwnd held data back)."""
+        if self._unsent() <= 0 and not self._fin_unsent():
+            return
         first = len(self._out)
         self._send_new_segments(now)
         self._cwnd_validate()
-        burst = [s for s in self._out[first:] if s.payload]
-        if self.config.tso_psh and len(burst) > 1:
-            for seg in burst:
-                seg.flags |= PSH
+        if self.config.tso_psh and len(self._out) - first > 1:
+            burst = [s for s in self._out[first:] if s.payload]
+            if len(burst) > 1:
+                for seg in burst:
+                    seg.flags |= PSH
 
     def _send_new_segments(self, now: int) -> None:
         sent = 0
@@ -259,6 +264,8 @@ class OutputMixin:
     def _sack_option_blocks(self, peek: bool = False) -> tuple:
         """D-SACK first (RFC 2883 §4), then the receive buffer's SACK blocks (RFC 2018
         §4), as many as fit beside timestamps."""
+        if self._dsack is None and not self.rcvbuf.has_gap:
+            return ()                       # nothing to report: the common case
         limit = max_sack_blocks(self.neg.timestamps)
         blocks = []
         if self._dsack is not None:

@@ -37,10 +37,11 @@ _START = attrgetter("start")
 class SentSegment:
     """One transmitted range: ``seq`` and ``length`` (payload bytes) on the wire; a FIN
     occupies one more sequence number. ``delivered`` is the scoreboard's delivered-bytes
-    count when it was (last) sent, for RACK-style reasoning."""
+    count when it was (last) sent, for RACK-style reasoning. ``split``: the record is
+    part of a transmitted segment cut by an ACK or SACK edge inside it."""
 
     __slots__ = ("seq", "length", "fin", "sent_ns", "retransmitted", "xmits", "sacked",
-                 "delivered", "start", "end")
+                 "delivered", "start", "end", "split")
 
     def __init__(self, start: int, end: int, fin: bool, sent_ns: int, delivered: int):
         self.start, self.end = start, end         # unwrapped; end exclusive
@@ -52,12 +53,14 @@ class SentSegment:
         self.xmits = 1
         self.sacked = False
         self.delivered = delivered
+        self.split = False
 
     def _split(self, pos: int) -> "SentSegment":
         """Cut at ``pos``; self keeps the front, the returned record the rest."""
         rest = SentSegment(pos, self.end, self.fin, self.sent_ns, self.delivered)
         rest.retransmitted, rest.xmits = self.retransmitted, self.xmits
         rest.sacked = self.sacked
+        rest.split = self.split = True
         self.end, self.fin = pos, False
         self.length = pos - self.start
         return rest
@@ -74,12 +77,14 @@ class SackUpdate:
     newly_sacked: int = 0                       # bytes SACKed for the first time
     dsack: bool = False                         # the first block was a D-SACK
     dsack_block: tuple[int, int] | None = None  # its (left, right) edges
+    segments: list | None = None                # the records newly SACKed (for RACK)
 
 
 class Scoreboard:
-    def __init__(self, mss: int, dupthresh: int = 3):
+    def __init__(self, mss: int, dupthresh: int = 3, dupthresh_rule: bool = True):
         self.mss = mss
         self.dupthresh = dupthresh
+        self.dupthresh_rule = dupthresh_rule  # IsLost by DupThresh (False: RACK marks)
         self._segs: list[SentSegment] = []
         self._head = 0                    # index of the first record not yet acked
         self._una_seq: int | None = None  # HighACK on the wire; None until first use
@@ -140,6 +145,9 @@ class Scoreboard:
 
     def first(self) -> SentSegment | None:
         return self._segs[self._head] if len(self) else None
+
+    def last(self) -> SentSegment | None:
+        return self._segs[-1] if len(self) else None
 
     # --- the record list
     def _index(self, pos: int) -> int:
@@ -229,7 +237,7 @@ class Scoreboard:
                 continue
             left = max(left, self._una)
             if left < right:
-                update.newly_sacked += self._mark(left, right)
+                update.newly_sacked += self._mark(left, right, update)
         if update.newly_sacked:
             self.sacked_bytes += update.newly_sacked
             self.delivered += update.newly_sacked
@@ -240,9 +248,10 @@ class Scoreboard:
         (a, b), (c, d) = (self._pos(x) for x in inner), (self._pos(x) for x in outer)
         return c <= a and b <= d
 
-    def _mark(self, left: int, right: int) -> int:
+    def _mark(self, left: int, right: int, update: SackUpdate) -> int:
         """Merge [left, right) into the SACKed intervals and mark the records in its
-        not-yet-SACKed parts; return how many bytes those parts hold."""
+        not-yet-SACKed parts (listed in ``update.segments``); return how many bytes
+        those parts hold."""
         sl, sr = self._sl, self._sr
         i = bisect_left(sr, left)          # first interval touching or after left
         j = bisect_right(sl, right)        # intervals starting at or before right
@@ -255,9 +264,12 @@ class Scoreboard:
             new.append((cur, right))
         merged = (min(left, sl[i]), max(right, sr[j - 1])) if i < j else (left, right)
         sl[i:j], sr[i:j] = [merged[0]], [merged[1]]
+        if new and update.segments is None:
+            update.segments = []
         for a, b in new:
             for seg in self._segs[self._cut(a):self._cut(b)]:
                 seg.sacked = True
+                update.segments.append(seg)
         return sum(b - a for a, b in new)
 
     def _trim_sacks(self) -> None:
@@ -273,6 +285,8 @@ class Scoreboard:
         limit = (self.dupthresh - 1) * self.mss
         nbytes = count = 0
         self._lost_below = self._una
+        if not self.dupthresh_rule:
+            return
         for k in range(len(self._sl) - 1, -1, -1):
             a, b = self._sl[k], self._sr[k]
             nbytes += b - a
@@ -364,9 +378,12 @@ class Scoreboard:
 
     # --- recovery bookkeeping
     def enter_recovery(self) -> None:
-        """RFC 6675 §5 step (1): RecoveryPoint = HighData; HighRxt starts at HighACK."""
+        """RFC 6675 §5 step (1): RecoveryPoint = HighData; HighRxt starts at HighACK.
+        Under RACK (no DupThresh rule) losses stay marked across recoveries, so the
+        retransmissions of the last one still in flight keep HighRxt: they are not
+        sent again (Linux skips TCPCB_SACKED_RETRANS in tcp_xmit_retransmit_queue)."""
         self._recovery_point = self._high_data
-        self._high_rxt = self._una
+        self._high_rxt = self._una if self.dupthresh_rule else max(self._high_rxt, self._una)
 
     def recovery_done(self) -> bool:
         """HighACK reached RecoveryPoint (or no recovery happened yet)."""
@@ -381,6 +398,22 @@ class Scoreboard:
 
     def mark_all_lost(self) -> None:
         self._lost_end = self._high_data
+
+    # --- RACK (rack.py) works on unwrapped positions
+    def outstanding(self):
+        """The records not yet cumulatively acked, in sequence order."""
+        segs = self._segs
+        for i in range(self._head, len(segs)):
+            yield segs[i]
+
+    @property
+    def lost_to(self) -> int:
+        """Everything unSACKed below this position counts as lost."""
+        return self._lost_limit()
+
+    def mark_lost_to(self, pos: int) -> None:
+        """Count every unSACKed byte below ``pos`` as lost (RACK's verdict)."""
+        self._lost_end = max(self._lost_end, min(pos, self._high_data))
 
     def clear_sacks(self) -> None:
         """Forget all SACK information (RFC 2018 §8: the receiver may have reneged)."""

@@ -15,6 +15,8 @@ fast retransmit / fast recovery, SACK-based recovery and the RTO's loss recovery
 - The RTO (RFC 6298 §5.4–5.6) backs off, collapses cwnd to one segment (RFC 5681
   §3.1), marks everything outstanding lost (RFC 6675 §5.1) and resends it in order as
   cwnd allows (Linux's loss state).
+- With SACK and ``config.rack``/``config.tlp``, RACK-TLP (RFC 8985, rack.py) marks
+  losses by time instead of DupThresh and probes a silent tail before the RTO.
 """
 
 from simulator.stack.errno import Errno
@@ -22,14 +24,16 @@ from simulator.wire.tcp import Sack, Timestamps
 
 from .cc import make as make_cc
 from .prr import Prr
+from .rack import RackTlpMixin
 from .sack import Scoreboard
 from .seq import seq_add, seq_ge, seq_le, seq_lt, seq_sub
 
 OPEN, RECOVERY, LOSS = "open", "recovery", "loss"
 
 
-class SenderMixin:
+class SenderMixin(RackTlpMixin):
     def _init_sender(self) -> None:
+        self._init_rack()
         self._data_seq = seq_add(self.iss, 1)   # the sequence number of sndbuf[0]
         self._fin_sent = False
         self._fin_seq = None
@@ -55,7 +59,9 @@ class SenderMixin:
         self.snd_mss = self._effective_mss()
         cfg = self.config
         self.cc = make_cc(cfg.cc, self.snd_mss, cfg.initial_window_bytes(self.snd_mss), cfg)
-        self.sb = Scoreboard(self.snd_mss, cfg.dupthresh)
+        self.sb = Scoreboard(self.snd_mss, cfg.dupthresh,
+                             dupthresh_rule=not (cfg.rack and self.neg.sack))
+        self._rack_start()
         if self._syn_retries and self.rtt.srtt_ns is None:
             self.rtt.fallback(cfg.syn_fallback_rto)
         if 0 < cfg.syn_loss_window_after <= self._syn_retries:
@@ -75,12 +81,16 @@ class SenderMixin:
         rtt = None
         acked = seq_sub(ack, self.snd_una)
         flight_before = self.flight
+        segs, update = (), None
         if acked > 0:
-            rtt = self._new_ack(seg, ack, now)
+            rtt, segs = self._new_ack(seg, ack, now)
         if self.neg.sack:
             sack = seg.option(Sack)
             if sack is not None:
-                newly_sacked = self.sb.on_sack(ack, list(sack.blocks)).newly_sacked
+                update = self.sb.on_sack(ack, list(sack.blocks))
+                newly_sacked = update.newly_sacked
+        if acked >= 0:
+            self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
         if acked > 0:
             self._after_new_ack(acked, newly_sacked, rtt, flight_before, now)
         elif (ack == self.snd_una and self.flight > 0 and not seg.payload
@@ -88,9 +98,11 @@ class SenderMixin:
             self._dupack(newly_sacked, now)
         if acked >= 0:
             self._probe_answered(flight_before == 0, now)
+            self._maybe_rack_recovery(max(acked, 0) + newly_sacked, now)
 
-    def _new_ack(self, seg, ack: int, now: int) -> int | None:
-        """SND.UNA advances: free the buffer, take an RTT sample."""
+    def _new_ack(self, seg, ack: int, now: int):
+        """SND.UNA advances: free the buffer, take an RTT sample; (rtt, the records
+        the ACK covered)."""
         data = max(min(seq_sub(ack, self._data_seq), len(self.sndbuf)), 0)
         self.sndbuf.consume(data)
         self._data_seq = seq_add(self._data_seq, data)
@@ -111,7 +123,7 @@ class SenderMixin:
             self._rtt_sample(rtt)
         if data and self.sndbuf.free:
             self._event("writable", self.sndbuf.free)
-        return rtt
+        return rtt, acked
 
     def _after_new_ack(self, acked: int, newly_sacked: int, rtt, flight_before: int,
                        now: int) -> None:
@@ -127,6 +139,7 @@ class SenderMixin:
         if was != RECOVERY:                     # the ACK ending recovery sets cwnd only
             self.cc.on_ack(now, acked, rtt, self._usage_flight(flight_before))
         self.dupacks = 0
+        self._tlp_rearm = True                  # RFC 8985 §7.2: an ACK of new data
         # RFC 6298 §5.3: restart the RTO; NewReno's "Impatient" variant (RFC 6582
         # §3.2 step 5, §4) only on the first partial ACK of a recovery
         if not (self.ca_state == RECOVERY and self._partial_acks > 1
@@ -153,6 +166,7 @@ class SenderMixin:
 
     def _rtt_sample(self, rtt: int) -> None:
         self.rtt.sample(rtt, self.snd_una, self.snd_nxt)
+        self._min_rtt = rtt if self._min_rtt is None else min(self._min_rtt, rtt)
         self._record("tcp.rtt", rtt_ns=rtt, srtt_ns=self.rtt.srtt_ns,
                      rttvar_ns=self.rtt.rttvar_ns, rto_ns=self.rtt.rto_ns)
 
@@ -160,18 +174,20 @@ class SenderMixin:
         self.dupacks += 1
         if self.ca_state == RECOVERY:
             if self._prr is not None:
-                self._prr_ack(newly_sacked if self.neg.sack else self.snd_mss)
+                self._prr_ack(newly_sacked if self.neg.sack else self.snd_mss, safe=False)
             elif not self.neg.sack:
                 self.cc.cwnd += self.snd_mss          # RFC 5681 §3.2 step 4: inflate
         elif self.ca_state == OPEN and seq_ge(self.snd_una, self.recover) and (
-                self.dupacks >= self.config.dupthresh
+                (self._rack is None and self.dupacks >= self.config.dupthresh)
                 or (self.neg.sack and self.sb.is_lost(self.snd_una))):
-            self._enter_recovery(now)
+            self._enter_recovery(newly_sacked if self.neg.sack else self.snd_mss, now)
         self._trace_cwnd()
 
     # --- fast recovery ----------------------------------------------------------
-    def _enter_recovery(self, now: int) -> None:
-        """RFC 5681 §3.2 steps 2–3 / RFC 6582 §3.2 step 2 / RFC 6675 §5 / RFC 6937."""
+    def _enter_recovery(self, delivered: int, now: int) -> None:
+        """RFC 5681 §3.2 steps 2–3 / RFC 6582 §3.2 step 2 / RFC 6675 §5 / RFC 6937
+        (``delivered``: what the ACK starting recovery delivered, PRR's first
+        DeliveredData)."""
         flight = self.flight
         cc = self.cc
         cwnd_before = cc.cwnd
@@ -180,12 +196,18 @@ class SenderMixin:
         self.recover = self.snd_nxt
         self._rtx_cause = "fast"
         self._partial_acks = 0
+        self._tlp_high = self._tlp_at = None    # Linux tcp_init_cwnd_reduction
         self.sb.enter_recovery()
-        self._rtx_owed = True                  # RFC 6675 §5 (4.3) / RFC 5681 step 3
+        # RFC 6675 §5 (4.3) / RFC 5681 step 3; under RACK not if the head's last
+        # retransmission is still in flight (Linux skips it)
+        head = self.sb.first()
+        self._rtx_owed = not (self._rack is not None and head is not None
+                              and head.retransmitted)
         if self.config.recovery == "prr":
             recover_fs = cwnd_before if self.config.prr_recover_fs == "cwnd" else flight
-            self._prr = Prr(cc.ssthresh, recover_fs, self.snd_mss, self.config.prr_bound)
-            self._prr_ack(self.sb.sacked_bytes if self.neg.sack else self.snd_mss)
+            self._prr = Prr(cc.ssthresh, recover_fs, self.snd_mss, self.config.prr_bound,
+                            whole_segments=self.config.prr_units == "segments")
+            self._prr_ack(delivered, safe=False)
         elif self.neg.sack:
             cc.cwnd = cc.ssthresh                          # RFC 6675 §5 step (4.2)
         else:
@@ -210,10 +232,12 @@ class SenderMixin:
         self._rtx_owed = False
         self.cc.on_recovery_exit(now)
 
-    def _prr_ack(self, delivered: int) -> None:
-        """RFC 6937 on one ACK; cwnd = pipe + sndcnt as Linux's tcp_cwnd_reduction."""
+    def _prr_ack(self, delivered: int, safe: bool = True) -> None:
+        """RFC 6937 on one ACK; cwnd = pipe + sndcnt as Linux's tcp_cwnd_reduction.
+        ``safe``: RFC 9937's SafeACK (SND.UNA advanced), which alone earns the slow-
+        start reduction bound's extra segment (Linux 6.x)."""
         pipe = self._pipe()
-        self._sndcnt = self._prr.on_ack(delivered, pipe)
+        self._sndcnt = self._prr.on_ack(delivered, pipe, safe_ack=safe)
         self.cc.cwnd = max(pipe + self._sndcnt, self.snd_mss)
 
     # --- what may be sent -------------------------------------------------------
@@ -271,6 +295,8 @@ class SenderMixin:
         if self.flight == 0 and not retransmit and self._last_send_ns is not None:
             self.cc.on_tx_start(now, now - self._last_send_ns)
         self._last_send_ns = now
+        if not retransmit:
+            self._tlp_rearm = True              # RFC 8985 §7.2: new data sent
         if fin:
             self._fin_sent = True
             self._fin_seq = seq_add(seq, length)
@@ -306,6 +332,7 @@ class SenderMixin:
         self._rtx_owed = False
         self.recover = self.snd_nxt
         self.sb.on_rto()
+        self._tlp_high = self._tlp_at = self._rack_at = None
         self.dupacks = 0
         self._rtx_cause = "rto"
         self._trace_cwnd()

@@ -20,17 +20,20 @@ def seq_sub(a: int, b: int) -> int:
     return d - MOD if d >= _HALF else d
 
 
+# The comparisons test ``(a - b) mod 2^32`` directly (seq_sub(a, b) < 0 is
+# d >= 2^31): they run on every segment, several times.
 def seq_lt(a: int, b: int) -> bool:
-    return seq_sub(a, b) < 0
+    return (a - b) & _MASK >= _HALF
 
 
 def seq_le(a: int, b: int) -> bool:
-    return seq_sub(a, b) <= 0
+    d = (a - b) & _MASK
+    return d == 0 or d >= _HALF
 
 
 def seq_gt(a: int, b: int) -> bool:
-    return seq_sub(a, b) > 0
+    return 0 < (a - b) & _MASK < _HALF
 
 
 def seq_ge(a: int, b: int) -> bool:
-    return seq_sub(a, b) >= 0
+    return (a - b) & _MASK < _HALF

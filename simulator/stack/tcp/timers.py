@@ -3,7 +3,8 @@
 ``deadline`` is the earliest of: the retransmission timer (SYN, SYN-ACK, data and FIN;
 RFC 6298 §5), the persist timer (zero-window probes, RFC 9293 §3.8.6.1, with
 exponential backoff), the delayed-ACK timer (RFC 9293 §3.8.6.3 / RFC 5681 §4.2) and
-the TIME-WAIT timer (2·MSL, RFC 9293 §3.10.7.4). ``timer_fires(now)`` runs every one
+the TIME-WAIT timer (2·MSL, RFC 9293 §3.10.7.4), and RACK-TLP's reorder timer and
+probe timeout (RFC 8985 §6.3, §7.2; sender.py). ``timer_fires(now)`` runs every one
 that is due. Re-arming is an assignment: nothing is scheduled here.
 """
 
@@ -20,6 +21,8 @@ class TimersMixin:
         self._persist_at: int | None = None
         self._delack_at: int | None = None
         self._tw_at: int | None = None
+        self._rack_at: int | None = None     # RACK reorder timer
+        self._tlp_at: int | None = None      # TLP probe timeout
         self._probes = 0                 # unanswered probes (Linux icsk_probes_out)
         self._probe_backoff = 0          # persist backoff (Linux icsk_backoff)
         self._syn_retries = 0
@@ -27,13 +30,15 @@ class TimersMixin:
     @property
     def deadline(self) -> int | None:
         best = None
-        for t in (self._rto_at, self._persist_at, self._delack_at, self._tw_at):
+        for t in (self._rto_at, self._persist_at, self._delack_at, self._tw_at,
+                  self._rack_at, self._tlp_at):
             if t is not None and (best is None or t < best):
                 best = t
         return best
 
     def _cancel_all_timers(self) -> None:
         self._rto_at = self._persist_at = self._delack_at = self._tw_at = None
+        self._rack_at = self._tlp_at = None
 
     def timer_fires(self, now: int) -> None:
         """Run every timer due at ``now`` (earliest first)."""
@@ -45,6 +50,12 @@ class TimersMixin:
             self._delack_at = None
             self._ack_now = True
             self._output(now)
+        if self._rack_at is not None and self._rack_at <= now:
+            self._rack_at = None
+            self._rack_timeout(now)
+        if self._tlp_at is not None and self._tlp_at <= now:
+            self._tlp_at = None
+            self._send_loss_probe(now)
         if self._rto_at is not None and self._rto_at <= now:
             self._rto_at = None
             if self.state in (State.SYN_SENT, State.SYN_RECEIVED):
@@ -85,8 +96,9 @@ class TimersMixin:
             self._persist_at = None
             if self._rto_at is None:
                 self._rto_at = now + self.rtt.rto_ns
+            self._arm_loss_probe(now)
             return
-        self._rto_at = None
+        self._rto_at = self._rack_at = self._tlp_at = None
         if self.snd_wnd == 0 and (self._unsent() > 0 or self._fin_unsent()):
             if self._persist_at is None:
                 self._persist_at = now + self._persist_interval()
@@ -136,4 +148,5 @@ class TimersMixin:
     def _start_time_wait(self, now: int) -> None:
         """Enter TIME-WAIT, or restart its 2·MSL timer (RFC 9293 §3.10.7.4)."""
         self._rto_at = self._persist_at = self._delack_at = None
+        self._rack_at = self._tlp_at = None
         self._tw_at = now + self.config.time_wait
