@@ -17,6 +17,7 @@ from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
 from simulator.apps.sockopts import SocketOptions, options
 from simulator.apps.tcp_echo import read_exactly
+from simulator.apps.lifecycle import process
 from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
@@ -84,7 +85,7 @@ class ReqResp:
         self.error = None
 
     def start(self) -> None:
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         env = self.sim.env

@@ -17,7 +17,7 @@ it has a socket on) are delivered to it untranslated.
 from simulator.engine.sim import Timer
 from simulator.nodes.router import Router
 from simulator.stack.nat import Napt
-from simulator.stack.nat_table import NatConfig
+from simulator.stack.nat_table import NatConfig, NatTable
 from simulator.wire.ethernet import ETHERTYPE_IPV4
 from simulator.wire.ipv4 import PROTO_ICMP, PROTO_UDP
 
@@ -102,6 +102,13 @@ class NatGateway(Router):
             if self.sim.tracer.on:
                 self.sim.tracer.emit(self.name, "nat", **event)
         self._arm()
+
+    def reset_volatile(self) -> None:
+        """A power cycle also empties the translation table (static forwards stay)."""
+        super().reset_volatile()
+        if self.napt is not None:
+            self.napt.table = NatTable(self.napt.config, self.napt.table.reserved)
+            self._expiry.cancel()
 
     def summary(self) -> dict:
         """The NAT's configuration, counters and translation table (for summary.json)."""

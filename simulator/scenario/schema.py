@@ -31,6 +31,8 @@ from simulator.spec.values import (S, BitsPerSecond, Bool, Bytes, FieldError, In
                                    parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
 from ..engine.units import parse_size
+from .action_specs import EVENTS, FlushSpec, RouteChange
+from .action_specs import LinkChange as _LinkChange
 from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, InterfaceSpec,
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
                          SwitchSpec)
@@ -187,15 +189,36 @@ class Topology(Model):
 
 # ----------------------------------------------------------------------- scenario
 
-class _Action(Model):
-    """At a time: start one app on a node (exactly one app key, ``ping: ...``),
-    or take a link down or up (``link_down: [r1, r2]``)."""
+class LinkChange(_LinkChange):
+    __doc__ = _LinkChange.__doc__
+    ends: tuple[Endpoint, Endpoint]
 
-    at: Nanoseconds = Field(ge=0)
+
+_WHERE = {"link_down": "the link's two ends", "link_up": "the link's two ends",
+          "link": "the link in 'ends'", "stop": "the app", "node_down": "the node",
+          "node_up": "the node"}
+
+
+class _Action(Model):
+    """At a time, one thing: start an app on a node (exactly one app key, ``ping: ...``)
+    or an event (``stop``, ``link_down``, ``link_up``, ``link``, ``node_down``,
+    ``node_up``, ``route_add``, ``route_remove``, ``flush``).
+
+    The time is ``at`` (absolute), or ``after`` another action or app has ended, with
+    ``at`` as the offset. ``every`` repeats an event: ``repeat`` times in all, or while
+    before ``until``, or to the end of the run.
+    """
+
+    at: Nanoseconds = Field(None, ge=0)     # None (not given): 0 after `after`
+    after: Name | None = None
+    every: Nanoseconds | None = Field(None, gt=0)
+    repeat: Int | None = Field(None, ge=1)
+    until: Nanoseconds | None = Field(None, gt=0)
     on: Name | None = None
     name: Text | None = None
 
     APP_KINDS: ClassVar[tuple[str, ...]] = tuple(APPS)
+    EVENTS: ClassVar[tuple[str, ...]] = EVENTS
     LINK_EVENTS: ClassVar[tuple[str, ...]] = ("link_down", "link_up")
 
     @classmethod
@@ -205,27 +228,41 @@ class _Action(Model):
 
     @model_validator(mode="after")
     def _exactly_one_thing(self) -> _Action:
-        given = [k for k in self.app_kinds() + self.LINK_EVENTS if getattr(self, k) is not None]
+        given = [k for k in self.app_kinds() + self.EVENTS if getattr(self, k) is not None]
         if not given:
             raise ValueError("an action needs an app to run (one of: "
-                             f"{', '.join(self.app_kinds())}) or a link event (link_down, link_up)")
+                             f"{', '.join(self.app_kinds())}) or an event ({', '.join(self.EVENTS)})")
         if len(given) > 1:
             raise FieldError(f"an action does one thing, got {' and '.join(given)}", given[1])
-        if given[0] in self.LINK_EVENTS:
+        if self.at is None and self.after is None:
+            raise ValueError("say when: 'at' (a time) or 'after' (an action's name)")
+        if given[0] in self.EVENTS:
             if self.on is not None:
-                raise FieldError(f"'{given[0]}' names the link's two ends; 'on' is for apps", "on")
+                raise FieldError(f"'{given[0]}' names {_WHERE.get(given[0], 'its node inside')}; "
+                                 "'on' is for apps", "on")
         elif self.on is None:
             raise ValueError(f"say which node runs the {given[0]} with 'on'")
+        if self.every is None:
+            for key in ("repeat", "until"):
+                if getattr(self, key) is not None:
+                    raise FieldError(f"'{key}' bounds a periodic action; give 'every' too", key)
+        elif self.repeat is not None and self.until is not None:
+            raise FieldError("give 'repeat' or 'until', not both", "until")
         return self
 
     @property
+    def start(self) -> int:
+        """``at``, or 0: the time (or the offset after ``after``'s end)."""
+        return self.at or 0
+
+    @property
     def kind(self) -> str:
-        """The app kind or link event, e.g. ``"ping"`` or ``"link_down"``."""
-        return next(k for k in self.app_kinds() + self.LINK_EVENTS if getattr(self, k) is not None)
+        """The app kind or event, e.g. ``"ping"`` or ``"link_down"``."""
+        return next(k for k in self.app_kinds() + self.EVENTS if getattr(self, k) is not None)
 
     @property
     def is_app(self) -> bool:
-        return self.kind not in self.LINK_EVENTS
+        return self.kind not in self.EVENTS
 
     @property
     def app(self) -> AppSpec:
@@ -233,13 +270,19 @@ class _Action(Model):
         return getattr(self, self.kind)
 
 
-# One optional field per registered app kind, typed with its spec; then the link events
-# (the link's two ends, as in `links:`).
+# One optional field per registered app kind, typed with its spec; then the events.
 Action = create_model(
     "Action", __base__=_Action, __module__=__name__, __doc__=_Action.__doc__,
     **{kind.name: (kind.spec | None, None) for kind in APPS.values()},
+    stop=(Name | None, None),
     link_down=(tuple[Endpoint, Endpoint] | None, None),
     link_up=(tuple[Endpoint, Endpoint] | None, None),
+    link=(LinkChange | None, None),
+    node_down=(Name | None, None),
+    node_up=(Name | None, None),
+    route_add=(RouteChange | None, None),
+    route_remove=(RouteChange | None, None),
+    flush=(FlushSpec | None, None),
 )
 
 

@@ -25,7 +25,8 @@ def test_action_has_one_field_per_kind_typed_with_its_spec():
     assert Action.app_kinds() == tuple(APPS)
     for name, kind in APPS.items():
         assert typing.get_args(Action.model_fields[name].annotation) == (kind.spec, type(None))
-    assert list(Action.model_fields) == ["at", "on", "name", *APPS, "link_down", "link_up"]
+    assert list(Action.model_fields) == ["at", "after", "every", "repeat", "until", "on", "name",
+                                         *APPS, *Action.EVENTS]
 
 
 def test_expectation_fields_are_the_kinds_checks():
@@ -41,7 +42,8 @@ def test_expectation_fields_are_the_kinds_checks():
 def test_json_schema_offers_every_kind_and_check():
     out = json_schema("scenario")
     action, expectation = out["$defs"]["Action"], out["$defs"]["Expectation"]
-    assert set(action["properties"]) == {"at", "on", "name", *APPS, "link_down", "link_up"}
+    assert set(action["properties"]) == {"at", "after", "every", "repeat", "until", "on", "name",
+                                        *APPS, *Action.EVENTS}
     for name, kind in APPS.items():
         assert kind.spec.__name__ in out["$defs"], name
         assert f'"#/$defs/{kind.spec.__name__}"' in json.dumps(action["properties"][name])
