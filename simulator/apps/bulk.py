@@ -267,7 +267,7 @@ def build_sink(node, spec: BulkSinkSpec, name: str) -> BulkSink:
 
 
 BULK_SEND = AppKind("bulk_send", BulkSendSpec, build_send,
-                    (*checks.BASIC, *checks.TCP, *checks.RETRANSMITS))
+                    (*checks.BASIC, *checks.TCP, *checks.RETRANSMITTED))
 BULK_SINK = AppKind("bulk_sink", BulkSinkSpec, build_sink,
-                    (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.GOODPUT,
-                     *checks.RETRANSMITS), Role.TCP_SERVER)
+                    (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.GOODPUTS,
+                     *checks.RETRANSMITTED), Role.TCP_SERVER)

@@ -164,7 +164,7 @@ def build_server(node, spec: ReqRespServerSpec, name: str) -> ReqRespServer:
 
 REQRESP = AppKind("reqresp", ReqRespSpec, build_client,
                   (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC, *checks.TCP,
-                   *checks.BYTES, *checks.RETRANSMITS))
+                   *checks.BYTES, *checks.RETRANSMITTED))
 REQRESP_SERVER = AppKind("reqresp_server", ReqRespServerSpec, build_server,
                          (*checks.RECEIVES, *checks.BASIC, *checks.TCP, *checks.BYTES,
-                          *checks.RETRANSMITS), Role.TCP_SERVER)
+                          *checks.RETRANSMITTED), Role.TCP_SERVER)

@@ -154,7 +154,7 @@ def build_server(node, spec: TcpEchoServerSpec, name: str) -> TcpEchoServer:
 
 TCP_ECHO = AppKind("tcp_echo", TcpEchoSpec, build_client,
                    (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC, *checks.TCP,
-                    *checks.RETRANSMITS))
+                    *checks.RETRANSMITTED))
 TCP_ECHO_SERVER = AppKind("tcp_echo_server", TcpEchoServerSpec, build_server,
-                          (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.RETRANSMITS),
+                          (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.RETRANSMITTED),
                           Role.TCP_SERVER)

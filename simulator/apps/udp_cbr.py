@@ -169,7 +169,9 @@ def build_sink(node, spec: UdpCbrSinkSpec, name: str) -> UdpCbrSink:
     return UdpCbrSink(node, spec.port, interval_ns=spec.interval, name=name)
 
 
-UDP_CBR = AppKind("udp_cbr", UdpCbrSpec, build_source, checks.BASIC, Role.UDP_CLIENT, stops=True)
+UDP_CBR = AppKind("udp_cbr", UdpCbrSpec, build_source, checks.BASIC, Role.UDP_CLIENT,
+                  stops=True)
 UDP_CBR_SINK = AppKind("udp_cbr_sink", UdpCbrSinkSpec, build_sink,
                        (*checks.LOSSES, *checks.RECEIVES, *checks.BASIC, *checks.BYTES,
-                        *checks.GOODPUT, checks.JITTER_MAX), Role.UDP_SERVER, stops=True)
+                        *checks.GOODPUTS, checks.JITTER_MAX, checks.JITTER), Role.UDP_SERVER,
+                       stops=True)

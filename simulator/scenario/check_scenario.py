@@ -268,6 +268,9 @@ class ScenarioChecks:
             if exp.on is not None and exp.on not in self.nodes:
                 self.fail(("expect", i, "on"), self.unknown(exp.on))
                 continue
+            if exp.form != "app":
+                self.trace_expectation(i, exp)
+                continue
             if exp.app not in selects:
                 known = sorted(selects)
                 if exp.app in Action.app_kinds():
@@ -288,3 +291,44 @@ class ScenarioChecks:
                     if check not in can:
                         self.fail(("expect", i, check), f"a {kind} does not report {check} "
                                                         f"(it can check: {', '.join(can)})")
+
+    def trace_expectation(self, i: int, exp) -> None:
+        """A count, sequence or timing names nodes and actions that exist, and the
+        run's ``trace:`` selection keeps the events it reads (it sees what the trace sees)."""
+        form = exp.form
+        paths = [(form,)] if form != "sequence" else [("sequence", k) for k in range(len(exp.sequence))]
+        for path, raw, f in zip(paths, exp.sequence or [exp.count or exp.event], exp.filters()):
+            here = ("expect", i, *path)
+            if raw.node is not None and raw.node not in self.nodes:
+                self.fail(here, self.unknown(raw.node))
+                return
+            if f.iface is not None and f.node is not None and \
+                    f.iface not in (self.interfaces(f.node) or ()):
+                self.fail(here, f"unknown interface '{f.iface}' on {f.node}")
+                return
+            missing = self.untraced(f)
+            if missing:
+                layer = f.trace_key()[0]
+                self.fail(here, f"{form} needs the trace of layer {layer}; {missing}")
+                return
+        if form == "event":
+            names = {a.name or (a.kind if a.is_app else None) for a in self.s.run} - {None}
+            if exp.after not in names:
+                self.fail(("expect", i, "after"), f"no action named '{exp.after}' in run"
+                          + (f" (names: {', '.join(sorted(names))})" if names else ""))
+
+    def untraced(self, f) -> str | None:
+        """Why the run's trace selection would hide the events ``f`` matches, or None.
+        (With ``trace: off`` the expectations still see every event: the run traces
+        for them without writing a file.)"""
+        spec = self.s.trace
+        if spec.off:
+            return None
+        layer, event = f.trace_key()
+        if spec.layers is not None and layer not in spec.layers:
+            return f"this run's trace keeps layers {', '.join(spec.layers)}"
+        if spec.events is not None and (event is None or event not in spec.events):
+            return f"this run's trace keeps events {', '.join(spec.events)}"
+        if spec.nodes is not None and (f.node is None or f.node not in spec.nodes):
+            return f"this run's trace keeps nodes {', '.join(spec.nodes)}"
+        return None

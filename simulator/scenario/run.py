@@ -29,7 +29,7 @@ from simulator.phy.pcap import PcapWriter
 from simulator.phy.pcapng import PcapngWriter
 from simulator.scenario.actions import Actions
 from simulator.scenario.build import Network, build
-from simulator.scenario.expect import Verdict, evaluate
+from simulator.scenario.expect import TraceWatch, Verdict, evaluate
 from simulator.scenario.tables import TableLog
 
 RFC1918 = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
@@ -192,6 +192,10 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
     actions = result.actions = Actions(scenario, network)
     actions.schedule()
     result.apps = actions.apps
+    watch = TraceWatch(scenario.expect)
+    if watch:
+        watch.times = actions.times
+        sim.tracer.add_sink(watch)
     try:
         result.ended = run_bounded(sim.env, scenario.until, _limits(scenario), stop)
     finally:
@@ -200,7 +204,7 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
         if trace_file is not None:
             trace_file.close()
     results = result.results()
-    result.verdicts = [evaluate(e, results) for e in scenario.expect]
+    result.verdicts = [evaluate(e, results, watch, actions.times) for e in scenario.expect]
     if out_dir is not None:
         (out_dir / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
         if plots and trace_file is not None:

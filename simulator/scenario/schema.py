@@ -33,6 +33,7 @@ from simulator.spec.values import (S, BitsPerSecond, Bool, Bytes, FieldError, In
 from ..engine.units import parse_size
 from .action_specs import EVENTS, FlushSpec, RouteChange
 from .action_specs import LinkChange as _LinkChange
+from .expect_specs import EventFilter
 from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, InterfaceSpec,
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
                          SwitchSpec)
@@ -316,19 +317,74 @@ CHECKS = _checks()
 
 
 class _Expectation(Model):
+    """One expectation, in one of four forms: an app's results (``app:`` and its
+    fields), a count of trace events (``count:`` with ``equals``, ``at_least``,
+    ``at_most``), an order of events (``sequence:``), or a timing (``event:`` within
+    ``within`` after the action ``after``). ``on`` narrows to one node (for the trace
+    forms: the events of that node, unless an event names its own). ``name`` names it
+    in the report; without one, a name is made from what it checks."""
+
+    name: Text | None = None
     on: Name | None = None
-    app: str
+    app: str | None = None
+    count: EventFilter | None = None
+    equals: Int | None = Field(None, ge=0)
+    at_least: Int | None = Field(None, ge=0)
+    at_most: Int | None = Field(None, ge=0)
+    sequence: list[EventFilter] | None = Field(None, min_length=1)
+    event: EventFilter | None = None
+    after: Name | None = None
+    within: Nanoseconds | None = Field(None, ge=0)
 
     CHECKS: ClassVar[tuple[str, ...]] = tuple(CHECKS)
+    FORMS: ClassVar[tuple[str, ...]] = ("app", "count", "sequence", "event")
+    # the keys that go with each form (besides name and on)
+    PARTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "count": ("equals", "at_least", "at_most"), "event": ("after", "within")}
 
     def given(self) -> list[str]:
         """The checks this expectation makes (its keys of :attr:`CHECKS` that are set)."""
         return [k for k in self.CHECKS if getattr(self, k) is not None]
 
+    @property
+    def form(self) -> str:
+        return next(f for f in self.FORMS if getattr(self, f) is not None)
+
+    def filters(self) -> list[EventFilter]:
+        """The trace events a trace form reads (each with ``on`` as its default node)."""
+        raw = {"count": [self.count], "sequence": self.sequence or [], "event": [self.event],
+               "app": []}[self.form]
+        return [f if self.on is None or f.node is not None else f.model_copy(update={"node": self.on})
+                for f in raw]
+
     @model_validator(mode="after")
-    def _checks_something(self) -> _Expectation:
-        if not self.given():
-            raise ValueError(f"an expectation needs something to check (one of: {', '.join(self.CHECKS)})")
+    def _one_form(self) -> _Expectation:
+        forms = [f for f in self.FORMS if getattr(self, f) is not None]
+        if not forms:
+            raise ValueError("an expectation needs something to check: app (with its fields), "
+                             "count, sequence or event")
+        if len(forms) > 1:
+            raise FieldError(f"an expectation checks one thing, got {' and '.join(forms)}",
+                             forms[1])
+        form = forms[0]
+        for other, parts in self.PARTS.items():
+            for key in parts:
+                if other != form and getattr(self, key) is not None:
+                    raise FieldError(f"'{key}' goes with '{other}'", key)
+        if form == "app":
+            if not self.given():
+                raise ValueError(f"an expectation needs something to check (one of: "
+                                 f"{', '.join(self.CHECKS)})")
+            return self
+        if self.given():
+            raise FieldError(f"'{self.given()[0]}' is an app's field; give app too",
+                             self.given()[0])
+        if form == "count" and (self.equals, self.at_least, self.at_most) == (None,) * 3:
+            raise ValueError("say how many: equals, at_least or at_most")
+        if form == "count" and self.equals is not None and (self.at_least, self.at_most) != (None,) * 2:
+            raise FieldError("give equals, or at_least/at_most, not both", "equals")
+        if form == "event" and (self.after is None or self.within is None):
+            raise ValueError("a timing needs after (an action's name) and within (a time)")
         return self
 
 
