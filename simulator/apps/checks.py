@@ -10,11 +10,11 @@ module. Two kinds that support a field share the same Check object.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal
 
 from functools import cache
 
-from pydantic import Field, create_model, model_validator
+from pydantic import Discriminator, Field, Tag, create_model, model_validator
 
 from simulator.spec.model import Model
 from simulator.spec.values import (BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, Nanoseconds,
@@ -52,7 +52,10 @@ class Check:
     def field(self) -> tuple[Any, Any]:
         """The optional pydantic field of :class:`~simulator.scenario.schema.Expectation`."""
         if self.ranged:
-            return (self.type | range_model(self.type) | None, Field(None, **self.constraints))
+            either = Annotated[Annotated[self.type, Tag("<value>")]
+                               | Annotated[range_model(self.type), Tag("<range>")],
+                               Discriminator(_value_or_range)]
+            return (either | None, Field(None, **self.constraints))
         return (self.type | None, Field(None, **self.constraints))
 
     def verdict(self, got, want) -> tuple[bool, str]:
@@ -77,6 +80,11 @@ class Check:
 
 
 SYMBOLS = {"<=": "≤", ">=": "≥"}
+
+
+def _value_or_range(data) -> str:
+    """A mapping or a list is a range (so its errors are the range's), else a value."""
+    return "<range>" if isinstance(data, (dict, list, tuple, Range)) else "<value>"
 
 
 class Range(Model):
@@ -118,7 +126,7 @@ class Range(Model):
         elif self.min is None and self.max is None:
             raise ValueError("a range needs min, max or both (or approx with tol)")
         elif self.min is not None and self.max is not None and self.min > self.max:
-            raise FieldError(f"min is above max", "max")
+            raise FieldError("min is above max", "max")
         return self
 
 

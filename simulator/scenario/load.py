@@ -197,6 +197,8 @@ def _locate(err: dict[str, Any], doc: YamlDocument, prefix: Path) -> ScenarioErr
             field.append(part)
         elif isinstance(cur, dict) and isinstance(part, str) and cur.get("type") == part:
             continue  # tag of a discriminated union (a node's type)
+        elif isinstance(part, str) and part.startswith("<"):
+            continue  # tag of a value-or-range union (simulator.apps.checks)
         elif isinstance(cur, dict) and _has(cur, part):
             yaml_path.append(part)
             field.append(part)
