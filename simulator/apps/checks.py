@@ -52,10 +52,10 @@ class Check:
     def field(self) -> tuple[Any, Any]:
         """The optional pydantic field of :class:`~simulator.scenario.schema.Expectation`."""
         if self.ranged:
-            either = Annotated[Annotated[self.type, Tag("<value>")]
+            either = Annotated[Annotated[self.type, Field(**self.constraints), Tag("<value>")]
                                | Annotated[range_model(self.type), Tag("<range>")],
                                Discriminator(_value_or_range)]
-            return (either | None, Field(None, **self.constraints))
+            return (either | None, None)
         return (self.type | None, Field(None, **self.constraints))
 
     def verdict(self, got, want) -> tuple[bool, str]:

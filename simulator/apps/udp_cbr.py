@@ -64,7 +64,8 @@ class UdpCbr:
         ended(self)
 
     def result(self) -> dict:
-        elapsed = min(self.sim.now - self.started_ns, self.duration_ns) if self.started_ns is not None else 0
+        now = getattr(self, "ended_ns", None) or self.sim.now       # a stopped one: at its stop
+        elapsed = min(now - self.started_ns, self.duration_ns) if self.started_ns is not None else 0
         lines = [f"UDP CBR to {self.dst}:{self.port}: {self.size}-byte datagrams at "
                  f"{fmt_rate(self.rate)} (one every {self.period_ns / 1e6:g} ms)",
                  f"sent {self.sent} datagrams, {fmt_bytes(self.sent * self.size)} in "
