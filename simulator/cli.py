@@ -107,9 +107,11 @@ def _run_and_report(args, out: Console, stop) -> int:
             out.print(client["output"][0], markup=False, highlight=False)
     if result.verdicts:
         out.rule("expectations", style="dim")
+        width = max(len(v.name) for v in result.verdicts)
         for verdict in result.verdicts:
             mark = "[green]PASS[/green]" if verdict.ok else "[red]FAIL[/red]"
-            out.print(f"{mark} {escape(verdict.detail)}", highlight=False)
+            out.print(f"{mark} {escape(f'{verdict.name:<{width}}')}  {escape(verdict.detail)}",
+                      highlight=False)
     outputs = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*")
                      if p.is_file() and p not in foreign)
     out.print(printable(f"outputs in {out_dir}/: " + ", ".join(outputs)), markup=False,

@@ -3,8 +3,8 @@
 It collects every scenario file (``*.yaml``/``*.yml`` with ``topology:``) inside a
 folder named ``scenarios`` — so the project's own ``pytest`` run, whose test paths
 hold none, collects nothing extra. Each file gives one test item per expectation,
-``expect[1:pc1-pc2]``, and one ``golden`` item comparing the run with its golden
-result (:mod:`simulator.scenario.golden`); the scenario runs once, when its first
+named by the expectation's name (``pc1-pc2 loss, rtt_max``), and one ``golden`` item
+comparing the run with its golden result (:mod:`simulator.scenario.golden`); the scenario runs once, when its first
 item runs. A file that does not load is one failing item with netsim's one-line
 message. ``-p no:netsim`` turns the plugin off.
 """
@@ -47,6 +47,7 @@ class ScenarioFile(pytest.File):
     """One scenario: its items share one run (in a temporary folder)."""
 
     def collect(self):
+        from simulator.scenario.expect import name_of
         from simulator.scenario.load import load_scenario
         from simulator.scenario.yamlpos import load_yaml_file
 
@@ -57,9 +58,14 @@ class ScenarioFile(pytest.File):
             yield ScenarioItem.from_parent(self, name="load", kind="load", message=str(error))
             return
         self.scenario = scenario
+        names: dict[str, int] = {}
         for k, expectation in enumerate(scenario.expect):
             line, _ = doc.position(("expect", k))
-            yield ScenarioItem.from_parent(self, name=f"expect[{k + 1}:{expectation.app}]",
+            name = name_of(expectation)
+            names[name] = names.get(name, 0) + 1
+            if names[name] > 1:
+                name = f"{name} #{names[name]}"      # the same check twice: still two items
+            yield ScenarioItem.from_parent(self, name=name,
                                            kind="expect", index=k, line=line,
                                            message=_flow(doc.data["expect"][k]))
         yield ScenarioItem.from_parent(self, name="golden", kind="golden", line=1)

@@ -16,6 +16,7 @@ from simulator.apps import checks
 from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, Intervals, fmt_bytes, fmt_rate, interval, rate_bps
 from simulator.apps.sockopts import SocketOptions, options
+from simulator.apps.lifecycle import process
 from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 from simulator.stack.sockets import SHUT_WR, TCP_INFO
@@ -88,7 +89,7 @@ class BulkSend:
         self.table = Intervals(self.sim, interval_ns, self._sample)
 
     def start(self) -> None:
-        self.sim.process(self._run())
+        process(self, self._run())
 
     @property
     def acked(self) -> int:
@@ -266,7 +267,7 @@ def build_sink(node, spec: BulkSinkSpec, name: str) -> BulkSink:
 
 
 BULK_SEND = AppKind("bulk_send", BulkSendSpec, build_send,
-                    (*checks.BASIC, *checks.TCP, *checks.RETRANSMITS))
+                    (*checks.BASIC, *checks.TCP, *checks.RETRANSMITTED))
 BULK_SINK = AppKind("bulk_sink", BulkSinkSpec, build_sink,
-                    (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.GOODPUT,
-                     *checks.RETRANSMITS), Role.TCP_SERVER)
+                    (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.GOODPUTS,
+                     *checks.RETRANSMITTED), Role.TCP_SERVER)

@@ -10,11 +10,17 @@ module. Two kinds that support a field share the same Check object.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal
 
-from pydantic import Field
+from functools import cache
 
-from simulator.spec.values import BitsPerSecond, Bool, Bytes, Hop, Int, Nanoseconds, Probability
+from pydantic import Discriminator, Field, Tag, create_model, model_validator
+
+from simulator.spec.model import Model
+from simulator.spec.values import (BitsPerSecond, Bool, Bytes, FieldError, Hop, Int, Nanoseconds,
+                                   Probability)
+
+NUMERIC = (Nanoseconds, BitsPerSecond, Bytes, Probability, Int)
 
 TCP_STATES = Literal["CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
                      "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"]
@@ -22,7 +28,13 @@ TCP_STATES = Literal["CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHE
 
 @dataclass(frozen=True)
 class Check:
-    """Expectation field ``name``: ``holds(result[key], wanted)``, shown ``got op want``."""
+    """Expectation field ``name``: ``holds(result[key], wanted)``, shown ``got op want``.
+
+    A field named after the figure it reads (``loss``, ``rtt_avg``, ``goodput``: the
+    key without its unit suffix) also takes a range, ``[a, b]`` or ``{min: a, max: b}``
+    (either bound may be left out), or a tolerance, ``{approx: x, tol: 3%}``
+    (``|got − x| ≤ tol·x``): see :func:`range_model`.
+    """
 
     name: str
     key: str
@@ -32,9 +44,100 @@ class Check:
     op: str = "=="
     constraints: dict = field(default_factory=dict)   # pydantic Field bounds (ge=0, ...)
 
+    @property
+    def ranged(self) -> bool:
+        """Whether the field takes a range or tolerance (it names a numeric figure)."""
+        return self.type in NUMERIC and self.key.removesuffix("_ns").removesuffix("_bps") == self.name
+
     def field(self) -> tuple[Any, Any]:
         """The optional pydantic field of :class:`~simulator.scenario.schema.Expectation`."""
+        if self.ranged:
+            either = Annotated[Annotated[self.type, Field(**self.constraints), Tag("<value>")]
+                               | Annotated[range_model(self.type), Tag("<range>")],
+                               Discriminator(_value_or_range)]
+            return (either | None, None)
         return (self.type | None, Field(None, **self.constraints))
+
+    def verdict(self, got, want) -> tuple[bool, str]:
+        """Whether ``got`` (``None``: not reported) satisfies ``want``, and the sentence
+        saying so: ``reached``, ``loss 0% ≤ 1%``; ``received 37, expected 38``."""
+        if isinstance(want, Range):
+            if got is None:
+                return False, f"{self.name}: nothing, expected {want.show(self.fmt)}"
+            ok = want.holds(got)
+            return ok, (f"{self.name} {self.fmt(got)} {want.show(self.fmt)}" if ok else
+                        f"{self.name} {self.fmt(got)}, expected {want.show(self.fmt)}")
+        ok = got is not None and self.holds(got, want)
+        if self.type is Bool and self.op == "==":
+            return ok, self.name if got is True else f"not {self.name}" if got is False \
+                else f"{self.name}: nothing reported"
+        shown = "nothing" if got is None else self.fmt(got)
+        op = SYMBOLS.get(self.op, self.op)
+        if ok:
+            return ok, f"{self.name} {shown}" if op == "==" else f"{self.name} {shown} {op} {self.fmt(want)}"
+        wanted = self.fmt(want) if op == "==" else f"{op} {self.fmt(want)}"
+        return ok, f"{self.name} {shown}, expected {wanted}"
+
+
+SYMBOLS = {"<=": "≤", ">=": "≥"}
+
+
+def _value_or_range(data) -> str:
+    """A mapping or a list is a range (so its errors are the range's), else a value."""
+    return "<range>" if isinstance(data, (dict, list, tuple, Range)) else "<value>"
+
+
+class Range(Model):
+    """A wanted interval (``min``, ``max``, either optional) or value within a relative
+    tolerance (``approx``, ``tol``) of one numeric figure."""
+
+    def holds(self, got) -> bool:
+        if self.approx is not None:
+            return abs(got - self.approx) <= self.tol * abs(self.approx) + 1e-9
+        return (self.min is None or got >= self.min) and (self.max is None or got <= self.max)
+
+    def show(self, fmt) -> str:
+        if self.approx is not None:
+            return f"≈ {fmt(self.approx)} ± {self.tol * 100:g}%"
+        if self.min is None:
+            return f"≤ {fmt(self.max)}"
+        if self.max is None:
+            return f"≥ {fmt(self.min)}"
+        return f"in [{fmt(self.min)}, {fmt(self.max)}]"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, (list, tuple)):
+            if len(data) != 2:
+                raise ValueError(f"a range is two values [min, max], got {len(data)}")
+            return {"min": data[0], "max": data[1]}
+        return data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Range:
+        if self.approx is not None:
+            if self.min is not None or self.max is not None:
+                raise ValueError("give a range (min, max) or approx with tol, not both")
+            if self.tol is None:
+                raise FieldError("approx needs a tolerance, e.g. tol: 3%", "tol")
+        elif self.tol is not None:
+            raise FieldError("tol is the tolerance of approx; give approx too", "approx")
+        elif self.min is None and self.max is None:
+            raise ValueError("a range needs min, max or both (or approx with tol)")
+        elif self.min is not None and self.max is not None and self.min > self.max:
+            raise FieldError("min is above max", "max")
+        return self
+
+
+@cache
+def range_model(value_type) -> type[Range]:
+    """The :class:`Range` of one value type (its bounds parsed as that type: ``10ms``)."""
+    name = {Nanoseconds: "Time", BitsPerSecond: "Rate", Bytes: "Size", Probability: "Fraction",
+            Int: "Count"}[value_type]
+    return create_model(f"{name}Range", __base__=Range, __module__=__name__,
+                        min=(value_type | None, None), max=(value_type | None, None),
+                        approx=(value_type | None, None), tol=(Probability | None, None))
 
 
 def _ms(ns) -> str:
@@ -94,19 +197,24 @@ RETRANSMITS_MAX = Check("retransmits_max", "retransmits", Int, _at_most, op="<="
 RETRANSMITS_MIN = Check("retransmits_min", "retransmits", Int, _at_least, op=">=",
                         constraints={"ge": 0})
 JITTER_MAX = Check("jitter_max", "jitter_ns", Nanoseconds, _at_most, _ms, "<=", {"ge": 0})
+# Fields named after a figure, for ranges and tolerances (a bare value: equal)
+RTT_AVG = Check("rtt_avg", "rtt_avg_ns", Nanoseconds, _equal, _ms)
+GOODPUT = Check("goodput", "goodput_bps", BitsPerSecond, _equal, _mbps)
+RETRANSMITS = Check("retransmits", "retransmits", Int, _equal, constraints={"ge": 0})
+JITTER = Check("jitter", "jitter_ns", Nanoseconds, _equal, _ms)
 
 # The shared checks, in the order `expect:`'s field list shows them.
 SHARED = (LOSS, LOSS_MAX, RTT_MAX, RTT_MIN, RTT_AVG_MAX, RECEIVED, RECEIVED_MIN, ERRORS, INTACT,
           REACHED, HOPS, OUTPUT_CONTAINS, CONNECTED, TCP_STATE, BYTES_RECEIVED,
           BYTES_RECEIVED_MIN, GOODPUT_MIN, GOODPUT_MAX, RETRANSMITS_MAX, RETRANSMITS_MIN,
-          JITTER_MAX)
+          JITTER_MAX, RTT_AVG, GOODPUT, RETRANSMITS, JITTER)
 
 # Groups most apps take together, in the order a kind's "it can check" list shows them.
 LOSSES = (LOSS, LOSS_MAX)
 RECEIVES = (RECEIVED, RECEIVED_MIN)
-RTTS = (RTT_MAX, RTT_MIN, RTT_AVG_MAX)
+RTTS = (RTT_MAX, RTT_MIN, RTT_AVG_MAX, RTT_AVG)
 BASIC = (ERRORS, OUTPUT_CONTAINS)
 TCP = (CONNECTED, TCP_STATE)
 BYTES = (BYTES_RECEIVED, BYTES_RECEIVED_MIN)
-GOODPUT = (GOODPUT_MIN, GOODPUT_MAX)
-RETRANSMITS = (RETRANSMITS_MAX, RETRANSMITS_MIN)
+GOODPUTS = (GOODPUT_MIN, GOODPUT_MAX, GOODPUT)
+RETRANSMITTED = (RETRANSMITS_MAX, RETRANSMITS_MIN, RETRANSMITS)

@@ -48,6 +48,12 @@ class AppKind:
     build: Callable[[Any, Any, str], Any]       # (node, spec, action name) → app
     checks: tuple[Check, ...]
     role: Role | Callable[[Any], Role | None] | None = None
+    stops: bool = False         # its app has stop(): a `stop` action can end it
+
+    @property
+    def ends(self) -> bool:
+        """Whether its app ends by itself (a client); a server runs until stopped."""
+        return not (isinstance(self.role, Role) and self.role.serves)
 
     @property
     def result_keys(self) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from simulator.apps import checks
 from simulator.apps.kind import AppKind, AppSpec
+from simulator.apps.lifecycle import ended, process
 from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import Errno
 from simulator.wire.icmp import DEST_UNREACHABLE, IcmpEcho, TIME_EXCEEDED
@@ -72,7 +73,7 @@ class Ping:
         self._all_answered = None
 
     def start(self) -> None:
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         env = self.sim.env
@@ -84,9 +85,18 @@ class Ping:
             self._send(seq)
             if seq < self.count:
                 yield env.timeout(self.interval_ns)
+                if self.finished_ns is not None:
+                    return                          # stopped meanwhile
         yield env.timeout(self.timeout_ns) | self._all_answered
-        self.finished_ns = env.now
-        self._summarize()
+        self.stop()
+
+    def stop(self) -> None:
+        """Finish now, as iputils' ping does on SIGINT: no more requests, the
+        statistics of what was sent so far."""
+        if self.finished_ns is None and self.started_ns is not None:
+            self.finished_ns = self.sim.now
+            self._summarize()
+            ended(self)
 
     def _send(self, seq: int) -> None:
         now = self.sim.now
@@ -182,4 +192,4 @@ def build(node, spec: PingSpec, name: str) -> Ping:
 
 
 PING = AppKind("ping", PingSpec, build,
-               (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC))
+               (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC), stops=True)

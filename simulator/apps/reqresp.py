@@ -17,6 +17,7 @@ from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
 from simulator.apps.sockopts import SocketOptions, options
 from simulator.apps.tcp_echo import read_exactly
+from simulator.apps.lifecycle import process
 from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
@@ -84,7 +85,7 @@ class ReqResp:
         self.error = None
 
     def start(self) -> None:
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         env = self.sim.env
@@ -163,7 +164,7 @@ def build_server(node, spec: ReqRespServerSpec, name: str) -> ReqRespServer:
 
 REQRESP = AppKind("reqresp", ReqRespSpec, build_client,
                   (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC, *checks.TCP,
-                   *checks.BYTES, *checks.RETRANSMITS))
+                   *checks.BYTES, *checks.RETRANSMITTED))
 REQRESP_SERVER = AppKind("reqresp_server", ReqRespServerSpec, build_server,
                          (*checks.RECEIVES, *checks.BASIC, *checks.TCP, *checks.BYTES,
-                          *checks.RETRANSMITS), Role.TCP_SERVER)
+                          *checks.RETRANSMITTED), Role.TCP_SERVER)

@@ -11,6 +11,7 @@ from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
 from simulator.apps.sockopts import SocketOptions, options
 from simulator.apps.udp_echo import echo_payload
+from simulator.apps.lifecycle import process
 from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
@@ -80,7 +81,7 @@ class TcpEcho:
         self.error = None
 
     def start(self) -> None:
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         env = self.sim.env
@@ -153,7 +154,7 @@ def build_server(node, spec: TcpEchoServerSpec, name: str) -> TcpEchoServer:
 
 TCP_ECHO = AppKind("tcp_echo", TcpEchoSpec, build_client,
                    (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC, *checks.TCP,
-                    *checks.RETRANSMITS))
+                    *checks.RETRANSMITTED))
 TCP_ECHO_SERVER = AppKind("tcp_echo_server", TcpEchoServerSpec, build_server,
-                          (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.RETRANSMITS),
+                          (*checks.BASIC, *checks.TCP, *checks.BYTES, *checks.RETRANSMITTED),
                           Role.TCP_SERVER)

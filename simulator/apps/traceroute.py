@@ -19,6 +19,7 @@ from pydantic import Field
 
 from simulator.apps import checks
 from simulator.apps.kind import AppKind, AppSpec, Role
+from simulator.apps.lifecycle import process
 from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.wire.icmp import DEST_UNREACHABLE, ECHO_REPLY, PORT_UNREACHABLE, IcmpEcho
 from simulator.wire.ipv4 import PROTO_ICMP
@@ -47,7 +48,7 @@ class Traceroute:
         self._ident = None
 
     def start(self) -> None:
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         env = self.sim.env

@@ -17,6 +17,7 @@ from pydantic import Field
 from simulator.apps import checks
 from simulator.apps.bulk import server_error
 from simulator.apps.kind import AppKind, AppSpec, Role
+from simulator.apps.lifecycle import ended, process
 from simulator.apps.report import FirstLast, Intervals, fmt_bytes, fmt_rate, interval, rate_bps
 from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
@@ -47,7 +48,7 @@ class UdpSend:
         self.lines = FirstLast(self._line)
 
     def start(self) -> None:
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         socket = self.host.udp.bind(0)
@@ -89,6 +90,15 @@ class UdpServer:
             self.error = error.errno
             return
         self.socket.on_datagram = self.on_datagram
+
+    def stop(self) -> None:
+        """Close the socket: datagrams to the port from now on get ICMP port
+        unreachable (RFC 1122 §4.1.3.1)."""
+        socket = getattr(self, "socket", None)
+        if socket is not None:
+            socket.close()
+            self.socket = None
+        ended(self)
 
 
 class UdpSink(UdpServer):
@@ -180,4 +190,4 @@ def build_sink(node, spec: UdpSinkSpec, name: str) -> UdpSink:
 UDP_SEND = AppKind("udp_send", UdpSendSpec, build_send, checks.BASIC, Role.UDP_CLIENT)
 UDP_SINK = AppKind("udp_sink", UdpSinkSpec, build_sink,
                    (*checks.RECEIVES, checks.ERRORS, checks.INTACT, checks.OUTPUT_CONTAINS,
-                    *checks.BYTES), Role.UDP_SERVER)
+                    *checks.BYTES), Role.UDP_SERVER, stops=True)

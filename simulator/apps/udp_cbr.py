@@ -18,6 +18,7 @@ from simulator.apps.bulk import server_error
 from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import Intervals, fmt_bytes, fmt_rate, interval, rate_bps
 from simulator.apps.udp import MAX_UDP_PAYLOAD, UdpServer
+from simulator.apps.lifecycle import ended, process
 from simulator.spec.values import S, BitsPerSecond, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 
 SECOND = 1_000_000_000
@@ -38,16 +39,17 @@ class UdpCbr:
         self.sent = self.errors = 0
         self.first_error = None
         self.started_ns = None
+        self.stopped = False
 
     def start(self) -> None:
         self.socket = self.host.udp.bind(0)
         self.started_ns = self.sim.now
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         padding = bytes(self.size - HEADER.size)
         end = self.started_ns + self.duration_ns
-        while self.sim.now < end:
+        while self.sim.now < end and not self.stopped:
             data = HEADER.pack(self.sent, self.sim.now) + padding
             error = self.socket.sendto(data, self.dst, self.port, df=self.df)
             self.sent += 1
@@ -56,8 +58,14 @@ class UdpCbr:
                 self.first_error = self.first_error or str(error)
             yield self.sim.env.timeout(self.period_ns)
 
+    def stop(self) -> None:
+        """Send no more datagrams (the one due next is not sent)."""
+        self.stopped = True
+        ended(self)
+
     def result(self) -> dict:
-        elapsed = min(self.sim.now - self.started_ns, self.duration_ns) if self.started_ns is not None else 0
+        now = getattr(self, "ended_ns", None) or self.sim.now       # a stopped one: at its stop
+        elapsed = min(now - self.started_ns, self.duration_ns) if self.started_ns is not None else 0
         lines = [f"UDP CBR to {self.dst}:{self.port}: {self.size}-byte datagrams at "
                  f"{fmt_rate(self.rate)} (one every {self.period_ns / 1e6:g} ms)",
                  f"sent {self.sent} datagrams, {fmt_bytes(self.sent * self.size)} in "
@@ -162,7 +170,9 @@ def build_sink(node, spec: UdpCbrSinkSpec, name: str) -> UdpCbrSink:
     return UdpCbrSink(node, spec.port, interval_ns=spec.interval, name=name)
 
 
-UDP_CBR = AppKind("udp_cbr", UdpCbrSpec, build_source, checks.BASIC, Role.UDP_CLIENT)
+UDP_CBR = AppKind("udp_cbr", UdpCbrSpec, build_source, checks.BASIC, Role.UDP_CLIENT,
+                  stops=True)
 UDP_CBR_SINK = AppKind("udp_cbr_sink", UdpCbrSinkSpec, build_sink,
                        (*checks.LOSSES, *checks.RECEIVES, *checks.BASIC, *checks.BYTES,
-                        *checks.GOODPUT, checks.JITTER_MAX), Role.UDP_SERVER)
+                        *checks.GOODPUTS, checks.JITTER_MAX, checks.JITTER), Role.UDP_SERVER,
+                       stops=True)

@@ -15,6 +15,7 @@ from simulator.apps.bulk import server_error
 from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import first_last, rtt_line, rtt_stats
 from simulator.apps.udp import MAX_UDP_PAYLOAD, UdpServer
+from simulator.apps.lifecycle import process
 from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 
 SECOND = 1_000_000_000
@@ -68,7 +69,7 @@ class UdpEcho:
     def start(self) -> None:
         self.socket = self.host.udp.bind(0)
         self.socket.on_datagram = self.on_datagram
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         for seq in range(1, self.count + 1):
@@ -143,4 +144,4 @@ UDP_ECHO = AppKind("udp_echo", UdpEchoSpec, build_client,
                    (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC),
                    Role.UDP_CLIENT)
 UDP_ECHO_SERVER = AppKind("udp_echo_server", UdpEchoServerSpec, build_server,
-                          (*checks.RECEIVES, *checks.BASIC, *checks.BYTES), Role.UDP_SERVER)
+                          (*checks.RECEIVES, *checks.BASIC, *checks.BYTES), Role.UDP_SERVER, stops=True)

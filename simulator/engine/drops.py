@@ -26,6 +26,7 @@ class Drop(StrEnum):
     # --- ARP --------------------------------------------------------------------
     ARP_QUEUE_FULL = "ARP_QUEUE_FULL"          #: unresolved queue over unres_qlen_bytes
     NO_ARP_REPLY = "NO_ARP_REPLY"              #: resolution failed (neighbour FAILED)
+    NEIGH_FLUSHED = "NEIGH_FLUSHED"            #: waiting for a resolution when the cache was flushed
     # --- IPv4 -------------------------------------------------------------------
     BAD_CHECKSUM = "BAD_CHECKSUM"              #: IPv4 header, UDP or ICMP checksum wrong
     NOT_FOR_ME = "NOT_FOR_ME"                  #: a host got a datagram for another address

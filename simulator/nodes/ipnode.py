@@ -7,6 +7,7 @@ from simulator.stack.arp import ArpConfig
 from simulator.stack.icmp import Icmp
 from simulator.stack.ipv4 import IPv4
 from simulator.stack.l2 import L2Demux
+from simulator.stack.pmtu import PmtuCache
 from simulator.stack.sockets import TcpSocket
 from simulator.stack.tcp.config import TcpConfig
 from simulator.stack.tcp.layer import TcpLayer
@@ -31,6 +32,28 @@ class IpNode(Node):
         self.l2.register(ETHERTYPE_ARP, self.ip.arp_receive)
         self.receive = self.l2.receive
         self.apps: list = []
+        self.volatile: list = []       # forget() of each service's volatile state (a DNS cache)
+        self.dns_caches: list = []     # flush() of each DNS cache on the node
+
+    def reset_volatile(self) -> None:
+        """What a power cycle loses: neighbour caches, learnt path MTUs, TCP
+        connections (gone without a segment, see ``TcpLayer.power_off``), DNS caches
+        and what services registered in :attr:`volatile`. Routes, addresses and
+        static ARP entries are configuration and stay."""
+        self.flush_arp()
+        self.ip.pmtu = PmtuCache(self.sim, self.ip.pmtu.expiry_ns)
+        self.tcp.power_off()
+        self.flush_dns()
+        for forget in self.volatile:
+            forget()
+
+    def flush_arp(self) -> None:
+        for arp in self.ip.arps.values():
+            arp.flush()
+
+    def flush_dns(self) -> None:
+        for flush in self.dns_caches:
+            flush()
 
     @property
     def tcp_config(self) -> TcpConfig:

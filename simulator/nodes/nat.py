@@ -19,7 +19,7 @@ from collections import Counter
 from simulator.engine.sim import Timer
 from simulator.nodes.router import Router
 from simulator.stack.nat import Napt
-from simulator.stack.nat_table import NatConfig
+from simulator.stack.nat_table import NatConfig, NatTable
 from simulator.wire.ethernet import ETHERTYPE_IPV4
 from simulator.wire.ipv4 import PROTO_ICMP, PROTO_UDP
 
@@ -107,6 +107,12 @@ class NatGateway(Router):
             self.mappings[event["event"]] += 1
             if tracer.on:
                 tracer.emit(self.name, "nat", **event)
+    def reset_volatile(self) -> None:
+        """A power cycle also empties the translation table (static forwards stay)."""
+        super().reset_volatile()
+        if self.napt is not None:
+            self.napt.table = NatTable(self.napt.config, self.napt.table.reserved)
+            self._expiry.cancel()
 
     def summary(self) -> dict:
         """The NAT's configuration, counters and translation table (for summary.json)."""

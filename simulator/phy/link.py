@@ -45,6 +45,7 @@ class Channel:
         self.link = link
         self.src = src
         self.dst = dst
+        self.impairments = faults   # kept when inactive, for a change of loss or jitter
         self.faults = faults if faults is not None and faults.active else None
         self.queue: deque = deque()
         self.queued_bytes = 0
@@ -281,6 +282,27 @@ class Link:
 
     def peer(self, iface):
         return self.b if iface is self.a else self.a
+
+    def change(self, rate: int | None = None, delay: int | None = None, loss: float | None = None,
+               jitter: int | None = None, mtu: int | None = None) -> None:
+        """New parameters mid-run (``None``: unchanged). Each frame takes the rate, delay,
+        loss and jitter in force when its first bit leaves (``_transmit``): a frame already
+        serializing keeps its end and its arrival; one still queued gets the new values.
+        An MTU applies to both ends' interfaces and to the next frame sent."""
+        if rate is not None:
+            self.rate = rate
+        if delay is not None:
+            self.delay = delay
+        if mtu is not None:
+            self.mtu, self.max_frame = mtu, 14 + max(mtu, 46) + 4
+            self.a.mtu = self.b.mtu = mtu
+        for channel in (self.ab, self.ba):
+            faults = channel.impairments
+            if loss is not None:
+                faults.loss = loss
+            if jitter is not None:
+                faults.jitter_ns = jitter
+            channel.faults = faults if faults.active else None
 
     def set_up(self, up: bool) -> None:
         """Bring the link up or down; going down loses every frame queued or in flight."""

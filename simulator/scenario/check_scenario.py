@@ -21,6 +21,15 @@ from .yamlpos import Path, YamlDocument
 
 __all__ = ["ScenarioChecks"]
 
+STOPPABLE = tuple(name for name, kind in APPS.items() if kind.stops)   # a stop action can stop
+
+
+def _on_link(node, via) -> bool:
+    """Whether ``via`` is on a subnet of one of ``node``'s interfaces (or groups)."""
+    subnets = [i.ip for i in getattr(node, "interfaces", {}).values()] + \
+        [g.ip for g in getattr(node, "groups", {}).values()]
+    return any(via in s.network for s in subnets)
+
 PCAP_SECONDS_MAX = 2**32   # a classic pcap record holds whole seconds in 32 bits
 
 
@@ -72,8 +81,12 @@ class ScenarioChecks:
     def actions(self) -> None:
         named: dict[str, int] = {}
         for i, action in enumerate(self.s.run):
-            if not action.is_app:
-                self.link_event(i, action)
+            if action.kind in ("link_down", "link_up"):
+                self.link_event(i, action, getattr(action, action.kind), (action.kind,))
+            elif action.kind == "link":
+                self.link_event(i, action, action.link.ends, ("link", "ends"))
+            elif not action.is_app:
+                self.event_node(i, action)
             else:
                 node = self.nodes.get(action.on)
                 if node is None:
@@ -81,20 +94,95 @@ class ScenarioChecks:
                 elif not isinstance(node, (HostSpec, RouterSpec, L3SwitchSpec)):
                     self.fail(("run", i, "on"), f"'{action.on}' is a {node.type}; {action.kind} "
                                                 f"runs on a node with an IP stack (host, router, l3switch)")
-            if action.at >= self.s.until:
+            if action.after is None and action.at >= self.s.until:
                 self.fail(("run", i, "at"), f"starts at {format_time(action.at)}, not before the end "
                                             f"of the run (until: {format_time(self.s.until)})")
-            if action.name is not None:
-                if action.name in named:
+            if action.every is not None and action.is_app:
+                self.fail(("run", i, "every"), f"'every' repeats events; a {action.kind} repeats "
+                                               "by itself (count, interval)")
+            name = action.name or (action.kind if action.is_app else None)
+            if name is not None:
+                if name in named and action.name is not None:
                     self.fail(("run", i, "name"), f"duplicate action name '{action.name}' "
-                                                  f"(also run[{named[action.name]}])")
-                named.setdefault(action.name, i)
+                                                  f"(also run[{named[name]}])")
+                named.setdefault(name, i)
+        self.afters(named)
 
-    def link_event(self, i: int, action: Action) -> None:
-        a, b = getattr(action, action.kind)
+    def afters(self, named: dict[str, int]) -> None:
+        """``after:`` and ``stop:`` name an action (by its name, or an app by its kind
+        when unnamed) that ends; ``after`` chains have no cycle."""
+        run = self.s.run
+        for i, action in enumerate(run):
+            if action.kind == "stop":
+                j = named.get(action.stop)
+                if j is None or not run[j].is_app:
+                    self.fail(("run", i, "stop"), f"no app named '{action.stop}' in run"
+                                                  + self.known(named, apps=True))
+                elif not APPS[run[j].kind].stops:
+                    self.fail(("run", i, "stop"), f"a {run[j].kind} cannot be stopped (kinds "
+                                                  f"that can: {', '.join(STOPPABLE)})")
+            if action.after is None:
+                continue
+            j = named.get(action.after)
+            if j is None:
+                self.fail(("run", i, "after"), f"no action named '{action.after}' in run"
+                                               + self.known(named))
+                continue
+            other = run[j]
+            if other.every is not None and other.repeat is None and other.until is None:
+                self.fail(("run", i, "after"), f"'{action.after}' repeats to the end of the run, "
+                                               "so it never ends; give it repeat or until")
+            elif other.is_app and not APPS[other.kind].ends and not any(
+                    a.kind == "stop" and a.stop == action.after for a in run):
+                self.fail(("run", i, "after"), f"'{action.after}' is a {other.kind}, which runs "
+                                               "until stopped; stop it with a stop action")
+            seen, k = [i], j
+            while k is not None and run[k].after is not None:
+                seen.append(k)
+                k = named.get(run[k].after)
+                if k == i:
+                    chain = " → ".join(run[n].name or run[n].kind for n in seen + [i])
+                    self.fail(("run", i, "after"), f"'after' goes round in a circle: {chain}")
+                    break
+                if k in seen:
+                    break
+
+    def known(self, named: dict[str, int], apps: bool = False) -> str:
+        names = sorted(n for n, j in named.items() if not apps or self.s.run[j].is_app)
+        return f" (names: {', '.join(names)})" if names else ""
+
+    def event_node(self, i: int, action: Action) -> None:
+        """The node a node, route or flush event names exists and has an IP stack
+        where it needs one."""
+        value = getattr(action, action.kind)
+        if action.kind == "stop":
+            return
+        name, path = (value, ("run", i, action.kind)) if isinstance(value, str) \
+            else (value.on, ("run", i, action.kind, "on"))
+        node = self.nodes.get(name)
+        if node is None:
+            self.fail(path, self.unknown(name))
+        elif action.kind not in ("node_down", "node_up") and \
+                not isinstance(node, (HostSpec, RouterSpec, L3SwitchSpec)):
+            self.fail(path, f"'{name}' is a {node.type}; {action.kind} needs an IP stack "
+                            "(host, router, l3switch)")
+        elif action.kind == "route_add":
+            route = action.route_add
+            if route.via is None and route.dev is None:
+                self.fail(("run", i, "route_add"), "a route needs 'via' (next-hop address) or "
+                                                   "'dev' (interface), or both")
+            elif route.dev is not None and route.dev not in self.interfaces(name):
+                self.fail(("run", i, "route_add", "dev"), f"unknown interface '{route.dev}' on "
+                                                          f"{name}")
+            elif route.dev is None and not _on_link(node, route.via):
+                self.fail(("run", i, "route_add", "via"), f"next hop {route.via} is not on "
+                                                          f"any subnet of {name}")
+
+    def link_event(self, i: int, action: Action, ends, path) -> None:
+        a, b = ends
         for end in (a, b):
             if end.node not in self.nodes:
-                self.fail(("run", i, action.kind), self.unknown(end.node))
+                self.fail(("run", i, *path), self.unknown(end.node))
                 return
 
         def matches(end, spec_end, built: str | None) -> bool:
@@ -103,7 +191,7 @@ class ScenarioChecks:
         if not any((matches(a, l.ends[0], n[0]) and matches(b, l.ends[1], n[1]))
                    or (matches(a, l.ends[1], n[1]) and matches(b, l.ends[0], n[0]))
                    for l, n in self.between.get(frozenset((a.node, b.node)), ())):
-            self.fail(("run", i, action.kind), f"no link between {a} and {b}")
+            self.fail(("run", i, *path), f"no link between {a} and {b}")
 
     def ports(self) -> None:
         """Each node's ports, per protocol: one server per port (RFC 768 and RFC 9293
@@ -111,7 +199,7 @@ class ScenarioChecks:
         that started before it took."""
         bound: dict[tuple[str, str, int], str] = {}
         ephemeral: dict[str, int] = {}
-        order = sorted(range(len(self.s.run)), key=lambda i: self.s.run[i].at)
+        order = sorted(range(len(self.s.run)), key=lambda i: self.s.run[i].start)
         for i in order:
             action = self.s.run[i]
             kind = action.kind
@@ -197,6 +285,9 @@ class ScenarioChecks:
             if exp.on is not None and exp.on not in self.nodes:
                 self.fail(("expect", i, "on"), self.unknown(exp.on))
                 continue
+            if exp.form != "app":
+                self.trace_expectation(i, exp)
+                continue
             if exp.app not in selects:
                 known = sorted(selects)
                 if exp.app in Action.app_kinds():
@@ -217,3 +308,44 @@ class ScenarioChecks:
                     if check not in can:
                         self.fail(("expect", i, check), f"a {kind} does not report {check} "
                                                         f"(it can check: {', '.join(can)})")
+
+    def trace_expectation(self, i: int, exp) -> None:
+        """A count, sequence or timing names nodes and actions that exist, and the
+        run's ``trace:`` selection keeps the events it reads (it sees what the trace sees)."""
+        form = exp.form
+        paths = [(form,)] if form != "sequence" else [("sequence", k) for k in range(len(exp.sequence))]
+        for path, raw, f in zip(paths, exp.sequence or [exp.count or exp.event], exp.filters()):
+            here = ("expect", i, *path)
+            if raw.node is not None and raw.node not in self.nodes:
+                self.fail(here, self.unknown(raw.node))
+                return
+            if f.iface is not None and f.node is not None and \
+                    f.iface not in (self.interfaces(f.node) or ()):
+                self.fail(here, f"unknown interface '{f.iface}' on {f.node}")
+                return
+            missing = self.untraced(f)
+            if missing:
+                layer = f.trace_key()[0]
+                self.fail(here, f"{form} needs the trace of layer {layer}; {missing}")
+                return
+        if form == "event":
+            names = {a.name or (a.kind if a.is_app else None) for a in self.s.run} - {None}
+            if exp.after not in names:
+                self.fail(("expect", i, "after"), f"no action named '{exp.after}' in run"
+                          + (f" (names: {', '.join(sorted(names))})" if names else ""))
+
+    def untraced(self, f) -> str | None:
+        """Why the run's trace selection would hide the events ``f`` matches, or None.
+        (With ``trace: off`` the expectations still see every event: the run traces
+        for them without writing a file.)"""
+        spec = self.s.trace
+        if spec.off:
+            return None
+        layer, event = f.trace_key()
+        if spec.layers is not None and layer not in spec.layers:
+            return f"this run's trace keeps layers {', '.join(spec.layers)}"
+        if spec.events is not None and (event is None or event not in spec.events):
+            return f"this run's trace keeps events {', '.join(spec.events)}"
+        if spec.nodes is not None and (f.node is None or f.node not in spec.nodes):
+            return f"this run's trace keeps nodes {', '.join(spec.nodes)}"
+        return None

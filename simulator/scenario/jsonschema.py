@@ -20,10 +20,12 @@ import json
 from pydantic import BeforeValidator
 from pydantic.json_schema import GenerateJsonSchema
 
+from simulator.apps.checks import Range
 from simulator.spec import values
 
 from ..engine.units import RATE_UNITS, SIZE_UNITS, TIME_UNITS, format_rate, format_size, format_time
 from . import dhcp_specs, dns_specs, schema, web_specs
+from .expect_specs import EventFilter
 
 # Draft 7: what yaml-language-server (VS Code's YAML extension) implements.
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -82,7 +84,9 @@ SHORTHANDS = {
     web_specs.HttpResource: [{"type": "string", "examples": ["10KB", "<html>...</html>"]}],
     schema.TraceSpec: [{"enum": ["off", "full", False, True]}],
     dns_specs.RootHint: [FORMS[_validator(values.IPv4Addr)][0]],
+    EventFilter: [{"type": "string", "pattern": r"^[^.\s]+\..+$", "examples": ["arp.request"]}],
 }
+RANGE = [{"type": "array", "minItems": 2, "maxItems": 2, "description": "[min, max]"}]
 
 
 class YamlSchema(GenerateJsonSchema):
@@ -102,7 +106,7 @@ class YamlSchema(GenerateJsonSchema):
 
     def model_schema(self, core):
         out = super().model_schema(core)
-        alternatives = SHORTHANDS.get(core["cls"])
+        alternatives = RANGE if issubclass(core["cls"], Range) else SHORTHANDS.get(core["cls"])
         if alternatives is None:
             return out
         return {"anyOf": [out, *alternatives], **{k: out.pop(k) for k in ("title", "description")

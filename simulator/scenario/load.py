@@ -214,6 +214,8 @@ def _locate(err: dict[str, Any], doc: YamlDocument, prefix: Path) -> ScenarioErr
               and tagged is not cur):
             tagged = cur
             continue  # tag of a discriminated union (a node's type)
+        elif isinstance(part, str) and part.startswith("<"):
+            continue  # tag of a value-or-range union (simulator.apps.checks)
         elif isinstance(cur, dict) and _has(cur, part):
             yaml_path.append(part)
             field.append(part)

@@ -22,16 +22,16 @@ from ipaddress import IPv4Network
 from itertools import islice
 from pathlib import Path
 
-from simulator.apps import APPS
 from simulator.engine.limits import Ended, Limits, StopRequest, run_bounded
 from simulator.engine.sim import Simulation
 from simulator.engine.trace import JsonLinesSink, TraceFilter
 from simulator.phy.pcap import PcapWriter
 from simulator.phy.pcapng import PcapngWriter
+from simulator.scenario.actions import Actions
 from simulator.scenario.build import Network, build
 from simulator.scenario.dhcp_build import dhcp_results, dhcp_services
 from simulator.scenario.dns_build import dns_services
-from simulator.scenario.expect import Verdict, evaluate
+from simulator.scenario.expect import TraceWatch, Verdict, evaluate
 from simulator.scenario.web_build import web_services
 from simulator.scenario.tables import TableLog
 
@@ -49,6 +49,7 @@ class RunResult:
     out_dir: Path | None = None
     ended: Ended | None = None
     tables: TableLog | None = None          # table changes, when tracing is on
+    actions: Actions | None = None          # the run: list as run (its times)
 
     @property
     def stopped_early(self) -> bool:
@@ -210,17 +211,13 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
         if trace_file is not None:
             result.tables = TableLog()
             sim.tracer.add_sink(result.tables)
-    for action in scenario.run:
-        if not action.is_app:
-            link = network.find_link(*getattr(action, action.kind))
-            up = action.kind == "link_up"
-            sim.call_later(action.at, lambda _event, link=link, up=up: link.set_up(up))
-            continue
-        node = network.nodes[action.on]
-        app = APPS[action.kind].build(node, action.app, action.name or action.kind)
-        node.apps.append(app)
-        result.apps.append(app)
-        sim.call_later(action.at, lambda _event, app=app: app.start())
+    actions = result.actions = Actions(scenario, network)
+    actions.schedule()
+    result.apps = actions.apps
+    watch = TraceWatch(scenario.expect)
+    if watch:
+        watch.times = actions.times
+        sim.tracer.add_sink(watch)
     try:
         result.ended = run_bounded(sim.env, scenario.until, _limits(scenario), stop)
     finally:
@@ -230,7 +227,7 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
             trace_file.close()
     results = result.results()
     results += dhcp_results(network)          # `app: dhcp` judges the DHCP clients
-    result.verdicts = [evaluate(e, results) for e in scenario.expect]
+    result.verdicts = [evaluate(e, results, watch, actions.times) for e in scenario.expect]
     if out_dir is not None:
         (out_dir / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
         if plots and trace_file is not None:

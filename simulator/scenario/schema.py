@@ -32,6 +32,9 @@ from simulator.spec.values import (S, BitsPerSecond, Bool, Bytes, FieldError, In
                                    parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
 from ..engine.units import parse_size
+from .action_specs import EVENTS, FlushSpec, RouteChange
+from .action_specs import LinkChange as _LinkChange
+from .expect_specs import EventFilter
 from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, InterfaceSpec,
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
                          SwitchSpec)
@@ -189,15 +192,36 @@ class Topology(Model):
 
 # ----------------------------------------------------------------------- scenario
 
-class _Action(Model):
-    """At a time: start one app on a node (exactly one app key, ``ping: ...``),
-    or take a link down or up (``link_down: [r1, r2]``)."""
+class LinkChange(_LinkChange):
+    __doc__ = _LinkChange.__doc__
+    ends: tuple[Endpoint, Endpoint]
 
-    at: Nanoseconds = Field(ge=0)
+
+_WHERE = {"link_down": "the link's two ends", "link_up": "the link's two ends",
+          "link": "the link in 'ends'", "stop": "the app", "node_down": "the node",
+          "node_up": "the node"}
+
+
+class _Action(Model):
+    """At a time, one thing: start an app on a node (exactly one app key, ``ping: ...``)
+    or an event (``stop``, ``link_down``, ``link_up``, ``link``, ``node_down``,
+    ``node_up``, ``route_add``, ``route_remove``, ``flush``).
+
+    The time is ``at`` (absolute), or ``after`` another action or app has ended, with
+    ``at`` as the offset. ``every`` repeats an event: ``repeat`` times in all, or while
+    before ``until``, or to the end of the run.
+    """
+
+    at: Nanoseconds = Field(None, ge=0)     # None (not given): 0 after `after`
+    after: Name | None = None
+    every: Nanoseconds | None = Field(None, gt=0)
+    repeat: Int | None = Field(None, ge=1)
+    until: Nanoseconds | None = Field(None, gt=0)
     on: Name | None = None
     name: Text | None = None
 
     APP_KINDS: ClassVar[tuple[str, ...]] = tuple(APPS)
+    EVENTS: ClassVar[tuple[str, ...]] = EVENTS
     LINK_EVENTS: ClassVar[tuple[str, ...]] = ("link_down", "link_up")
 
     @classmethod
@@ -207,27 +231,41 @@ class _Action(Model):
 
     @model_validator(mode="after")
     def _exactly_one_thing(self) -> _Action:
-        given = [k for k in self.app_kinds() + self.LINK_EVENTS if getattr(self, k) is not None]
+        given = [k for k in self.app_kinds() + self.EVENTS if getattr(self, k) is not None]
         if not given:
             raise ValueError("an action needs an app to run (one of: "
-                             f"{', '.join(self.app_kinds())}) or a link event (link_down, link_up)")
+                             f"{', '.join(self.app_kinds())}) or an event ({', '.join(self.EVENTS)})")
         if len(given) > 1:
             raise FieldError(f"an action does one thing, got {' and '.join(given)}", given[1])
-        if given[0] in self.LINK_EVENTS:
+        if self.at is None and self.after is None:
+            raise ValueError("say when: 'at' (a time) or 'after' (an action's name)")
+        if given[0] in self.EVENTS:
             if self.on is not None:
-                raise FieldError(f"'{given[0]}' names the link's two ends; 'on' is for apps", "on")
+                raise FieldError(f"'{given[0]}' names {_WHERE.get(given[0], 'its node inside')}; "
+                                 "'on' is for apps", "on")
         elif self.on is None:
             raise ValueError(f"say which node runs the {given[0]} with 'on'")
+        if self.every is None:
+            for key in ("repeat", "until"):
+                if getattr(self, key) is not None:
+                    raise FieldError(f"'{key}' bounds a periodic action; give 'every' too", key)
+        elif self.repeat is not None and self.until is not None:
+            raise FieldError("give 'repeat' or 'until', not both", "until")
         return self
 
     @property
+    def start(self) -> int:
+        """``at``, or 0: the time (or the offset after ``after``'s end)."""
+        return self.at or 0
+
+    @property
     def kind(self) -> str:
-        """The app kind or link event, e.g. ``"ping"`` or ``"link_down"``."""
-        return next(k for k in self.app_kinds() + self.LINK_EVENTS if getattr(self, k) is not None)
+        """The app kind or event, e.g. ``"ping"`` or ``"link_down"``."""
+        return next(k for k in self.app_kinds() + self.EVENTS if getattr(self, k) is not None)
 
     @property
     def is_app(self) -> bool:
-        return self.kind not in self.LINK_EVENTS
+        return self.kind not in self.EVENTS
 
     @property
     def app(self) -> AppSpec:
@@ -235,13 +273,19 @@ class _Action(Model):
         return getattr(self, self.kind)
 
 
-# One optional field per registered app kind, typed with its spec; then the link events
-# (the link's two ends, as in `links:`).
+# One optional field per registered app kind, typed with its spec; then the events.
 Action = create_model(
     "Action", __base__=_Action, __module__=__name__, __doc__=_Action.__doc__,
     **{kind.name: (kind.spec | None, None) for kind in APPS.values()},
+    stop=(Name | None, None),
     link_down=(tuple[Endpoint, Endpoint] | None, None),
     link_up=(tuple[Endpoint, Endpoint] | None, None),
+    link=(LinkChange | None, None),
+    node_down=(Name | None, None),
+    node_up=(Name | None, None),
+    route_add=(RouteChange | None, None),
+    route_remove=(RouteChange | None, None),
+    flush=(FlushSpec | None, None),
 )
 
 
@@ -277,19 +321,74 @@ CHECKS = _checks()
 
 
 class _Expectation(Model):
+    """One expectation, in one of four forms: an app's results (``app:`` and its
+    fields), a count of trace events (``count:`` with ``equals``, ``at_least``,
+    ``at_most``), an order of events (``sequence:``), or a timing (``event:`` within
+    ``within`` after the action ``after``). ``on`` narrows to one node (for the trace
+    forms: the events of that node, unless an event names its own). ``name`` names it
+    in the report; without one, a name is made from what it checks."""
+
+    name: Text | None = None
     on: Name | None = None
-    app: str
+    app: str | None = None
+    count: EventFilter | None = None
+    equals: Int | None = Field(None, ge=0)
+    at_least: Int | None = Field(None, ge=0)
+    at_most: Int | None = Field(None, ge=0)
+    sequence: list[EventFilter] | None = Field(None, min_length=1)
+    event: EventFilter | None = None
+    after: Name | None = None
+    within: Nanoseconds | None = Field(None, ge=0)
 
     CHECKS: ClassVar[tuple[str, ...]] = tuple(CHECKS)
+    FORMS: ClassVar[tuple[str, ...]] = ("app", "count", "sequence", "event")
+    # the keys that go with each form (besides name and on)
+    PARTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "count": ("equals", "at_least", "at_most"), "event": ("after", "within")}
 
     def given(self) -> list[str]:
         """The checks this expectation makes (its keys of :attr:`CHECKS` that are set)."""
         return [k for k in self.CHECKS if getattr(self, k) is not None]
 
+    @property
+    def form(self) -> str:
+        return next(f for f in self.FORMS if getattr(self, f) is not None)
+
+    def filters(self) -> list[EventFilter]:
+        """The trace events a trace form reads (each with ``on`` as its default node)."""
+        raw = {"count": [self.count], "sequence": self.sequence or [], "event": [self.event],
+               "app": []}[self.form]
+        return [f if self.on is None or f.node is not None else f.model_copy(update={"node": self.on})
+                for f in raw]
+
     @model_validator(mode="after")
-    def _checks_something(self) -> _Expectation:
-        if not self.given():
-            raise ValueError(f"an expectation needs something to check (one of: {', '.join(self.CHECKS)})")
+    def _one_form(self) -> _Expectation:
+        forms = [f for f in self.FORMS if getattr(self, f) is not None]
+        if not forms:
+            raise ValueError("an expectation needs something to check: app (with its fields), "
+                             "count, sequence or event")
+        if len(forms) > 1:
+            raise FieldError(f"an expectation checks one thing, got {' and '.join(forms)}",
+                             forms[1])
+        form = forms[0]
+        for other, parts in self.PARTS.items():
+            for key in parts:
+                if other != form and getattr(self, key) is not None:
+                    raise FieldError(f"'{key}' goes with '{other}'", key)
+        if form == "app":
+            if not self.given():
+                raise ValueError(f"an expectation needs something to check (one of: "
+                                 f"{', '.join(self.CHECKS)})")
+            return self
+        if self.given():
+            raise FieldError(f"'{self.given()[0]}' is an app's field; give app too",
+                             self.given()[0])
+        if form == "count" and (self.equals, self.at_least, self.at_most) == (None,) * 3:
+            raise ValueError("say how many: equals, at_least or at_most")
+        if form == "count" and self.equals is not None and (self.at_least, self.at_most) != (None,) * 2:
+            raise FieldError("give equals, or at_least/at_most, not both", "equals")
+        if form == "event" and (self.after is None or self.within is None):
+            raise ValueError("a timing needs after (an action's name) and within (a time)")
         return self
 
 

@@ -103,7 +103,7 @@ def run_one(path: str, out_dir: str, update: bool = False, prepare=None) -> Outc
         if prepare is not None:
             prepare(out)
         result = run_scenario(scenario, out, plots=False, stop=_STOP)
-        outcome.verdicts = [(v.ok, v.detail) for v in result.verdicts]
+        outcome.verdicts = [(v.ok, f"{v.name}: {v.detail}") for v in result.verdicts]
         if result.stopped_early:
             outcome.status = "stopped"
             outcome.message = (f"stopped early: {result.ended.reason} at simulated time "

@@ -285,6 +285,19 @@ class Arp:
         for packet in waiting:
             self.output(packet, n.ip)
 
+    def flush(self) -> None:
+        """``ip neigh flush``: forget every entry but the PERMANENT ones; packets
+        waiting for a resolution are dropped."""
+        for key, n in list(self.cache.items()):
+            if n.state is PERMANENT:
+                continue
+            if n.timer is not None:
+                n.timer.cancel()
+            for packet in n.queue:
+                self.sim.tracer.drop(self.node.name, "arp", Drop.NEIGH_FLUSHED, packet,
+                                     target=str(n.ip))
+            del self.cache[key]
+
     def table(self) -> dict[str, str]:
         """Resolved entries, IPv4 → MAC, as ``ip neigh`` lists them (any valid state)."""
         return {str(n.ip): str(n.mac) for _, n in sorted(self.cache.items())

@@ -66,6 +66,15 @@ class RoutingTable:
         self._probes = [(_MASKS[length], self._by_length.get(length), shared.get(length))
                         for length in sorted(self._by_length.keys() | shared.keys(), reverse=True)]
 
+    def remove(self, network: IPv4Network) -> Route | None:
+        """Withdraw the route to ``network`` (``ip route del``); the route, or None."""
+        table = self._by_length.get(network.prefixlen)
+        route = None if table is None else table.pop(int(network.network_address), None)
+        if table is not None and not table:
+            del self._by_length[network.prefixlen]
+            self._lengths = sorted(self._by_length, reverse=True)
+        return route
+
     def lookup(self, dst: IPv4Address) -> Route | None:
         """The most specific route to ``dst``, or None."""
         return self.lookup_int(int(dst))

@@ -240,9 +240,11 @@ def test_node_without_links_is_fine(tmp_path):
         ("{dst: 10.0.0.2}", "{dst: 10.0.0.2, count: 0}", (5, 52, "run[0].ping.count"), "must be at least 1, got 0"),
         ("{dst: 10.0.0.2}", "{count: 2}", (5, 29, "run[0].ping.dst"), "missing required field 'dst'"),
         ("ping: {dst: 10.0.0.2}", "wget: x", (5, 23, "run[0].wget"),
-         "unknown field 'wget' (valid fields: at, browse, bulk_send, bulk_sink, dig, http_get, link_down, link_up, name, nslookup, on, ping, reqresp, "
-         "reqresp_server, tcp_echo, tcp_echo_server, traceroute, udp_cbr, udp_cbr_sink, udp_echo, "
-         "udp_echo_server, udp_send, udp_sink)"),
+         "unknown field 'wget' (valid fields: after, at, browse, bulk_send, bulk_sink, dig, every, "
+         "flush, http_get, link, link_down, link_up, name, node_down, node_up, nslookup, on, ping, "
+         "repeat, reqresp, reqresp_server, route_add, route_remove, stop, tcp_echo, "
+         "tcp_echo_server, traceroute, udp_cbr, udp_cbr_sink, udp_echo, udp_echo_server, "
+         "udp_send, udp_sink, until)"),
         ("loss: 0%", "loss: 150%", (8, 32, "expect[0].loss"), "'150%' is out of range (use 0..1 or 0%..100%)"),
     ],
 )

@@ -16,6 +16,7 @@ from pydantic import Field
 from simulator.apps import checks
 from simulator.apps.checks import Check
 from simulator.apps.kind import AppKind, AppSpec, Role
+from simulator.apps.lifecycle import ended
 from simulator.spec.values import S, Bool, Int, IPv4Addr, Nanoseconds, Text
 from simulator.wire.addr import IPv4Address
 from simulator.wire.dns import Edns, Message, rcode_text
@@ -146,7 +147,7 @@ class Dig(_Lookup):
         if self._server() is None:
             self.error = "no servers"
             self.lines = [";; no servers could be reached (no server given and no dns: servers)"]
-            return
+            return ended(self)
         self._ask(type_code(self.qtype), TCP if self.tcp else UDP, self.recurse,
                   Edns(EDNS_PAYLOAD) if self.edns else None, self._answered)
 
@@ -162,6 +163,7 @@ class Dig(_Lookup):
             text = dig_text(answer.message, args=self.args(), server=self.server,
                             query_time_ns=self.query_time_ns, transport=query.transport)
         self.lines = lines + text.split("\n")
+        ended(self)
 
     def result(self) -> dict:
         out = {"app": self.kind, "name": self.name, "node": self.host.name,
@@ -192,7 +194,7 @@ class Nslookup(_Lookup):
         if self._server() is None:
             self.error = "no servers"
             self.lines = [";; no servers could be reached (no server given and no dns: servers)"]
-            return
+            return ended(self)
         self._ask(TYPE_A, UDP, True, None, self._answered)
 
     def _answered(self, query: Query, answer) -> None:
@@ -202,6 +204,7 @@ class Nslookup(_Lookup):
         self.lines = nslookup_text(self.qname, self.responses, server=self.server).split("\n")
         if all(r is None for r in self.responses):
             self.error = "timed out"
+        ended(self)
 
     def result(self) -> dict:
         answered = [r for r in self.responses if r is not None]

@@ -21,6 +21,7 @@ from simulator.apps import checks
 from simulator.apps.bulk import tcp_summary
 from simulator.apps.http.client import HttpConnection, check_url, lookup, split_url
 from simulator.apps.kind import AppKind, AppSpec
+from simulator.apps.lifecycle import process
 from simulator.spec.values import S, Int, Nanoseconds
 
 MAX_REDIRECTS = 5        # Chrome follows 20; a model needs few
@@ -137,7 +138,7 @@ class Browse:
         self.start_ns = self.done_ns = None
 
     def start(self) -> None:
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         self.start_ns = self.sim.now
@@ -188,6 +189,6 @@ TOTAL_MAX = checks.Check("total_max", "totals_ns", Nanoseconds, _max_at_most,
 DNS_SOURCE = checks.Check("dns_source", "dns_sources", Literal["hosts", "cache", "server"],
                           _all_equal)
 HTTP_CHECKS = (STATUS, TOTAL_MAX, *checks.BASIC, *checks.TCP, *checks.BYTES,
-               *checks.RETRANSMITS)
+               *checks.RETRANSMITTED)
 
 BROWSE = AppKind("browse", BrowseSpec, build, (*HTTP_CHECKS, DNS_SOURCE))

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from simulator.apps.http.browse import DNS_SOURCE, HTTP_CHECKS, Fetcher, ms
 from simulator.apps.http.client import check_url
 from simulator.apps.kind import AppKind, AppSpec
+from simulator.apps.lifecycle import process
 from simulator.spec.values import S, Bool, Int, Nanoseconds
 
 
@@ -25,7 +26,7 @@ class HttpGet:
         self.fetcher = Fetcher(host, timeout_ns, keep_alive)
 
     def start(self) -> None:
-        self.sim.process(self._run())
+        process(self, self._run())
 
     def _run(self):
         for _ in range(self.count):

@@ -162,6 +162,11 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
             self._emit(self.snd_nxt, RST | ACK, now)
         self._enter_closed(None)
 
+    def vanish(self, now: int) -> None:
+        """The host lost power: the TCB is gone and nothing is sent (no RST, no FIN;
+        the peer learns only by its own timeouts or a later RST from the rebooted host)."""
+        self._enter_closed(None)
+
     # --- output to the driver ---------------------------------------------------
     def take_output(self) -> list:
         out, self._out = self._out, []

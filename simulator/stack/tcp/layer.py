@@ -196,6 +196,13 @@ class TcpLayer:
         finally:
             self.drain(ep)
 
+    def power_off(self) -> None:
+        """Every connection and listener vanishes without a segment sent
+        (:meth:`TcpConnection.vanish`), as when a Linux host loses power."""
+        for ep in list(self.connections.values()):
+            self.call(ep, ep.conn.vanish)
+        self.listeners.clear()
+
     def isn(self, key: tuple) -> int:
         """RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey)."""
         return (self._keyed_hash(*key) + (self.sim.env.now >> 6)) & 0xFFFFFFFF

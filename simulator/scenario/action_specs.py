@@ -1,0 +1,82 @@
+"""The YAML of a ``run:`` action's events other than apps: link changes, node power,
+static routes, cache flushes (docs/yaml.md, "Actions").
+
+An action does one thing; these models are the values of its event keys
+(``link: {ends: [r1, r2], rate: 5Mbps}``, ``route_add: {on: r1, to: ..., via: ...}``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator, model_validator
+
+from simulator.spec.model import Model
+from simulator.spec.values import (BitsPerSecond, Bool, FieldError, Int, IPv4Addr, IPv4Net, Mtu,
+                                   Name, Nanoseconds, Probability, describe)
+
+
+class LinkChange(Model):
+    """New parameters for a link, mid-run. YAML: ``{ends: [r1, r2], rate: 5Mbps,
+    delay: 30ms, loss: 1%, jitter: 2ms, mtu: 1400}`` (at least one parameter).
+
+    A rate applies to the next frame that starts serialization; a delay, loss or
+    jitter to frames whose first bit leaves after the change; an MTU to the next
+    frame sent (both ends' interfaces take it, as ``ip link set mtu`` on each).
+    """
+
+    ends: tuple[Any, Any]       # two Endpoints (typed in schema.py, which defines Endpoint)
+    rate: BitsPerSecond | None = Field(None, gt=0)
+    delay: Nanoseconds | None = Field(None, ge=0)
+    loss: Probability | None = None
+    jitter: Nanoseconds | None = Field(None, ge=0)
+    mtu: Mtu | None = None
+
+    PARAMS: ClassVar[tuple[str, ...]] = ("rate", "delay", "loss", "jitter", "mtu")
+
+    def given(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.PARAMS if getattr(self, k) is not None}
+
+    @field_validator("ends", mode="before")
+    @classmethod
+    def _two_ends(cls, value: Any) -> Any:
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise ValueError(f"expected the link's two ends like [r1, r2], got {describe(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> LinkChange:
+        if not self.given():
+            raise ValueError(f"say what changes: one or more of {', '.join(self.PARAMS)}")
+        return self
+
+
+class RouteChange(Model):
+    """A static route added or removed. YAML: ``{on: r1, to: 10.0.3.0/24, via: 10.0.12.2}``
+    (``route_add`` needs ``via`` or ``dev``; ``route_remove`` needs only ``to``)."""
+
+    on: Name
+    to: IPv4Net
+    via: IPv4Addr | None = None
+    dev: Name | None = None
+    metric: Int = Field(0, ge=0)
+
+
+class FlushSpec(Model):
+    """Caches emptied, as ``ip neigh flush`` / ``resolvectl flush-caches`` do.
+    YAML: ``{on: pc, arp: true}``, ``{on: pc, dns: true}``."""
+
+    on: Name
+    arp: Bool = False
+    dns: Bool = False
+
+    @model_validator(mode="after")
+    def _flushes_something(self) -> FlushSpec:
+        if not (self.arp or self.dns):
+            raise FieldError("say which cache to flush: arp: true, dns: true or both", "arp")
+        return self
+
+
+# The non-app event keys of an action, in the order docs/yaml.md lists them.
+EVENTS = ("stop", "link_down", "link_up", "link", "node_down", "node_up", "route_add",
+          "route_remove", "flush")
