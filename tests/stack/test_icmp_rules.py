@@ -80,6 +80,23 @@ def test_no_error_about_a_datagram_that_came_as_a_link_broadcast():
     assert errors == [(DEST_UNREACHABLE, PORT_UNREACHABLE)]       # only for the unicast frame
 
 
+def test_broadcast_and_multicast_to_an_unbound_port_are_ignored_in_silence():
+    """RFC 1122 §3.2.2: no ICMP error about a datagram to a broadcast or multicast
+    address; Linux counts it in UdpIgnoredMulti, not in NoPorts."""
+    sim, pc, r, server, errors = routed()
+    iface = server.interfaces["eth0"]
+    group = IPv4Address("239.1.1.1")
+    server.ip.join_group(group)
+    for dst in (IPv4Address("255.255.255.255"), IPv4Address("10.0.1.255"), group):
+        datagram = IPv4Packet(PC, dst, PROTO_UDP, UdpDatagram(5000, 7777, b"x"), identification=1)
+        mac = MacAddress.BROADCAST if not dst.is_multicast else MacAddress("01:00:5e:01:01:01")
+        iface.deliver(EthernetFrame(mac, r.interfaces["e1"].mac, ETHERTYPE_IPV4, datagram))
+    sim.run(SECOND)
+    assert sim.tracer.counters[("server", "drop:IGNORED_MULTI")] == 3
+    assert sim.tracer.counters[("server", "drop:PORT_UNREACHABLE")] == 0
+    assert iface.tx_frames == 0 and errors == []
+
+
 @pytest.mark.parametrize("dst_mac, errors_sent", [("unicast", 1), ("broadcast", 0)])
 def test_reassembly_timeout_reports_only_a_first_fragment_that_came_unicast(dst_mac, errors_sent):
     sim, pc, r, server, errors = routed()
