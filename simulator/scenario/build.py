@@ -16,6 +16,7 @@ from simulator.phy.link import Link
 from simulator.scenario.autoroute import AutoRouting
 from simulator.scenario.dhcp_build import start_dhcp
 from simulator.stack.arp import ArpConfig
+from simulator.stack.icmp_ratelimit import IcmpRateLimitConfig
 from simulator.wire.addr import MacAddress
 
 PREAMBLE_AND_GAP = 8 + 12     # preamble + SFD, inter-frame gap (IEEE 802.3 §4.4.2)
@@ -54,7 +55,8 @@ def build(topology, sim) -> Network:
             reassembler.high_thresh = spec.reassembly_memory.high
             reassembler.low_thresh = spec.reassembly_memory.low
             node.ip.pmtu.expiry_ns = spec.pmtu_expiry
-            node.icmp.ratelimit.config.ratelimit_ns = spec.icmp_ratelimit
+            node.icmp.ratelimit.configure(IcmpRateLimitConfig(
+                spec.icmp_ratelimit, spec.icmp_ratemask, spec.icmp_msgs_per_sec, spec.icmp_msgs_burst))
         if getattr(spec, "tcp", None) is not None:
             node.tcp_config = spec.tcp.config()       # the node's `tcp:` settings
         net.graph.add_node(name, kind=spec.type)

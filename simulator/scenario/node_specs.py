@@ -89,6 +89,9 @@ class IpStackSpec(Model):
     tcp: TcpSpec = Field(default_factory=TcpSpec)
     dhcp_server: DhcpServerSpec | None = None
     dhcp_relay: DhcpRelaySpec | None = None
+    icmp_msgs_per_sec: Int = Field(1000, ge=0)          # Linux icmp_msgs_per_sec; 0: off
+    icmp_msgs_burst: Int = Field(50, ge=0)              # Linux icmp_msgs_burst
+    icmp_ratemask: Int = Field(0x1818, ge=0, le=0x7FFFF)  # Linux icmp_ratemask: bit n, type n
 
     @model_validator(mode="after")
     def _dhcp_clients_on_hosts(self) -> IpStackSpec:
