@@ -15,7 +15,7 @@ from simulator.nodes.switch import Switch
 from simulator.phy.link import Link
 from simulator.scenario.autoroute import AutoRouting
 from simulator.scenario.dhcp_build import start_dhcp
-from simulator.stack.arp import ArpConfig
+from simulator.stack.arp import ZERO_IP, ArpConfig
 from simulator.stack.icmp_ratelimit import IcmpRateLimitConfig
 from simulator.wire.addr import MacAddress
 
@@ -78,6 +78,10 @@ def build(topology, sim) -> Network:
                     stream=f"{spec.ends[0].node}-{spec.ends[1].node}#{index}")
         net.links.append(link)
         net.graph.add_edge(a.node.name, b.node.name, link=link, cost=spec.cost)
+    for node in net.nodes.values():       # the interfaces come up: arp_notify announces
+        for arp in getattr(getattr(node, "ip", None), "arps", {}).values():
+            if arp.config.notify and arp.address != ZERO_IP:
+                sim.call_later(0, lambda _, arp=arp: arp.announce())   # at t=0, traced
     for name, spec in topology.nodes.items():
         for route in getattr(spec, "routes", ()):
             node = net.nodes[name]
@@ -92,7 +96,8 @@ def build(topology, sim) -> Network:
 def _arp_config(spec) -> ArpConfig:
     return ArpConfig(base_reachable_ns=spec.timeout, mcast_solicit=spec.retries,
                      retrans_ns=spec.retry_interval, unres_qlen_bytes=spec.queue,
-                     static={ip: MacAddress(mac) for ip, mac in spec.static.items()})
+                     static={ip: MacAddress(mac) for ip, mac in spec.static.items()},
+                     notify=spec.notify)
 
 
 def _make_node(sim, name, spec, explicit_mtu):

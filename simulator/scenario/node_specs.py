@@ -25,6 +25,7 @@ class ArpSpec(Model):
     retries: Int = Field(3, ge=0)                       # mcast_solicit
     retry_interval: Nanoseconds = Field(1 * S, gt=0)    # retrans_time
     queue: Bytes = Field(212_992, ge=0)                 # unres_qlen_bytes
+    notify: Bool = False                                # arp_notify: gratuitous ARP on up
 
     @field_validator("queue", mode="before")
     @classmethod
