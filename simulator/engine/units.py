@@ -147,14 +147,15 @@ def _parse(value: object, kind: str, units: dict[str, int], bare_ok: bool) -> in
     return int(exact)
 
 
-_COMPOUND = re.compile(r"(?:\d+(?:\.\d+)?(?:ns|us|ms|s|min|h|d))+", re.ASCII)
+_TIME_PART = r"([0-9]+(?:\.[0-9]+)?)(" + "|".join(sorted(TIME_UNITS, key=len, reverse=True)) + ")"
+_COMPOUND = re.compile(f"(?:{_TIME_PART})+")
 
 
 def _compound(text: str) -> int | None:
     """``"2h4min"`` -> its total in ns, ``None`` if it is not such a sum (or not whole)."""
     if not _COMPOUND.fullmatch(text):
         return None
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|ms|s|min|h|d)", text)
+    parts = re.findall(_TIME_PART, text)
     total = sum(Fraction(Decimal(n)) * TIME_UNITS[u] for n, u in parts)
     return int(total) if total.denominator == 1 else None
 
