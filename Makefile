@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/chain.py
 	$(BIN)/python benchmarks/routing.py
+	$(BIN)/python benchmarks/startup.py
 	$(MAKE) bench-tcp
 
 # benchmarks/tcp.py beside ns-3 3.44 (PyPI `ns3`, ~150 s to install), in a venv of its

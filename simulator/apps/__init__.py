@@ -10,6 +10,7 @@ Adding an app is one module and one line here (docs/apps.md).
 import sys
 
 from simulator.apps import bulk, ping, reqresp, tcp_echo, traceroute, udp, udp_cbr, udp_echo
+from simulator.apps.dns import dig_app
 from simulator.apps.kind import AppKind
 
 APPS: dict[str, AppKind] = {}
@@ -47,5 +48,7 @@ for _kind in (
     udp_cbr.UDP_CBR_SINK,
     reqresp.REQRESP,
     reqresp.REQRESP_SERVER,
+    dig_app.DIG,
+    dig_app.NSLOOKUP,
 ):
     register(_kind)

@@ -16,6 +16,7 @@ from typing import Any
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.load import load_scenario
 from simulator.scenario.params import parse_override, parse_value
+from simulator.scenario.compose import anchored
 from simulator.scenario.yamlpos import load_yaml_file
 
 __all__ = ["parse_axis", "parse_seeds", "points", "point_key", "scenario_dict", "digest", "validate"]
@@ -68,7 +69,7 @@ def scenario_dict(path: str | os.PathLike[str]) -> dict:
     ref = data.get("topology")
     if isinstance(ref, str):
         tpath = os.path.normpath(os.path.join(os.path.dirname(os.fspath(path)), os.path.expanduser(ref)))
-        topology = dict(load_yaml_file(tpath).data)
+        topology = anchored(load_yaml_file(tpath).data, os.path.dirname(tpath))
         own = topology.pop("params", None) or {}
         if own:
             data["params"] = {**own, **(data.get("params") or {})}

@@ -4,11 +4,13 @@ Exit status: 0 when every script passes, 1 when one fails (a mismatch, or a
 construct netsim does not model), 2 when one does not parse.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-from simulator.drill.model import ScriptError
-from simulator.drill.parse import parse_file
-from simulator.drill.runner import Options, run_script
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:    # the runner (the whole stack) is imported only when a script runs
+    from simulator.drill.runner import Options
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -28,6 +30,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args, out) -> int:
+    from simulator.drill.runner import Options
+
     options = Options(args.profile, args.tolerance_usecs, args.tolerance_percent,
                       verbose=args.verbose)
     counts = {"PASS": 0, "FAIL": 0, "UNSUPPORTED": 0, "ERROR": 0}
@@ -60,6 +64,10 @@ def _expand(names: list[str]) -> list[str]:
 
 
 def _one(path: Path, options: Options, verbose: bool) -> tuple[str, list[str]]:
+    from simulator.drill.model import ScriptError
+    from simulator.drill.parse import parse_file
+    from simulator.drill.runner import run_script
+
     try:
         script = parse_file(path)
     except OSError as error:

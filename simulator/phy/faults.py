@@ -61,10 +61,10 @@ class Faults:
 
     def __init__(self, rng, name: str, loss=0.0, corrupt=0.0, duplicate=0.0, jitter_ns=0):
         self.loss, self.corrupt, self.duplicate, self.jitter_ns = loss, corrupt, duplicate, jitter_ns
-        self._loss = rng.stream(f"link:{name}:loss")
-        self._corrupt = rng.stream(f"link:{name}:corrupt")
-        self._duplicate = rng.stream(f"link:{name}:duplicate")
-        self._jitter = rng.stream(f"link:{name}:jitter")
+        self._loss = rng.lazy(f"link:{name}:loss")
+        self._corrupt = rng.lazy(f"link:{name}:corrupt")
+        self._duplicate = rng.lazy(f"link:{name}:duplicate")
+        self._jitter = rng.lazy(f"link:{name}:jitter")
 
     @property
     def active(self) -> bool:

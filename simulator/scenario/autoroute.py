@@ -10,19 +10,29 @@ neighbours; hosts are never transit. For every forwarding node, Dijkstra over
 that router graph gives each router's distance and the neighbour the path
 leaves by (from the predecessors, in order of distance); the route to each
 subnet goes via that neighbour, towards the closest router attached to the
-subnet's segment. Routes are installed with kind ``auto``, metric = the sum of
-the costs of the links crossed, replacing the previous auto routes wholesale.
+subnet's segment. Routes have kind ``auto`` and metric = the sum of the costs
+of the links crossed; a computation replaces the previous one wholesale.
+
+Routers × subnets routes would be millions of objects in a big network, so a
+computation keeps the router graph it was made from, numbers the subnets once
+(a shared ``PrefixIndex``) and hands each router a ``Fib`` whose next-hop
+vectors are filled from its shortest-path tree on its first lookup: routes are
+exactly those of the moment of the computation, paid for only where used.
 With tracing on, a recomputation traces each node's routes added and removed
 and its whole table after (``routes_changed``) before ``converged``.
 """
 
+import heapq
+
 import networkx as nx
+
+from simulator.engine.gc_pause import without_gc
 
 from simulator.nodes.hub import Hub
 from simulator.nodes.ipnode import IpNode
 from simulator.nodes.l3switch import L3Switch
 from simulator.nodes.switch import Switch
-from simulator.stack.routing import Route
+from simulator.stack.fib import Fib, PrefixIndex, empty_vectors
 
 
 class _Segments:
@@ -94,45 +104,117 @@ def router_graph(attached: dict) -> nx.Graph:
     return graph
 
 
-def compute_routes(network) -> int:
-    """Replace every forwarding node's auto routes; returns how many were installed."""
-    attached = segments_of(network)
-    graph = router_graph(attached)
-    segments = []                          # (subnets, {router: weight}) per segment
-    for members in attached.values():
-        routers = {node.name: weight for node, _, _, weight in members
-                   if node.ip.forwarder is not None}
-        if routers:
-            segments.append((sorted({a.network for _, _, a, _ in members}), routers))
-    installed = 0
-    for name in graph:
-        routes = network.nodes[name].ip.routes
-        routes.remove_kind("auto")
-        predecessors, distance = nx.dijkstra_predecessor_and_distance(graph, name)
-        exits = {}                         # neighbour → (our interface, its address)
-        for neighbour, edge in graph[name].items():
-            exits[neighbour] = (edge["ends"][name][0], edge["ends"][neighbour][1].ip)
-        leave_by = {}                      # router → the exit the path to it takes
-        for router in sorted(distance, key=distance.__getitem__):
-            if router != name:
-                before = predecessors[router][0]
-                leave_by[router] = exits[router] if before == name else leave_by[before]
-        for networks, routers in segments:
-            if name in routers:
-                continue                   # directly connected
-            best = None
-            for router, weight in routers.items():
-                d = distance.get(router)
-                if d is not None and (best is None or d + 2 * weight < best[0]):
-                    best = (d + 2 * weight, router)
-            if best is None:
+def shortest_path_tree(adjacency: list, source: int) -> tuple[list, list, list]:
+    """Dijkstra from ``source`` over ``adjacency[v] = [(u, weight), ...]``:
+    ``(distance, parent, order)`` where ``distance[v]`` is None when unreachable,
+    ``parent[v]`` the node the first-found shortest path reaches v from, and
+    ``order`` the nodes by distance. Ties break as networkx's
+    ``dijkstra_predecessor_and_distance`` breaks them (its first predecessor), so
+    equal-cost paths choose the same exit as routes computed with networkx did."""
+    distance = [None] * len(adjacency)
+    parent = [-1] * len(adjacency)
+    seen = {source: 0}
+    fringe = [(0, 0, source)]
+    pushed = 1
+    order = []
+    while fringe:
+        d, _, v = heapq.heappop(fringe)
+        if distance[v] is not None:
+            continue
+        distance[v] = d
+        order.append(v)
+        for u, weight in adjacency[v]:
+            if distance[u] is not None:
                 continue
-            dev, via = leave_by[best[1]]
-            metric = round(best[0])
-            for network_ in networks:
-                routes.add(Route(network_, dev, via, metric, "auto"))
-            installed += len(networks)
-    return installed
+            du = d + weight
+            if u not in seen or du < seen[u]:
+                seen[u] = du
+                parent[u] = v
+                heapq.heappush(fringe, (du, pushed, u))
+                pushed += 1
+    return distance, parent, order
+
+
+class RouteComputation:
+    """One ``routing: auto`` computation: the router graph at the time it was made,
+    the subnets numbered in a shared ``PrefixIndex``, and each router's ``Fib``,
+    whose vectors come from a shortest-path tree from that router on first use."""
+
+    def __init__(self, network):
+        attached = segments_of(network)
+        graph = router_graph(attached)
+        self.names = list(graph)
+        index = {name: i for i, name in enumerate(self.names)}
+        self.adjacency = [[(index[u], edge["weight"]) for u, edge in graph[name].items()]
+                          for name in self.names]
+        self.exits = [[(edge["ends"][name][0], edge["ends"][u][1].ip)
+                       for u, edge in graph[name].items()] for name in self.names]
+        numbers: dict = {}                 # network → its number in the prefix index
+        self.segments = []                 # ([prefix numbers], [(router, 2 × weight)])
+        for members in attached.values():
+            routers = {node.name: weight for node, _, _, weight in members
+                       if node.ip.forwarder is not None}
+            if routers:
+                subnets = sorted({a.network for _, _, a, _ in members})
+                self.segments.append(([numbers.setdefault(n, len(numbers)) for n in subnets],
+                                      [(index[r], 2 * w) for r, w in routers.items()]))
+        self.prefixes = PrefixIndex(list(numbers))
+        self.routes = self._count(graph, index)
+
+    def _count(self, graph, index) -> int:
+        """How many routes the routers hold: each one to every subnet of its connected
+        part of the router graph, but the subnets it is attached to."""
+        part = [0] * len(self.names)
+        for number, names in enumerate(nx.connected_components(graph)):
+            for name in names:
+                part[index[name]] = number
+        in_part = [0] * (max(part, default=0) + 1)
+        attached = [0] * len(self.names)
+        for prefixes, routers in self.segments:
+            in_part[part[routers[0][0]]] += len(prefixes)
+            for router, _ in routers:
+                attached[router] += len(prefixes)
+        return sum(in_part[part[r]] - attached[r] for r in range(len(self.names)))
+
+    def fib(self, router: int) -> Fib:
+        return Fib(self.prefixes, lambda: self.vectors(router))
+
+    def vectors(self, source: int) -> tuple:
+        """``(exits, exit_of, metric)`` for one router: the route to each subnet goes by
+        the exit its shortest path leaves by, towards the closest router on the
+        subnet's segment; metric = the cost of the links crossed."""
+        distance, parent, order = shortest_path_tree(self.adjacency, source)
+        neighbour_exit = {u: i for i, (u, _) in enumerate(self.adjacency[source])}
+        leave_by = [-1] * len(self.names)  # router → the exit the path to it takes
+        for router in order[1:]:
+            before = parent[router]
+            leave_by[router] = neighbour_exit[router] if before == source else leave_by[before]
+        exit_of, metric = empty_vectors(self.prefixes)
+        for prefixes, routers in self.segments:
+            best = None
+            for router, weight2 in routers:
+                if router == source:
+                    break                  # directly connected: no computed route
+                d = distance[router]
+                if d is not None and (best is None or d + weight2 < best[0]):
+                    best = (d + weight2, router)
+            else:
+                if best is None:
+                    continue
+                exit, cost = leave_by[best[1]], round(best[0])
+                for prefix in prefixes:
+                    if exit_of[prefix] < 0 or cost < metric[prefix]:
+                        exit_of[prefix], metric[prefix] = exit, cost
+        return self.exits[source], exit_of, metric
+
+
+def compute_routes(network) -> RouteComputation:
+    """Replace every forwarding node's auto routes (``.routes`` says how many)."""
+    with without_gc():
+        computation = RouteComputation(network)
+        for router, name in enumerate(computation.names):
+            network.nodes[name].ip.routes.set_fib(computation.fib(router))
+    return computation
 
 
 class AutoRouting:
@@ -144,7 +226,8 @@ class AutoRouting:
         self.recomputations = 0
         self._pending = False
         network.sim.link_listeners.append(self._link_changed)
-        self.routes = compute_routes(network)
+        self.computation = compute_routes(network)
+        self.routes = self.computation.routes
 
     def _link_changed(self, _link) -> None:
         if not self._pending:
@@ -156,7 +239,8 @@ class AutoRouting:
         self.recomputations += 1
         tracer = self.network.sim.tracer
         before = self._tables() if tracer.on else None
-        self.routes = compute_routes(self.network)
+        self.computation = compute_routes(self.network)
+        self.routes = self.computation.routes
         if tracer.on:
             for name, after in self._tables().items():
                 added = [r for r in after if r not in before[name]]

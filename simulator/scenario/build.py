@@ -1,20 +1,17 @@
 """Turn a validated ``Topology`` into live nodes and links.
 
-The result is a ``Network``: the simulation, the nodes by name, the links,
-and a networkx graph of the topology (node attribute ``kind``, edge
-attributes ``link`` and ``cost``) for routing and drawing.
+The result is a ``Network``: the simulation, the nodes by name and the links.
 """
-
-import networkx as nx
 
 from simulator.nodes.host import Host
 from simulator.nodes.hub import Hub
 from simulator.nodes.l3switch import L3Switch
 from simulator.nodes.router import Router
 from simulator.nodes.switch import Switch
+from simulator.engine.gc_pause import without_gc
 from simulator.phy.link import Link
-from simulator.scenario.autoroute import AutoRouting
 from simulator.scenario.dhcp_build import start_dhcp
+from simulator.scenario.dns_build import start_dns
 from simulator.stack.arp import ZERO_IP, ArpConfig
 from simulator.stack.icmp_ratelimit import IcmpRateLimitConfig
 from simulator.wire.addr import MacAddress
@@ -28,7 +25,6 @@ class Network:
         self.topology = topology
         self.nodes: dict = {}
         self.links: list[Link] = []
-        self.graph = nx.Graph()
         self.routing = None          # AutoRouting, with `routing: auto`
 
     def interface(self, node: str, iface: str):
@@ -44,6 +40,7 @@ class Network:
         return None
 
 
+@without_gc()
 def build(topology, sim) -> Network:
     net = Network(sim, topology)
     explicit_mtu: set = set()
@@ -59,7 +56,6 @@ def build(topology, sim) -> Network:
                 spec.icmp_ratelimit, spec.icmp_ratemask, spec.icmp_msgs_per_sec, spec.icmp_msgs_burst))
         if getattr(spec, "tcp", None) is not None:
             node.tcp_config = spec.tcp.config()       # the node's `tcp:` settings
-        net.graph.add_node(name, kind=spec.type)
     between: dict[frozenset, int] = {}   # links so far between each pair of nodes
     for spec in topology.links:
         pair = frozenset((spec.ends[0].node, spec.ends[1].node))
@@ -77,7 +73,6 @@ def build(topology, sim) -> Network:
                     up=spec.up, cost=spec.cost,
                     stream=f"{spec.ends[0].node}-{spec.ends[1].node}#{index}")
         net.links.append(link)
-        net.graph.add_edge(a.node.name, b.node.name, link=link, cost=spec.cost)
     for node in net.nodes.values():       # the interfaces come up: arp_notify announces
         for arp in getattr(getattr(node, "ip", None), "arps", {}).values():
             if arp.config.notify and arp.address != ZERO_IP:
@@ -88,7 +83,10 @@ def build(topology, sim) -> Network:
             dev = _ip_interface(node, route.dev) if route.dev else None
             node.ip.add_route(route.to, via=route.via, dev=dev, metric=route.metric)
     if topology.routing == "auto":
+        from simulator.scenario.autoroute import AutoRouting   # and networkx: only when used
+
         net.routing = AutoRouting(net, topology.convergence)
+    start_dns(net)
     start_dhcp(net)
     return net
 

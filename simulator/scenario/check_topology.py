@@ -14,6 +14,7 @@ from typing import Any
 from simulator.nodes.node import next_port_name
 
 from .dhcp_specs import check_dhcp
+from .dns_checks import check_dns
 from .errors import ScenarioError, format_path
 from .l2loops import find_l2_loop
 from .schema import HostSpec, L3SwitchSpec, RouterSpec, Topology
@@ -85,6 +86,7 @@ class TopologyChecks:
         self.links()
         self.hub_links()
         self.l2_loop()
+        check_dns(self)
         return self.errors
 
     def hub_links(self) -> None:

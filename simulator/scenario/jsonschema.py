@@ -23,7 +23,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from simulator.spec import values
 
 from ..engine.units import RATE_UNITS, SIZE_UNITS, TIME_UNITS, format_rate, format_size, format_time
-from . import dhcp_specs, schema
+from . import dhcp_specs, dns_specs, schema
 
 # Draft 7: what yaml-language-server (VS Code's YAML extension) implements.
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -77,6 +77,7 @@ SHORTHANDS = {
                                {"type": "array", "items": FORMS[_validator(values.IPv4Addr)][0]}],
     schema.CaptureSpec: [ENDPOINT],
     schema.TraceSpec: [{"enum": ["off", "full", False, True]}],
+    dns_specs.RootHint: [FORMS[_validator(values.IPv4Addr)][0]],
 }
 
 
@@ -108,10 +109,14 @@ def json_schema(kind: str) -> dict:
     """The JSON Schema of a ``"topology"`` or ``"scenario"`` file."""
     model = {"topology": schema.Topology, "scenario": schema.Scenario}[kind]
     out = model.model_json_schema(schema_generator=YamlSchema)
+    out.setdefault("$defs", {})
     if kind == "scenario":
         out["properties"]["topology"] = {
             "anyOf": [{"type": "string", "description": "a topology file, relative to this one"},
                       {"$ref": "#/$defs/Topology"}]}
+        _composition(out["$defs"]["Topology"], out["$defs"])
+    else:
+        _composition(out, out["$defs"])
     _dhcp_ip(out["$defs"])
     out = _with_references(_draft7(out))
     out["properties"]["params"] = {
@@ -129,6 +134,27 @@ def _dhcp_ip(defs: dict) -> None:
         mapping = defs[model]["anyOf"][0] if "anyOf" in defs[model] else defs[model]
         ip = mapping["properties"]["ip"]
         ip["anyOf"] = ip["anyOf"] + forms
+def _composition(topology: dict, defs: dict) -> None:
+    """``extends``, ``include`` and ``generate`` (compose.py) in a topology's schema: with
+    them, ``nodes`` (and with ``extends``, ``name``) may come from elsewhere."""
+    from .generate import KINDS
+
+    kinds = []
+    for kind, model in KINDS.items():
+        one = model.model_json_schema(schema_generator=YamlSchema)
+        defs.update(one.pop("$defs", {}))
+        one["properties"]["kind"] = {"const": kind}
+        kinds.append(one)
+    path = {"type": "string", "description": "a topology file, relative to this one"}
+    topology["properties"].update({
+        "extends": {**path, "description": "a topology file this one starts from"},
+        "include": {"anyOf": [path, {"type": "array", "items": path, "minItems": 1}],
+                    "description": "topology files whose nodes and links are added"},
+        "generate": {"anyOf": kinds, "description": "a generated topology (routers, hosts, "
+                                                    "addresses, routing: auto)"}})
+    topology.pop("required", None)
+    topology["anyOf"] = [{"required": ["name", "nodes"]}, {"required": ["extends"]},
+                         {"required": ["name", "include"]}, {"required": ["name", "generate"]}]
 
 
 REFERENCE = {"type": "string", "pattern": r"\$\{[A-Za-z_][A-Za-z0-9_]*\}",

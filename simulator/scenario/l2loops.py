@@ -8,8 +8,6 @@ them). Otherwise ``netsim check`` rejects the topology, naming the loop.
 
 from __future__ import annotations
 
-import networkx as nx
-
 
 def _segment(topology, end) -> str | None:
     """The L2 element a link end belongs to (``None``: not bridging, or an STP switch)."""
@@ -25,13 +23,37 @@ def _segment(topology, end) -> str | None:
     return None
 
 
+def _has_cycle(edges: list[tuple[str, str, int]]) -> bool:
+    """Does any edge join two elements already connected (union-find)?"""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x] = parent[parent[x]]
+        return x
+
+    for a, b, _ in edges:
+        ra, rb = root(a), root(b)
+        if ra == rb:
+            return True
+        parent[ra] = rb
+    return False
+
+
 def find_l2_loop(topology) -> tuple[int, str] | None:
     """The first switched loop without STP: (index of the link closing it, message)."""
-    graph = nx.MultiGraph()
+    edges = []
     for i, link in enumerate(topology.links):
         a, b = (_segment(topology, end) for end in link.ends)
         if a is not None and b is not None and a != b:
-            graph.add_edge(a, b, key=i)
+            edges.append((a, b, i))
+    if not _has_cycle(edges):
+        return None
+    import networkx as nx           # only to name the loop: most topologies have none
+
+    graph = nx.MultiGraph()
+    for a, b, i in edges:
+        graph.add_edge(a, b, key=i)
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:

@@ -24,12 +24,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from simulator.engine.gc_pause import without_gc
+
 from .check_scenario import ScenarioChecks
 from .check_topology import TopologyChecks
+from .compose import compose
 from .errors import ScenarioError, format_path
 from .params import Parameters
 from .schema import NODE_TYPES, Scenario, Topology, describe
-from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file, without_gc
+from .yamlpos import Path, YamlDocument, load_yaml, load_yaml_file
 
 __all__ = ["load_topology", "load_scenario", "load_any", "load_text", "load_data"]
 
@@ -46,7 +49,7 @@ def load_topology(path: str | os.PathLike[str], params: Overrides = None) -> Top
     """Read, validate and check a topology file."""
     doc = load_yaml_file(path)
     _expect_mapping(doc, "name, nodes, links")
-    return _topology(doc, (), Parameters(params))
+    return _topology(doc, _base_dir(path), Parameters(params), _chain(path))
 
 
 def load_scenario(path: str | os.PathLike[str], seed: int | None = None,
@@ -60,7 +63,7 @@ def load_scenario(path: str | os.PathLike[str], seed: int | None = None,
 
 def load_any(path: str | os.PathLike[str], params: Overrides = None) -> Topology | Scenario:
     """A scenario if the file has a ``topology`` key, else a topology."""
-    return _any(load_yaml_file(path), _base_dir(path), params)
+    return _any(load_yaml_file(path), _base_dir(path), params, _chain(path))
 
 
 def load_text(
@@ -77,17 +80,23 @@ def load_data(data: Any, file: str | None = None, params: Overrides = None) -> T
     return _any(YamlDocument(data=copy.deepcopy(data), file=file), ".", params)
 
 
-def _any(doc: YamlDocument, base_dir: str, params: Overrides) -> Topology | Scenario:
+def _any(doc: YamlDocument, base_dir: str, params: Overrides,
+         chain: tuple[str, ...] = ()) -> Topology | Scenario:
     _expect_mapping(doc, "name, nodes, links (a topology) or name, topology, until (a scenario)")
     if "topology" in doc.data:
         return _scenario(doc, base_dir, Parameters(params))
-    return _topology(doc, (), Parameters(params))
+    return _topology(doc, base_dir, Parameters(params), chain)
 
 
 # ------------------------------------------------------------------ pipeline
 
 def _base_dir(path: str | os.PathLike[str]) -> str:
     return os.path.dirname(os.fspath(path))
+
+
+def _chain(path: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The file being loaded, as compose's include-cycle check knows files."""
+    return (os.path.realpath(path),)
 
 
 def _expect_mapping(doc: YamlDocument, keys: str) -> None:
@@ -98,12 +107,15 @@ def _expect_mapping(doc: YamlDocument, keys: str) -> None:
                         field="")
 
 
-def _topology(doc: YamlDocument, prefix: Path, params: Parameters) -> Topology:
+def _topology(doc: YamlDocument, base_dir: str, params: Parameters,
+              chain: tuple[str, ...]) -> Topology:
     params.substitute(doc)
+    compose(doc, (), base_dir, params, _validate, chain)
     params.finish()
-    return _checked_topology(doc, prefix)[0]
+    return _checked_topology(doc, ())[0]
 
 
+@without_gc()
 def _checked_topology(doc: YamlDocument, prefix: Path) -> tuple[Topology, TopologyChecks]:
     topology = _validate(Topology, doc.get(prefix), doc, prefix)
     checks = TopologyChecks(topology, doc, prefix)
@@ -113,6 +125,7 @@ def _checked_topology(doc: YamlDocument, prefix: Path) -> tuple[Topology, Topolo
 
 def _scenario(doc: YamlDocument, base_dir: str, params: Parameters) -> Scenario:
     params.substitute(doc)
+    compose(doc, ("topology",), base_dir, params, _validate)     # an inline topology's
     data = dict(doc.data)
     ref = data.get("topology")
     checks: TopologyChecks | None = None
@@ -150,6 +163,7 @@ def _topology_file(doc: YamlDocument, ref: str, base_dir: str,
     if "topology" in tdoc.data:
         raise tdoc.error(("topology",), "this is a scenario file, not a topology", key=True)
     params.substitute(tdoc)
+    compose(tdoc, (), os.path.dirname(path), params, _validate, _chain(path))
     return _checked_topology(tdoc, ())
 
 
@@ -235,8 +249,8 @@ def _locate(err: dict[str, Any], doc: YamlDocument, prefix: Path) -> ScenarioErr
                 path = prefix + tuple(yaml_path) + (typo[0],)
                 return doc.error(path, f"unknown field '{typo[0]}' (did you mean 'type'?)", key=True)
     message = _message(err, raw, loc)
-    line, column = doc.position(prefix + tuple(yaml_path), key=at_key or kind == "unknown_field")
-    return ScenarioError(message, file=doc.file, line=line, column=column,
+    file, line, column = doc.locate(prefix + tuple(yaml_path), key=at_key or kind == "unknown_field")
+    return ScenarioError(message, file=file, line=line, column=column,
                          field=format_path(prefix + tuple(field)))
 
 

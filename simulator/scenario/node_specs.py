@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
+from .dns_specs import DnsForwarderSpec, DnsResolverSpec, DnsServerSpec, HostDnsSpec
 from simulator.spec.model import Model
 
 from .dhcp_specs import DhcpClientSpec, DhcpRelaySpec, DhcpServerSpec, dhcp_shorthand
@@ -88,6 +89,10 @@ class IpStackSpec(Model):
     icmp_ratelimit: Nanoseconds = Field(1 * S, ge=0)        # Linux icmp_ratelimit; 0: off
     arp: ArpSpec = Field(default_factory=ArpSpec)
     tcp: TcpSpec = Field(default_factory=TcpSpec)
+    dns_server: DnsServerSpec | None = None
+    dns_resolver: DnsResolverSpec | None = None
+    dns_forwarder: DnsForwarderSpec | None = None
+    dns: HostDnsSpec = Field(default_factory=HostDnsSpec)
     dhcp_server: DhcpServerSpec | None = None
     dhcp_relay: DhcpRelaySpec | None = None
     icmp_msgs_per_sec: Int = Field(1000, ge=0)          # Linux icmp_msgs_per_sec; 0: off

@@ -30,6 +30,7 @@ from simulator.phy.pcap import PcapWriter
 from simulator.phy.pcapng import PcapngWriter
 from simulator.scenario.build import Network, build
 from simulator.scenario.dhcp_build import dhcp_results, dhcp_services
+from simulator.scenario.dns_build import dns_services
 from simulator.scenario.expect import Verdict, evaluate
 from simulator.scenario.tables import TableLog
 
@@ -106,7 +107,7 @@ def _services(network) -> dict:
     return dict(sorted(services.items()))
 
 
-SERVICE_REPORTS = [dhcp_services]
+SERVICE_REPORTS = [dhcp_services, dns_services]
 LIMIT_FIELDS = {"max_events": "max_events", "wall_clock": "wall_clock", "stalled": "stall",
                 "trace_size": "trace_size"}     # end reason → the `limits:` field behind it
 

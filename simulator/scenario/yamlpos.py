@@ -28,19 +28,19 @@ Merge keys (``<<: *base``) and anchors work as in PyYAML.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import stat
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from simulator.engine.gc_pause import without_gc
+
 from .errors import ScenarioError, format_path
 
-__all__ = ["Path", "Position", "YamlDocument", "load_yaml", "load_yaml_file", "without_gc"]
+__all__ = ["Path", "Position", "YamlDocument", "load_yaml", "load_yaml_file"]
 
 Path = tuple[Any, ...]
 Position = tuple[int, int]
@@ -144,27 +144,34 @@ class YamlDocument:
     file: str | None = None
     positions: dict[Path, Position] = field(default_factory=dict)
     key_positions: dict[Path, Position] = field(default_factory=dict)
+    # Paths whose key and value come from another file (a topology's include or
+    # extends, see compose.py): their file. Every other path is in ``file``.
+    origins: dict[Path, str | None] = field(default_factory=dict)
 
-    def position(self, path: Path, *, key: bool = False) -> Position:
-        """Where ``path`` is: its key (``key=True``, when it has one) or its value.
-        An unknown path falls back to its longest known prefix, then to 1:1."""
+    def locate(self, path: Path, *, key: bool = False) -> tuple[str | None, int, int]:
+        """``(file, line, column)`` of ``path``: its key (``key=True``, when it has one)
+        or its value. An unknown path falls back to its longest known prefix, then to 1:1."""
         path = tuple(path)
         if key and path in self.key_positions:
-            return self.key_positions[path]
+            return (self.origins.get(path, self.file), *self.key_positions[path])
         for end in range(len(path), -1, -1):
             pos = self.positions.get(path[:end])
             if pos is not None:
-                return pos
-        return (1, 1)
+                return (self.origins.get(path[:end], self.file), *pos)
+        return (self.file, 1, 1)
+
+    def position(self, path: Path, *, key: bool = False) -> Position:
+        """``(line, column)`` of ``path`` (see :meth:`locate`)."""
+        return self.locate(path, key=key)[1:]
 
     def error(
         self, path: Path, message: str, *, key: bool = False, field: str | None = None
     ) -> ScenarioError:
         """A :class:`ScenarioError` located at ``path`` (``field`` defaults to the path)."""
-        line, column = self.position(path, key=key)
+        file, line, column = self.locate(path, key=key)
         return ScenarioError(
             message,
-            file=self.file,
+            file=file,
             line=line,
             column=column,
             field=format_path(path) if field is None else field,
@@ -309,20 +316,6 @@ def _syntax_error(exc: yaml.YAMLError, text: str, file: str | None) -> ScenarioE
             problem = "a tab cannot indent YAML or start a value (use spaces)"
         return ScenarioError(f"invalid YAML: {problem}", file=file, line=line, column=column)
     return ScenarioError(f"invalid YAML: {exc}", file=file)
-
-
-@contextmanager
-def without_gc():
-    """Pause Python's cycle collector: building a large document's many small objects
-    would otherwise trigger full collections again and again (3x slower, growing with
-    size). Nothing built here needs it; it resumes, and catches up, afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @without_gc()

@@ -104,7 +104,7 @@ class Arp:
             self.set_static(ip, mac)
         self.requests_sent = self.replies_sent = 0
         self.watch = None                  # watch(arp_packet): sees every ARP received
-        self._rng = self.sim.rng.stream(f"arp:{iface.label}:reachable")
+        self._rng = self.sim.rng.lazy(f"arp:{iface.label}:reachable")
         self._reachable_ns = 0
         self._drawn_at: int | None = None
 

@@ -38,7 +38,7 @@ class IcmpRateLimitConfig:
 class IcmpRateLimiter:
     def __init__(self, sim, stream_name: str, config: IcmpRateLimitConfig | None = None):
         self.sim = sim
-        self._rng = sim.rng.stream(stream_name)
+        self._rng = sim.rng.lazy(stream_name)
         self._stamp = 0
         self._peers: dict[int, tuple[int, int]] = {}     # host → (tokens ns, last ns)
         self.configure(config or IcmpRateLimitConfig())

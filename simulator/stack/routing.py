@@ -1,13 +1,20 @@
 """An IPv4 routing table with longest-prefix match (RFC 1812 §5.2.4.3).
 
-Routes are kept in one dict per prefix length, keyed by network number; a
-lookup probes the lengths present from longest to shortest, so it costs at
-most 33 dict probes and usually a handful. Among routes to the same prefix
-the lowest metric wins.
+A table holds two kinds of routes. Routes added one by one (connected,
+static) are kept in one dict per prefix length, keyed by network number.
+Computed routes (``routing: auto``) come from a ``Fib``: one prefix index
+shared by every router of the network plus this router's compact next-hop
+vector (see ``simulator.stack.fib``), so a thousand routers do not hold
+millions of route objects. A lookup probes the prefix lengths present in
+either, longest first: at most 33 probes and usually a handful. Among routes
+to the same prefix the lowest metric wins; on a tie the route added one by
+one wins over the computed one, and the first added over a later one.
 """
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
+
+_MASKS = [(0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF for length in range(33)]
 
 
 @dataclass(slots=True)
@@ -26,47 +33,70 @@ class Route:
 class RoutingTable:
     def __init__(self):
         self._by_length: dict[int, dict[int, Route]] = {}
-        self._lengths: list[int] = []      # present prefix lengths, longest first
+        self.fib = None                    # the computed routes (a Fib), or None
+        self._probes: list[tuple] = []     # (mask, own routes, fib prefixes), longest first
 
     def add(self, route: Route) -> None:
         length = route.network.prefixlen
         table = self._by_length.get(length)
         if table is None:
             table = self._by_length[length] = {}
-            self._lengths = sorted(self._by_length, reverse=True)
+            self._reprobe()
         key = int(route.network.network_address)
         current = table.get(key)
         if current is None or route.metric < current.metric:
             table[key] = route
 
-    def remove_kind(self, kind: str) -> None:
-        """Withdraw every route of one kind (e.g. before recomputing ``auto`` routes)."""
-        self._remove(lambda r: r.kind == kind)
-
     def remove_dev(self, iface) -> None:
-        """Withdraw every route out of ``iface`` (its address went away)."""
-        self._remove(lambda r: r.iface is iface)
-
-    def _remove(self, doomed) -> None:
+        """Withdraw every route added one by one out of ``iface`` (its address went away)."""
         for length, table in list(self._by_length.items()):
-            for key in [k for k, r in table.items() if doomed(r)]:
+            for key in [k for k, r in table.items() if r.iface is iface]:
                 del table[key]
             if not table:
                 del self._by_length[length]
-        self._lengths = sorted(self._by_length, reverse=True)
+        self._reprobe()
+
+    def set_fib(self, fib) -> None:
+        """Replace every computed route at once (a ``Fib``, or None for none)."""
+        self.fib = fib
+        self._reprobe()
+
+    def _reprobe(self) -> None:
+        shared = self.fib.prefixes.by_length if self.fib is not None else {}
+        self._probes = [(_MASKS[length], self._by_length.get(length), shared.get(length))
+                        for length in sorted(self._by_length.keys() | shared.keys(), reverse=True)]
 
     def lookup(self, dst: IPv4Address) -> Route | None:
         """The most specific route to ``dst``, or None."""
-        address = int(dst)
-        for length in self._lengths:
-            route = self._by_length[length].get(address & (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF)
+        return self.lookup_int(int(dst))
+
+    def lookup_int(self, address: int) -> Route | None:
+        """``lookup`` for an address given as its 32-bit integer."""
+        for mask, own, shared in self._probes:
+            key = address & mask
+            route = own.get(key) if shared is None else self._winner(own, shared, key)
             if route is not None:
                 return route
         return None
 
+    def _winner(self, own, shared, key: int) -> Route | None:
+        """The route to one prefix: our own, unless the computed one has a lower metric."""
+        route = own.get(key) if own is not None else None
+        prefix = shared.get(key) if shared is not None else None
+        computed = self.fib.route(prefix) if prefix is not None else None
+        if computed is not None and (route is None or computed.metric < route.metric):
+            return computed
+        return route
+
     def routes(self) -> list[Route]:
-        return [r for length in self._lengths
-                for _, r in sorted(self._by_length[length].items())]
+        """Every route that wins its prefix, longest prefix first, then by network."""
+        found = []
+        for _, own, shared in self._probes:
+            for key in sorted((own or {}).keys() | (shared or {}).keys()):
+                route = self._winner(own, shared, key)
+                if route is not None:
+                    found.append(route)
+        return found
 
     def __len__(self) -> int:
-        return sum(len(t) for t in self._by_length.values())
+        return len(self.routes())

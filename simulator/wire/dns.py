@@ -14,7 +14,7 @@ from .dns_records import (CLASS_IN, ROOT, TYPE_OPT, Name, Reader, ResourceRecord
                           class_text, type_info, type_text)
 from .errors import DecodeError
 
-__all__ = ["Message", "Question", "Edns", "TcpFramer", "frame_tcp", "rcode_text", "opcode_text",
+__all__ = ["Message", "Question", "Edns", "TcpFramer", "frame_tcp", "dns_info", "rcode_text", "opcode_text",
            "OPCODE_QUERY", "OPCODE_IQUERY", "OPCODE_STATUS", "OPCODE_NOTIFY",
            "OPCODE_UPDATE", "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
            "REFUSED", "BADVERS", "HEADER_LEN", "UDP_LIMIT", "PORT"]
@@ -293,6 +293,15 @@ def frame_tcp(message: bytes) -> bytes:
     """A message as sent over TCP: a two-byte length, then the message (RFC 1035
     §4.2.2)."""
     return len(message).to_bytes(2, "big") + message
+
+
+def dns_info(data: bytes) -> str | None:
+    """Wireshark's Info column for the DNS message in ``data``; None if it does not
+    decode (the carrier shows its own)."""
+    try:
+        return Message.unpack(data).info()
+    except DecodeError:
+        return None
 
 
 class TcpFramer:

@@ -33,6 +33,17 @@ def type_text(rtype: int) -> str:
     return _TYPE_NAMES.get(rtype) or f"TYPE{rtype}"
 
 
+def type_code(text: str) -> int:
+    """The type a mnemonic (``A``, ``mx``) or ``TYPE65534`` names; ValueError if none."""
+    upper = str(text).upper()
+    if upper in TYPE_VALUES:
+        return TYPE_VALUES[upper]
+    if upper.startswith("TYPE") and upper[4:].isdigit() and int(upper[4:]) < 65536:
+        return int(upper[4:])
+    raise ValueError(f"unknown record type {text!r} (A, AAAA, NS, CNAME, SOA, PTR, MX, TXT, "
+                     "ANY or TYPEnnn)")
+
+
 def type_info(rtype: int) -> str:
     """A type as Wireshark's Info column names it: ``Unknown (65534)`` without a name."""
     return _TYPE_NAMES.get(rtype) or f"Unknown ({rtype})"

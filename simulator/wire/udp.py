@@ -4,6 +4,7 @@ import struct
 
 from ._fmt import short_bytes
 from .checksum import ChecksummedHeader, internet_checksum, pseudo_header
+from .dns import PORT as PORT_DNS, dns_info
 from .errors import DecodeError
 
 __all__ = ["UdpDatagram", "HEADER_LEN"]
@@ -73,5 +74,10 @@ class UdpDatagram(ChecksummedHeader):
                 f"payload={short_bytes(self.payload)}{ck})")
 
     def info(self) -> str:
-        """Wireshark style: ``50000 → 53 Len=12``."""
+        """Wireshark style: ``50000 → 9 Len=12``; to or from port 53 a DNS message's
+        Info column (``Standard query 0x1a2b A www.example.com``), as Wireshark shows it."""
+        if PORT_DNS in (self.src_port, self.dst_port):
+            text = dns_info(self.payload)
+            if text is not None:
+                return text
         return f"{self.src_port} → {self.dst_port} Len={len(self.payload)}"

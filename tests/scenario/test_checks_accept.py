@@ -56,6 +56,8 @@ EVERY_OTHER_APP = """\
   - {at: 2s, on: a, udp_cbr: {dst: 10.0.0.3, duration: 1s}}
   - {at: 0s, on: c, reqresp_server: {}}
   - {at: 2s, on: a, reqresp: {dst: 10.0.0.3, requests: 2}}
+  - {at: 2s, on: a, dig: {name: www.example.com, server: 10.0.0.3, timeout: 1s, tries: 1}}
+  - {at: 2s, on: a, nslookup: {name: www.example.com, server: 10.0.0.3, timeout: 1s}}
 """
 
 

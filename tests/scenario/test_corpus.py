@@ -48,7 +48,7 @@ def test_the_corpus_is_large_and_covers_every_class():
     for p in FILES:
         classes[p.parent.name] += 1
     assert len(FILES) >= 150, len(FILES)
-    assert set(classes) == {"yaml", "values", "keys", "semantic", "scenario"}, classes
+    assert set(classes) == {"yaml", "values", "keys", "semantic", "scenario", "compose"}, classes
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])

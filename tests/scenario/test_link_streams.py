@@ -41,4 +41,5 @@ def test_a_link_listed_earlier_on_the_switch_changes_no_loss_draw():
 def test_the_stream_name_is_the_two_nodes_and_the_index_between_them():
     result = run_scenario(load_text(LOSSY.replace("EARLIER\n", "")))
     ab = [link for link in result.network.links if link.a.node.name == "a"][0]
-    assert ab.ab.faults._loss is result.network.sim.rng.stream("link:a-sw#0:a>sw:loss")
+    assert ab.ab.faults._loss.random.__self__ is \
+        result.network.sim.rng.stream("link:a-sw#0:a>sw:loss")    # the stream it drew from

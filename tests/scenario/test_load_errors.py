@@ -240,7 +240,7 @@ def test_node_without_links_is_fine(tmp_path):
         ("{dst: 10.0.0.2}", "{dst: 10.0.0.2, count: 0}", (5, 52, "run[0].ping.count"), "must be at least 1, got 0"),
         ("{dst: 10.0.0.2}", "{count: 2}", (5, 29, "run[0].ping.dst"), "missing required field 'dst'"),
         ("ping: {dst: 10.0.0.2}", "browse: x", (5, 23, "run[0].browse"),
-         "unknown field 'browse' (valid fields: at, bulk_send, bulk_sink, link_down, link_up, name, on, ping, reqresp, "
+         "unknown field 'browse' (valid fields: at, bulk_send, bulk_sink, dig, link_down, link_up, name, nslookup, on, ping, reqresp, "
          "reqresp_server, tcp_echo, tcp_echo_server, traceroute, udp_cbr, udp_cbr_sink, udp_echo, "
          "udp_echo_server, udp_send, udp_sink)"),
         ("loss: 0%", "loss: 150%", (8, 32, "expect[0].loss"), "'150%' is out of range (use 0..1 or 0%..100%)"),

@@ -247,7 +247,7 @@ def test_action_app_kinds_come_from_the_registry():
     assert Action.app_kinds() == (
         "ping", "traceroute", "udp_send", "udp_sink", "bulk_send", "bulk_sink", "tcp_echo",
         "tcp_echo_server", "udp_echo", "udp_echo_server", "udp_cbr", "udp_cbr_sink", "reqresp",
-        "reqresp_server")
+        "reqresp_server", "dig", "nslookup")
 
 
 def test_yaml_booleans_are_yaml_1_2():

@@ -33,11 +33,10 @@ def test_no_default_means_no_route():
     assert t.lookup(A("11.0.0.1")) is None
 
 
-def test_lower_metric_wins_for_the_same_prefix_and_withdrawal_by_kind():
+def test_lower_metric_wins_for_the_same_prefix():
     t = RoutingTable()
-    t.add(Route(N("10.0.0.0/8"), Dev("slow"), metric=10, kind="auto"))
-    t.add(Route(N("10.0.0.0/8"), Dev("fast"), metric=1, kind="auto"))
+    t.add(Route(N("10.0.0.0/8"), Dev("slow"), metric=10))
+    t.add(Route(N("10.0.0.0/8"), Dev("fast"), metric=1))
     t.add(Route(N("10.0.0.0/8"), Dev("worse"), metric=20))
     assert t.lookup(A("10.9.9.9")).iface.name == "fast"
-    t.remove_kind("auto")
-    assert t.lookup(A("10.9.9.9")) is None and len(t) == 0
+    assert len(t) == 1

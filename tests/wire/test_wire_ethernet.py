@@ -84,8 +84,12 @@ def test_raw_payload_and_info():
 def test_info_delegates_to_payload():
     frame = EthernetFrame(MacAddress.BROADCAST, M1, ETHERTYPE_ARP, ArpPacket.request(M1, A, B))
     assert frame.info() == "Who has 10.0.0.2? Tell 10.0.0.1"
-    ip = IPv4Packet(A, B, 17, UdpDatagram(50000, 53, bytes(12)))
-    assert EthernetFrame(M2, M1, ETHERTYPE_IPV4, ip).info() == "50000 → 53 Len=12"
+    ip = IPv4Packet(A, B, 17, UdpDatagram(50000, 9, bytes(12)))
+    assert EthernetFrame(M2, M1, ETHERTYPE_IPV4, ip).info() == "50000 → 9 Len=12"
+    dns = IPv4Packet(A, B, 17, UdpDatagram(50000, 53, bytes(12)))      # a header: a query
+    assert EthernetFrame(M2, M1, ETHERTYPE_IPV4, dns).info() == "Standard query 0x0000"
+    runt = IPv4Packet(A, B, 17, UdpDatagram(50000, 53, bytes(5)))
+    assert EthernetFrame(M2, M1, ETHERTYPE_IPV4, runt).info() == "50000 → 53 Len=5"
 
 
 def test_equality_repr_hash():

@@ -54,8 +54,8 @@ def test_length_field_trims_trailing_bytes():
 
 
 def test_info_repr_eq():
-    u = UdpDatagram(50000, 53, bytes(12))
-    assert u.info() == "50000 → 53 Len=12"
+    u = UdpDatagram(50000, 9, bytes(12))
+    assert u.info() == "50000 → 9 Len=12"
     assert repr(UdpDatagram(1, 2, b"x")) == "UdpDatagram(1 → 2, payload=b'x')"
-    assert u == UdpDatagram(50000, 53, bytes(12)) and hash(u) == hash(UdpDatagram(50000, 53, bytes(12)))
-    assert u != UdpDatagram(50000, 54, bytes(12))
+    assert u == UdpDatagram(50000, 9, bytes(12)) and hash(u) == hash(UdpDatagram(50000, 9, bytes(12)))
+    assert u != UdpDatagram(50000, 10, bytes(12))

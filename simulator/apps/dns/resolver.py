@@ -122,11 +122,40 @@ class RecursiveResolver:
         if message.opcode != OPCODE_QUERY or len(message.questions) != 1:
             rcode = NOTIMP if message.opcode != OPCODE_QUERY else FORMERR
             self._step.answers.append(Answer(client, Message.response_to(message, rcode)))
+        elif not message.rd:
+            self._cache_only(message, client, transport, now)
         else:
             task = _Task(client, message, transport, q.name, q.qtype, now)
             task.root = task
             self._start(task, now)
         return self._done()
+
+    def _cache_only(self, message: Message, client, transport: str, now: int) -> None:
+        """RD clear: no recursion, the cache alone (RFC 1034 §4.3.1, §4.3.2 step 4) —
+        the data or a cached negative answer, else a referral to the closest zone whose
+        NS RRset is cached, with the addresses of its servers that are cached."""
+        q = message.question
+        rcode, records, authority, name = cached_answer(self.cache, q.name, q.qtype, now)
+        r = Message.response_to(message, NOERROR if rcode is None else rcode)
+        r.ra, r.answer = True, records
+        r.authority = [rr.with_ttl(min(rr.ttl, rr.rdata.minimum)) for rr in authority]
+        while rcode is None:
+            ns = self.cache.get(name, TYPE_NS, now)
+            if ns or name == ROOT:
+                r.authority = ns or []
+                r.additional = [a for rr in r.authority
+                                for a in self.cache.get(rr.rdata.target, TYPE_A, now) or []]
+                break
+            name = name.parent()
+        self._step.answers.append(Answer(client, self._fitted(message, r, transport)))
+
+    def _fitted(self, query: Message, r: Message, transport: str) -> Message:
+        """``r`` with our EDNS if the query had EDNS, cut to the client's size."""
+        payload = self.config.edns_payload or 512
+        if query.edns is not None:
+            r.edns = Edns(payload)
+        limit = udp_limit(query, payload) if transport == UDP else TCP_LIMIT
+        return fit(r, limit)
 
     def response_arrives(self, message: Message, server, now: int,
                          transport: str = UDP) -> Step:
@@ -141,6 +170,10 @@ class RecursiveResolver:
             self.timeouts.pop(pending.server, None)
             self._handle(task, message, pending, now)
         return self._done()
+
+    def waiting_for(self, server, ident: int) -> bool:
+        """Whether a response from ``server`` with ID ``ident`` is still awaited."""
+        return (IPv4Address(server), ident) in self._outgoing
 
     def timer_fires(self, now: int) -> Step:
         self._step = Step()
@@ -346,9 +379,5 @@ class RecursiveResolver:
             r.answer = [rr.with_ttl(max(0, rr.ttl - (now - t) // NS_PER_S))
                         for rr, t in task.chain]
             r.authority = [rr.with_ttl(min(rr.ttl, rr.rdata.minimum)) for rr in authority]
-        payload = self.config.edns_payload or 512
-        if query.edns is not None:
-            r.edns = Edns(payload)
-        limit = udp_limit(query, payload) if task.transport == UDP else TCP_LIMIT
-        self._step.answers.append(Answer(task.client, fit(r, limit)))
+        self._step.answers.append(Answer(task.client, self._fitted(query, r, task.transport)))
 

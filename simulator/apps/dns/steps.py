@@ -30,10 +30,12 @@ class Send:
 @dataclass(frozen=True, slots=True)
 class Answer:
     """The outcome for the ``client`` token given with the query: a response message,
-    or None with ``error`` set when no server answered."""
+    or None with ``error`` set when no server answered; ``server``: who answered (the
+    stub's answers; None from its hosts table or cache)."""
     client: object
     message: Message | None
     error: str | None = None
+    server: IPv4Address | None = None
 
 
 @dataclass(slots=True)

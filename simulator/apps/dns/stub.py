@@ -160,6 +160,10 @@ class _Upstream:
                 self._completed(ex, message, now)
         return self._done()
 
+    def waiting_for(self, server, ident: int) -> bool:
+        """Whether a response from ``server`` with ID ``ident`` is still awaited."""
+        return (IPv4Address(server), ident) in self._outgoing
+
     def timer_fires(self, now: int) -> Step:
         self._step = Step()
         for key, ex in list(self._outgoing.items()):
@@ -227,11 +231,11 @@ class StubResolver(_Upstream):
             self._step.answers.append(Answer(ex.client, None, "timed out"))
             return
         if message.rcode in _NEXT_SERVER:
-            self._step.answers.append(Answer(ex.client, message, "server failure"))
+            self._step.answers.append(Answer(ex.client, message, "server failure", ex.server))
             return
         q = ex.message.question
         self._store(q.name, q.qtype, message, now)
-        self._step.answers.append(Answer(ex.client, message))
+        self._step.answers.append(Answer(ex.client, message, server=ex.server))
 
 
 class Forwarder(_Upstream):

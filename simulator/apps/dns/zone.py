@@ -84,7 +84,9 @@ class Zone:
             except KeyError as e:
                 raise ZoneError(f"{where}: missing field {e}") from None
             except (dns.exception.DNSException, ValueError) as e:
-                raise ZoneError(f"{where}: {entry!r}: {e}") from None
+                text = str(e).rstrip(".") or type(e).__name__
+                raise ZoneError(f"{where}: {entry.get('type')} {str(entry.get('data'))!r}: "
+                                f"{text}") from None
             ttl = _ttl(f"{where}: ttl", entry.get("ttl", default_ttl))
             records.append((where, ResourceRecord(name, ttl, _from_dnspython(rdata))))
         return cls(origin, records)

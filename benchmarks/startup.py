@@ -1,0 +1,99 @@
+"""The start-up benchmark: what a trivial run costs as a user feels it.
+
+    python benchmarks/startup.py [--repeat 5] [--baseline DIR] [--importtime]
+
+Wall time of whole processes, interleaved: ``python -c pass`` (the
+interpreter alone), ``netsim check`` and ``netsim run`` of
+scenarios/lan_ping.yaml with and without plots. Each command runs once first
+to warm the bytecode cache (PYTHONDONTWRITEBYTECODE is dropped from the
+environment: an installed package has its .pyc files), then ``--repeat``
+times; best and median are printed. ``--baseline DIR`` interleaves the same
+commands run from another checkout (e.g. ``git archive`` of an older commit),
+``--importtime`` adds the packages that ``netsim run --no-plots`` spends most
+import time in (``python -X importtime``).
+"""
+
+import argparse
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = Path("scenarios") / "lan_ping.yaml"
+NETSIM = [sys.executable, "-m", "simulator.cli"]      # the simulator package of the cwd
+
+
+def commands(root: Path, out: str, tag: str = "") -> dict[str, tuple[Path, list[str]]]:
+    """Each command as (the checkout it runs in, argv)."""
+    return {
+        f"python -c pass{tag}": (root, [sys.executable, "-c", "pass"]),
+        f"netsim check lan_ping{tag}": (root, NETSIM + ["check", str(SCENARIO)]),
+        f"netsim run lan_ping --no-plots{tag}": (root, NETSIM + ["run", str(SCENARIO),
+                                                                 "--no-plots", "--out", out]),
+        f"netsim run lan_ping (plots){tag}": (root, NETSIM + ["run", str(SCENARIO),
+                                                              "--out", out]),
+    }
+
+
+def _wall(root: Path, argv: list[str], env: dict) -> tuple[float, float]:
+    """(wall s, CPU s: user + system) of one process; CPU time moves less with the load."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def import_profile(argv: list[str], env: dict, top: int = 12) -> list[tuple[float, str]]:
+    """Self import time per top-level package (simulator.* by subpackage), in ms."""
+    err = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], cwd=ROOT, env=env,
+                         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True).stderr
+    spent: Counter = Counter()
+    for m in re.finditer(r"import time:\s+(\d+) \|\s+\d+ \|\s+(\S+)", err):
+        parts = m.group(2).split(".")
+        spent[".".join(parts[:2] if parts[0] == "simulator" else parts[:1])] += int(m.group(1))
+    return [(us / 1000, name) for name, us in spent.most_common(top)]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="another checkout to run the same commands from, interleaved")
+    parser.add_argument("--importtime", action="store_true")
+    args = parser.parse_args(argv)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = commands(ROOT, str(Path(tmp) / "out"))
+        if args.baseline:
+            runs.update(commands(args.baseline.resolve(), str(Path(tmp) / "base"), " [baseline]"))
+        walls: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+        for root, command in runs.values():
+            _wall(root, command, env)                            # warm the .pyc cache
+        for _ in range(args.repeat):
+            for name, (root, command) in runs.items():
+                walls[name].append(_wall(root, command, env))
+        print(f"{'command':45} {'best s':>7} {'median s':>8} {'best CPU s':>10}   "
+              f"({args.repeat} runs each, interleaved; load average {os.getloadavg()[0]:.1f})")
+        for name, values in walls.items():
+            wall = [w for w, _ in values]
+            print(f"{name:45} {min(wall):7.3f} {statistics.median(wall):8.3f} "
+                  f"{min(c for _, c in values):10.3f}")
+        if args.importtime:
+            print("import time of netsim run --no-plots, by package (self, ms):")
+            for ms, name in import_profile(runs["netsim run lan_ping --no-plots"][1], env):
+                print(f"  {ms:7.1f}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
