@@ -214,6 +214,121 @@ def bare_simpy(n_frames: int, hops: int = 10) -> dict:
                    time_unit="ns (int)")
 
 
+# ------------------------------------------------- bare SimPy, 1 event per hop
+def bare_simpy_1event(n_frames: int, hops: int = 10) -> dict:
+    """The tighter floor: one SimPy event per hop, as netsim itself spends.
+
+    A FIFO output link that never reorders can compute a frame's arrival at the
+    next hop analytically: ``max(now, busy_until) + ser + prop``; the queue is
+    implicit in ``busy_until``. So each hop costs one Timeout (the arrival),
+    plus one per frame at the source for the constant-bit-rate clock. Frames
+    are the same __slots__ objects as in :func:`bare_simpy`.
+    """
+    import simpy
+    from simpy.events import Timeout
+
+    class Frame:
+        __slots__ = ("seq", "nbytes", "sent")
+
+        def __init__(self, seq, nbytes, sent):
+            self.seq = seq
+            self.nbytes = nbytes
+            self.sent = sent
+
+    class Link:
+        __slots__ = ("env", "ns_per_byte", "prop", "busy_until", "nxt", "done", "_arrive_cb")
+
+        def __init__(self, env, rate_bps, prop_ns, nxt):
+            ns_per_byte, rem = divmod(8 * NS_PER_S, rate_bps)
+            assert rem == 0, "rate must give an integer ns per byte"
+            self.env = env
+            self.ns_per_byte = ns_per_byte
+            self.prop = prop_ns
+            self.busy_until = 0
+            self.nxt = nxt
+            self.done = 0
+            self._arrive_cb = self._arrived
+
+        def arrive(self, frame):
+            now = self.env.now
+            start = now if now > self.busy_until else self.busy_until
+            end = start + frame.nbytes * self.ns_per_byte
+            self.busy_until = end
+            Timeout(self.env, end + self.prop - now, frame).callbacks.append(self._arrive_cb)
+
+        def _arrived(self, ev):
+            self.done += 1
+            self.nxt(ev._value)
+
+    class Sink:
+        __slots__ = ("env", "count", "arrivals", "in_order")
+
+        def __init__(self, env):
+            self.env = env
+            self.count = 0
+            self.arrivals = []
+            self.in_order = True
+
+        def put(self, frame):
+            if frame.seq != self.count:
+                self.in_order = False
+            self.count += 1
+            self.arrivals.append(self.env.now)
+
+    class Source:
+        __slots__ = ("env", "n", "iat", "seq", "out", "_cb", "last_sent")
+
+        def __init__(self, env, n, iat, out):
+            self.env = env
+            self.n = n
+            self.iat = iat
+            self.seq = 0
+            self.out = out
+            self.last_sent = None
+            self._cb = self._emit
+            if n > 0:
+                Timeout(env, 0).callbacks.append(self._cb)
+
+        def _emit(self, ev):
+            seq = self.seq
+            now = self.env.now
+            self.out(Frame(seq, FRAME_BYTES, now))
+            self.last_sent = now
+            self.seq = seq + 1
+            if seq + 1 < self.n:
+                Timeout(self.env, self.iat).callbacks.append(self._cb)
+
+    gc.collect()
+    rss0 = _maxrss_mb()
+    t0 = time.perf_counter()
+
+    env = simpy.Environment(initial_time=0)
+    sink = Sink(env)
+    nxt = sink.put
+    links = []
+    for _ in range(hops):
+        link = Link(env, LINK_RATE_BPS, PROP_NS, nxt)
+        links.append(link)
+        nxt = link.arrive
+    src = Source(env, n_frames, IAT_NS, nxt)
+    env.run()
+
+    wall = time.perf_counter() - t0
+
+    frame_hops = sum(l.done for l in links)
+    lat = expected_latency_ns(hops)
+    assert sink.count == n_frames, (sink.count, n_frames)
+    assert sink.in_order
+    assert frame_hops == n_frames * hops, (frame_hops, n_frames * hops)
+    assert all(t == k * IAT_NS + lat for k, t in enumerate(sink.arrivals))
+    last_expected = src.last_sent + lat if n_frames else None
+    last = sink.arrivals[-1] if sink.arrivals else None
+    assert n_frames == 0 or last == last_expected, (last, last_expected)
+    return _result("bare SimPy (1 event/hop)", n_frames, hops, frame_hops, wall, rss0,
+                   last_arrival=last, last_arrival_expected=last_expected,
+                   time_unit="ns (int)")
+
+
 # ------------------------------------------------------------------ ns.py
 def ns_py(n_frames: int, hops: int = 10, time_unit: str = "s") -> dict | None:
     """The same workload with ns.py 0.4.3 (PyPI ``ns-py``, ``import ns``).
@@ -325,12 +440,14 @@ if __name__ == "__main__":
     import json
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("impl", choices=["bare_simpy", "ns_py", "ns_py_ns"])
+    ap.add_argument("impl", choices=["bare_simpy", "bare_simpy_1event", "ns_py", "ns_py_ns"])
     ap.add_argument("--frames", type=int, default=100_000)
     ap.add_argument("--hops", type=int, default=10)
     a = ap.parse_args()
     if a.impl == "bare_simpy":
         r = bare_simpy(a.frames, a.hops)
+    elif a.impl == "bare_simpy_1event":
+        r = bare_simpy_1event(a.frames, a.hops)
     elif a.impl == "ns_py":
         r = ns_py(a.frames, a.hops)
     else:

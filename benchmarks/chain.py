@@ -12,7 +12,9 @@ the last frame arrived at send_time + H * (8 us + 1 ms).
 See benchmarks/baselines.py for the workload constants and the baselines.
 
 Implementations:
-  bare_simpy  benchmarks/baselines.py:bare_simpy   floor cost of any SimPy design
+  bare_simpy  benchmarks/baselines.py:bare_simpy   2 events per hop (serialization, propagation)
+  bare_1event benchmarks/baselines.py:bare_simpy_1event  1 event per hop (the arrival, computed
+              from busy_until): the floor netsim's ratios are taken against
   ns_py       benchmarks/baselines.py:ns_py        ns.py 0.4.3 (pip install ns-py==0.4.3)
   netsim      benchmarks/workloads.py:netsim_switches   our simulator's Switch nodes
   netsim_routers  benchmarks/workloads.py:netsim_routers  our Router nodes (LPM, TTL,
@@ -53,8 +55,9 @@ ROOT = os.path.dirname(HERE)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-ALL_IMPLS = ["bare_simpy", "ns_py", "netsim", "netsim_routers"]
-LABEL = {"bare_simpy": "bare SimPy", "ns_py": "ns.py 0.4.3", "netsim": "netsim Switch",
+ALL_IMPLS = ["bare_1event", "bare_simpy", "ns_py", "netsim", "netsim_routers"]
+LABEL = {"bare_1event": "bare SimPy 1ev", "bare_simpy": "bare SimPy 2ev", "ns_py": "ns.py 0.4.3",
+         "netsim": "netsim Switch",
          "netsim_routers": "netsim Router"}
 NETSIM = {"netsim": "netsim_switches", "netsim_routers": "netsim_routers"}
 
@@ -65,6 +68,9 @@ def load_impl(name):
     if name == "bare_simpy":
         from benchmarks.baselines import bare_simpy
         return bare_simpy, None
+    if name == "bare_1event":
+        from benchmarks.baselines import bare_simpy_1event
+        return bare_simpy_1event, None
     if name == "ns_py":
         try:
             import ns  # noqa: F401
@@ -101,9 +107,10 @@ def worker(impl, n_frames, hops):
     import gc
     gc.collect()
     rss0 = _maxrss_mb()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = fn(n_frames, hops)
     outer_wall = time.perf_counter() - t0
+    outer_cpu = time.process_time() - c0
     rss1 = _maxrss_mb()
     if res is None:
         print(json.dumps({"skipped": f"{impl} returned None"}))
@@ -111,6 +118,7 @@ def worker(impl, n_frames, hops):
     res = dict(res)
     res["impl"] = impl
     res["outer_wall_s"] = outer_wall       # includes the function's own checks
+    res["outer_cpu_s"] = outer_cpu         # CPU time of the same: steadier on a busy machine
     res["rss_delta_mb"] = rss1 - rss0
     res["peak_rss_mb"] = rss1
     for k in ("frames", "hops", "frame_hops", "wall_s", "hop_per_s"):
@@ -252,18 +260,19 @@ def main(argv=None):
             "wall_s": b1["wall_s"],
             "hop_per_s": b1["hop_per_s"],
             "walls_N": walls1,
+            "cpu_s": min(x["outer_cpu_s"] for x in runs[(impl, N)]),
             "wall_2N": b2["wall_s"] if b2 else None,
             "growth": (b2["wall_s"] / b1["wall_s"]) if b2 else None,
             "peak_rss_mb": max(x["peak_rss_mb"] for x in runs[(impl, N)]),
             "rss_delta_mb": max(x["rss_delta_mb"] for x in runs[(impl, N)]),
             "rss_delta_2N_mb": max(x["rss_delta_mb"] for x in runs[(impl, 2 * N)]) if b2 else None,
         }
-    base = summary.get("bare_simpy", {}).get("hop_per_s")
+    base = summary.get("bare_1event", {}).get("hop_per_s")
     nsp = summary.get("ns_py", {}).get("hop_per_s")
 
     print()
     print(f"Results at N={N} frames x {H} hops (best of {R}; ratios are throughput ratios, hop/s / hop/s)")
-    hdr = (f"{'implementation':<15} {'frame-hops':>11} {'wall s':>8} {'hop/s':>10} {'x bare':>7} "
+    hdr = (f"{'implementation':<15} {'frame-hops':>11} {'wall s':>8} {'hop/s':>10} {'x 1ev':>7} "
            f"{'x ns.py':>8} {'peak RSS MB':>11} {'dRSS MB N/2N':>13} {'wall(2N)/wall(N)':>17}")
     print(hdr)
     print("-" * len(hdr))
@@ -279,9 +288,11 @@ def main(argv=None):
               f"{fmt_ratio(s['hop_per_s'], base):>7} {fmt_ratio(s['hop_per_s'], nsp):>8} "
               f"{s['peak_rss_mb']:>11.1f} {s['rss_delta_mb']:>6.1f}/{d2:<6} {g:>17}")
     print()
+    base_cpu = summary.get("bare_1event", {}).get("cpu_s")
     for impl, s in summary.items():
         print(f"  {LABEL[impl]:<15} walls at N (sorted): {', '.join(f'{w:.3f}' for w in s['walls_N'])} s;"
-              f" spread {100 * (s['walls_N'][-1] / s['walls_N'][0] - 1):.0f}%")
+              f" spread {100 * (s['walls_N'][-1] / s['walls_N'][0] - 1):.0f}%; best CPU {s['cpu_s']:.3f} s"
+              + (f" ({base_cpu / s['cpu_s']:.2f}x the 1-event floor's rate)" if base_cpu else ""))
     print(f"  loadavg at end: {' '.join(load_end)}; total runner time {total:.0f} s")
     print("  peak RSS = child's whole-process ru_maxrss; dRSS = growth of ru_maxrss during the measured call")
 

@@ -195,7 +195,29 @@ def _run_options(scenario, args):
     update = {"limits": limits}
     if args.trace is not None:
         update["trace"] = args.trace
+    if args.plot:
+        update["plots"] = _plot_options(scenario, args.plot)
     return scenario.model_copy(update=update)
+
+
+def _plot_options(scenario, items: list[str]):
+    """``scenario.plots`` with the ``--plot SECTION.KEY=VALUE`` items applied and checked."""
+    from simulator.scenario.plots_spec import with_overrides
+
+    try:
+        plots = with_overrides(scenario.plots, items)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
+    ladder = plots.ladder
+    unknown = [n for n in ladder.nodes or () if n not in scenario.topology.nodes]
+    if unknown:
+        raise ScenarioError(f"--plot ladder.nodes: no node named {unknown[0]!r} "
+                            f"(nodes: {', '.join(sorted(scenario.topology.nodes))})")
+    apps = [a.name or a.kind for a in scenario.run if a.is_app]
+    if ladder.app is not None and ladder.app not in apps:
+        raise ScenarioError(f"--plot ladder.app: no app named {ladder.app!r} runs "
+                            f"(apps: {', '.join(apps) or 'none'})")
+    return plots
 
 
 def _add_run_options(run) -> None:
@@ -346,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", help="output folder (default: out/<scenario file name>)")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    run.add_argument("--plot", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                     help="set a plots: key, e.g. ladder.window=1s:2s, ladder.nodes=a,r1, "
+                          "ladder.app=ping, hops.packet=seq=3; repeat")
     _add_run_options(run)
     _add_param_option(run)
     check = commands.add_parser("check", help="validate a topology or scenario file")

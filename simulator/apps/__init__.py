@@ -11,6 +11,7 @@ import sys
 
 from simulator.apps import bulk, ping, reqresp, tcp_echo, traceroute, udp, udp_cbr, udp_echo
 from simulator.apps.dns import dig_app
+from simulator.apps.http import browse, get
 from simulator.apps.kind import AppKind
 
 APPS: dict[str, AppKind] = {}
@@ -27,7 +28,7 @@ def register(kind: AppKind) -> None:
         if known.get(check.name, check) is not check:
             raise ValueError(f"{kind.name}: expectation field {check.name!r} is already "
                              "declared by another app as a different Check")
-    if "simulator.scenario.schema" in sys.modules:
+    if hasattr(sys.modules.get("simulator.scenario.schema"), "Action"):   # models built
         raise RuntimeError(f"app kind {kind.name!r} registered after the scenario models "
                            "were built from the table; register it before importing them")
     APPS[kind.name] = kind
@@ -50,5 +51,7 @@ for _kind in (
     reqresp.REQRESP_SERVER,
     dig_app.DIG,
     dig_app.NSLOOKUP,
+    get.HTTP_GET,
+    browse.BROWSE,
 ):
     register(_kind)

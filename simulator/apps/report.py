@@ -3,6 +3,8 @@ rates in iperf's units (decimal kB/MB, Mbits/sec), and an output that keeps the 
 and last lines of anything per-packet (issue 11: per-packet detail is the trace's job).
 """
 
+from collections import deque
+
 SECOND = 1_000_000_000
 KEEP = 3          # lines kept at each end of a per-packet list
 
@@ -43,6 +45,37 @@ def first_last(lines: list[str], keep: int = KEEP) -> list[str]:
     if len(lines) <= 2 * keep + 1:
         return list(lines)
     return lines[:keep] + [f"... ({len(lines) - 2 * keep} more) ..."] + lines[-keep:]
+
+
+class FirstLast:
+    """A per-packet list of lines in flat memory: only the first ``keep`` and the last
+    ``keep + 1`` are kept, as the arguments of ``fmt`` (formatted when the result is
+    asked for), and a count. ``lines()`` is what :func:`first_last` gives for the whole
+    list."""
+
+    __slots__ = ("fmt", "keep", "first", "last", "count")
+
+    def __init__(self, fmt, keep: int = KEEP):
+        self.fmt, self.keep = fmt, keep
+        self.first: list[tuple] = []
+        self.last: deque = deque(maxlen=keep + 1)
+        self.count = 0
+
+    def add(self, *args) -> None:
+        if self.count < self.keep:
+            self.first.append(args)
+        else:
+            self.last.append(args)
+        self.count += 1
+
+    def lines(self) -> list[str]:
+        fmt, keep, last = self.fmt, self.keep, list(self.last)
+        if self.count > 2 * keep + 1:
+            middle = [f"... ({self.count - 2 * keep} more) ..."]
+            last = last[1:]
+        else:
+            middle = []
+        return [fmt(*a) for a in self.first] + middle + [fmt(*a) for a in last]
 
 
 class Intervals:

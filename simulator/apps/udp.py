@@ -4,22 +4,31 @@
 The sender fills each payload with the counting pattern 0, 1, 2, ... (mod
 256), so the sink can tell a datagram that arrived intact (after
 fragmentation and reassembly, say) from one that did not.
+
+Both report as iperf does: totals, the first and last few per-datagram lines
+(kept in flat memory: per-packet detail is the trace's), and for the sink a
+per-interval table when ``interval_ns`` is given.
 """
+
+from functools import lru_cache
 
 from pydantic import Field
 
 from simulator.apps import checks
 from simulator.apps.bulk import server_error
 from simulator.apps.kind import AppKind, AppSpec, Role
-from simulator.apps.report import first_last
+from simulator.apps.report import FirstLast, Intervals, fmt_bytes, fmt_rate, interval, rate_bps
 from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
 SECOND = 1_000_000_000
+_COUNTING = bytes(range(256))
 
 
+@lru_cache(maxsize=64)
 def pattern(size: int) -> bytes:
-    return bytes(i & 0xFF for i in range(size))
+    """0, 1, 2, ... 255, 0, 1, ... : ``size`` bytes of the counting pattern."""
+    return (_COUNTING * (size // 256 + 1))[:size]
 
 
 class UdpSend:
@@ -33,8 +42,9 @@ class UdpSend:
         self.interval_ns, self.df, self.ttl = interval_ns, df, ttl
         self.name = name or self.kind
         self.sent = 0
-        self.errors: list[str] = []
-        self.lines: list[str] = []
+        self.errors = 0
+        self.started_ns = self.last_ns = None
+        self.lines = FirstLast(self._line)
 
     def start(self) -> None:
         self.sim.process(self._run())
@@ -42,19 +52,29 @@ class UdpSend:
     def _run(self):
         socket = self.host.udp.bind(0)
         data = pattern(self.size)
+        self.started_ns = self.sim.now
         for i in range(self.count):
             error = socket.sendto(data, self.dst, self.port, ttl=self.ttl, df=self.df)
             self.sent += 1
+            self.last_ns = self.sim.now
             if error:
-                self.errors.append(str(error))
-            self.lines.append(f"sent {self.size} bytes of UDP payload to {self.dst}:{self.port}"
-                              + (f" ({error})" if error else ""))
+                self.errors += 1
+            self.lines.add(error)
             if i + 1 < self.count:
                 yield self.sim.env.timeout(self.interval_ns)
 
+    def _line(self, error) -> str:
+        return (f"sent {self.size} bytes of UDP payload to {self.dst}:{self.port}"
+                + (f" ({error})" if error else ""))
+
     def result(self) -> dict:
+        lines = self.lines.lines()
+        if self.sent > 1:
+            span = self.last_ns - self.started_ns
+            lines.append(f"sent {self.sent} datagrams, {fmt_bytes(self.sent * self.size)} in "
+                         f"{span / SECOND:.3f} s ({self.errors} errors)")
         return {"app": self.kind, "name": self.name, "node": self.host.name, "dst": str(self.dst),
-                "sent": self.sent, "errors": len(self.errors), "output": first_last(self.lines)}
+                "sent": self.sent, "errors": self.errors, "output": lines}
 
 
 class UdpServer:
@@ -74,27 +94,61 @@ class UdpServer:
 class UdpSink(UdpServer):
     kind = "udp_sink"
 
-    def __init__(self, host, port: int, name: str | None = None):
+    def __init__(self, host, port: int, interval_ns: int | None = None,
+                 name: str | None = None):
         self.host, self.sim = host, host.sim
         self.port = port
         self.name = name or self.kind
         self.received = self.intact = self.bytes = 0
-        self.lines: list[str] = []
+        self.first_ns = self.last_ns = None
+        self.lines = FirstLast(_received_line)
+        self.table = Intervals(self.sim, interval_ns, self._sample) if interval_ns else None
         self.error = None
 
+    def _sample(self):
+        return self.bytes, self.received
+
     def on_datagram(self, packet, datagram) -> None:
+        payload = datagram.payload
+        now = self.sim.now
+        if self.first_ns is None:
+            self.first_ns = now
+            if self.table is not None:
+                self.table.start()
+        self.last_ns = now
         self.received += 1
-        self.bytes += len(datagram.payload)
-        whole = datagram.payload == pattern(len(datagram.payload))
+        self.bytes += len(payload)
+        whole = payload == pattern(len(payload))
         self.intact += whole
-        self.lines.append(f"{self.sim.now / 1e9:.9f} s: {len(datagram.payload)} bytes of UDP from "
-                          f"{packet.src}:{datagram.src_port}{'' if whole else ' (damaged)'}")
+        self.lines.add(now, len(payload), packet.src, datagram.src_port, whole)
 
     def result(self) -> dict:
+        lines = self.lines.lines()
+        if self.table is not None:
+            self.table.finish()
+            lines.append("[ ID] Interval           Transfer     Bitrate         Datagrams")
+            prev = 0
+            for start, end, delta, got in self.table.rows:
+                lines.append(f"[  1] {interval(start, end, self.table.origin)}  "
+                             f"{fmt_bytes(delta):>11}  {fmt_rate(rate_bps(delta, end - start)):>14}"
+                             f"  {got - prev:>9}")
+                prev = got
+        if self.received > 1:
+            span = self.last_ns - self.first_ns
+            lines.append(f"received {self.received} datagrams ({self.received - self.intact} "
+                         f"damaged), {fmt_bytes(self.bytes)} in {span / SECOND:.3f} s, "
+                         f"{fmt_rate(rate_bps(self.bytes, span))}")
         return {"app": self.kind, "name": self.name, "node": self.host.name,
                 "received": self.received, "intact": self.intact, "bytes": self.bytes,
-                "bytes_received": self.bytes, "output": first_last(self.lines),
+                "bytes_received": self.bytes, "output": lines,
                 **server_error(self.kind, self.port, self.error)}
+
+
+
+def _received_line(now: int, size: int, src, src_port: int, whole: bool) -> str:
+    return (f"{now / 1e9:.9f} s: {size} bytes of UDP from {src}:{src_port}"
+            f"{'' if whole else ' (damaged)'}")
+
 
 MAX_UDP_PAYLOAD = 65507            # 65535 − 20 (IPv4) − 8 (UDP)
 
@@ -111,6 +165,7 @@ class UdpSendSpec(AppSpec):
 
 class UdpSinkSpec(AppSpec):
     port: Int = Field(ge=1, le=65535)
+    interval: Nanoseconds | None = Field(None, gt=0)     # report interval of the table
 
 
 def build_send(node, spec: UdpSendSpec, name: str) -> UdpSend:
@@ -119,7 +174,7 @@ def build_send(node, spec: UdpSendSpec, name: str) -> UdpSend:
 
 
 def build_sink(node, spec: UdpSinkSpec, name: str) -> UdpSink:
-    return UdpSink(node, spec.port, name=name)
+    return UdpSink(node, spec.port, interval_ns=spec.interval, name=name)
 
 
 UDP_SEND = AppKind("udp_send", UdpSendSpec, build_send, checks.BASIC, Role.UDP_CLIENT)

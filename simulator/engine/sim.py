@@ -1,17 +1,45 @@
 """The simulation context: a SimPy environment counting integer nanoseconds,
-the named random streams and the tracer, handed to every node and link."""
+the named random streams and the tracer, handed to every node and link.
 
+``call_later`` schedules a callback as a SimPy ``Timeout`` would, without
+running ``Timeout.__init__``: it pushes the very heap entry ``Environment.schedule``
+pushes, ``(time, NORMAL, next id, event)``, for a plain ``Event`` already
+succeeded. That relies on SimPy internals (``_queue``, ``_eid``, ``_now``,
+``_ok``, ``_value``; ``Channel.send_idle`` pushes the same entry inline), so
+pyproject.toml pins SimPy's version and
+tests/engine/test_simpy_pin.py checks the pin and the internals.
+"""
+
+import os
+from heapq import heappush
 from typing import Callable
 
 import simpy
+from simpy.events import NORMAL, Event
 
 from simulator.engine.rng import RngStreams
 from simulator.engine.trace import Tracer
 
 
+_new = object.__new__
+FAST_PATH_ENV = "NETSIM_FAST_PATH"       # "0": every frame takes the layered path
+
+
+def fast_path_default() -> bool:
+    """Whether a new Simulation uses the forwarding fast path (``NETSIM_FAST_PATH=0``: no)."""
+    return os.environ.get(FAST_PATH_ENV, "1") != "0"
+
+
 class Simulation:
-    def __init__(self, seed: int = 1):
+    """``fast_path``: routers and switches may forward the common case through fused
+    code (simulator/stack/fastpath.py) instead of the layered reference path; the two
+    give identical results. None: from the environment (:func:`fast_path_default`)."""
+
+    def __init__(self, seed: int = 1, fast_path: bool | None = None):
         self.env = simpy.Environment(initial_time=0)
+        self.fast_path = fast_path_default() if fast_path is None else fast_path
+        self._queue = self.env._queue
+        self._eid = self.env._eid
         self.rng = RngStreams(seed)
         self.tracer = Tracer(lambda: self.env.now)
         self._mac_counter = 0
@@ -25,10 +53,18 @@ class Simulation:
     def call_later(self, delay_ns: int, fn: Callable[[simpy.Event], None], value=None) -> None:
         """Run ``fn(event)`` after ``delay_ns``; ``event.value`` is ``value``.
 
-        A plain SimPy Timeout with a callback: the cheapest way to spend
-        simulated time, used on the per-frame paths instead of processes.
+        What ``env.timeout(delay_ns, value).callbacks.append(fn)`` does (the same
+        heap entry, so the same order among events at one time), without the
+        Timeout's Python-level constructor: the per-frame paths call this.
         """
-        self.env.timeout(delay_ns, value).callbacks.append(fn)
+        if delay_ns < 0:
+            raise ValueError(f"negative delay {delay_ns}")
+        event = _new(Event)
+        event.env = self.env
+        event.callbacks = [fn]
+        event._value = value
+        event._ok = True
+        heappush(self._queue, (self.env._now + delay_ns, NORMAL, next(self._eid), event))
 
     def process(self, generator):
         return self.env.process(generator)

@@ -124,6 +124,11 @@ class Tracer:
 
     def emit(self, node: str, layer: str, event: str, ns: int | None = None, **fields) -> None:
         """Emit an event stamped now (or at ``ns``, for a time already known)."""
+        self.emit_fields(node, layer, event, ns, fields)
+
+    def emit_fields(self, node: str, layer: str, event: str, ns: int | None, fields: dict) -> None:
+        """:meth:`emit` with the fields as a dict, in their order: a per-frame caller
+        builds it once instead of passing keywords."""
         if self._keep is not None and not self._keep(node, layer, event):
             return
         if ns is None:

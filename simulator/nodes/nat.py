@@ -14,6 +14,8 @@ trace event. Packets for the gateway itself (pings to its public address, ports
 it has a socket on) are delivered to it untranslated.
 """
 
+from collections import Counter
+
 from simulator.engine.sim import Timer
 from simulator.nodes.router import Router
 from simulator.stack.nat import Napt
@@ -31,6 +33,7 @@ class NatGateway(Router):
         self.outside = None
         self.inside: set = set()
         self._expiry = Timer(sim, self._expire)
+        self.mappings: Counter = Counter()       # trace event ("nat.map", "nat.expire") → count
         self.l2.register(ETHERTYPE_IPV4, self._prerouting)
         self.ip.forwarder.postrouting = self._postrouting
 
@@ -81,11 +84,8 @@ class NatGateway(Router):
 
     def _apply(self, iface, packet, result):
         """Trace a translation's events, count its drop; the packet to go on with."""
-        tracer = self.sim.tracer
         if result.events:
-            if tracer.on:
-                for event in result.events:
-                    tracer.emit(self.name, "nat", **event)
+            self._trace(result.events)
             self._arm()
         if result.packet is None:
             iface.drop(packet, result.drop, "nat")
@@ -98,11 +98,19 @@ class NatGateway(Router):
             self._expiry.start(max(0, due - self.sim.now))
 
     def _expire(self) -> None:
-        for event in self.napt.table.expire(self.sim.now):
-            if self.sim.tracer.on:
-                self.sim.tracer.emit(self.name, "nat", **event)
+        self._trace(self.napt.table.expire(self.sim.now))
         self._arm()
+
+    def _trace(self, events) -> None:
+        tracer = self.sim.tracer
+        for event in events:
+            self.mappings[event["event"]] += 1
+            if tracer.on:
+                tracer.emit(self.name, "nat", **event)
 
     def summary(self) -> dict:
         """The NAT's configuration, counters and translation table (for summary.json)."""
-        return self.napt.summary() if self.napt is not None else {}
+        if self.napt is None:
+            return {}
+        return {**self.napt.summary(), "mappings_created": self.mappings["nat.map"],
+                "mappings_expired": self.mappings["nat.expire"]}

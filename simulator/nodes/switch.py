@@ -12,6 +12,7 @@ without spanning tree floods BPDUs like any multicast, as an unmanaged switch do
 from simulator.engine.drops import Drop
 from simulator.nodes.node import Node, next_port_name
 from simulator.stack.bridge import SECOND, Bridge
+from simulator.stack.fastpath import BridgeFastPath
 from simulator.stack.stp import FORWARDING, LEARNING, SpanningTree
 from simulator.wire.stp import STP_GROUP
 
@@ -29,6 +30,8 @@ class Switch(Node):
         if self.stp is not None:
             self.receive = self._receive_stp
             sim.call_later(0, lambda _event: self.stp.start())
+        elif sim.fast_path and not processing_delay_ns:
+            self.receive = BridgeFastPath(self.bridge).receive     # falls back to forward
         else:
             self.receive = self._forward
 

@@ -6,17 +6,20 @@ The result is a ``Network``: the simulation, the nodes by name and the links.
 from simulator.nodes.host import Host
 from simulator.nodes.hub import Hub
 from simulator.nodes.l3switch import L3Switch
+from simulator.nodes.nat import NatGateway
 from simulator.nodes.router import Router
 from simulator.nodes.switch import Switch
 from simulator.engine.gc_pause import without_gc
 from simulator.phy.link import Link
 from simulator.scenario.dhcp_build import start_dhcp
 from simulator.scenario.dns_build import start_dns
+from simulator.scenario.web_build import start_web_services
 from simulator.stack.arp import ZERO_IP, ArpConfig
 from simulator.stack.icmp_ratelimit import IcmpRateLimitConfig
 from simulator.wire.addr import MacAddress
 
 PREAMBLE_AND_GAP = 8 + 12     # preamble + SFD, inter-frame gap (IEEE 802.3 §4.4.2)
+ROUTERS = {"router": Router, "nat": NatGateway}
 
 
 class Network:
@@ -88,6 +91,7 @@ def build(topology, sim) -> Network:
         net.routing = AutoRouting(net, topology.convergence)
     start_dns(net)
     start_dhcp(net)
+    start_web_services(net)
     return net
 
 
@@ -115,7 +119,7 @@ def _make_node(sim, name, spec, explicit_mtu):
             if gspec.mtu:
                 explicit_mtu.update([svi, *(node.interfaces[p] for p in gspec.ports)])
         return node
-    node = Host(sim, name) if spec.type == "host" else Router(sim, name, spec.processing_delay)
+    node = Host(sim, name) if spec.type == "host" else ROUTERS[spec.type](sim, name, spec.processing_delay)
     for iface_name, ispec in spec.interfaces.items():
         mac = MacAddress(ispec.mac) if ispec.mac else None
         if ispec.ip is None:              # ip: dhcp: attached, addressed by its lease

@@ -46,7 +46,19 @@ class ScenarioChecks:
         self.captures()
         self.expectations()
         self.trace_nodes()
+        self.plots()
         return self.errors
+
+    def plots(self) -> None:
+        """``plots.ladder`` names existing nodes and an app that runs."""
+        ladder = self.s.plots.ladder
+        for i, name in enumerate(ladder.nodes or ()):
+            if name not in self.nodes:
+                self.fail(("plots", "ladder", "nodes", i), self.unknown(name))
+        apps = [a.name or a.kind for a in self.s.run if a.is_app]
+        if ladder.app is not None and ladder.app not in apps:
+            self.fail(("plots", "ladder", "app"), f"no app named {ladder.app!r} runs "
+                                                  f"(apps: {', '.join(apps) or 'none'})")
 
     def trace_nodes(self) -> None:
         """A ``trace:`` filter names existing nodes (else it would silently keep nothing)."""

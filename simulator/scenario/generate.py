@@ -36,9 +36,9 @@ from typing import Any
 import networkx as nx
 from pydantic import Field, field_validator
 
-from .model import Model
+from simulator.spec.model import Model
 from .schema import LinkOverrides, describe
-from .values import Int, Text
+from simulator.spec.values import Int, Text
 from .yamlpos import Path, YamlDocument
 
 MAX_ROUTERS = 65536          # one 10.x.y.0/24 each

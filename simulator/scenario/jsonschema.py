@@ -23,7 +23,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from simulator.spec import values
 
 from ..engine.units import RATE_UNITS, SIZE_UNITS, TIME_UNITS, format_rate, format_size, format_time
-from . import dhcp_specs, dns_specs, schema
+from . import dhcp_specs, dns_specs, schema, web_specs
 
 # Draft 7: what yaml-language-server (VS Code's YAML extension) implements.
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -64,6 +64,9 @@ FORMS = {
     _validator(values.Hop): _string(rf"\*|{DOTTED}", "10.0.0.1"),
     _validator(dhcp_specs.DhcpRange): _string(rf"{DOTTED}\s*-\s*{DOTTED}",
                                               "192.168.1.100-192.168.1.199"),
+    _validator(web_specs.PortRange): (_string(r"[0-9]{1,5}\s*-\s*[0-9]{1,5}", "1024-65535")[0],
+                                      lambda v: f"{v[0]}-{v[1]}" if isinstance(v, list) else v),
+    _validator(web_specs.AddressPort): _string(rf"{DOTTED}:[0-9]{{1,5}}", "192.168.1.10:80"),
 }
 
 ENDPOINT = {"type": "string", "pattern": rf"^\s*{NAME}(:{NAME})?\s*$", "examples": ["pc1", "r1:e0"]}
@@ -76,6 +79,7 @@ SHORTHANDS = {
     dhcp_specs.DhcpRelaySpec: [FORMS[_validator(values.IPv4Addr)][0],
                                {"type": "array", "items": FORMS[_validator(values.IPv4Addr)][0]}],
     schema.CaptureSpec: [ENDPOINT],
+    web_specs.HttpResource: [{"type": "string", "examples": ["10KB", "<html>...</html>"]}],
     schema.TraceSpec: [{"enum": ["off", "full", False, True]}],
     dns_specs.RootHint: [FORMS[_validator(values.IPv4Addr)][0]],
 }

@@ -204,12 +204,15 @@ def _locate(err: dict[str, Any], doc: YamlDocument, prefix: Path) -> ScenarioErr
     yaml_path: list[Any] = []
     field: list[Any] = []
     in_yaml, at_key = True, False
+    tagged = None           # the mapping whose union tag was skipped (``nat`` is both)
     for part in loc:
         if part == "[key]":
             at_key = True
         elif not in_yaml:
             field.append(part)
-        elif isinstance(cur, dict) and isinstance(part, str) and cur.get("type") == part:
+        elif (isinstance(cur, dict) and isinstance(part, str) and cur.get("type") == part
+              and tagged is not cur):
+            tagged = cur
             continue  # tag of a discriminated union (a node's type)
         elif isinstance(cur, dict) and _has(cur, part):
             yaml_path.append(part)

@@ -10,13 +10,15 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from .dns_specs import DnsForwarderSpec, DnsResolverSpec, DnsServerSpec, HostDnsSpec
 from simulator.spec.model import Model
+from simulator.spec.values import (S, Bool, Bytes, FieldError, Int, IPv4Addr, IPv4Iface, IPv4Net,
+                                   Mac, Mtu, MulticastGroup, Name, Nanoseconds, describe)
 
 from .dhcp_specs import DhcpClientSpec, DhcpRelaySpec, DhcpServerSpec, dhcp_shorthand
+from .dns_specs import DnsForwarderSpec, DnsResolverSpec, DnsServerSpec, HostDnsSpec
+from .plots_spec import Position
 from .transport import TcpSpec
-from simulator.spec.values import (S, Bool, Bytes, FieldError, Int, IPv4Addr, IPv4Iface, IPv4Net, Mac, Mtu,
-                     MulticastGroup, Name, Nanoseconds, describe)
+from .web_specs import HttpServerSpec, NatOptions
 
 # -------------------------------------------------------------------------- nodes
 
@@ -93,6 +95,7 @@ class IpStackSpec(Model):
     dns_resolver: DnsResolverSpec | None = None
     dns_forwarder: DnsForwarderSpec | None = None
     dns: HostDnsSpec = Field(default_factory=HostDnsSpec)
+    http_server: HttpServerSpec | None = None                # docs/http.md
     dhcp_server: DhcpServerSpec | None = None
     dhcp_relay: DhcpRelaySpec | None = None
     icmp_msgs_per_sec: Int = Field(1000, ge=0)          # Linux icmp_msgs_per_sec; 0: off
@@ -149,6 +152,8 @@ class HostSpec(IpStackSpec):
             self.interfaces = {"eth0": InterfaceSpec(ip=self.ip, mac=self.mac)}
         return self
 
+    pos: Position | None = None                     # where drawn (plots, viewer)
+
 
 class SwitchSpec(Model):
     type: Literal["switch"]
@@ -157,10 +162,12 @@ class SwitchSpec(Model):
     processing_delay: Nanoseconds = Field(0, ge=0)
     stp: Bool = False                                   # IEEE 802.1D spanning tree
     priority: Int = Field(32768, ge=0, le=61440, multiple_of=4096)   # 802.1D-2004 §17.13.7
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 class HubSpec(Model):
     type: Literal["hub"]
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
 
 class RouteSpec(Model):
@@ -181,6 +188,38 @@ class RouterSpec(IpStackSpec):
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1)
     routes: list[RouteSpec] = Field(default_factory=list)
     processing_delay: Nanoseconds = Field(0, ge=0)
+    pos: Position | None = None                     # where drawn (plots, viewer)
+
+
+class NatSpec(RouterSpec):
+    """A NAT gateway (docs/nat.md): a router translating between its inside
+    interfaces and the outside one."""
+
+    type: Literal["nat"]
+    nat: NatOptions
+
+    @model_validator(mode="after")
+    def _nat_interfaces(self) -> NatSpec:
+        nat = self.nat
+        if nat.outside not in self.interfaces:
+            raise FieldError(f"'{nat.outside}' is not an interface of this gateway "
+                             f"(interfaces: {', '.join(self.interfaces)})", "nat", "outside")
+        for k, name in enumerate(nat.inside or ()):
+            if name not in self.interfaces or name == nat.outside:
+                raise FieldError(f"'{name}' is not an inside interface of this gateway",
+                                 "nat", "inside", k)
+        inside = [self.interfaces[n].ip.network for n in self.inside_interfaces()]
+        for k, forward in enumerate(nat.forwards):
+            if not any(forward.to[0] in net for net in inside):
+                raise FieldError(f"{forward.to[0]} is not on an inside network "
+                                 f"({', '.join(map(str, inside))})", "nat", "forwards", k, "to")
+        return self
+
+    def inside_interfaces(self) -> list[str]:
+        """The inside interfaces: those listed, else every one but the outside."""
+        if self.nat.inside is not None:
+            return list(self.nat.inside)
+        return [name for name in self.interfaces if name != self.nat.outside]
 
 
 class GroupSpec(Model):
@@ -219,8 +258,10 @@ class L3SwitchSpec(IpStackSpec):
     def ports(self) -> list[str]:
         return [port for spec in self.groups.values() for port in spec.ports]
 
+    pos: Position | None = None                     # where drawn (plots, viewer)
 
-NodeSpec = Annotated[Union[HostSpec, SwitchSpec, HubSpec, RouterSpec, L3SwitchSpec],
+
+NodeSpec = Annotated[Union[HostSpec, SwitchSpec, HubSpec, RouterSpec, L3SwitchSpec, NatSpec],
                      Field(discriminator="type")]
 NODE_TYPES: tuple[str, ...] = tuple(
     typing.get_args(m.model_fields["type"].annotation)[0]

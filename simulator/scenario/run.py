@@ -32,6 +32,7 @@ from simulator.scenario.build import Network, build
 from simulator.scenario.dhcp_build import dhcp_results, dhcp_services
 from simulator.scenario.dns_build import dns_services
 from simulator.scenario.expect import Verdict, evaluate
+from simulator.scenario.web_build import web_services
 from simulator.scenario.tables import TableLog
 
 RFC1918 = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
@@ -73,7 +74,10 @@ class RunResult:
             "until_ns": self.scenario.until,
             "ended": self._ended(),
             "apps": self.results(),
-            "nodes": {name: _node_summary(node) for name, node in self.network.nodes.items()},
+            "nodes": {name: _node_summary(node, self.scenario.topology.nodes.get(name))
+                      for name, node in self.network.nodes.items()},
+            "links": [{"a": link.a.node.name, "a_if": link.a.name,
+                       "b": link.b.node.name, "b_if": link.b.name} for link in self.network.links],
             "drops": drops,
             "queue_max_packets": {name.split(":", 1)[1]: series.max
                                   for name, series in sorted(sim.tracer.series.items())
@@ -107,7 +111,7 @@ def _services(network) -> dict:
     return dict(sorted(services.items()))
 
 
-SERVICE_REPORTS = [dhcp_services, dns_services]
+SERVICE_REPORTS = [dhcp_services, dns_services, web_services]
 LIMIT_FIELDS = {"max_events": "max_events", "wall_clock": "wall_clock", "stalled": "stall",
                 "trace_size": "trace_size"}     # end reason → the `limits:` field behind it
 
@@ -126,8 +130,10 @@ def _address_summary(address) -> dict:
             "scope": scope}
 
 
-def _node_summary(node) -> dict:
+def _node_summary(node, spec=None) -> dict:
     summary = {"kind": node.kind, "interfaces": node.counters()}
+    if getattr(spec, "pos", None) is not None:
+        summary["pos"] = list(spec.pos)                 # the YAML's, for the viewer
     ip = getattr(node, "ip", None)
     if ip is not None:
         summary["addresses"] = {iface.name: _address_summary(a) for iface, a in ip.addresses.items()}
@@ -268,24 +274,48 @@ def _is_tcp(event: dict) -> bool:
 
 
 def _plot(result: RunResult, out_dir: Path, watch: _Watch) -> None:
-    from simulator.viz.hops import MAX_FRAMES, plot_run
-    from simulator.viz.ladder import plot_ladder, tx_frames
+    from simulator.viz.hops import MAX_FRAMES, hop_events, plot_run
+    from simulator.viz.ladder import plot_ladder
     from simulator.viz.tcp import plot_tcp
 
     (out_dir / "plots").mkdir(exist_ok=True)
     nodes = list(result.network.nodes)
     title = f"{result.scenario.name} (seed {result.scenario.seed})"
     trace = out_dir / "trace.jsonl"
-    plot_ladder(watch.events(trace), out_dir / "plots" / "ladder.png", nodes=nodes, title=title)
+    spec = result.scenario.plots.ladder
+    plot_ladder(watch.events(trace), out_dir / "plots" / "ladder.png", title=title,
+                selection=ladder_selection(result), max_pages=spec.pages, show_l2=spec.l2)
     watch.check()
-    first = list(islice(tx_frames(watch.events(trace), nodes), MAX_FRAMES))
-    plot_run(out_dir, nodes=nodes, title=title, events=first)
+    first = list(islice(hop_events(watch.events(trace), nodes), MAX_FRAMES))
+    plot_run(out_dir, nodes=nodes, title=title, events=first, packet=result.scenario.plots.hops)
     watch.check()
     from simulator.viz.topology import plot_topology
-    plot_topology(result.network, out_dir / "plots" / "topology.png", title, watch.events(trace))
+    positions = {name: spec.pos for name, spec in result.scenario.topology.nodes.items()}
+    plot_topology(result.network, out_dir / "plots" / "topology.png", title, watch.events(trace),
+                  positions)
     cc = {name: node.tcp_config.cc for name, node in result.network.nodes.items()
           if hasattr(node, "tcp_config")}
     if cc:
         watch.check()
         plot_tcp([e for e in watch.events(trace) if _is_tcp(e)], out_dir / "plots",
                  title=title, cc=cc)
+
+
+def ladder_selection(result: RunResult):
+    """The ladder's :class:`~simulator.viz.ladder_select.Selection` from ``plots.ladder``:
+    an ``app`` is its node's addresses from the time it starts."""
+    from simulator.viz.ladder_select import Selection
+
+    spec = result.scenario.plots.ladder
+    start, end = spec.window or (None, None)
+    addresses: frozenset[str] = frozenset()
+    if spec.flow is not None:
+        addresses = frozenset(str(a) for a in spec.flow)
+    elif spec.app is not None:
+        action = next(a for a in result.scenario.run
+                      if a.is_app and (a.name or a.kind) == spec.app)
+        node = result.network.nodes[action.on]
+        addresses = frozenset(str(a) for a in getattr(getattr(node, "ip", None), "local", ()))
+        start = action.at if start is None else max(start, action.at)
+    return Selection(start, end, tuple(spec.nodes) if spec.nodes else None, addresses,
+                     flow=spec.flow is not None)

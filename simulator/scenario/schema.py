@@ -35,6 +35,7 @@ from ..engine.units import parse_size
 from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, InterfaceSpec,
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
                          SwitchSpec)
+from .plots_spec import PlotsSpec
 from .transport import TcpSpec
 
 __all__ = [
@@ -346,6 +347,7 @@ class Scenario(Model):
     expect: list[Expectation] = Field(default_factory=list)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     trace: TraceSpec = Field(default_factory=TraceSpec)
+    plots: PlotsSpec = Field(default_factory=PlotsSpec)
 
     @field_validator("topology", mode="before")
     @classmethod

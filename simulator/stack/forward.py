@@ -12,6 +12,7 @@ datagram's lookup is traced (``route``: the route matched, next hop, TTL in and 
 """
 
 from simulator.engine.drops import Drop
+from simulator.wire.addr import ip_text
 from simulator.wire.icmp import (DEST_UNREACHABLE, FRAGMENTATION_NEEDED, NET_UNREACHABLE,
                                  TIME_EXCEEDED, TTL_EXCEEDED)
 
@@ -64,9 +65,9 @@ class Forwarder:
         route.iface.forwarded += 1
         tracer = ip.sim.tracer
         if tracer.on:
-            tracer.emit(ip.node.name, "ip", "route", **{"if": iface.name}, dst=str(packet.dst),
-                        ip_src=str(packet.src), ip_id=packet.identification,
-                        route=str(route.network), via=str(route.via) if route.via else None,
-                        out=route.iface.name, ttl=packet.ttl, ttl_out=out.ttl,
-                        eth_src=str(route.iface.mac))
+            tracer.emit_fields(ip.node.name, "ip", "route", None, {
+                "if": iface.name, "dst": ip_text(packet.dst), "ip_src": ip_text(packet.src),
+                "ip_id": packet.identification, "route": str(route.network),
+                "via": ip_text(route.via) if route.via else None, "out": route.iface.name,
+                "ttl": packet.ttl, "ttl_out": out.ttl, "eth_src": route.iface.mac.hex(":")})
         ip.output(out, route)

@@ -137,7 +137,7 @@ class NatTable:
                 return None, events
             m = Mapping(protocol, ip, port, external, key, now)
             self.by_key[key] = self.by_external[(protocol, external)] = m
-            events.append({"event": "nat_mapping_created", **m.describe(self.config.public),
+            events.append({"event": "nat.map", **m.describe(self.config.public),
                            "remote": f"{remote_ip}:{remote_port}"})
         self._touch(m, (remote_ip, remote_port), now, flags, "out")
         return m, events
@@ -218,7 +218,7 @@ class NatTable:
     def _remove(self, m, now) -> dict:
         del self.by_key[m.key]
         del self.by_external[(m.protocol, m.external_port)]
-        return {"event": "nat_mapping_expired", **m.describe(self.config.public),
+        return {"event": "nat.expire", **m.describe(self.config.public),
                 "lifetime_ns": now - m.created_ns}
 
     def expire(self, now) -> list[dict]:

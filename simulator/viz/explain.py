@@ -9,9 +9,10 @@ After each change to an ARP cache, MAC table or routing table a second line
 shows that table as it now is.
 
 :func:`frame_details` takes frame N of ``capture.pcapng`` (numbered from 1,
-as Wireshark numbers it) and decodes it with this project's wire decoders
-into Wireshark's two lower panes: the fields layer by layer, then the bytes
-as ``tshark -x`` prints them.
+as Wireshark numbers it) and decodes it as the viewer's PDU pane does
+(:func:`simulator.viz.viewer.dissect.layers`: Ethernet, ARP, IPv4, UDP, TCP with
+its flags and options, ICMP with an error's quoted headers) into Wireshark's two
+lower panes: the fields layer by layer, then the bytes as ``tshark -x`` prints them.
 """
 
 from pathlib import Path
@@ -19,12 +20,7 @@ from pathlib import Path
 from simulator.phy.pcapng import read_pcapng
 from simulator.scenario.tables import Tables
 from simulator.viz.trace_io import iter_trace
-from simulator.wire.arp import ArpPacket
-from simulator.wire.errors import DecodeError
-from simulator.wire.ethernet import HEADER_LEN, EthernetFrame
-from simulator.wire.icmp import IcmpEcho
-from simulator.wire.ipv4 import PROTOCOL_NAMES, IPv4Packet
-from simulator.wire.udp import UdpDatagram
+from simulator.viz.viewer.dissect import layers
 
 
 def seconds(ns: int) -> str:
@@ -120,63 +116,6 @@ def hexdump(data: bytes) -> list[str]:
     return lines
 
 
-def _ethernet(f: EthernetFrame, data: bytes) -> list[str]:
-    names = {0x0800: "IPv4", 0x0806: "ARP"}
-    lines = [f"Ethernet II, Src: {f.src}, Dst: {f.dst}",
-             f"    Destination: {f.dst}", f"    Source: {f.src}",
-             f"    Type: {names.get(f.ethertype, 'Unknown')} (0x{f.ethertype:04x})"]
-    used = HEADER_LEN + (len(f.payload.pack()) if hasattr(f.payload, "pack") else len(f.payload))
-    if len(data) > used:
-        lines.append(f"    Padding: {data[used:].hex()}")
-    return lines
-
-
-def _arp(a: ArpPacket) -> list[str]:
-    op = {1: "request", 2: "reply"}.get(a.oper, "unknown")
-    return [f"Address Resolution Protocol ({op})",
-            f"    Hardware type: Ethernet ({a.htype})" if a.htype == 1
-            else f"    Hardware type: {a.htype}",
-            f"    Protocol type: IPv4 (0x{a.ptype:04x})", f"    Hardware size: {a.hlen}",
-            f"    Protocol size: {a.plen}", f"    Opcode: {op} ({a.oper})",
-            f"    Sender MAC address: {a.sha}", f"    Sender IP address: {a.spa}",
-            f"    Target MAC address: {a.tha}", f"    Target IP address: {a.tpa}"]
-
-
-def _ipv4(p: IPv4Packet) -> list[str]:
-    flags = (p.reserved_flag << 15) | (p.df << 14) | (p.mf << 13)
-    proto = PROTOCOL_NAMES.get(p.protocol, "Unknown")
-    return [f"Internet Protocol Version 4, Src: {p.src}, Dst: {p.dst}",
-            "    Version: 4", f"    Header Length: {p.header_len} bytes ({p.header_len // 4})",
-            f"    Differentiated Services Field: 0x{p.dscp << 2 | p.ecn:02x}",
-            f"    Total Length: {p.total_len}",
-            f"    Identification: 0x{p.identification:04x} ({p.identification})",
-            f"    Flags: 0x{flags >> 13:x}" + (", Don't fragment" if p.df else "")
-            + (", More fragments" if p.mf else ""),
-            f"    Fragment Offset: {p.frag_offset * 8}", f"    Time to Live: {p.ttl}",
-            f"    Protocol: {proto} ({p.protocol})",
-            f"    Header Checksum: 0x{p.checksum:04x}",
-            f"    Source Address: {p.src}", f"    Destination Address: {p.dst}"]
-
-
-def _transport(m) -> list[str]:
-    if isinstance(m, UdpDatagram):
-        return [f"User Datagram Protocol, Src Port: {m.src_port}, Dst Port: {m.dst_port}",
-                f"    Source Port: {m.src_port}", f"    Destination Port: {m.dst_port}",
-                f"    Length: {8 + len(m.payload)}", f"    Checksum: 0x{m.checksum:04x}",
-                f"    Data ({len(m.payload)} bytes)"]
-    if hasattr(m, "type") and hasattr(m, "code"):
-        lines = ["Internet Control Message Protocol", f"    Type: {m.type} ({m.info()})",
-                 f"    Code: {m.code}", f"    Checksum: 0x{m.checksum:04x}"]
-        if isinstance(m, IcmpEcho):
-            lines += [f"    Identifier (BE): {m.ident} (0x{m.ident:04x})",
-                      f"    Sequence Number (BE): {m.seq} (0x{m.seq:04x})",
-                      f"    Data ({len(m.data)} bytes)"]
-        elif getattr(m, "original", None) is not None:
-            lines.append(f"    Quoted datagram: {len(m.original)} bytes")
-        return lines
-    return [f"{type(m).__name__}: {m.info()}"] if hasattr(m, "info") else []
-
-
 def frame_details(run_dir: Path, number: int) -> list[str]:
     """Frame ``number`` of ``capture.pcapng``: header line, fields, blank line, bytes."""
     path = Path(run_dir) / "capture.pcapng"
@@ -185,17 +124,7 @@ def frame_details(run_dir: Path, number: int) -> list[str]:
         raise ValueError(f"{path} has frames 1 to {len(packets)}, not {number}")
     iface, ns, data = packets[number - 1]
     lines = [f"Frame {number}: {len(data)} bytes on interface {iface}, at {seconds(ns)} s"]
-    try:
-        frame = EthernetFrame.unpack(data)
-    except DecodeError as error:
-        lines.append(f"    (does not decode: {error})")
-    else:
-        lines += _ethernet(frame, data)
-        payload = frame.payload
-        if isinstance(payload, ArpPacket):
-            lines += _arp(payload)
-        elif isinstance(payload, IPv4Packet):
-            lines += _ipv4(payload)
-            if not isinstance(payload.payload, (bytes, bytearray, memoryview)):
-                lines += _transport(payload.payload)
+    for layer in layers(data):
+        lines.append(layer["title"])
+        lines += [f"    {f['n']}: {f['v']}" if f["v"] else f"    {f['n']}" for f in layer["fields"]]
     return lines + [""] + hexdump(data)

@@ -5,9 +5,9 @@ with their name and, beside each link's end, the interface or port name and
 its address. Each link is labelled with its rate, delay and MTU. A link that
 went down during the run (a ``link_down`` in the trace) is dashed red, with
 the times it went down and came back; a spanning-tree port left blocking at
-the end is labelled so, in red. Positions come from a networkx spring
-layout with a fixed seed, stretched to fill the page (a chain of nodes is
-laid out in a row); the YAML has no position fields. The drawing is the same
+the end is labelled so, in red. Positions come from the YAML's ``pos: [x, y]``
+where given, else from a networkx spring layout with a fixed seed, stretched to
+fill the page (a chain of nodes is laid out in a row). The drawing is the same
 on every run. The figure is 12 × 7.5 in at 100 dpi (1200 × 750 px).
 """
 
@@ -28,6 +28,7 @@ KINDS = {   # kind → (marker, colour, legend label)
     "hub": ("h", "#9aa0a6", "hub"),
     "router": ("D", "#e08a1e", "router"),
     "l3switch": ("p", "#9b59b6", "L3 switch"),
+    "nat": ("^", "#c0392b", "NAT gateway"),
 }
 END_AT = 0.22       # an interface label sits this far along its link from its node
 
@@ -86,41 +87,50 @@ def _away(name, pos, network) -> tuple[float, float]:
     return (0.0, -1.0) if norm < 1e-6 else (-sx / norm, -sy / norm)
 
 
-def layout(network) -> dict:
-    """Node positions filling [-1, 1]²: a chain of nodes in a row, left to right from its
-    first node in the file; anything else by a spring layout with a fixed seed."""
+def layout(network, positions: dict | None = None) -> dict:
+    """Node positions filling [-1, 1]²: the YAML's ``pos: [x, y]`` where given (scaled
+    to fit, the nodes without one placed by a spring layout around them); without any,
+    a chain of nodes in a row, left to right from its first node in the file, and
+    anything else by a spring layout with a fixed seed."""
+    positions = {n: p for n, p in (positions or {}).items() if n in network.nodes and p}
     graph = nx.Graph()
     graph.add_nodes_from(network.nodes)
     graph.add_edges_from((link.a.node.name, link.b.node.name) for link in network.links)
-    if len(graph) > 1 and nx.is_tree(graph) and max(d for _, d in graph.degree) <= 2:
+    if len(positions) == len(graph):
+        pos = dict(positions)
+    elif (not positions and len(graph) > 1 and nx.is_tree(graph)
+          and max(d for _, d in graph.degree) <= 2):
         ends = [n for n in graph if graph.degree[n] == 1]
         order = nx.shortest_path(graph, ends[0], ends[1])
         return {name: (2 * i / (len(order) - 1) - 1, 0.0) for i, name in enumerate(order)}
-    pos = nx.spring_layout(graph, seed=LAYOUT_SEED, iterations=200,
-                           k=2.5 / max(len(graph), 1) ** 0.5)
+    else:
+        pos = nx.spring_layout(graph, seed=LAYOUT_SEED, iterations=200,
+                               k=2.5 / max(len(graph), 1) ** 0.5, pos=positions or None,
+                               fixed=list(positions) or None)
     spans = []
     for axis in (0, 1):
         values = [p[axis] for p in pos.values()]
-        low, high = min(values), max(values)
-        spans.append((low, high - low if high - low > 1e-9 else 1.0))
-    return {name: tuple(2 * (p[a] - spans[a][0]) / spans[a][1] - 1 for a in (0, 1))
+        spans.append((min(values), max(values) - min(values)))
+    return {name: tuple(2 * (p[a] - spans[a][0]) / spans[a][1] - 1 if spans[a][1] > 1e-9
+                        else 0.0 for a in (0, 1))
             for name, p in pos.items()}
 
 
-def plot_topology(network, out: Path, title: str, events=()) -> Path:
+def plot_topology(network, out: Path, title: str, events=(), positions=None) -> Path:
     """Draw ``network`` (a built :class:`~simulator.scenario.build.Network`) to ``out``;
-    ``events``, the run's trace, gives the link failures to show."""
-    fig = draw_topology(network, title, events)
+    ``events``, the run's trace, gives the link failures to show; ``positions``, the
+    YAML's ``pos:`` by node name."""
+    fig = draw_topology(network, title, events, positions)
     fig.savefig(out, dpi=DPI, metadata={"Software": None})
     plt.close(fig)
     return out
 
 
-def draw_topology(network, title: str, events=()):
+def draw_topology(network, title: str, events=(), positions=None):
     """The topology figure (see :func:`plot_topology`), not yet saved."""
     changes = link_events(events)
     stp = changes.pop("stp")
-    pos = layout(network)
+    pos = layout(network, positions)
     row = all(y == 0.0 for _, y in pos.values())     # a chain: the ends' labels above and below
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     for link in network.links:

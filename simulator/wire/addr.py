@@ -7,7 +7,21 @@ IPv4 uses the stdlib :mod:`ipaddress` types, re-exported here.
 
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
-__all__ = ["MacAddress", "IPv4Address", "IPv4Interface", "IPv4Network"]
+__all__ = ["MacAddress", "IPv4Address", "IPv4Interface", "IPv4Network", "ip_text"]
+
+_IP_TEXT: dict[int, str] = {}
+_IP_TEXT_MAX = 1 << 16
+
+
+def ip_text(ip: IPv4Address) -> str:
+    """``str(ip)``, memoised by value (ipaddress formats in Python, and a trace
+    formats the same few addresses for every frame). The memo is bounded."""
+    text = _IP_TEXT.get(ip._ip)
+    if text is None:
+        if len(_IP_TEXT) >= _IP_TEXT_MAX:
+            _IP_TEXT.clear()
+        text = _IP_TEXT[ip._ip] = str(ip)
+    return text
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 

@@ -35,7 +35,8 @@ class EthernetFrame:
         self.src = src
         self.ethertype = ethertype
         self.payload = payload
-        n = len(payload)
+        # an IPv4Packet knows its length (len() would call its __len__: per frame, it counts)
+        n = payload.total_len if payload.__class__ is IPv4Packet else len(payload)
         self.wire_len = HEADER_LEN + FCS_LEN + (n if n > MIN_PAYLOAD else MIN_PAYLOAD)
 
     def __len__(self) -> int:

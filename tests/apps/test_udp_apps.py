@@ -77,3 +77,40 @@ def test_cbr_loss_and_jitter_on_a_lossy_jittery_link():
     assert 0.05 < sink["loss"] < 0.16                  # 10% of ~500: a wide binomial bound
     assert 0 < sink["jitter_ns"] < 2 * MS              # RFC 3550 J of uniform 0..2 ms delays
     assert sink["out_of_order"] == 0                   # 4 ms apart, at most 2 ms late: in order
+
+
+def test_udp_sink_reports_totals_first_last_lines_and_an_interval_table():
+    # 20 datagrams of 1000 B, one every 100 ms from 1 s: 10 in each 1 s of the table
+    r = run("  - {at: 0s, on: b, name: sink, udp_sink: {port: 9, interval: 1s}}\n"
+            "  - {at: 1s, on: a, name: send, udp_send: {dst: 10.0.0.2, port: 9, size: 1000B, "
+            "count: 20, interval: 100ms}}", until="4s", arp=STATIC_ARP)
+    send, sink = r["send"], r["sink"]
+    flight = serialization_ns(1000) + 5 * MS              # 5.8368 ms
+    assert (sink["received"], sink["intact"], sink["bytes"]) == (20, 20, 20_000)
+    out = sink["output"]
+    assert out[0] == f"{(1000 * MS + flight) / 1e9:.9f} s: 1000 bytes of UDP from 10.0.0.1:32768"
+    assert out[3] == "... (14 more) ..."
+    assert out[6] == f"{(2900 * MS + flight) / 1e9:.9f} s: 1000 bytes of UDP from 10.0.0.1:32768"
+    assert out[7] == "[ ID] Interval           Transfer     Bitrate         Datagrams"
+    assert out[8] == "[  1]   0.00-1.00   sec  10.0 KBytes  80.0 Kbits/sec         10"
+    assert out[9].endswith("         10") and out[9].startswith("[  1]   1.00-")
+    assert out[-1] == "received 20 datagrams (0 damaged), 20.0 KBytes in 1.900 s, 84.2 Kbits/sec"
+    assert len(out) == 11
+    assert send["output"][3] == "... (14 more) ..."
+    assert send["output"][-1] == "sent 20 datagrams, 20.0 KBytes in 1.900 s (0 errors)"
+
+
+def test_first_last_keeps_what_first_last_of_the_whole_list_keeps():
+    from simulator.apps.report import FirstLast, first_last
+    for n in range(12):
+        kept = FirstLast(lambda i: f"line {i}")
+        for i in range(n):
+            kept.add(i)
+        assert kept.lines() == first_last([f"line {i}" for i in range(n)])
+        assert len(kept.first) + len(kept.last) <= 7
+
+
+def test_the_counting_pattern():
+    from simulator.apps.udp import pattern
+    assert pattern(0) == b""
+    assert pattern(600) == bytes(i & 0xFF for i in range(600))

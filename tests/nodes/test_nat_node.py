@@ -156,8 +156,7 @@ def test_mapping_creation_and_expiry_are_traced_at_their_times():
     sock.sendto(b"x", A("198.51.100.10"), 7)
     sim.run(30 * SECOND)
     created, expired = [e for e in events if e["layer"] == "nat"]
-    assert (created["event"], expired["event"]) == ("nat_mapping_created",
-                                                    "nat_mapping_expired")
+    assert (created["event"], expired["event"]) == ("nat.map", "nat.expire")
     assert created["internal"] == "192.168.1.10:5000"
     assert created["external"] == "203.0.113.1:5000"
     assert created["remote"] == "198.51.100.10:7"

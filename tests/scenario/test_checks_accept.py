@@ -58,13 +58,16 @@ EVERY_OTHER_APP = """\
   - {at: 2s, on: a, reqresp: {dst: 10.0.0.3, requests: 2}}
   - {at: 2s, on: a, dig: {name: www.example.com, server: 10.0.0.3, timeout: 1s, tries: 1}}
   - {at: 2s, on: a, nslookup: {name: www.example.com, server: 10.0.0.3, timeout: 1s}}
+  - {at: 2s, on: a, http_get: {url: http://10.0.0.3/}}
+  - {at: 2s, on: a, browse: {urls: [http://10.0.0.3/]}}
 """
 
 
 def test_result_keys_are_what_each_app_reports():
     """The keys each kind's checks read are what its app's result() holds (a ping's
     RTTs once a reply is back): no key missing, none left out."""
-    scenario = load_text(STAR.replace("run:\n", "run:\n" + EVERY_OTHER_APP))
+    scenario = load_text(STAR.replace("run:\n", "run:\n" + EVERY_OTHER_APP).replace(
+        "c: {type: host, ip: 10.0.0.3/24}", "c: {type: host, ip: 10.0.0.3/24, http_server: {}}"))
     by_kind = {app.kind: app.result() for app in run_scenario(scenario).apps}
     assert set(by_kind) == set(APPS)
     read = {check.key for check in CHECKS.values()}

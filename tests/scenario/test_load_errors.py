@@ -171,12 +171,12 @@ def test_first_error_in_document_order(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "where", "message"),
     [
-        ("{type: hub}", "{type: nat}", (6, 15, "nodes.hub.type"),
-         "'nat' is not a node type (valid types: host, switch, hub, router, l3switch)"),
-        ("{type: hub}", "{}", (6, 8, "nodes.hub"), "missing 'type' (valid types: host, switch, hub, router, l3switch)"),
+        ("{type: hub}", "{type: firewall}", (6, 15, "nodes.hub.type"),
+         "'firewall' is not a node type (valid types: host, switch, hub, router, l3switch, nat)"),
+        ("{type: hub}", "{}", (6, 8, "nodes.hub"), "missing 'type' (valid types: host, switch, hub, router, l3switch, nat)"),
         ("[pc1, sw]", "[pc1, sw, hub]", (13, 5, "links[0].ends"), "a link needs exactly two ends, got 3"),
         ("{type: switch}", "{type: switch, ip: 10.0.0.9/24}", (5, 22, "nodes.sw.ip"),
-         "unknown field 'ip' (valid fields: aging, priority, processing_delay, stp, table_size, type)"),
+         "unknown field 'ip' (valid fields: aging, pos, priority, processing_delay, stp, table_size, type)"),
         ("delay: 5ms", "delay: 5", (15, 48, "links[2].delay"),
          "'5' is not a time: missing unit (use ns, us, ms, s, min, h, d, e.g. '2ms')"),
         ("delay: 5ms", "mtu: 20", (15, 46, "links[2].mtu"), "must be at least 68, got 20"),
@@ -239,8 +239,8 @@ def test_node_without_links_is_fine(tmp_path):
         ("{on: pc1, app", "{on: pc3, app", (8, 10, "expect[0].on"), "unknown node 'pc3' (nodes: hub, pc1, pc2, r1, sw)"),
         ("{dst: 10.0.0.2}", "{dst: 10.0.0.2, count: 0}", (5, 52, "run[0].ping.count"), "must be at least 1, got 0"),
         ("{dst: 10.0.0.2}", "{count: 2}", (5, 29, "run[0].ping.dst"), "missing required field 'dst'"),
-        ("ping: {dst: 10.0.0.2}", "browse: x", (5, 23, "run[0].browse"),
-         "unknown field 'browse' (valid fields: at, bulk_send, bulk_sink, dig, link_down, link_up, name, nslookup, on, ping, reqresp, "
+        ("ping: {dst: 10.0.0.2}", "wget: x", (5, 23, "run[0].wget"),
+         "unknown field 'wget' (valid fields: at, browse, bulk_send, bulk_sink, dig, http_get, link_down, link_up, name, nslookup, on, ping, reqresp, "
          "reqresp_server, tcp_echo, tcp_echo_server, traceroute, udp_cbr, udp_cbr_sink, udp_echo, "
          "udp_echo_server, udp_send, udp_sink)"),
         ("loss: 0%", "loss: 150%", (8, 32, "expect[0].loss"), "'150%' is out of range (use 0..1 or 0%..100%)"),

@@ -101,7 +101,7 @@ def test_switch_hub_router(lan):
     assert (other.to, other.via, other.dev, other.metric) == (
         IPv4Network("172.16.0.0/12"), None, "e1", 5)
     assert r1.processing_delay == 0
-    assert set(NODE_TYPES) == {"host", "switch", "hub", "router", "l3switch"}
+    assert set(NODE_TYPES) == {"host", "switch", "hub", "router", "l3switch", "nat"}
 
 
 def test_links_and_endpoints(lan):
@@ -247,7 +247,7 @@ def test_action_app_kinds_come_from_the_registry():
     assert Action.app_kinds() == (
         "ping", "traceroute", "udp_send", "udp_sink", "bulk_send", "bulk_sink", "tcp_echo",
         "tcp_echo_server", "udp_echo", "udp_echo_server", "udp_cbr", "udp_cbr_sink", "reqresp",
-        "reqresp_server", "dig", "nslookup")
+        "reqresp_server", "dig", "nslookup", "http_get", "browse")
 
 
 def test_yaml_booleans_are_yaml_1_2():

@@ -66,7 +66,7 @@ def test_udp_out_and_back_with_incremental_checksums():
     out = n.outbound(udp(PC, SERVER, 5000, 53, wire=True), 0)
     assert (out.packet.src, out.packet.payload.src_port) == (PUBLIC, 5000)   # preserved
     assert out.packet.payload.checksum == fresh(out.packet).payload.checksum
-    assert out.events == [{"event": "nat_mapping_created", "proto": "udp",
+    assert out.events == [{"event": "nat.map", "proto": "udp",
                            "internal": "192.168.1.10:5000", "external": "203.0.113.1:5000",
                            "remote": "198.51.100.10:53"}]
     back = n.inbound(udp(SERVER, PUBLIC, 53, 5000, b"answer", wire=True), 1)
@@ -199,7 +199,7 @@ def test_udp_and_icmp_timeouts_and_refresh():
     n.inbound(udp(SERVER, PUBLIC, 53, 5000), 100 * S)         # inbound refreshes too
     assert n.table.next_expiry() == 400 * S
     assert n.table.expire(400 * S - 1) == []
-    assert n.table.expire(400 * S) == [{"event": "nat_mapping_expired", "proto": "udp",
+    assert n.table.expire(400 * S) == [{"event": "nat.expire", "proto": "udp",
                                         "internal": "192.168.1.10:5000",
                                         "external": "203.0.113.1:5000",
                                         "lifetime_ns": 400 * S}]
@@ -212,7 +212,7 @@ def test_expired_mapping_no_longer_admits():
     n.outbound(udp(PC, SERVER, 5000, 53), 0)
     result = n.inbound(udp(SERVER, PUBLIC, 53, 5000), 10 * S)
     assert result.drop == Drop.NAT_NO_MAPPING
-    assert result.events[0]["event"] == "nat_mapping_expired"
+    assert result.events[0]["event"] == "nat.expire"
 
 
 def test_tcp_state_decides_the_timeout():

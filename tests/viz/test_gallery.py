@@ -27,10 +27,11 @@ def test_gallery_runs_each_scenario_and_links_its_plots(tmp_path, capsys):
     (out / "stale-ladder.png").write_bytes(b"old")  # not ours (no README yet): kept
     assert main([str(tmp_path / "scenarios"), str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    shown = (f"{out.as_posix()}/lan_ping-topology.png, {out.as_posix()}/lan_ping-ladder.png, "
-             f"{out.as_posix()}/lan_ping-hops.png")
+    names = ("lan_ping-topology.png", "lan_ping-ladder.png", "lan_ping-ladder-2.png",
+             "lan_ping-ladder-3.png", "lan_ping-hops.png")       # the ladder has 3 pages
+    shown = ", ".join(f"{out.as_posix()}/{name}" for name in names)
     assert printed == [f"lan_ping: lan-ping → {shown}"]
-    for name in ("lan_ping-topology.png", "lan_ping-ladder.png", "lan_ping-hops.png"):
+    for name in names:
         assert (out / name).read_bytes().startswith(PNG_SIGNATURE)
     readme = (out / "README.md").read_text()
     assert readme.startswith(MARKER + "\n")
@@ -38,6 +39,7 @@ def test_gallery_runs_each_scenario_and_links_its_plots(tmp_path, capsys):
     assert "**lan-ping**: [`lan_ping.yaml`](../scenarios/lan_ping.yaml), seed 1; " \
            "2 of 2 expectations hold." in readme
     assert "![lan-ping: Packet ladder](lan_ping-ladder.png)" in readme
+    assert "![lan-ping: Packet ladder, page 3](lan_ping-ladder-3.png)" in readme
     assert "![lan-ping: Hop-by-hop latency](lan_ping-hops.png)" in readme
     assert (readme.index("lan_ping-topology.png") < readme.index("lan_ping-ladder.png")
             < readme.index("lan_ping-hops.png"))
@@ -62,3 +64,14 @@ def test_gallery_reports_a_bad_scenario_and_goes_on(tmp_path, capsys):
     readme = (out / "README.md").read_text()
     assert "could not be run" in readme and "lan_ping-ladder.png" in readme
     assert main([str(tmp_path / "missing"), str(out)]) == 2
+
+
+def test_gallery_copies_the_first_pages_of_a_long_ladder(tmp_path, monkeypatch):
+    from simulator.viz import gallery
+
+    scenario_copy(tmp_path / "scenarios")
+    monkeypatch.setattr(gallery, "GALLERY_PAGES", 2)
+    out = tmp_path / "plots"
+    assert main([str(tmp_path / "scenarios"), str(out)]) == 0
+    assert (out / "lan_ping-ladder-2.png").exists() and not (out / "lan_ping-ladder-3.png").exists()
+    assert "*1 more page: `netsim run` draws them all.*" in (out / "README.md").read_text()

@@ -2,9 +2,11 @@
 
 import json
 
+from simulator.scenario.plots_spec import HopsPlotSpec
 from simulator.viz.hops import (
     Hop,
     busiest_packet,
+    chosen_packet,
     end_to_end_ns,
     fmt_ns,
     hop_breakdown,
@@ -103,7 +105,8 @@ def test_flood_keeps_the_branch_to_the_destination_mac():
     hops = hop_breakdown(trace, {"ip_id": 3})
     assert [h.label for h in hops] == ["h1 → sw", "sw → h2"]
     # a broadcast has no owner: the longest branch, here through the hub (cut-through:
-    # the hub starts 8 us before the last bit is in, so its processing is negative)
+    # the hub starts 8 us before the last bit is in: its serialization overlaps the
+    # switch's by 8 us, counted once; processing is 0, never negative)
     arp = [e | {"proto": "ARP", "info": "Who has 10.0.0.2? Tell 10.0.0.1", "eth_dst": BCAST}
            for e in trace[1:]]
     for e in arp:
@@ -113,8 +116,9 @@ def test_flood_keeps_the_branch_to_the_destination_mac():
     assert [(h.label, h.processing_ns, h.queueing_ns, h.serialization_ns, h.propagation_ns)
             for h in hops] == [("h1 → sw", 0, 0, 8_000, 10_000),
                                ("sw → hub", 0, 0, 8_000, 10_000),
-                               ("hub → h4", -8_000, 0, 8_000, 10_000)]
-    assert end_to_end_ns(hops) == 146_000 - 100_000
+                               ("hub → h4", 0, 0, 8_000, 10_000)]
+    assert hops[2].overlap_ns == 8_000 and hops[2].parts()["serialization"] == 0
+    assert end_to_end_ns(hops) == 146_000 - 100_000 == sum(h.total_ns for h in hops)
 
 
 def test_a_resent_frame_is_not_taken_for_the_next_hop():
@@ -146,9 +150,11 @@ def test_routing_loop_is_followed_by_ttl_and_a_loss_ends_the_path():
 
 
 def test_busiest_packet_prefers_echo_requests_and_udp():
-    assert busiest_packet(TRACE) == {"ip_src": P[0], "ip_dst": P[1], "ip_id": P[2]}
+    assert busiest_packet(TRACE)[0] == {"ip_src": P[0], "ip_dst": P[1], "ip_id": P[2]}
     tcp_only = [e for e in TRACE if e.get("proto") == "TCP"]
-    assert busiest_packet(tcp_only) == {"ip_src": "10.0.9.1", "ip_dst": "10.0.9.2", "ip_id": 1}
+    assert busiest_packet(tcp_only) == ({"ip_src": "10.0.9.1", "ip_dst": "10.0.9.2", "ip_id": 1},
+                                        "the first IPv4 packet over the most hops that waited "
+                                        "for no ARP reply")
     assert busiest_packet([e for e in TRACE if e.get("proto") == "ARP"]) is None
     assert busiest_packet([]) is None
 
@@ -182,3 +188,33 @@ def test_plot_run_writes_hops_png_only_with_ipv4(tmp_path):
     (arp_only / "trace.jsonl").write_text(json.dumps(TRACE[1]) + "\n")
     assert plot_run(arp_only) is None
     assert not (arp_only / "plots").exists()
+
+
+def arp_state(ns, node, state, iface="eth0", ip_="10.0.2.2"):
+    return {"ns": ns, "node": node, "layer": "arp", "event": "arp_state", "if": iface,
+            "ip": ip_, "state": state}
+
+
+def test_an_arp_wait_is_not_processing_and_the_default_packet_needed_none():
+    # h1 -> r -> h2 twice; the first time r resolves h2 (INCOMPLETE 1.01 ms .. 1.51 ms)
+    def echo(ns, ident, r_queued):
+        fields = ip("10.0.1.2", "10.0.2.2", ident, 64, H1, R1_E0)
+        return [tx(ns, "h1", "r", ns + 1_000_000, **fields, proto="ICMP",
+                   info=f"Echo (ping) request id=0x0001, seq={ident}"),
+                tx(r_queued, "r", "h2", r_queued + 1_000_000, **fields | {"ttl": 63},
+                   proto="ICMP", info=f"Echo (ping) request id=0x0001, seq={ident}")]
+    trace = (echo(0, 1, 1_520_000) + [arp_state(1_010_000, "r", "INCOMPLETE"),
+                                      arp_state(1_510_000, "r", "REACHABLE")]
+             + echo(5_000_000, 2, 6_010_000))
+    cold = hop_breakdown(trace, {"ip_id": 1})
+    assert [(h.processing_ns, h.arp_ns) for h in cold] == [(0, 0), (20_000, 500_000)]
+    assert sum(h.total_ns for h in cold) == end_to_end_ns(cold)
+    match, why = busiest_packet(trace)
+    assert match["ip_id"] == 2 and "waited for no ARP reply" in why
+    spec = HopsPlotSpec(packet="seq=1")
+    assert chosen_packet(trace, spec) == ({"info_contains": "seq=1"},
+                                          "the first packet whose Info contains 'seq=1' (plots.hops)")
+    # the source's own wait: a resolution ending as the packet is queued
+    first = hop_breakdown(trace[:1] + [arp_state(-300, "h1", "INCOMPLETE"),
+                                       arp_state(0, "h1", "REACHABLE")], {"ip_id": 1})
+    assert first[0].arp_ns == 300 and end_to_end_ns(first) == 1_000_300

@@ -1,26 +1,13 @@
-"""Ladder diagram: arrow geometry, time axis, label placement, and the PNG itself."""
+"""Ladder diagram: the rows picked from a trace, their words, the page layout, the PNGs."""
 
 import json
-import math
 
-import pytest
-
-from simulator.viz.ladder import (
-    BAD,
-    COLOURS,
-    SHORT_LABEL,
-    Arrow,
-    frames,
-    l2_of,
-    label_of,
-    layout,
-    node_order,
-    place_labels,
-    plot_ladder,
-    proto_key,
-    thin,
-    time_axis,
-)
+from simulator.viz.ladder import (DPI, MAX_HEIGHT_IN, PAGE_W_IN, Selection, figures,
+                                  lay_out_ladder, page_paths, plot_ladder)
+from simulator.viz.ladder_labels import (drop_text, duration_text, frame_text, proto_key,
+                                         reason_text, tick_labels)
+from simulator.viz.ladder_pages import GAP_IN, ROW_IN, lay_out, median_flight, paginate
+from simulator.viz.ladder_select import OTHERS, collect, folded_names, frames, lifelines
 from simulator.viz.trace_io import read_trace
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -74,146 +61,169 @@ EVENTS = [
 ]
 
 
-def test_layout_geometry_and_labels():
-    arrows = layout(EVENTS)
-    assert len(arrows) == 11  # the tx events only
-    bcast = "02:00:00:00:00:01 → broadcast"
-    assert arrows[0] == Arrow(0, 1_000_000, 1, 2_051_200, ARP_REQ, COLOURS["ARP"], "ok", bcast)
-    assert arrows[1] == Arrow(1, 2_051_200, 2, 3_102_400, ARP_REQ, COLOURS["ARP"], "ok", bcast)
-    assert arrows[2] == Arrow(1, 2_051_200, 3, 3_102_400, ARP_REQ, COLOURS["ARP"], "ok", bcast)
-    assert arrows[3] == Arrow(2, 3_102_400, 1, 4_153_600, ARP_REP, COLOURS["ARP"], "ok", L2_21)
-    # IPv4: the TTL is appended to the Info
-    assert arrows[8] == Arrow(1, 8_449_600, 0, 9_531_200,
-                              "Echo (ping) reply id=0x0001, seq=1, ttl=64", COLOURS["ICMP"],
-                              "ok", "02:00:00:00:00:02 → 02:00:00:00:00:01")
-    # corrupt: reaches the receiver, red, "bad FCS" appended after the TTL
-    assert arrows[9] == Arrow(0, 1_005_204_800, 1, 1_006_286_400,
-                              "Echo (ping) request id=0x0001, seq=2, ttl=64 (bad FCS)", BAD,
-                              "corrupt", L2_12)
-    # lost, arrive_ns unknown: half the hop, half the last flight seen on pc1-sw
-    assert arrows[10] == Arrow(0, 2_005_204_800, 0.5, 2_005_204_800 + 540_800,
-                               "Echo (ping) request id=0x0001, seq=3, ttl=64 (lost)",
-                               COLOURS["ICMP"], "lost", L2_12)
+
+def rows_of(events, sel=Selection(), cap=1000):
+    return collect(events, sel, cap)[0]
 
 
-def test_layout_without_l2_line():
-    arrows = layout(EVENTS, show_l2=False)
-    assert [a.l2 for a in arrows] == [""] * 11
-    assert arrows[8].label == "Echo (ping) reply id=0x0001, seq=1, ttl=64"
+def drawn_texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].texts]
 
 
-def test_labels_across_a_router_show_ttl_and_mac_rewrite():
-    # h1 -> r1 -> h2: r1 decrements the TTL and rewrites both Ethernet addresses
-    hop1 = tx(0, "h1", "r1", 90_000, "UDP", "50000 → 53 Len=12", eth_src="02:00:00:00:00:01",
-              eth_dst="02:00:00:00:00:03", ip_src="10.0.1.2", ip_dst="10.0.2.2", ip_id=7, ttl=64)
-    hop2 = hop1 | {"ns": 100_000, "node": "r1", "peer": "h2", "arrive_ns": 190_000, "ttl": 63,
-                   "eth_src": "02:00:00:00:00:04", "eth_dst": "02:00:00:00:00:05"}
-    assert label_of(hop1) == "50000 → 53 Len=12, ttl=64"
-    assert label_of(hop2) == "50000 → 53 Len=12, ttl=63"
-    assert l2_of(hop1) == "02:00:00:00:00:01 → 02:00:00:00:00:03"
-    assert l2_of(hop2) == "02:00:00:00:00:04 → 02:00:00:00:00:05"
-    assert [(a.label, a.l2) for a in layout([hop1, hop2])] == [
-        ("50000 → 53 Len=12, ttl=64", "02:00:00:00:00:01 → 02:00:00:00:00:03"),
-        ("50000 → 53 Len=12, ttl=63", "02:00:00:00:00:04 → 02:00:00:00:00:05")]
-    # without Ethernet fields (an older trace) there is no second line
-    assert l2_of({"eth_src": "02:00:00:00:00:01"}) == ""
-    assert l2_of({"eth_src": "02:00:00:00:00:01", "eth_dst": "FF:FF:FF:FF:FF:FF"}) == \
-        "02:00:00:00:00:01 → broadcast"
+def test_rows_are_frames_and_drops_in_time_order():
+    rows = rows_of(EVENTS)
+    assert [r.kind for r in rows] == ["frame"] * 11   # BAD_FCS: drawn by the frame's fate
+    assert [r.fate for r in rows][-2:] == ["corrupt", "lost"]
+    assert [r.ns for r in rows] == sorted(r.ns for r in rows)
+    assert len(frames(EVENTS)) == 11
 
 
-def test_node_order_and_selection():
-    fs = frames(EVENTS)
-    assert node_order(fs) == ["pc1", "sw", "pc2", "pc3"]
-    assert node_order(fs, ["pc2", "sw", "pc1"]) == ["pc2", "sw", "pc1"]
-    # lifelines given: frames to other nodes are left out, x follows the given order
-    arrows = layout(EVENTS, ["pc2", "sw", "pc1"])
-    assert len(arrows) == 10
-    assert (arrows[1].x0, arrows[1].x1) == (1, 0)
-    window = frames(EVENTS, start_ns=3_000_000, end_ns=9_000_000)
-    assert [e["ns"] for e in window] == [3_102_400, 4_153_600, 5_204_800, 6_286_400,
-                                         7_368_000, 8_449_600]
+def test_a_frame_in_flight_when_its_link_goes_down_is_lost_not_delivered():
+    sent = tx(0, "r1", "r2", 2_000_000, "ICMP", ping(1, "request"), peer_if="w",
+              ip_src="10.0.0.1", ip_dst="10.0.0.2", ttl=64)
+    down = {"ns": 1_000_000, "node": "r1", "layer": "phy", "event": "link_down", "link": "r1:n-r2:w"}
+    dead = {"ns": 2_000_000, "node": "r2", "layer": "phy", "event": "drop", "reason": "LINK_DOWN",
+            "if": "w", "info": ping(1, "request")}
+    refused = {"ns": 3_000_000, "node": "r1", "layer": "phy", "event": "drop",
+               "reason": "LINK_DOWN", "if": "n", "info": ping(2, "request")}
+    rows = rows_of([sent, down, dead, refused])
+    assert [(r.kind, r.fate) for r in rows] == [("frame", "down"), ("rule", "ok"), ("drop", "ok")]
+    assert rows[1].text == "link r1:n-r2:w down"
+    assert frame_text(rows[0].event | {"fate": "down"}).endswith("✕ lost: link went down")
+    assert drop_text(rows[2].event) == \
+        "✕ r1 drops (Link down): Echo (ping) request id=0x0001, seq=2"
 
 
-def test_labels_and_protos():
-    long = tx(0, "a", "b", 10, "TCP", "x" * 100, "down")
-    assert label_of(long) == "x" * 47 + "…" + " (link down)"
-    assert len(label_of(long)) == 60
-    # IPv4: the cut falls in the Info; the TTL and the fate survive, also when shortened
-    long_ip = long | {"ttl": 61}
-    assert label_of(long_ip) == "x" * 39 + "…" + ", ttl=61 (link down)"
-    assert len(label_of(long_ip)) == 60
-    short = label_of(EVENTS[-1], SHORT_LABEL)
-    assert short == "Echo (pi…, ttl=64 (lost)" and len(short) == SHORT_LABEL
-    assert label_of(tx(0, "a", "b", 10, "UDP", "")) == "UDP"
-    assert [proto_key(p) for p in ("arp", "ICMP", "DNS", "HTTP", "OSPF", None)] == \
-        ["ARP", "ICMP", "UDP", "TCP", "other", "other"]
+def test_routing_events_of_one_instant_are_one_rule():
+    changed = [{"ns": 5, "node": n, "layer": "routing", "event": "routes_changed",
+                "added": ["a"] * k, "removed": ["b"]} for n, k in (("r1", 3), ("r2", 2))]
+    done = {"ns": 5, "node": "*", "layer": "routing", "event": "converged", "routes": 12}
+    rows = rows_of(changed + [done])
+    assert [(r.kind, r.text) for r in rows] == [
+        ("rule", "routes recomputed: r1 (+3 −1), r2 (+2 −1); routing converged (12 routes)")]
+    only_r2 = rows_of(changed, Selection(nodes=("r2", "h")))
+    assert only_r2[0].text == "routes recomputed: r2 (+2 −1)"
 
 
-def test_time_axis_squeezes_idle_gaps_only():
-    ts, ys, gaps = time_axis(layout(EVENTS), flight_in=1.0, row_in=0.25)
-    assert ts[:3] == [1_000_000, 2_051_200, 3_102_400]
-    # a median flight (1.0512 ms, the ARP frames) is one inch deep; an echo frame a bit more
-    assert ys[:3] == [0.0, 1.0, 2.0]
-    assert ys[6] - ys[5] == pytest.approx(1_081_600 / 1_051_200)
-    # the two idle stretches (~996 ms, ~999 ms) are drawn one flight deep, shaded
-    assert [(round(a - b, 9), idle) for b, a, idle in gaps] == [(1.0, 995_673_600),
-                                                                (1.0, 998_918_400)]
-    assert len(ts) == len(ys) == 13 and ts == sorted(ts)
+def test_selection_by_window_nodes_and_app_addresses():
+    window = rows_of(EVENTS, Selection(3_000_000, 9_000_000))
+    assert [r.ns for r in window] == [3_102_400, 4_153_600, 5_204_800, 6_286_400, 7_368_000,
+                                      8_449_600]
+    assert all(r.peer != "pc3" for r in rows_of(EVENTS, Selection(nodes=("pc1", "sw", "pc2"))))
+    # an app's packets (from or to its node's address), its ARP up to its last packet
+    app = rows_of(EVENTS[:11], Selection(addresses=frozenset({"10.0.0.2"})))
+    assert len(app) == 9 and app[-1].event["info"] == ping(1, "reply")
+    error = tx(0, "r", "pc1", 5, "ICMP", "Destination unreachable (Port unreachable)",
+               ip_src="10.9.9.9", ip_dst="10.0.0.1")
+    flow = Selection(addresses=frozenset({"10.0.0.1", "10.0.0.2"}), flow=True)
+    other = echo(1, "pc1", "sw", 9, 1, "request") | {"ip_dst": "10.0.0.3"}
+    assert [r.event["info"] for r in rows_of([error, other], flow)] == [error["info"]]
+    # capped: the count goes on
+    rows, total = collect(EVENTS, Selection(), 4)
+    assert (sum(r.kind == "frame" for r in rows), total) == (4, 11)
 
 
-def test_time_axis_spreads_close_events():
-    # two segments sent back to back (12 us apart, 1 ms flight): rows stay row_in apart
-    arrows = [Arrow(0, 0, 1, 1_000_000, "a", "k"), Arrow(0, 12_000, 1, 1_012_000, "b", "k")]
-    ts, ys, gaps = time_axis(arrows, flight_in=1.0, row_in=0.25)
-    assert ts == [0, 12_000, 1_000_000, 1_012_000]
-    assert ys == pytest.approx([0.0, 0.25, 1.238, 1.488])
-    assert gaps == []
+def test_lifelines_follow_the_path_and_fold_bystanders():
+    rows = rows_of(EVENTS)
+    # pc3 only got the flooded broadcast: folded, on the right
+    order = lifelines(rows)
+    assert order == ["pc1", "sw", "pc2", OTHERS] and folded_names(rows, order) == ["pc3"]
+    assert lifelines(rows, ["pc2", "sw", "pc1"]) == ["pc2", "sw", "pc1"]
+    # a chain given out of order comes out along the path
+    chain = [tx(i, a, b, i + 5, "UDP", "x", eth_dst=MAC2)
+             for i, (a, b) in enumerate([("b", "c"), ("a", "b"), ("c", "d")])]
+    assert lifelines(rows_of(chain)) == ["a", "b", "c", "d"]
 
 
-def test_thin_keeps_ticks_apart():
-    assert thin([0.0, 0.05, 0.2, 0.25, 0.4], 0.15) == [0, 2, 4]
-    assert thin([3.0, 2.9, 2.0], 0.15) == [0, 2]
+def test_words_as_wireshark_shows_them():
+    request = EVENTS[7]
+    assert frame_text(request) == \
+        "10.0.0.1 → 10.0.0.2  ICMP  Echo (ping) request id=0x0001, seq=1, ttl=64"
+    assert frame_text(EVENTS[1]) == f"{MAC1} → broadcast  ARP  {ARP_REQ}"
+    name = "Time-to-live exceeded (Time to live exceeded in transit)"
+    assert name in frame_text(tx(0, "r", "h", 5, "ICMP", name, ip_src="10.0.0.1",
+                                 ip_dst="10.0.0.10", ttl=64))
+    assert frame_text(EVENTS[-1]).endswith("ttl=64  ✕ lost on the wire")
+    assert [proto_key(p, i) for p, i in (("arp", ""), ("ICMP", "Echo (ping) reply"),
+                                         ("ICMP", name), ("DNS", ""), ("OSPF", ""))] == \
+        ["ARP", "ICMP", "ICMP error", "UDP", "other"]
+    assert [reason_text(r) for r in ("TTL_EXPIRED", "NO_ARP_REPLY", "QUEUE_FULL",
+                                     "MSG_TOO_LONG")] == \
+        ["TTL expired", "No ARP reply", "Queue full", "Message too long"]
 
 
-def test_place_labels_avoids_overlap():
-    # two arrows from one point (a flood): the second label must move off the first
-    segments = [(0.0, 5.0, 3.0, 4.0), (0.0, 5.0, 6.0, 4.0)]
-    spots = place_labels(segments, [(2.0, 0.1), (2.0, 0.1)])
-    (x1, _, _), (x2, _, _) = spots
-    assert x1 == pytest.approx(1.5, abs=0.05)
-    assert abs(x2 - x1) > 1.0
-    assert all(-90 < deg < 90 for _, _, deg in spots)
+def test_time_labels_pick_one_unit_and_enough_decimals():
+    assert tick_labels([0, 15_120, 30_240], 0) == (["0", "15", "30"], "µs")
+    assert tick_labels([1_000_000_000, 1_500_000_000, 1_500_015_120], 1_000_000_000) == \
+        (["0.00", "500.00", "500.02"], "ms")
+    assert tick_labels([5, 7], 0) == (["5", "7"], "ns")
+    assert tick_labels([0, 2_250_000_000], 0) == (["0", "2"], "s")
+    assert [duration_text(n) for n in (499_983_000, 58_200, 2_250_000_000)] == \
+        ["500 ms", "58.2 µs", "2.25 s"]
 
 
-def test_plot_is_a_deterministic_png(tmp_path):
+def test_layout_rows_apart_and_idle_gaps_squeezed():
+    rows = rows_of(EVENTS)
+    flight = median_flight(rows)
+    assert flight == (1_051_200 + 1_081_600) // 2     # 5 ARP and 5 echo frames arrived
+    page = lay_out(rows, flight)
+    assert all(b - a >= ROW_IN - 1e-9 for a, b in zip(page.y, page.y[1:]))
+    assert [(round(b - a, 9), idle) for a, b, idle in page.gaps] == [
+        (GAP_IN, 995_673_600), (GAP_IN, 998_918_400)]
+    assert all(page.y_end[i] > page.y[i] for i in page.y_end)
+    assert page.depth == max(page.y + list(page.y_end.values()))
+
+
+def test_pages_hold_what_fits_and_keep_the_order():
+    rows = rows_of([echo(i * 10_000, "pc1", "sw", i * 10_000 + 5_000, i, "request")
+                    for i in range(100)])
+    pages = paginate(rows, median_flight(rows), 3.0, 50)
+    assert [r for p in pages for r in p.rows] == rows
+    assert all(p.depth <= 3.0 for p in pages) and len(pages) > 1
+    assert len(paginate(rows, median_flight(rows), 3.0, 2)) == 2
+
+
+def test_pages_are_deterministic_pngs_of_a_bounded_size(tmp_path):
     trace = tmp_path / "trace.jsonl"
     trace.write_text("".join(json.dumps(e) + "\n" for e in EVENTS) + "\n")
     events = read_trace(trace)
-    assert events == EVENTS
-    a, b = tmp_path / "a.png", tmp_path / "b.png"
-    plot_ladder(events, a, title="ARP and ping through a switch")
-    plot_ladder(events, b, title="ARP and ping through a switch")
+    a, b = tmp_path / "a" / "ladder.png", tmp_path / "b" / "ladder.png"
+    for path in (a, b):
+        path.parent.mkdir()
+        assert plot_ladder(events, path, title="ARP and ping through a switch") == [path]
     data = a.read_bytes()
-    assert data.startswith(PNG_SIGNATURE)
-    assert data == b.read_bytes()
+    assert data.startswith(PNG_SIGNATURE) and data == b.read_bytes()
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width == PAGE_W_IN * DPI and height <= MAX_HEIGHT_IN * DPI
+    assert page_paths(a, 3) == [a, a.with_name("ladder-2.png"), a.with_name("ladder-3.png")]
+    many = [echo(i * 10_000, "pc1", "sw", i * 10_000 + 5_000, i, "request") for i in range(90)]
+    paths = plot_ladder(many, tmp_path / "many.png", max_pages=2)
+    assert [p.name for p in paths] == ["many.png", "many-2.png"]
+    assert plot_ladder([], tmp_path / "empty.png") == [tmp_path / "empty.png"]
 
 
-def test_plot_window_cap_and_empty(tmp_path):
-    out = tmp_path / "w.png"
-    plot_ladder(EVENTS, out, nodes=["pc1", "sw", "pc2"], start_ns=0, end_ns=10_000_000,
-                max_frames=4)
-    assert out.read_bytes().startswith(PNG_SIGNATURE)
-    plot_ladder(EVENTS, tmp_path / "one_line.png", show_l2=False)
-    assert (tmp_path / "one_line.png").read_bytes().startswith(PNG_SIGNATURE)
-    plot_ladder([], tmp_path / "empty.png")
-    assert (tmp_path / "empty.png").read_bytes().startswith(PNG_SIGNATURE)
+def test_what_a_page_draws():
+    ladder = lay_out_ladder(EVENTS)
+    (fig,) = figures(ladder, "t")
+    texts = drawn_texts(fig)
+    width, height = fig.get_size_inches()
+    assert width == PAGE_W_IN and height <= MAX_HEIGHT_IN
+    assert "time (s)\nsince 0.001000 s" in texts       # the run spans 2 s
+    assert sum("≈" in t and "idle (not to scale)" in t for t in texts) == 2
+    assert frame_text(EVENTS[-1]) in texts and f"{OTHERS}\n(pc3)" in texts
 
 
-def test_time_axis_squeezes_long_busy_stretches_logarithmically():
-    # two 1 us hops, then a 30 us one: linear up to two median flights, log beyond
-    arrows = [Arrow(0, 0, 1, 1_000, "a", "k"), Arrow(1, 1_000, 2, 2_000, "b", "k"),
-              Arrow(2, 2_000, 3, 32_000, "c", "k")]
-    ts, ys, gaps = time_axis(arrows, flight_in=1.0, row_in=0.25)
-    assert ts == [0, 1_000, 2_000, 32_000]
-    assert ys == pytest.approx([0.0, 1.0, 2.0, 2.0 + 2.0 + math.log(15)])
-    assert gaps == []
+def test_pages_are_the_same_bytes_whatever_the_hash_seed(tmp_path):
+    """Another process, another str hash seed (set and dict order): the same PNG bytes."""
+    import subprocess
+    import sys
+
+    trace = tmp_path / "trace.jsonl"
+    trace.write_text("".join(json.dumps(e) + "\n" for e in EVENTS))
+    code = ("import sys; from simulator.viz.ladder import plot_ladder; "
+            "from simulator.viz.trace_io import read_trace; "
+            "plot_ladder(read_trace(sys.argv[1]), sys.argv[2], title='t')")
+    for seed in ("1", "2"):
+        subprocess.run([sys.executable, "-c", code, str(trace), str(tmp_path / f"{seed}.png")],
+                       check=True, env={"PYTHONHASHSEED": seed, "PATH": ""})
+    assert (tmp_path / "1.png").read_bytes() == (tmp_path / "2.png").read_bytes()

@@ -1,7 +1,10 @@
 """What the viewer shows, gathered from a run folder: nodes and links, the first events
 of the trace (streamed, at most ``max_events``), and each frame's captured bytes.
 
-Links are the ones the trace saw carry a frame (``tx`` events name both ends); the
+Links are the topology's, from ``summary.json`` (``links``), those that carried no frame
+too; a summary from before it had them gives the links the trace saw carry a frame
+(``tx`` events name both ends). Nodes are drawn where the YAML's ``pos`` put them
+(``summary.json``'s ``nodes.<name>.pos``), else by the topology figure's layout. The
 bytes of a ``tx`` event come from the sender's capture (record at its first bit, ``ns``)
 or else the receiver's (at its last bit, ``arrive_ns``), so a frame is shown as sent.
 """
@@ -59,14 +62,15 @@ def _frame_bytes(event: dict, index: dict) -> tuple[bytes, str] | None:
     return None
 
 
-def layout(nodes: list[str], links: list[dict]) -> dict[str, list[float]]:
+def layout(nodes: list[str], links: list[dict], positions=None) -> dict[str, list[float]]:
     """Positions in [0, 1]² (y down): the topology figure's deterministic layout
-    (:func:`simulator.viz.topology.layout`) over these nodes and links."""
+    (:func:`simulator.viz.topology.layout`) over these nodes and links, ``positions``
+    (the YAML's, y up) honoured."""
     if len(nodes) < 2:
         return {n: [0.5, 0.5] for n in nodes}
     end = lambda name: SimpleNamespace(node=SimpleNamespace(name=name))  # noqa: E731
     network = SimpleNamespace(nodes=nodes, links=[SimpleNamespace(a=end(k["a"]), b=end(k["b"])) for k in links])
-    pos = topology_layout(network)                      # in [-1, 1]², y up
+    pos = topology_layout(network, positions)           # in [-1, 1]², y up
     return {n: [round((float(pos[n][0]) + 1) / 2, 4), round((1 - float(pos[n][1])) / 2, 4)] for n in nodes}
 
 
@@ -98,7 +102,12 @@ def gather(run_dir: Path, max_events: int = MAX_EVENTS) -> dict:
                 event["captured_at"] = where
         events.append(event)
     names = list(nodes)
+    for link in summary.get("links", []):              # the topology's: idle ones too
+        ends = sorted([(link["a"], link["a_if"]), (link["b"], link["b_if"])])
+        links.setdefault(tuple(ends), {"a": ends[0][0], "a_if": ends[0][1],
+                                       "b": ends[1][0], "b_if": ends[1][1]})
     links_list = [links[k] for k in sorted(links)]
+    positions = {n: nodes[n]["pos"] for n in names if nodes[n].get("pos")}
     return {
         "scenario": summary.get("scenario", ""), "seed": summary.get("seed"),
         "until_ns": summary.get("until_ns"), "ended": summary.get("ended"),
@@ -107,7 +116,7 @@ def gather(run_dir: Path, max_events: int = MAX_EVENTS) -> dict:
                    "addresses": {i: a["address"] for i, a in nodes[n].get("addresses", {}).items()},
                    "routes": nodes[n].get("routes", []), "arp": nodes[n].get("arp", {}),
                    "mac_table": nodes[n].get("mac_table", {})} for n in names],
-        "links": links_list, "positions": layout(names, links_list),
+        "links": links_list, "positions": layout(names, links_list, positions),
         "events": events, "events_total": total, "frames": frames,
         "apps": [{"name": a.get("name"), "node": a.get("node"), "output": a.get("output", [])}
                  for a in summary.get("apps", [])],

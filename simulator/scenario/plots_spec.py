@@ -1,0 +1,116 @@
+"""The ``plots:`` key of a scenario (what the ladder and the hop-latency plot show),
+and a node's ``pos:`` (where the topology figure and the viewer draw it).
+
+YAML::
+
+    plots:
+      ladder: {window: [1s, 2s], nodes: [a, r1, b], app: ping1, l2: true, pages: 10}
+      hops: {packet: "seq=3"}
+
+``netsim run --plot ladder.window=1s:2s --plot ladder.nodes=a,r1`` sets the same keys.
+The reference is docs/plots.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from simulator.spec.model import Model
+from simulator.spec.values import Bool, Int, IPv4Addr, Name, Nanoseconds, Text, describe
+
+
+def _position(value: Any) -> tuple[float, float]:
+    if (isinstance(value, (list, tuple)) and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+        return float(value[0]), float(value[1])
+    raise ValueError(f"expected a position [x, y] (two numbers, y up), got {describe(value)}")
+
+
+# A node's ``pos: [x, y]``: where the topology figure and the viewer draw it (any units:
+# the drawing is scaled to fit; y grows upwards).
+Position = Annotated[tuple[float, float], BeforeValidator(_position)]
+
+
+def _split(value: Any, sep: str) -> Any:
+    """``"1s:2s"`` → ``["1s", "2s"]`` (the CLI's spelling of a list); others as given."""
+    return [part.strip() for part in value.split(sep)] if isinstance(value, str) else value
+
+
+class LadderPlotSpec(Model):
+    """What the ladder draws: a time ``window``, the lifelines (``nodes``, in order), only
+    one app's packets (``app``: its name, or its kind when unnamed) or one ``flow``
+    (two IPv4 addresses), the Ethernet line (``l2``), at most ``pages`` pages."""
+
+    window: list[Nanoseconds] | None = None
+    nodes: list[Name] | None = None
+    app: Text | None = None
+    flow: list[IPv4Addr] | None = None
+    l2: Bool = False
+    pages: Int = Field(20, gt=0, le=1000)
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window_text(cls, value: Any) -> Any:
+        return _split(value, ":")
+
+    @field_validator("nodes", "flow", mode="before")
+    @classmethod
+    def _list_text(cls, value: Any) -> Any:
+        return _split(value, ",")
+
+    @model_validator(mode="after")
+    def _shape(self) -> LadderPlotSpec:
+        if self.window is not None and (len(self.window) != 2 or self.window[0] > self.window[1]):
+            raise ValueError("window: expected [start, end] with start <= end, like [1s, 2s]")
+        if self.flow is not None and len(self.flow) != 2:
+            raise ValueError("flow: expected two IPv4 addresses, like [10.0.0.1, 10.0.0.2]")
+        if self.app is not None and self.flow is not None:
+            raise ValueError("give app or flow, not both")
+        return self
+
+
+class HopsPlotSpec(Model):
+    """Which packet the hop-latency plot follows: the first whose Info contains
+    ``packet`` (e.g. ``seq=3``), or with this IPv4 ``ip_id``; by default the first echo
+    request or UDP datagram that needed no ARP on the way."""
+
+    packet: Text | None = None
+    ip_id: Int | None = Field(None, ge=0, le=65535)
+
+
+class PlotsSpec(Model):
+    ladder: LadderPlotSpec = Field(default_factory=LadderPlotSpec)
+    hops: HopsPlotSpec = Field(default_factory=HopsPlotSpec)
+
+
+def with_overrides(plots: PlotsSpec, items: list[str]) -> PlotsSpec:
+    """``plots`` with the CLI's ``--plot SECTION.KEY=VALUE`` items applied (values as
+    YAML would give them; lists as ``a,b`` or ``1s:2s``). Raises ``ValueError`` naming
+    the item."""
+    import yaml
+
+    sections = {"ladder": LadderPlotSpec, "hops": HopsPlotSpec}
+    updates: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, eq, text = item.partition("=")
+        section, dot, name = key.strip().partition(".")
+        if not (eq and dot) or section not in sections:
+            raise ValueError(f"--plot {item}: expected ladder.KEY=VALUE or hops.KEY=VALUE")
+        updates.setdefault(section, {})[name] = yaml.safe_load(text) if text.strip() else None
+    out = plots
+    for section, values in updates.items():
+        spec = getattr(out, section)
+        merged = {k: v for k, v in spec.model_dump().items() if k not in values}
+        try:
+            checked = sections[section].model_validate(values, context={"yaml": True})
+            merged |= {k: getattr(checked, k) for k in values}
+            new = sections[section].model_validate(merged)
+        except ValueError as err:
+            first = err.errors()[0] if hasattr(err, "errors") else {"msg": str(err), "loc": ()}
+            where = "".join(f".{p}" for p in first.get("loc", ()))
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ValueError(f"--plot {section}{where}: {message}") from None
+        out = out.model_copy(update={section: new})
+    return out

@@ -1,0 +1,106 @@
+"""The forwarding fast path: the common case of a router or a switch, fused.
+
+A routed hop through the layered code is a chain of some sixteen calls
+(``L2Demux.receive``, ``IPv4.receive``, ``Forwarder.forward``, the route lookup,
+``IPv4.output``, ``Arp.output``, ``Interface.send``, ``Channel.send``, ...).
+The fast path does what they do, for the case that costs nothing but the
+forwarding itself, in one function, and hands anything else, untouched, to
+the layered path, which stays the reference:
+
+- router: no trace; an IPv4 frame to the port's own MAC; a datagram built
+  here (no checksum to verify), not for this node, not multicast, TTL > 1, no
+  interface taking any address (a DHCP client's ``accept_any``); a
+  route; no fragmentation needed; no processing delay and no postrouting hook
+  (NAT); the next hop's ARP entry usable as is (REACHABLE, DELAY, PROBE or
+  PERMANENT: nothing to resolve, no STALE → DELAY transition);
+- switch (no spanning tree, no processing delay): no trace; unicast source
+  already learnt on the ingress port, unicast destination learnt on another
+  forwarding port and not aged out;
+- both: the outgoing channel idle with nothing queued, no faults, no capture
+  on the sending port (``Channel.send_idle``).
+
+Nothing is changed before the last check passes, so a fallback sees exactly
+what the layered path would have seen. The two give identical outputs
+(tests/stack/test_fastpath.py runs every shipped scenario both ways);
+``NETSIM_FAST_PATH=0`` or ``Simulation(fast_path=False)`` turns it off.
+"""
+
+from simulator.stack.arp import FAILED, INCOMPLETE, STALE
+from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
+
+class RouterFastPath:
+    """``receive(iface, frame)`` for a Router: forwards the common case (RFC 1812 §5.2-5.3,
+    as ``Forwarder`` does it), else calls the node's layered ``l2.receive``."""
+
+    __slots__ = ("ip", "forwarder", "tracer", "env", "slow")
+
+    def __init__(self, node):
+        self.ip = node.ip
+        self.forwarder = node.ip.forwarder
+        self.tracer = node.sim.tracer
+        self.env = node.sim.env
+        self.slow = node.l2.receive
+
+    def receive(self, iface, frame) -> None:
+        packet = frame.payload
+        if (self.tracer.on or frame.ethertype != ETHERTYPE_IPV4 or frame.dst != iface.mac
+                or packet.checksum is not None or packet.ttl <= 1):
+            self.slow(iface, frame)
+            return
+        ip, forwarder = self.ip, self.forwarder
+        dst = packet.dst
+        d = dst._ip                       # int(dst), without ipaddress's Python-level __int__
+        if (d in ip._accepted or d >> 28 == 0xE or ip.accept_any
+                or forwarder.processing_delay_ns or forwarder.postrouting is not None):
+            self.slow(iface, frame)
+            return
+        route = ip.routes.lookup(dst)
+        if route is None:
+            self.slow(iface, frame)
+            return
+        out_iface = route.iface
+        channel = out_iface.channel
+        hop = route.via or dst
+        neighbour = ip.arps[out_iface].cache.get(hop._ip)
+        if (packet.total_len > out_iface.mtu or channel is None or neighbour is None
+                or neighbour.state is INCOMPLETE or neighbour.state is FAILED
+                or neighbour.state is STALE):
+            self.slow(iface, frame)
+            return
+        out = EthernetFrame(neighbour.mac, out_iface.mac, ETHERTYPE_IPV4, packet.forwarded())
+        if not channel.send_idle(out):
+            self.slow(iface, frame)
+            return
+        neighbour.used = self.env._now
+        forwarder.forwarded += 1
+        out_iface.forwarded += 1
+
+
+class BridgeFastPath:
+    """``receive(port, frame)`` for a Switch: forwards a known unicast frame from a
+    learnt source (802.1D §7.7-7.8, as ``Bridge.forward`` does it), else calls
+    ``Bridge.forward``."""
+
+    __slots__ = ("bridge", "tracer", "env", "slow")
+
+    def __init__(self, bridge):
+        self.bridge = bridge
+        self.tracer = bridge.sim.tracer
+        self.env = bridge.sim.env
+        self.slow = bridge.forward
+
+    def receive(self, port, frame) -> None:
+        bridge = self.bridge
+        src, dst = frame.src, frame.dst
+        table = bridge.mac_port
+        if self.tracer.on or dst[0] & 1 or table.get(src) is not port:
+            self.slow(port, frame)      # a group address, a new or moved (or group) source
+            return
+        out = table.get(dst)
+        now = self.env._now
+        if (out is None or out is port or out in bridge.blocked
+                or now - bridge.mac_seen[dst] > bridge.aging_ns
+                or not out.channel.send_idle(frame)):
+            self.slow(port, frame)
+            return
+        bridge.mac_seen[src] = now
