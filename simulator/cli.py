@@ -1,4 +1,14 @@
-"""The command line: ``netsim run SCENARIO``, ``netsim check FILE`` and ``netsim view RUN_DIR``.
+"""The command line: netsim run, check, test, schema, sweep, plot, drill, view, explain.
+
+- ``netsim run SCENARIO``: run one scenario, write its outputs (trace, captures, summary, plots).
+- ``netsim check FILE``: validate a topology or scenario file without running it.
+- ``netsim test PATH...``: run every scenario under the paths in parallel; pass/fail (expectations, goldens).
+- ``netsim schema KIND``: write the JSON Schema of scenario or topology files (for editors).
+- ``netsim sweep SCENARIO``: run a parameter grid × seeds into a resumable campaign store.
+- ``netsim plot DIR``: plot a campaign's metric against one of its parameters.
+- ``netsim drill SCRIPT...``: run packetdrill scripts against the simulated TCP.
+- ``netsim view RUN_DIR``: write a run's step-through viewer (HTML) and open it.
+- ``netsim explain RUN_DIR``: tell a run's story, or take one frame apart (``--frame N``).
 
 Exit status: 0 when every expectation holds (or the file is valid), 1 when
 some expectation fails, 2 on bad input (one message naming file, line,

@@ -44,6 +44,7 @@ class Drop(StrEnum):
     FRAG_EVICTED = "FRAG_EVICTED"              #: reassembly memory above its high threshold
     # --- ICMP and UDP -----------------------------------------------------------
     PORT_UNREACHABLE = "PORT_UNREACHABLE"      #: no UDP socket on the port
+    IGNORED_MULTI = "IGNORED_MULTI"            #: no UDP socket for a broadcast/multicast datagram
     BAD_QUOTE = "BAD_QUOTE"                    #: an ICMP error whose quoted datagram is unusable
     ICMP_RATELIMIT = "ICMP_RATELIMIT"          #: an ICMP error suppressed by the rate limiter
     RCVBUF_FULL = "RCVBUF_FULL"                #: a UDP socket's receive buffer had no room

@@ -14,7 +14,7 @@ Errors are :class:`UnitError` (a ``ValueError``) with a message naming the input
 the kind of quantity and the reason::
 
     '-5Mbps' is not a rate: negative
-    '10 parsecs' is not a time: unknown unit 'parsecs' (use ns, us, ms, s, min)
+    '10 parsecs' is not a time: unknown unit 'parsecs' (use ns, us, ms, s, min, h, d)
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ TIME_UNITS: dict[str, int] = {
     "ms": NS_PER_MS,
     "s": NS_PER_S,
     "min": 60 * NS_PER_S,
+    "h": 3600 * NS_PER_S,
+    "d": 86400 * NS_PER_S,
 }
 RATE_UNITS: dict[str, int] = {
     "bps": 1,
@@ -76,7 +78,7 @@ SIZE_UNITS: dict[str, int] = {
 }
 
 _HINTS = {
-    "time": "ns, us, ms, s, min",
+    "time": "ns, us, ms, s, min, h, d",
     "rate": "bps, kbps, Mbps, Gbps",
     "size": "B, kB, MB, GB, KiB, MiB, GiB",
 }
@@ -136,7 +138,7 @@ def _parse(value: object, kind: str, units: dict[str, int], bare_ok: bool) -> in
     elif unit in units:
         multiplier = units[unit]
     else:
-        raise _fail(value, kind, _unknown_unit(unit, kind, units))
+        raise _fail(value, kind, _unknown_unit(unit, kind, units, value.strip()))
     if number < 0:
         raise _fail(value, kind, "negative")
     exact = number * multiplier
@@ -145,8 +147,24 @@ def _parse(value: object, kind: str, units: dict[str, int], bare_ok: bool) -> in
     return int(exact)
 
 
-def _unknown_unit(unit: str, kind: str, units: dict[str, int]) -> str:
+_TIME_PART = r"([0-9]+(?:\.[0-9]+)?)(" + "|".join(sorted(TIME_UNITS, key=len, reverse=True)) + ")"
+_COMPOUND = re.compile(f"(?:{_TIME_PART})+")
+
+
+def _compound(text: str) -> int | None:
+    """``"2h4min"`` -> its total in ns, ``None`` if it is not such a sum (or not whole)."""
+    if not _COMPOUND.fullmatch(text):
+        return None
+    parts = re.findall(_TIME_PART, text)
+    total = sum(Fraction(Decimal(n)) * TIME_UNITS[u] for n, u in parts)
+    return int(total) if total.denominator == 1 else None
+
+
+def _unknown_unit(unit: str, kind: str, units: dict[str, int], text: str = "") -> str:
     reason = f"unknown unit '{unit}'"
+    total = _compound(text) if kind == "time" else None
+    if total is not None:  # "2h4min": one unit per value, say what to write instead
+        return f"one unit per value (write '{_decimal_text(total, NS_PER_S)}s')"
     # A near miss in letter case ("mbps", "kib") gets a pointed suggestion.
     folded = [u for u in units if u.lower() == unit.lower()]
     if len(folded) == 1:
@@ -164,8 +182,10 @@ def _example(kind: str) -> str:
 def parse_time(value: str | int) -> int:
     """``"2ms"`` -> 2_000_000 (integer nanoseconds).
 
-    Units: ns, us (or µs), ms, s, min. A bare number is an error (is ``10`` ten
-    seconds or ten nanoseconds?), except a plain zero.
+    Units: ns, us (or µs), ms, s, min, h, d (a day is 86400 s: no leap seconds).
+    One unit per value: ``"2h4min"`` is an error, write ``"124min"`` or ``"7440s"``.
+    A bare number is an error (is ``10`` ten seconds or ten nanoseconds?), except a
+    plain zero.
     """
     return _parse(value, "time", TIME_UNITS, bare_ok=False)
 

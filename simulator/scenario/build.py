@@ -14,7 +14,8 @@ from simulator.phy.link import Link
 from simulator.scenario.dhcp_build import start_dhcp
 from simulator.scenario.dns_build import start_dns
 from simulator.scenario.web_build import start_web_services
-from simulator.stack.arp import ArpConfig
+from simulator.stack.arp import ZERO_IP, ArpConfig
+from simulator.stack.icmp_ratelimit import IcmpRateLimitConfig
 from simulator.wire.addr import MacAddress
 
 PREAMBLE_AND_GAP = 8 + 12     # preamble + SFD, inter-frame gap (IEEE 802.3 §4.4.2)
@@ -54,7 +55,8 @@ def build(topology, sim) -> Network:
             reassembler.high_thresh = spec.reassembly_memory.high
             reassembler.low_thresh = spec.reassembly_memory.low
             node.ip.pmtu.expiry_ns = spec.pmtu_expiry
-            node.icmp.ratelimit.config.ratelimit_ns = spec.icmp_ratelimit
+            node.icmp.ratelimit.configure(IcmpRateLimitConfig(
+                spec.icmp_ratelimit, spec.icmp_ratemask, spec.icmp_msgs_per_sec, spec.icmp_msgs_burst))
         if getattr(spec, "tcp", None) is not None:
             node.tcp_config = spec.tcp.config()       # the node's `tcp:` settings
     between: dict[frozenset, int] = {}   # links so far between each pair of nodes
@@ -74,6 +76,10 @@ def build(topology, sim) -> Network:
                     up=spec.up, cost=spec.cost,
                     stream=f"{spec.ends[0].node}-{spec.ends[1].node}#{index}")
         net.links.append(link)
+    for node in net.nodes.values():       # the interfaces come up: arp_notify announces
+        for arp in getattr(getattr(node, "ip", None), "arps", {}).values():
+            if arp.config.notify and arp.address != ZERO_IP:
+                sim.call_later(0, lambda _, arp=arp: arp.announce())   # at t=0, traced
     for name, spec in topology.nodes.items():
         for route in getattr(spec, "routes", ()):
             node = net.nodes[name]
@@ -92,7 +98,8 @@ def build(topology, sim) -> Network:
 def _arp_config(spec) -> ArpConfig:
     return ArpConfig(base_reachable_ns=spec.timeout, mcast_solicit=spec.retries,
                      retrans_ns=spec.retry_interval, unres_qlen_bytes=spec.queue,
-                     static={ip: MacAddress(mac) for ip, mac in spec.static.items()})
+                     static={ip: MacAddress(mac) for ip, mac in spec.static.items()},
+                     notify=spec.notify)
 
 
 def _make_node(sim, name, spec, explicit_mtu):

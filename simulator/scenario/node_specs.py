@@ -28,6 +28,7 @@ class ArpSpec(Model):
     retries: Int = Field(3, ge=0)                       # mcast_solicit
     retry_interval: Nanoseconds = Field(1 * S, gt=0)    # retrans_time
     queue: Bytes = Field(212_992, ge=0)                 # unres_qlen_bytes
+    notify: Bool = False                                # arp_notify: gratuitous ARP on up
 
     @field_validator("queue", mode="before")
     @classmethod
@@ -97,6 +98,9 @@ class IpStackSpec(Model):
     http_server: HttpServerSpec | None = None                # docs/http.md
     dhcp_server: DhcpServerSpec | None = None
     dhcp_relay: DhcpRelaySpec | None = None
+    icmp_msgs_per_sec: Int = Field(1000, ge=0)          # Linux icmp_msgs_per_sec; 0: off
+    icmp_msgs_burst: Int = Field(50, ge=0)              # Linux icmp_msgs_burst
+    icmp_ratemask: Int = Field(0x1818, ge=0, le=0x7FFFF)  # Linux icmp_ratemask: bit n, type n
 
     @model_validator(mode="after")
     def _dhcp_clients_on_hosts(self) -> IpStackSpec:

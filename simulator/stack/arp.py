@@ -26,7 +26,13 @@ refreshes the sender as STALE (a valid entry with the same MAC keeps its
 state) and gets a unicast reply; any other ARP updates an existing entry
 only, to REACHABLE for a reply sent to our MAC, STALE otherwise. A
 different MAC replaces a valid one only ``locktime`` (1 s) after its last
-update (Linux keeps the first of several back-to-back replies).
+update (Linux keeps the first of several back-to-back replies), except for a
+gratuitous ARP, which replaces it at once. With ``notify`` (Linux ``arp_notify``,
+default off) an interface announces its address when it comes up (``announce``).
+No entry is garbage-collected, as in Linux below ``gc_thresh1`` (128) entries:
+its periodic collector (``neigh_periodic_work``) removes STALE and FAILED entries
+unused for ``gc_stale_time`` (60 s) only while the node's table holds at least that
+many; that regime, and the forced collection at gc_thresh2/3, is not modelled.
 
 Address conflict detection (RFC 5227 §2.1): ``probe`` sends a request with
 sender address 0.0.0.0; a probe for our own address is answered (Linux
@@ -65,6 +71,7 @@ class ArpConfig:
     unres_qlen_bytes: int = 212_992
     locktime_ns: int = SECOND
     static: dict = field(default_factory=dict)     # IPv4Address → MacAddress
+    notify: bool = False                           # conf/<dev>/arp_notify: announce on device up
 
 
 class Neighbour:
@@ -171,6 +178,16 @@ class Arp:
         self.iface.send(EthernetFrame(MacAddress.BROADCAST, self.iface.mac, ETHERTYPE_ARP,
                                       request))
 
+    def announce(self) -> None:
+        """A gratuitous ARP (Linux ``inetdev_send_gratuitous_arp``, RFC 5227 §3): a
+        broadcast request with sender and target both our address, target MAC zero.
+        Linux sends one when the device comes up if ``arp_notify`` is set, not when
+        an address is added to a device already up."""
+        self.requests_sent += 1
+        request = ArpPacket(ARP_REQUEST, self.iface.mac, self.address, ZERO_MAC, self.address)
+        self.iface.send(EthernetFrame(MacAddress.BROADCAST, self.iface.mac, ETHERTYPE_ARP,
+                                      request))
+
     def _arm(self, n: Neighbour, delay_ns: int) -> None:
         if n.timer is None:
             n.timer = Timer(self.sim, lambda: self._timer(n))
@@ -259,7 +276,8 @@ class Arp:
         elif n is not None:
             # "Broadcast replies and request packets do not assert neighbour reachability."
             state = REACHABLE if arp.oper == ARP_REPLY and not link_group else STALE
-            override = self.sim.now > n.updated + self.config.locktime_ns
+            # A gratuitous ARP (sender = target address) overrides at once (arp_is_garp).
+            override = self.sim.now > n.updated + self.config.locktime_ns or arp.spa == arp.tpa
             self._update(n, arp.sha, state, override)
 
     def _update(self, n: Neighbour, mac: MacAddress, state: str, override: bool) -> None:

@@ -38,11 +38,15 @@ class IcmpRateLimitConfig:
 class IcmpRateLimiter:
     def __init__(self, sim, stream_name: str, config: IcmpRateLimitConfig | None = None):
         self.sim = sim
-        self.config = config or IcmpRateLimitConfig()
         self._rng = sim.rng.lazy(stream_name)
-        self._credit = self.config.msgs_burst
         self._stamp = 0
         self._peers: dict[int, tuple[int, int]] = {}     # host → (tokens ns, last ns)
+        self.configure(config or IcmpRateLimitConfig())
+
+    def configure(self, config: IcmpRateLimitConfig) -> None:
+        """New sysctl values (before the run); the global bucket starts full."""
+        self.config = config
+        self._credit = config.msgs_burst
 
     def limited(self, kind: int, code: int) -> bool:
         """Is this type subject to rate limiting (``icmpv4_mask_allow`` negated)?"""

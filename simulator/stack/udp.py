@@ -1,7 +1,8 @@
 """UDP (RFC 768) on a node: port demux to bound ports.
 
 A datagram to a port nobody listens on gets an ICMP Port Unreachable (RFC
-1122 §4.1.3.1). ICMP errors about datagrams a port sent reach that port.
+1122 §4.1.3.1), unless it was sent to a broadcast or multicast address: that one is
+dropped as ``IGNORED_MULTI`` in silence (§3.2.2). ICMP errors about datagrams a port sent reach that port.
 A datagram decoded from bytes with a non-zero checksum is verified (RFC 768,
 RFC 1122 §4.1.3.4; zero means none was sent) and dropped as ``BAD_CHECKSUM``.
 A ``UdpPort`` is the callback-level endpoint; the BSD-style ``UdpSocket``
@@ -71,11 +72,19 @@ class Udp:
         socket = self.sockets.get(datagram.dst_port)
         if socket is None or socket.on_datagram is None or (
                 socket.peer is not None and socket.peer != (packet.src, datagram.src_port)):
-            self.ip.sim.tracer.drop(self.ip.node.name, "udp", Drop.PORT_UNREACHABLE, packet)
-            if packet.dst in self.ip.local:
-                self.icmp.send_error(packet, DEST_UNREACHABLE, PORT_UNREACHABLE)
+            self._no_port(packet)
             return
         socket.on_datagram(packet, datagram)
+
+    def _no_port(self, packet) -> None:
+        """Nobody hears the datagram. To a broadcast or multicast address it is only
+        counted (Linux UdpIgnoredMulti), never answered (RFC 1122 §3.2.2, §4.1.3.1)."""
+        if packet.dst.is_multicast or packet.dst in self.ip.broadcasts:
+            self.ip.sim.tracer.drop(self.ip.node.name, "udp", Drop.IGNORED_MULTI, packet)
+            return
+        self.ip.sim.tracer.drop(self.ip.node.name, "udp", Drop.PORT_UNREACHABLE, packet)
+        if packet.dst in self.ip.local:
+            self.icmp.send_error(packet, DEST_UNREACHABLE, PORT_UNREACHABLE)
 
     def _error(self, reporter, message, quoted) -> None:
         socket = self.sockets.get(quoted.src_port)

@@ -25,6 +25,9 @@ from simulator.engine.units import (
         ("10s", 10_000_000_000),
         ("1.000000001s", 1_000_000_001),
         ("1min", 60_000_000_000),
+        ("24h", 86_400_000_000_000),  # a DHCP lease as dhcpd.conf users think of it
+        ("1.5h", 5_400_000_000_000),
+        ("7d", 604_800_000_000_000),
         ("2 ms", 2_000_000),
         ("1e3ms", 1_000_000_000),
         ("0", 0),
@@ -82,7 +85,7 @@ def test_parse_size_exact(text, nbytes):
         (
             parse_time,
             "10 parsecs",
-            "'10 parsecs' is not a time: unknown unit 'parsecs' (use ns, us, ms, s, min)",
+            "'10 parsecs' is not a time: unknown unit 'parsecs' (use ns, us, ms, s, min, h, d)",
         ),
         (parse_rate, "10mbps", "'10mbps' is not a rate: unknown unit 'mbps' (did you mean 'Mbps'?)"),
         (parse_size, "64kib", "'64kib' is not a size: unknown unit 'kib' (did you mean 'KiB'?)"),
@@ -91,6 +94,11 @@ def test_parse_size_exact(text, nbytes):
         (parse_size, "1.5B", "'1.5B' is not a size: not a whole number of bytes"),
         (parse_time, "", "'' is not a time: empty"),
         (parse_time, "ms", "'ms' is not a time: expected a number followed by a unit, like '2ms'"),
+        # One unit per value; a sum of units gets the single-unit spelling to write.
+        (parse_time, "2h4min", "'2h4min' is not a time: one unit per value (write '7440s')"),
+        (parse_time, "1d12h", "'1d12h' is not a time: one unit per value (write '129600s')"),
+        (parse_time, "1s500ms", "'1s500ms' is not a time: one unit per value (write '1.5s')"),
+        (parse_time, "2h4x", "'2h4x' is not a time: unknown unit 'h4x' (use ns, us, ms, s, min, h, d)"),
     ],
 )
 def test_errors_have_clear_messages(parse, value, message):

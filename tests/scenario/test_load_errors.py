@@ -95,7 +95,7 @@ def test_negative_rate(tmp_path):
 def test_bad_time_unit(tmp_path):
     err, path = error_of(tmp_path, replaced(TOPO, "delay: 5ms", "delay: 10 parsecs"))
     assert (err.file, err.line, err.column, err.field) == (path, 15, 48, "links[2].delay")
-    assert err.message == "'10 parsecs' is not a time: unknown unit 'parsecs' (use ns, us, ms, s, min)"
+    assert err.message == "'10 parsecs' is not a time: unknown unit 'parsecs' (use ns, us, ms, s, min, h, d)"
 
 
 def test_yaml_syntax_error(tmp_path):
@@ -178,7 +178,7 @@ def test_first_error_in_document_order(tmp_path):
         ("{type: switch}", "{type: switch, ip: 10.0.0.9/24}", (5, 22, "nodes.sw.ip"),
          "unknown field 'ip' (valid fields: aging, pos, priority, processing_delay, stp, table_size, type)"),
         ("delay: 5ms", "delay: 5", (15, 48, "links[2].delay"),
-         "'5' is not a time: missing unit (use ns, us, ms, s, min, e.g. '2ms')"),
+         "'5' is not a time: missing unit (use ns, us, ms, s, min, h, d, e.g. '2ms')"),
         ("delay: 5ms", "mtu: 20", (15, 46, "links[2].mtu"), "must be at least 68, got 20"),
         ("delay: 5ms", "queue: 0", (15, 48, "links[2].queue.packets"), "must be greater than 0, got 0"),
         ("delay: 5ms", "up: yes", (15, 45, "links[2].up"), "expected true or false, got 'yes'"),

@@ -57,7 +57,7 @@ def test_profile_then_knobs_with_units():
     ("{cc: vegas}", "cc", "must be 'reno', 'newreno' or 'cubic', got 'vegas'"),
     ("{min_rto: 2s, max_rto: 1s}", None, "min_rto is above max_rto"),
     ("{min_rto: 200}", "min_rto",
-     "'200' is not a time: missing unit (use ns, us, ms, s, min, e.g. '2ms')"),
+     "'200' is not a time: missing unit (use ns, us, ms, s, min, h, d, e.g. '2ms')"),
 ])
 def test_bad_tcp_settings_are_located(tcp, field, message):
     err = error(scenario(f", tcp: {tcp}"))

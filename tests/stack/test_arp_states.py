@@ -217,3 +217,72 @@ def test_a_broadcast_reply_resolves_but_does_not_confirm():
     # resolved, STALE; the waiting datagram goes out at once and starts DELAY
     assert arp_of(h1).states() == {"10.0.0.2": "DELAY"}
     assert h1.interfaces["eth0"].tx_frames == 2   # the broadcast request, the datagram
+
+
+class _Tap:
+    """A capture tap that keeps the frames an interface receives."""
+
+    def __init__(self):
+        self.frames = []
+
+    def write(self, now, frame):
+        self.frames.append(frame)
+
+
+def test_an_announcement_is_a_broadcast_request_for_our_own_address_scapy_reads():
+    from scapy.layers.l2 import ARP, Ether
+
+    sim, h1, h2, _ = pair()
+    tap = _Tap()
+    h2.interfaces["eth0"].captures.append(tap)
+    arp_of(h1).announce()
+    sim.run(SECOND)
+    frame, = tap.frames
+    decoded = Ether(frame.pack())
+    assert decoded.dst == "ff:ff:ff:ff:ff:ff" and decoded[ARP].op == 1          # who-has
+    assert (decoded[ARP].psrc, decoded[ARP].pdst) == ("10.0.0.1", "10.0.0.1")
+    assert decoded[ARP].hwsrc == str(h1.interfaces["eth0"].mac)
+    assert decoded[ARP].hwdst == "00:00:00:00:00:00"
+    # arp_accept 0: a neighbour with no entry for 10.0.0.1 does not create one from it
+    assert arp_of(h2).states() == {} and arp_of(h2).replies_sent == 0
+
+
+def test_a_gratuitous_arp_replaces_the_mac_at_once_even_within_locktime():
+    from simulator.wire.addr import MacAddress
+    from simulator.wire.arp import ARP_REQUEST, ArpPacket
+
+    sim, h1, h2, _ = pair()
+    ping(sim, h1, "10.0.0.2", count=1)
+    sim.run(10 * MS)                                   # h2 learnt h1 from its request
+    moved = MacAddress.local(99)                       # 10.0.0.1 now on another NIC
+    garp = ArpPacket(ARP_REQUEST, moved, H1, MacAddress(bytes(6)), H1)
+    arp_of(h2).receive(garp, link_group=True)          # well within the 1 s locktime
+    assert arp_of(h2).table() == {"10.0.0.1": str(moved)}
+    assert arp_of(h2).states() == {"10.0.0.1": "STALE"}  # a request asserts no reachability
+
+
+def test_arp_notify_in_yaml_announces_each_address_when_the_interfaces_come_up(tmp_path):
+    from simulator.scenario.load import load_scenario
+    from simulator.scenario.run import run_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text("""name: garp
+topology:
+  name: t
+  nodes:
+    a: {type: host, ip: 10.0.0.1/24, arp: {notify: true}}
+    b: {type: host, ip: 10.0.0.2/24}
+    r: {type: router, arp: {notify: true}, interfaces: {e0: 10.0.0.254/24, e1: 10.0.1.254/24}}
+    sw: {type: switch}
+  links:
+    - [a, sw]
+    - [b, sw]
+    - [r:e0, sw]
+until: 1s
+""")
+    result = run_scenario(load_scenario(path))
+    nodes = result.network.nodes
+    assert [arp_of(nodes[n]).requests_sent for n in ("a", "b")] == [1, 0]
+    assert [arp.requests_sent for arp in nodes["r"].ip.arps.values()] == [1, 1]  # e1: no link
+    assert nodes["b"].interfaces["eth0"].rx_frames == 2                # a's and r:e0's
+    assert nodes["r"].interfaces["e1"].drops["NO_CARRIER"] == 1

@@ -80,6 +80,23 @@ def test_no_error_about_a_datagram_that_came_as_a_link_broadcast():
     assert errors == [(DEST_UNREACHABLE, PORT_UNREACHABLE)]       # only for the unicast frame
 
 
+def test_broadcast_and_multicast_to_an_unbound_port_are_ignored_in_silence():
+    """RFC 1122 §3.2.2: no ICMP error about a datagram to a broadcast or multicast
+    address; Linux counts it in UdpIgnoredMulti, not in NoPorts."""
+    sim, pc, r, server, errors = routed()
+    iface = server.interfaces["eth0"]
+    group = IPv4Address("239.1.1.1")
+    server.ip.join_group(group)
+    for dst in (IPv4Address("255.255.255.255"), IPv4Address("10.0.1.255"), group):
+        datagram = IPv4Packet(PC, dst, PROTO_UDP, UdpDatagram(5000, 7777, b"x"), identification=1)
+        mac = MacAddress.BROADCAST if not dst.is_multicast else MacAddress("01:00:5e:01:01:01")
+        iface.deliver(EthernetFrame(mac, r.interfaces["e1"].mac, ETHERTYPE_IPV4, datagram))
+    sim.run(SECOND)
+    assert sim.tracer.counters[("server", "drop:IGNORED_MULTI")] == 3
+    assert sim.tracer.counters[("server", "drop:PORT_UNREACHABLE")] == 0
+    assert iface.tx_frames == 0 and errors == []
+
+
 @pytest.mark.parametrize("dst_mac, errors_sent", [("unicast", 1), ("broadcast", 0)])
 def test_reassembly_timeout_reports_only_a_first_fragment_that_came_unicast(dst_mac, errors_sent):
     sim, pc, r, server, errors = routed()
@@ -180,6 +197,32 @@ def test_echo_replies_are_not_errors_and_not_limited():
     ("0", list(range(1, 21))),
 ])
 def test_the_per_host_limit_is_set_in_yaml(tmp_path, ratelimit, answered):
+    assert _time_exceeded_seqs(tmp_path, f"icmp_ratelimit: {ratelimit}", 20, "100ms") == answered
+
+
+# 60 pings with TTL 1, 1 ms apart: seq n reaches r at (n-1) ms + 1.0184 ms (the first
+# three wait for ARP and arrive together at 3.02 ms).
+# - defaults: the per-host burst of 6 (59 ms adds 59 ms of credit, not 1 s); the global
+#   bucket (burst 50, 0-2 credits a message) is not reached by 6 messages.
+# - Time Exceeded (type 11) out of icmp_ratemask (0x1818 without bit 11), or both limits
+#   off: every probe is answered.
+# - per-host off, icmp_msgs_burst 0: credit is never positive, so a message passes only
+#   when >= 20 ms (HZ/50) have gone by since the last refill (the first at boot) and
+#   per_sec × that time >= 1: seq 20 (20.02 ms), 40, 60. At 10/s the 20 ms step brings
+#   0 credits: nothing passes before 100 ms.
+@pytest.mark.parametrize("keys, answered", [
+    ("", [1, 2, 3, 4, 5, 6]),
+    ("icmp_ratemask: 0x1018", list(range(1, 61))),
+    ("icmp_ratelimit: 0, icmp_msgs_per_sec: 0", list(range(1, 61))),
+    ("icmp_ratelimit: 0, icmp_msgs_burst: 0", [20, 40, 60]),
+    ("icmp_ratelimit: 0, icmp_msgs_burst: 0, icmp_msgs_per_sec: 10", []),
+])
+def test_a_burst_of_60_probes_meets_the_sysctls_set_in_yaml(tmp_path, keys, answered):
+    assert _time_exceeded_seqs(tmp_path, keys, 60, "1ms") == answered
+
+
+def _time_exceeded_seqs(tmp_path, router_keys: str, count: int, interval: str) -> list[int]:
+    """pc pings past r with TTL 1; the icmp_seq of each Time Exceeded that came back."""
     from simulator.scenario.load import load_scenario
     from simulator.scenario.run import run_scenario
 
@@ -189,19 +232,21 @@ topology:
   name: t
   nodes:
     pc: {{type: host, ip: 10.0.0.1/24, gateway: 10.0.0.254}}
-    r: {{type: router, icmp_ratelimit: {ratelimit},
+    r: {{type: router, {router_keys + ", " if router_keys else ""}
         interfaces: {{e0: 10.0.0.254/24, e1: 10.0.1.254/24}}}}
   links:
     - [pc, r:e0]
 until: 5s
 run:
-  - {{at: 0s, on: pc, name: p, ping: {{dst: 10.0.1.9, count: 20, interval: 100ms, ttl: 1, timeout: 1s}}}}
+  - {{at: 0s, on: pc, name: p, ping: {{dst: 10.0.1.9, count: {count}, interval: {interval},
+                                     ttl: 1, timeout: 1s}}}}
 """)
     result = run_scenario(load_scenario(path))
     app, = result.apps
-    assert [line for line in app.lines if line.startswith("From")] == [
-        f"From 10.0.0.254 icmp_seq={seq} Time to live exceeded" for seq in answered]
-    assert result.network.nodes["r"].interfaces["e0"].drops["TTL_EXPIRED"] == 20
+    assert result.network.nodes["r"].interfaces["e0"].drops["TTL_EXPIRED"] == count
+    seqs = [int(line.split("icmp_seq=")[1].split()[0]) for line in app.lines if line.startswith("From")]
+    assert all(f"From 10.0.0.254 icmp_seq={seq} Time to live exceeded" in app.lines for seq in seqs)
+    return seqs
 
 
 def test_errors_over_loopback_are_not_limited():
