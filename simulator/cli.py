@@ -20,6 +20,7 @@ run early: the outputs are still written, and the reason is printed and in
 """
 
 import argparse
+import re
 import signal
 import sys
 from pathlib import Path
@@ -122,8 +123,8 @@ def _run_and_report(args, out: Console, stop) -> int:
             mark = "[green]PASS[/green]" if verdict.ok else "[red]FAIL[/red]"
             out.print(f"{mark} {escape(f'{verdict.name:<{width}}')}  {escape(verdict.detail)}",
                       highlight=False)
-    outputs = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*")
-                     if p.is_file() and p not in foreign)
+    outputs = _listed(str(p.relative_to(out_dir)) for p in out_dir.rglob("*")
+                      if p.is_file() and p not in foreign)
     out.print(printable(f"outputs in {out_dir}/: " + ", ".join(outputs)), markup=False,
               highlight=False)
     if args.update_golden and not result.stopped_early:
@@ -275,6 +276,19 @@ def _golden_run(args) -> None:
     if args.update_golden and given:
         raise ScenarioError(f"cannot be combined with {', '.join(given)} (a golden result is "
                             "the scenario as its file says)", field="--update-golden")
+
+
+def _listed(paths) -> list[str]:
+    """The run's files in order, a paged ladder's pages as one entry
+    ("plots/ladder.png … ladder-3.png (3 pages)")."""
+    outputs = sorted(paths)
+    pages = [p for p in outputs if re.fullmatch(r"plots/ladder-\d+\.png", p)]
+    if pages and "plots/ladder.png" in outputs:
+        outputs = [p for p in outputs if p not in pages]
+        last = len(pages) + 1
+        outputs[outputs.index("plots/ladder.png")] = (
+            f"plots/ladder.png … ladder-{last}.png ({last} pages)")
+    return outputs
 
 
 def _add_test_commands(commands) -> None:
