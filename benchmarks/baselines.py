@@ -40,6 +40,9 @@ import resource
 import time
 from collections import deque
 
+import simpy
+from simpy.events import Timeout
+
 # ---------------------------------------------------------------- parameters
 FRAME_BYTES = 1000
 GEN_RATE_BPS = 100_000_000          # 100 Mbit/s constant bit rate at the source
@@ -80,119 +83,148 @@ def _result(name, n_frames, hops, frame_hops, wall_s, rss0, **extra) -> dict:
 
 
 # ------------------------------------------------------------- bare SimPy
-def bare_simpy(n_frames: int, hops: int = 10) -> dict:
-    """The floor cost of any SimPy design.
+# Callbacks only, no processes / generators, integer-nanosecond clock; frames are
+# plain __slots__ objects. The two floors differ only in their Link.
 
-    Callbacks only, no processes / generators, integer-nanosecond clock.
-    Per hop exactly two SimPy events are scheduled: a Timeout for the end of
-    serialization and a Timeout for the end of propagation.  (Plus one
-    Timeout per frame at the source for the constant-bit-rate clock.)
-    Frames are plain Python objects (__slots__ class).  Each hop is a
-    store-and-forward output link with an unbounded FIFO and a busy flag, so
-    the model would stay correct if frames did queue.
-    """
-    import simpy
-    from simpy.events import Timeout
+class _Frame:
+    __slots__ = ("seq", "nbytes", "sent")
 
-    class Frame:
-        __slots__ = ("seq", "nbytes", "sent")
+    def __init__(self, seq, nbytes, sent):
+        self.seq = seq
+        self.nbytes = nbytes
+        self.sent = sent
 
-        def __init__(self, seq, nbytes, sent):
-            self.seq = seq
-            self.nbytes = nbytes
-            self.sent = sent
 
-    class Link:
-        __slots__ = ("env", "ns_per_byte", "prop", "queue", "busy", "nxt",
-                     "done", "_ser_cb", "_prop_cb")
+class _Sink:
+    __slots__ = ("env", "count", "arrivals", "in_order")
 
-        def __init__(self, env, rate_bps, prop_ns, nxt):
-            ns_per_byte, rem = divmod(8 * NS_PER_S, rate_bps)
-            assert rem == 0, "rate must give an integer ns per byte"
-            self.env = env
-            self.ns_per_byte = ns_per_byte
-            self.prop = prop_ns
-            self.queue = deque()
+    def __init__(self, env):
+        self.env = env
+        self.count = 0
+        self.arrivals = []          # arrival time of each frame (checked after the run)
+        self.in_order = True
+
+    def put(self, frame):
+        if frame.seq != self.count:
+            self.in_order = False
+        self.count += 1
+        self.arrivals.append(self.env.now)
+
+
+class _Source:
+    """One Timeout per frame: the constant-bit-rate clock."""
+
+    __slots__ = ("env", "n", "iat", "seq", "out", "_cb", "last_sent")
+
+    def __init__(self, env, n, iat, out):
+        self.env = env
+        self.n = n
+        self.iat = iat
+        self.seq = 0
+        self.out = out
+        self.last_sent = None
+        self._cb = self._emit
+        if n > 0:
+            Timeout(env, 0).callbacks.append(self._cb)
+
+    def _emit(self, ev):
+        seq = self.seq
+        now = self.env.now
+        self.out(_Frame(seq, FRAME_BYTES, now))
+        self.last_sent = now
+        self.seq = seq + 1
+        if seq + 1 < self.n:
+            Timeout(self.env, self.iat).callbacks.append(self._cb)
+
+
+class _TwoEventLink:
+    """Store-and-forward output link with an unbounded FIFO and a busy flag: a
+    Timeout for the end of serialization and one for the end of propagation."""
+
+    __slots__ = ("env", "ns_per_byte", "prop", "queue", "busy", "nxt",
+                 "done", "_ser_cb", "_prop_cb")
+
+    def __init__(self, env, rate_bps, prop_ns, nxt):
+        ns_per_byte, rem = divmod(8 * NS_PER_S, rate_bps)
+        assert rem == 0, "rate must give an integer ns per byte"
+        self.env = env
+        self.ns_per_byte = ns_per_byte
+        self.prop = prop_ns
+        self.queue = deque()
+        self.busy = False
+        self.nxt = nxt              # callable(frame): next hop's arrive / sink
+        self.done = 0               # hops completed on this link
+        self._ser_cb = self._ser_done     # bind once
+        self._prop_cb = self._prop_done
+
+    def arrive(self, frame):
+        if self.busy:
+            self.queue.append(frame)
+            return
+        self.busy = True
+        Timeout(self.env, frame.nbytes * self.ns_per_byte, frame).callbacks.append(self._ser_cb)
+
+    def _ser_done(self, ev):
+        # end of serialization: frame goes onto the wire, start next frame
+        Timeout(self.env, self.prop, ev._value).callbacks.append(self._prop_cb)
+        q = self.queue
+        if q:
+            f = q.popleft()
+            Timeout(self.env, f.nbytes * self.ns_per_byte, f).callbacks.append(self._ser_cb)
+        else:
             self.busy = False
-            self.nxt = nxt              # callable(frame): next hop's arrive / sink
-            self.done = 0               # hops completed on this link
-            self._ser_cb = self._ser_done     # bind once
-            self._prop_cb = self._prop_done
 
-        def arrive(self, frame):
-            if self.busy:
-                self.queue.append(frame)
-                return
-            self.busy = True
-            Timeout(self.env, frame.nbytes * self.ns_per_byte, frame).callbacks.append(self._ser_cb)
+    def _prop_done(self, ev):
+        # end of propagation: hop completed
+        self.done += 1
+        self.nxt(ev._value)
 
-        def _ser_done(self, ev):
-            # end of serialization: frame goes onto the wire, start next frame
-            Timeout(self.env, self.prop, ev._value).callbacks.append(self._prop_cb)
-            q = self.queue
-            if q:
-                f = q.popleft()
-                Timeout(self.env, f.nbytes * self.ns_per_byte, f).callbacks.append(self._ser_cb)
-            else:
-                self.busy = False
 
-        def _prop_done(self, ev):
-            # end of propagation: hop completed
-            self.done += 1
-            self.nxt(ev._value)
+class _OneEventLink:
+    """A FIFO output link that never reorders computes a frame's arrival at the next
+    hop analytically, ``max(now, busy_until) + ser + prop``: one Timeout per hop."""
 
-    class Sink:
-        __slots__ = ("env", "count", "arrivals", "in_order")
+    __slots__ = ("env", "ns_per_byte", "prop", "busy_until", "nxt", "done", "_arrive_cb")
 
-        def __init__(self, env):
-            self.env = env
-            self.count = 0
-            self.arrivals = []          # arrival time of each frame (checked after the run)
-            self.in_order = True
+    def __init__(self, env, rate_bps, prop_ns, nxt):
+        ns_per_byte, rem = divmod(8 * NS_PER_S, rate_bps)
+        assert rem == 0, "rate must give an integer ns per byte"
+        self.env = env
+        self.ns_per_byte = ns_per_byte
+        self.prop = prop_ns
+        self.busy_until = 0
+        self.nxt = nxt
+        self.done = 0
+        self._arrive_cb = self._arrived
 
-        def put(self, frame):
-            if frame.seq != self.count:
-                self.in_order = False
-            self.count += 1
-            self.arrivals.append(self.env.now)
+    def arrive(self, frame):
+        now = self.env.now
+        start = now if now > self.busy_until else self.busy_until
+        end = start + frame.nbytes * self.ns_per_byte
+        self.busy_until = end
+        Timeout(self.env, end + self.prop - now, frame).callbacks.append(self._arrive_cb)
 
-    class Source:
-        __slots__ = ("env", "n", "iat", "seq", "out", "_cb", "last_sent")
+    def _arrived(self, ev):
+        self.done += 1
+        self.nxt(ev._value)
 
-        def __init__(self, env, n, iat, out):
-            self.env = env
-            self.n = n
-            self.iat = iat
-            self.seq = 0
-            self.out = out
-            self.last_sent = None
-            self._cb = self._emit
-            if n > 0:
-                Timeout(env, 0).callbacks.append(self._cb)
 
-        def _emit(self, ev):
-            seq = self.seq
-            now = self.env.now
-            self.out(Frame(seq, FRAME_BYTES, now))
-            self.last_sent = now
-            self.seq = seq + 1
-            if seq + 1 < self.n:
-                Timeout(self.env, self.iat).callbacks.append(self._cb)
-
+def _bare_chain(name: str, link_class, n_frames: int, hops: int) -> dict:
+    """Run ``n_frames`` through ``hops`` links of ``link_class``; time only the run,
+    then check every arrival against the analytic latency, exactly."""
     gc.collect()
     rss0 = _maxrss_mb()
     t0 = time.perf_counter()
 
     env = simpy.Environment(initial_time=0)
-    sink = Sink(env)
+    sink = _Sink(env)
     nxt = sink.put
     links = []
     for _ in range(hops):
-        link = Link(env, LINK_RATE_BPS, PROP_NS, nxt)
+        link = link_class(env, LINK_RATE_BPS, PROP_NS, nxt)
         links.append(link)
         nxt = link.arrive
-    links.reverse()                     # links[0] is the first hop
-    src = Source(env, n_frames, IAT_NS, nxt)
+    src = _Source(env, n_frames, IAT_NS, nxt)
     env.run()
 
     wall = time.perf_counter() - t0
@@ -209,125 +241,22 @@ def bare_simpy(n_frames: int, hops: int = 10) -> dict:
     last_expected = src.last_sent + lat if n_frames else None
     last = sink.arrivals[-1] if sink.arrivals else None
     assert n_frames == 0 or last == last_expected, (last, last_expected)
-    return _result("bare SimPy", n_frames, hops, frame_hops, wall, rss0,
+    return _result(name, n_frames, hops, frame_hops, wall, rss0,
                    last_arrival=last, last_arrival_expected=last_expected,
                    time_unit="ns (int)")
 
 
-# ------------------------------------------------- bare SimPy, 1 event per hop
+def bare_simpy(n_frames: int, hops: int = 10) -> dict:
+    """The floor cost of any SimPy design: exactly two SimPy events per hop (end of
+    serialization, end of propagation), plus one per frame at the source. The
+    link keeps a FIFO, so the model would stay correct if frames did queue."""
+    return _bare_chain("bare SimPy", _TwoEventLink, n_frames, hops)
+
+
 def bare_simpy_1event(n_frames: int, hops: int = 10) -> dict:
-    """The tighter floor: one SimPy event per hop, as netsim itself spends.
-
-    A FIFO output link that never reorders can compute a frame's arrival at the
-    next hop analytically: ``max(now, busy_until) + ser + prop``; the queue is
-    implicit in ``busy_until``. So each hop costs one Timeout (the arrival),
-    plus one per frame at the source for the constant-bit-rate clock. Frames
-    are the same __slots__ objects as in :func:`bare_simpy`.
-    """
-    import simpy
-    from simpy.events import Timeout
-
-    class Frame:
-        __slots__ = ("seq", "nbytes", "sent")
-
-        def __init__(self, seq, nbytes, sent):
-            self.seq = seq
-            self.nbytes = nbytes
-            self.sent = sent
-
-    class Link:
-        __slots__ = ("env", "ns_per_byte", "prop", "busy_until", "nxt", "done", "_arrive_cb")
-
-        def __init__(self, env, rate_bps, prop_ns, nxt):
-            ns_per_byte, rem = divmod(8 * NS_PER_S, rate_bps)
-            assert rem == 0, "rate must give an integer ns per byte"
-            self.env = env
-            self.ns_per_byte = ns_per_byte
-            self.prop = prop_ns
-            self.busy_until = 0
-            self.nxt = nxt
-            self.done = 0
-            self._arrive_cb = self._arrived
-
-        def arrive(self, frame):
-            now = self.env.now
-            start = now if now > self.busy_until else self.busy_until
-            end = start + frame.nbytes * self.ns_per_byte
-            self.busy_until = end
-            Timeout(self.env, end + self.prop - now, frame).callbacks.append(self._arrive_cb)
-
-        def _arrived(self, ev):
-            self.done += 1
-            self.nxt(ev._value)
-
-    class Sink:
-        __slots__ = ("env", "count", "arrivals", "in_order")
-
-        def __init__(self, env):
-            self.env = env
-            self.count = 0
-            self.arrivals = []
-            self.in_order = True
-
-        def put(self, frame):
-            if frame.seq != self.count:
-                self.in_order = False
-            self.count += 1
-            self.arrivals.append(self.env.now)
-
-    class Source:
-        __slots__ = ("env", "n", "iat", "seq", "out", "_cb", "last_sent")
-
-        def __init__(self, env, n, iat, out):
-            self.env = env
-            self.n = n
-            self.iat = iat
-            self.seq = 0
-            self.out = out
-            self.last_sent = None
-            self._cb = self._emit
-            if n > 0:
-                Timeout(env, 0).callbacks.append(self._cb)
-
-        def _emit(self, ev):
-            seq = self.seq
-            now = self.env.now
-            self.out(Frame(seq, FRAME_BYTES, now))
-            self.last_sent = now
-            self.seq = seq + 1
-            if seq + 1 < self.n:
-                Timeout(self.env, self.iat).callbacks.append(self._cb)
-
-    gc.collect()
-    rss0 = _maxrss_mb()
-    t0 = time.perf_counter()
-
-    env = simpy.Environment(initial_time=0)
-    sink = Sink(env)
-    nxt = sink.put
-    links = []
-    for _ in range(hops):
-        link = Link(env, LINK_RATE_BPS, PROP_NS, nxt)
-        links.append(link)
-        nxt = link.arrive
-    src = Source(env, n_frames, IAT_NS, nxt)
-    env.run()
-
-    wall = time.perf_counter() - t0
-
-    frame_hops = sum(l.done for l in links)
-    lat = expected_latency_ns(hops)
-    assert sink.count == n_frames, (sink.count, n_frames)
-    assert sink.in_order
-    assert frame_hops == n_frames * hops, (frame_hops, n_frames * hops)
-    assert all(t == k * IAT_NS + lat for k, t in enumerate(sink.arrivals))
-    last_expected = src.last_sent + lat if n_frames else None
-    last = sink.arrivals[-1] if sink.arrivals else None
-    assert n_frames == 0 or last == last_expected, (last, last_expected)
-    return _result("bare SimPy (1 event/hop)", n_frames, hops, frame_hops, wall, rss0,
-                   last_arrival=last, last_arrival_expected=last_expected,
-                   time_unit="ns (int)")
-
+    """The tighter floor: one SimPy event per hop, as netsim itself spends (the
+    queue is implicit in ``busy_until``), plus one per frame at the source."""
+    return _bare_chain("bare SimPy (1 event/hop)", _OneEventLink, n_frames, hops)
 
 # ------------------------------------------------------------------ ns.py
 def ns_py(n_frames: int, hops: int = 10, time_unit: str = "s") -> dict | None:
