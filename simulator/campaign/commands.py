@@ -54,10 +54,10 @@ def _positive(text: str) -> int:
 
 
 def _sweep(args, out: Console) -> int:
+    from simulator.campaign import sweep   # the function (see the package's docstring)
     from simulator.scenario.errors import ScenarioError
 
     from .grid import parse_axis, parse_seeds
-    from .sweep import sweep
 
     axes = dict(parse_axis(text) for text in args.param)
     if len(axes) != len(args.param):

@@ -9,11 +9,6 @@ apex; every owner at or below the origin; no CNAME beside other data (RFC 1034
 §5.2 asks for equal TTLs; this is what BIND and dnspython settle on).
 """
 
-import dns.exception
-import dns.name
-import dns.rdata
-import dns.zone
-
 from simulator.wire.dns_records import (CLASS_IN, TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_NS,
                                         TYPE_SOA, Name, Reader, ResourceRecord,
                                         UnknownRdata, rdata_class)
@@ -60,6 +55,10 @@ class Zone:
         """``{origin: example.com, ttl: 3600, records: [{name: www, type: A, ttl: 300,
         data: 192.0.2.1}, ...]}``; ``name`` is relative to the origin (``@`` is the
         origin), ``ttl`` defaults to the zone's."""
+        import dns.exception   # dnspython only where zone data is parsed: not at start-up
+        import dns.name
+        import dns.rdata
+
         if not isinstance(spec, dict):
             raise ZoneError(f"zone: expected a mapping, got {type(spec).__name__}")
         try:
@@ -94,6 +93,9 @@ class Zone:
     @classmethod
     def from_master(cls, text: str, origin, filename: str = "<zone>") -> "Zone":
         """An RFC 1035 §5 master file ($ORIGIN, $TTL, @, parentheses, comments)."""
+        import dns.exception
+        import dns.zone
+
         try:
             parsed = dns.zone.from_text(text, origin=str(Name.of(origin)), relativize=False,
                                         check_origin=False, filename=filename)
