@@ -1,0 +1,43 @@
+"""What a trivial ``netsim`` command imports: the heavy packages only some
+subcommands need stay out of a plain run and of ``--help`` (benchmarks/startup.py
+measures the time; this pins the imports that the time depends on)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Runs the CLI in a fresh interpreter and prints the top-level packages it imported.
+PROBE = """
+import json, sys
+from simulator import cli
+try:
+    cli.main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def imported(*args: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=REPO, check=True,
+                          capture_output=True, text=True)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_a_run_without_plots_imports_no_plotting_campaign_or_dns_library(tmp_path):
+    modules = imported("run", "scenarios/lan_ping.yaml", "--no-plots", "--out", str(tmp_path))
+    assert (tmp_path / "summary.json").is_file()
+    for absent in ("matplotlib", "networkx", "dns", "multiprocessing", "sqlite3",
+                   "simulator.campaign.store", "simulator.campaign.sweep", "simulator.drill.runner"):
+        assert absent not in modules, absent
+    assert "simulator.scenario.run" in modules
+
+
+def test_help_does_not_import_the_scenario_layer():
+    modules = imported("--help")
+    assert "simulator.campaign.commands" in modules
+    assert not {m for m in modules if m.startswith("simulator.scenario.load")
+                or m == "pydantic"}
