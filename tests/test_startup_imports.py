@@ -31,7 +31,8 @@ def test_a_run_without_plots_imports_no_plotting_campaign_or_dns_library(tmp_pat
     modules = imported("run", "scenarios/lan_ping.yaml", "--no-plots", "--out", str(tmp_path))
     assert (tmp_path / "summary.json").is_file()
     for absent in ("matplotlib", "networkx", "dns", "multiprocessing", "sqlite3",
-                   "simulator.campaign.store", "simulator.campaign.sweep", "simulator.drill.runner"):
+                   "simulator.campaign.store", "simulator.campaign.sweep",
+                   "simulator.drill.runner"):
         assert absent not in modules, absent
     assert "simulator.scenario.run" in modules
 
