@@ -56,6 +56,16 @@ def _why(e: dict) -> str | None:
         return f"{node} routes: +{len(e['added'])} -{len(e['removed'])}"
     if kind == "converged":
         return f"routes recomputed: {e['routes']} auto routes installed"
+    if kind == "nat.map":
+        return f"{node} NAT {e['proto']} {e['internal']} → {e['external']} (to {e['remote']})"
+    if kind == "nat.expire":
+        return (f"{node} NAT {e['proto']} {e['internal']} → {e['external']} expires "
+                f"after {seconds(e['lifetime_ns'])} s")
+    if kind == "dns_cache":
+        what = f"{e['name']} {e['type']}"
+        if e["change"] == "store":
+            return f"{node} caches " + " ".join([what, *e["data"], f"TTL {e['ttl']}"])
+        return f"{node} DNS cache drops {what} ({e['change']})"
     if kind == "port_state":
         return f"{node} port {e['port']} → {e['state']} ({e['role']})"
     return None
