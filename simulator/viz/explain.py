@@ -111,7 +111,7 @@ def story(run_dir: Path, node: str | None = None, packet: str | None = None):
         if table is not None:
             name, _, now = table
             rows = [f"{k} {v}" for k, v in now.items()] if isinstance(now, dict) else now
-            yield f"{'':11}  {'':<7}   ↳ {e['node']} {name}: " + ", ".join(rows)
+            yield f"{'':11}  {'':<7}   ↳ {e['node']} {name}: " + (", ".join(rows) or "(empty)")
 
 
 # ------------------------------------------------------------------ one frame
