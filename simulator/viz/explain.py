@@ -58,7 +58,8 @@ def _why(e: dict) -> str | None:
     if kind == "converged":
         return f"routes recomputed: {e['routes']} auto routes installed"
     if kind == "fragment":
-        return f"{node} fragments datagram ID {e['ip_id']} into {e['fragments']} for MTU {e['mtu']}: {e['info']}"
+        return (f"{node} fragments datagram ID {e['ip_id']} into {e['fragments']} "
+                f"for MTU {e['mtu']}: {e['info']}")
     if kind == "nat.map":
         return f"{node} NAT {e['proto']} {e['internal']} → {e['external']} (to {e['remote']})"
     if kind == "nat.expire":
