@@ -139,3 +139,17 @@ def test_one_packet_from_source_to_its_drop(tmp_path):
         "sends", "matched", "sends", "matched", "sends", "drops"]
     assert "r2 matched 10.0.5.0/24 via 10.0.2.2, TTL 2 → 1, out e1" in probe[3]
     assert main(["explain", str(tmp_path), "--packet", "x:y"]) == 2
+
+
+def test_web_browse_story_of_the_home_nat_and_dns_cache(tmp_path):
+    run_scenario(load_scenario(REPO / "scenarios" / "web_browse.yaml"), tmp_path, plots=False)
+    lines = [line for line in story(tmp_path, node="home") if "NAT" in line or "DNS" in line
+             or "caches" in line]
+    assert lines[:4] == [
+        "10.193747040  dns     home caches www.example.com. A 203.0.113.80 TTL 300",
+        "                       ↳ home DNS cache: www.example.com. A 203.0.113.80 TTL 300 (until 310.194 s)",
+        "10.194149808  nat     home NAT tcp 192.168.1.100:32768 → 198.51.100.2:32768 (to 203.0.113.80:80)",
+        "                       ↳ home NAT: tcp 198.51.100.2:32768 192.168.1.100:32768"]
+    assert "310.062580368  nat     home NAT tcp 192.168.1.100:32769 → 198.51.100.2:32769 expires after 240.061976336 s" in lines
+    assert "                       ↳ home NAT: (empty)" in lines
+    assert "400.000201264  dns     home DNS cache drops www.example.com. A (expire)" in lines

@@ -230,6 +230,9 @@ class Channel:
             fields["ip_dst"] = ip_text(payload.dst)
             fields["ip_id"] = payload.identification
             fields["ttl"] = payload.ttl
+            if payload.mf or payload.frag_offset:      # a fragment: RFC 791 §3.1's MF and offset
+                fields["mf"] = payload.mf
+                fields["off"] = payload.frag_offset * 8
         tracer.emit_fields(self.src.node.name, "phy", "tx", start, fields)
 
     def _trace_queue(self) -> None:

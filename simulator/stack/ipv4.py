@@ -31,7 +31,7 @@ from simulator.stack.errno import Errno, SendError
 from simulator.stack.fragment import Reassembler, fragment
 from simulator.stack.pmtu import PmtuCache
 from simulator.stack.routing import Route, RoutingTable
-from simulator.wire.addr import IPv4Address, IPv4Interface, IPv4Network, MacAddress
+from simulator.wire.addr import IPv4Address, IPv4Interface, IPv4Network, MacAddress, ip_text
 from simulator.wire.icmp import DEST_UNREACHABLE, PROTOCOL_UNREACHABLE
 from simulator.wire.ipv4 import IPv4Packet
 
@@ -178,7 +178,13 @@ class IPv4:
         """Hand a routed packet to the link layer of ``route.iface``, in fragments
         if it is larger than the interface MTU (the caller has ruled out DF)."""
         if packet.total_len > route.iface.mtu:
-            for piece in fragment(packet, route.iface.mtu):
+            pieces = fragment(packet, route.iface.mtu)
+            tracer = self.sim.tracer
+            if tracer.on and not packet.is_fragment:   # what a reassembler will get back
+                tracer.emit(self.node.name, "ip", "fragment", ip_src=ip_text(packet.src),
+                            ip_id=packet.identification, fragments=len(pieces),
+                            mtu=route.iface.mtu, info=packet.info())
+            for piece in pieces:
                 self._link_output(piece, route, link_dst)
         else:
             self._link_output(packet, route, link_dst)

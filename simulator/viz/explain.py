@@ -19,6 +19,7 @@ from pathlib import Path
 
 from simulator.phy.pcapng import read_pcapng
 from simulator.scenario.tables import Tables
+from simulator.viz.ladder_labels import reassembled_info
 from simulator.viz.trace_io import iter_trace
 from simulator.viz.viewer.dissect import layers
 
@@ -56,6 +57,19 @@ def _why(e: dict) -> str | None:
         return f"{node} routes: +{len(e['added'])} -{len(e['removed'])}"
     if kind == "converged":
         return f"routes recomputed: {e['routes']} auto routes installed"
+    if kind == "fragment":
+        return (f"{node} fragments datagram ID {e['ip_id']} into {e['fragments']} "
+                f"for MTU {e['mtu']}: {e['info']}")
+    if kind == "nat.map":
+        return f"{node} NAT {e['proto']} {e['internal']} → {e['external']} (to {e['remote']})"
+    if kind == "nat.expire":
+        return (f"{node} NAT {e['proto']} {e['internal']} → {e['external']} expires "
+                f"after {seconds(e['lifetime_ns'])} s")
+    if kind == "dns_cache":
+        what = f"{e['name']} {e['type']}"
+        if e["change"] == "store":
+            return f"{node} caches " + " ".join([what, *e["data"], f"TTL {e['ttl']}"])
+        return f"{node} DNS cache drops {what} ({e['change']})"
     if kind == "port_state":
         return f"{node} port {e['port']} → {e['state']} ({e['role']})"
     return None
@@ -87,7 +101,7 @@ def story(run_dir: Path, node: str | None = None, packet: str | None = None):
     """The run's steps as lines ``time  layer  sentence``; only ``node``'s if given,
     only one datagram's if ``packet`` (``ID`` or ``SRC:ID``) is given."""
     tables = Tables()
-    events = iter_trace(Path(run_dir) / "trace.jsonl")
+    events = reassembled_info(iter_trace(Path(run_dir) / "trace.jsonl"))
     if packet is not None:
         events = _one_packet(events, *parse_packet(packet))
     for e in events:
@@ -101,7 +115,7 @@ def story(run_dir: Path, node: str | None = None, packet: str | None = None):
         if table is not None:
             name, _, now = table
             rows = [f"{k} {v}" for k, v in now.items()] if isinstance(now, dict) else now
-            yield f"{'':11}  {'':<7}   ↳ {e['node']} {name}: " + ", ".join(rows)
+            yield f"{'':11}  {'':<7}   ↳ {e['node']} {name}: " + (", ".join(rows) or "(empty)")
 
 
 # ------------------------------------------------------------------ one frame

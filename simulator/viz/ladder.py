@@ -23,7 +23,7 @@ from matplotlib.textpath import text_to_path
 
 from simulator.viz.ladder_labels import (BAD, COLOURS, RULE, STATE, drop_colour, drop_text,
                                          duration_text, frame_text, l2_of, proto_key,
-                                         tick_labels)
+                                         reassembled_info, tick_labels)
 from simulator.viz.ladder_pages import ROW_IN, ROW_L2_IN, Page, median_flight, paginate
 from simulator.viz.ladder_select import (OTHERS, Row, Selection, collect, folded_names,
                                          frames, lifelines, state_changes, tx_frames)
@@ -219,7 +219,7 @@ class Ladder:
 def lay_out_ladder(events, selection: Selection = Selection(), max_pages: int = MAX_PAGES,
                    show_l2: bool = False) -> Ladder:
     """Read ``events`` once (a list, or an iterator over a trace) and lay out the ladder."""
-    rows, total = collect(events, selection, max_pages * FRAMES_PER_PAGE)
+    rows, total = collect(reassembled_info(events), selection, max_pages * FRAMES_PER_PAGE)
     framed = iter(relative_info([r.event for r in rows if r.kind == "frame"]))
     for r in rows:
         if r.kind == "frame":

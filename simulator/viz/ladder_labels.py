@@ -25,6 +25,23 @@ BROADCAST = "ff:ff:ff:ff:ff:ff"
 UNITS = ((1, "ns"), (1_000, "µs"), (1_000_000, "ms"), (1_000_000_000, "s"))
 
 
+def reassembled_info(events):
+    """``events`` with the last fragment of each fragmented datagram labelled as
+    Wireshark's Info column labels the frame that completes reassembly: with the whole
+    datagram's Info (from the fragmenter's ``fragment`` event); the other fragments keep
+    "Fragmented IP protocol (…)" (packet-ip.c). In order, the last fragment is that frame."""
+    whole: dict[tuple, str] = {}          # (ip_src, ip_id) → the datagram's Info
+    for e in events:
+        kind = e["event"]
+        if kind == "fragment":
+            whole[(e["ip_src"], e["ip_id"])] = e["info"]
+        elif kind == "tx" and e.get("mf") is False:
+            info = whole.get((e["ip_src"], e["ip_id"]))
+            if info is not None:
+                e = {**e, "info": info}
+        yield e
+
+
 def proto_key(proto, info: str = "") -> str:
     """The legend entry of a trace ``proto`` (and Info): ARP, ICMP, ICMP error, UDP, TCP, other."""
     key = KEYS.get(str(proto or "").upper(), "other")

@@ -155,3 +155,25 @@ def test_failed_link_is_drawn_down_from_its_step(open_page, tmp_path):
     page.select_option("#f-kind", "")
     page.click("#first")
     assert page.locator(".link.down").count() == 0 and page.errors == []
+
+
+def test_web_browse_home_nat_table_and_dns_cache_ttl_counted_down(open_page, tmp_path):
+    assert run_scenario(load_scenario(REPO / "scenarios" / "web_browse.yaml"), tmp_path, plots=False).passed
+    trace = read_trace(tmp_path / "trace.jsonl")
+    page = open_page(write_view(tmp_path))
+    # the forwarder's first step at 70 s: www cached at 10.19 s with TTL 300, 59 whole
+    # seconds ago, so 241 left (RFC 1035 §7.4); the first browse's mapping still there
+    step = next(i for i, e in enumerate(trace) if e["node"] == "home" and e["ns"] >= 70 * 10**9)
+    page.click(f"#ev-{step}")
+    tables = page.inner_text("#tables-body").replace("\t", " ")
+    assert "www.example.com. A 203.0.113.80 241" in tables
+    assert "tcp 192.168.1.100:32768 198.51.100.2:32768" in tables
+    assert "32769" not in tables
+    # pinned to home, at the end: the 400 s browse's mapping alone, www cached afresh
+    page.click("#node-home")
+    page.click("#last")
+    tables = page.inner_text("#tables-body").replace("\t", " ")
+    assert page.text_content("#tables-h").startswith("Node tables: home (nat) at 449.")
+    assert "tcp 192.168.1.100:32770 198.51.100.2:32770" in tables and "32768" not in tables
+    assert "www.example.com. A 203.0.113.80 251" in tables
+    assert page.errors == []

@@ -11,15 +11,18 @@ not stored (they serve only the answer they came in). TTLs are capped at
 Data is ranked by trust (RFC 2181 §5.4.1): an authoritative answer beats a referral's
 NS records, which beat glue; a live entry is only replaced by data of equal or higher
 rank. At ``capacity`` entries the least recently used one goes first.
+
+A cache made with :func:`traced` reports each entry stored and removed as a
+``dns_cache`` trace event, which the run's tables (scenario/tables.py) replay.
 """
 
 from collections import OrderedDict
 
 from simulator.engine.units import NS_PER_S
 from simulator.wire.dns import NOERROR, NXDOMAIN
-from simulator.wire.dns_records import TYPE_CNAME, Name, ResourceRecord
+from simulator.wire.dns_records import TYPE_CNAME, Name, ResourceRecord, type_text
 
-__all__ = ["Cache", "RANK_GLUE", "RANK_REFERRAL", "RANK_ANSWER", "cached_answer"]
+__all__ = ["Cache", "RANK_GLUE", "RANK_REFERRAL", "RANK_ANSWER", "cached_answer", "traced"]
 
 RANK_GLUE, RANK_REFERRAL, RANK_ANSWER = 1, 2, 3
 MAX_TTL = 7 * 24 * 3600
@@ -49,6 +52,7 @@ class Cache:
         self.max_negative_ttl = max_negative_ttl
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self.hits = self.misses = self.evictions = 0
+        self.observer = None      # called (change, key, entry) on each store and removal
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -81,12 +85,19 @@ class Cache:
     def _store(self, key, entry: _Entry) -> None:
         self._entries[key] = entry
         self._entries.move_to_end(key)
+        self._notify("store", key, entry)
         while len(self._entries) > self.capacity:
-            self._entries.popitem(last=False)
+            self._notify("evict", *self._entries.popitem(last=False))
             self.evictions += 1
 
     def _drop(self, key) -> None:
-        self._entries.pop(key, None)
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._notify("replace", key, entry)
+
+    def _notify(self, change: str, key, entry: _Entry) -> None:
+        if self.observer is not None:
+            self.observer(change, key, entry)
 
     # -- reading -----------------------------------------------------------------------
     def _live(self, key, now: int) -> _Entry | None:
@@ -95,6 +106,7 @@ class Cache:
             return None
         if entry.remaining(now) <= 0:
             del self._entries[key]
+            self._notify("expire", key, entry)
             return None
         self._entries.move_to_end(key)
         return entry
@@ -144,3 +156,28 @@ def cached_answer(cache: Cache, name: Name, rtype: int, now: int):
         seen.add(name.key)
         chain += cname
         name = cname[0].rdata.target
+
+
+def _entry_fields(key, entry: _Entry) -> dict:
+    """A cache entry as trace fields: owner, type (NXDOMAIN / NODATA for negative
+    entries), the records' data, the TTL it was stored with and when."""
+    owner, rtype = key
+    if entry.rcode is None:
+        kind, data = type_text(rtype), [rr.rdata.text() for rr in entry.records]
+    else:
+        kind = "NXDOMAIN" if rtype == _NXDOMAIN_KEY else f"NODATA {type_text(rtype)}"
+        data = []
+    return {"name": str(Name(owner)), "type": kind, "data": data, "ttl": entry.ttl,
+            "stored_ns": entry.stored}
+
+
+def traced(cache: Cache, node) -> Cache:
+    """``cache``, reporting its changes as ``dns_cache`` events of ``node``."""
+    tracer = node.sim.tracer
+
+    def observe(change: str, key, entry: _Entry) -> None:
+        if tracer.on:
+            tracer.emit(node.name, "dns", "dns_cache", change=change, **_entry_fields(key, entry))
+
+    cache.observer = observe
+    return cache

@@ -19,7 +19,7 @@ from simulator.wire.addr import IPv4Address
 from simulator.wire.dns import NOERROR, rcode_text
 from simulator.wire.dns_records import TYPE_A, TYPE_CNAME, Name, type_code
 
-from .cache import Cache
+from .cache import Cache, traced
 from .driver import Exchanges
 from .stub import HostsTable, ResolvConf, StubResolver
 
@@ -74,7 +74,7 @@ class HostResolver:
                  cache_size: int = 0, domain: str | None = None):
         self.node, self.sim = node, node.sim
         self.hosts = HostsTable(hosts)
-        self.cache = Cache(capacity=cache_size) if cache_size else None
+        self.cache = traced(Cache(capacity=cache_size), node) if cache_size else None
         self.domain = domain
         self.options = options or {}
         self.conf = self._stub = self._exchanges = None

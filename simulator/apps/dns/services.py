@@ -4,7 +4,7 @@ RFC 7766). Each wraps its sans-I/O object (authoritative.py, resolver.py, stub.p
 with the sockets of driver.py and reports its counters with ``summary()``."""
 
 from .authoritative import AuthoritativeServer
-from .cache import Cache
+from .cache import Cache, traced
 from .driver import Exchanges, Port53
 from .resolver import RecursiveResolver, ResolverConfig
 from .stub import Forwarder, ResolvConf
@@ -59,7 +59,7 @@ class RecursiveService(_Proxy):
 
     def __init__(self, node, root_hints, config: ResolverConfig, cache_size: int):
         rng = node.sim.rng.stream(f"dns:{node.name}")
-        super().__init__(node, RecursiveResolver(root_hints, rng, Cache(capacity=cache_size),
+        super().__init__(node, RecursiveResolver(root_hints, rng, traced(Cache(capacity=cache_size), node),
                                                  config))
 
     def summary(self) -> dict:
@@ -73,7 +73,7 @@ class ForwarderService(_Proxy):
 
     def __init__(self, node, conf: ResolvConf, cache_size: int):
         rng = node.sim.rng.stream(f"dns:{node.name}")
-        super().__init__(node, Forwarder(conf, rng, Cache(capacity=cache_size)))
+        super().__init__(node, Forwarder(conf, rng, traced(Cache(capacity=cache_size), node)))
 
     def summary(self) -> dict:
         return {**self.port53.counters(), "answered_from_cache": self.engine.answered_from_cache,

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import orjson
 
+from simulator.viz.ladder_labels import reassembled_info
 from simulator.viz.topology import layout as topology_layout
 from simulator.viz.trace_io import iter_trace
 
@@ -82,7 +83,7 @@ def gather(run_dir: Path, max_events: int = MAX_EVENTS) -> dict:
     events, frames, frame_ids, links = [], [], {}, {}
     total = 0
     trace = run_dir / "trace.jsonl"
-    for event in (iter_trace(trace) if trace.is_file() else ()):
+    for event in (reassembled_info(iter_trace(trace)) if trace.is_file() else ()):
         total += 1
         if total > max_events:
             continue

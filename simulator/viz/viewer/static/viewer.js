@@ -68,6 +68,9 @@ function describe(e) {
     case "route": return `${e.dst} matched ${e.route}${e.via ? " via " + e.via : ""} dev ${e.out}, TTL ${e.ttl} → ${e.ttl_out}`;
     case "drop": return `${e.reason}${e.info ? ": " + e.info : ""}`;
     case "queue": return `${e.packets} packets, ${e.bytes} bytes queued`;
+    case "nat.map": return `${e.proto} ${e.internal} → ${e.external} (to ${e.remote})`;
+    case "nat.expire": return `${e.proto} ${e.internal} → ${e.external} expires`;
+    case "dns_cache": return `${e.change} ${e.name} ${e.type}${e.change === "store" ? " " + e.data.join(" ") + " TTL " + e.ttl : ""}`;
     case "routes_changed": return `+${(e.added || []).length} −${(e.removed || []).length} routes`;
     default: return e.info || e.link || e.state || "";
   }
@@ -176,22 +179,32 @@ function showPdu(e) {
   }
 }
 
-// A node's tables just after event `upto`: ARP entries and MAC learning replayed from the
-// trace's arp_state / learn events; routes from the end-of-run table with later
+// A node's tables just after event `upto` (at time `at`): ARP entries, MAC learning, NAT
+// mappings and DNS cache entries replayed from the trace's arp_state / learn / nat.map /
+// nat.expire / dns_cache events, a DNS entry's TTL counted down to `at` in whole seconds
+// and gone once it reaches 0 (RFC 1035 §7.4); routes from the end-of-run table with later
 // routes_changed events undone.
-function tablesAt(n, upto) {
-  const arp = new Map(), mac = new Map(), routes = new Set(n.routes);
+function tablesAt(n, upto, at) {
+  const arp = new Map(), mac = new Map(), nat = new Map(), dns = new Map(), routes = new Set(n.routes);
   D.events.forEach((e, i) => {
     if (e.node !== n.name) return;
     if (i <= upto && e.event === "arp_state") arp.set(e.ip, [e.ip, e.mac || "(incomplete)", e.state, e.if]);
     else if (i <= upto && e.event === "learn") mac.set(e.mac, [e.mac, e.port]);
+    else if (i <= upto && e.event === "nat.map") nat.set(e.proto + " " + e.external, [e.proto, e.internal, e.external]);
+    else if (i <= upto && e.event === "nat.expire") nat.delete(e.proto + " " + e.external);
+    else if (i <= upto && e.event === "dns_cache") {
+      if (e.change === "store") dns.set(e.name + " " + e.type, e); else dns.delete(e.name + " " + e.type);
+    }
     else if (i > upto && e.event === "routes_changed") {
       for (const r of e.added || []) routes.delete(r);
       for (const r of e.removed || []) routes.add(r);
     }
   });
   const sorted = (m) => [...m.values()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return {arp: sorted(arp), mac: sorted(mac), routes: [...routes].map((r) => [r])};
+  const left = (e) => e.ttl - Math.floor((at - e.stored_ns) / 1e9);
+  const cached = [...dns.values()].filter((e) => left(e) > 0).map((e) => [e.name, e.type, e.data.join(" "), String(left(e))]);
+  return {arp: sorted(arp), mac: sorted(mac), nat: sorted(nat), dns: cached.sort((a, b) => (a[0] + a[1] < b[0] + b[1] ? -1 : 1)),
+          routes: [...routes].map((r) => [r])};
 }
 
 let pinned = null;  // a node clicked in the topology: its tables stay shown
@@ -207,13 +220,15 @@ function showTables(name) {
     for (const r of rows) { const tr = h("tr"); for (const c of r) tr.append(h("td", c)); t.append(tr); }
     body.append(t);
   };
-  const tb = tablesAt(n, upto);
+  const tb = tablesAt(n, upto, at);
   if (Object.keys(n.addresses).length) table("Addresses", ["interface", "address"], Object.entries(n.addresses), "");
   if (n.kind !== "switch" && n.kind !== "hub") {
     table("Routes", ["route"], tb.routes, "none");
     table("ARP cache", ["address", "MAC", "state", "interface"], tb.arp, "empty");
   }
   if (n.kind === "switch" || n.kind === "l3switch") table("MAC table", ["MAC", "port"], tb.mac, "empty");
+  if (n.kind === "nat") table("NAT table", ["protocol", "inside", "outside"], tb.nat, "empty");
+  if (tb.dns.length || D.events.some((e) => e.node === n.name && e.event === "dns_cache")) table("DNS cache", ["name", "type", "data", "TTL"], tb.dns, "empty");
   body.append(h("p", pinned ? `Pinned to ${pinned}: click it again to follow the steps.` : "Click a node in the topology to keep its tables shown.", "muted"));
 }
 
