@@ -88,15 +88,30 @@ class QueueLimit(Model):
 class LinkParams(Model):
     """Every parameter of a link, resolved (see :meth:`Topology.link_params`)."""
 
-    rate: BitsPerSecond = Field(100_000_000, gt=0)
-    delay: Nanoseconds = Field(1_000_000, ge=0)
-    mtu: Mtu = 1500
-    queue: QueueLimit = Field(default_factory=lambda: QueueLimit(packets=100))
-    loss: Probability = 0.0
-    corrupt: Probability = 0.0
-    duplicate: Probability = 0.0
-    jitter: Nanoseconds = Field(0, ge=0)
-    preamble: Bool = False      # count the 8 B preamble+SFD and 12 B inter-frame gap on the wire
+    doc_types: ClassVar = {"rate": "rate (`100Mbps`)", "delay": "time (`10us`)",
+                           "queue": "queue limit (`100`, `64KiB`)", "loss": "fraction (`1%`)",
+                           "jitter": "time (`1ms`)"}
+    doc_defaults: ClassVar = {"queue": "`100` (packets)"}
+    doc_rules: ClassVar = {"queue": "> 0; packets or bytes, exactly one",
+                           **dict.fromkeys(("loss", "corrupt", "duplicate"), "0..1")}
+
+    rate: BitsPerSecond = Field(100_000_000, gt=0, description="serialization rate")
+    delay: Nanoseconds = Field(1_000_000, ge=0, description="propagation delay")
+    mtu: Mtu = Field(1500, description=(
+        "largest IP packet; the MTU of both ends' interfaces unless they set their own; "
+        "larger frames are dropped (`OVERSIZE`)"))
+    queue: QueueLimit = Field(default_factory=lambda: QueueLimit(packets=100), description=(
+        "transmit queue of each direction (drop-tail; the frame being sent is not counted)"))
+    loss: Probability = Field(0.0, description=(
+        "probability a frame is lost (serialized, never arrives)"))
+    corrupt: Probability = Field(0.0, description=(
+        "probability one bit of a frame is flipped (the receiver drops it, `BAD_FCS`)"))
+    duplicate: Probability = Field(0.0, description="probability a frame arrives twice")
+    jitter: Nanoseconds = Field(0, ge=0, description=(
+        "uniform random extra delay in [0, jitter] per frame; frames may overtake each other"))
+    preamble: Bool = Field(False, description=(
+        "count the 8 B preamble + SFD and the 12 B inter-frame gap in every frame's time on "
+        "the wire (a 64 B frame then takes 84 byte-times)"))
 
 
 BUILTIN_LINK = LinkParams()
@@ -105,15 +120,15 @@ BUILTIN_LINK = LinkParams()
 class LinkOverrides(Model):
     """The fields of :class:`LinkParams`, each optional (``None`` = not given)."""
 
-    rate: BitsPerSecond | None = Field(None, gt=0)
-    delay: Nanoseconds | None = Field(None, ge=0)
-    mtu: Mtu | None = None
-    queue: QueueLimit | None = None
-    loss: Probability | None = None
-    corrupt: Probability | None = None
-    duplicate: Probability | None = None
-    jitter: Nanoseconds | None = Field(None, ge=0)
-    preamble: Bool | None = None
+    rate: BitsPerSecond | None = Field(None, gt=0, description="this link's value")
+    delay: Nanoseconds | None = Field(None, ge=0, description="this link's value")
+    mtu: Mtu | None = Field(None, description="this link's value")
+    queue: QueueLimit | None = Field(None, description="this link's value")
+    loss: Probability | None = Field(None, description="this link's value")
+    corrupt: Probability | None = Field(None, description="this link's value")
+    duplicate: Probability | None = Field(None, description="this link's value")
+    jitter: Nanoseconds | None = Field(None, ge=0, description="this link's value")
+    preamble: Bool | None = Field(None, description="this link's value")
 
     def given(self) -> dict[str, Any]:
         """The link parameters this object sets (those not ``None``)."""
@@ -151,9 +166,15 @@ class Endpoint(Model):
 class LinkSpec(LinkOverrides):
     """A link. YAML: ``[pc1, sw]`` or ``{ends: [home:wan, isp:e0], rate: 50Mbps, ...}``."""
 
-    ends: tuple[Endpoint, Endpoint]
-    cost: Int = Field(1, gt=0)
-    up: Bool = True
+    doc_types: ClassVar = {"ends": "two endpoints (`[home:wan, isp:e0]`)",
+                           **dict.fromkeys(LinkOverrides.model_fields, "[link parameters](#link-parameters)")}
+    doc_defaults: ClassVar = dict.fromkeys(LinkOverrides.model_fields, "from `defaults.link`, else built-in")
+    doc_rules: ClassVar = {"ends": "exactly two; different nodes"}
+
+    ends: tuple[Endpoint, Endpoint] = Field(description="what the link joins")
+    cost: Int = Field(1, gt=0, description=(
+        "path cost for `routing: auto` (not allowed in `defaults.link`)"))
+    up: Bool = Field(True, description="`false`: the link starts down (a `link_up` action can raise it)")
 
     @model_validator(mode="before")
     @classmethod
