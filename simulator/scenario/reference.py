@@ -28,7 +28,7 @@ from pydantic_core import PydanticUndefined
 from simulator.spec import values
 
 from ..engine.units import format_rate, format_size, format_time
-from . import node_specs, schema
+from . import dhcp_specs, dns_specs, node_specs, schema, web_specs
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "yaml.md"
 COMMAND = "python -m simulator.scenario.reference"
@@ -36,6 +36,9 @@ MODELS: dict[str, type[BaseModel]] = {m.__name__: m for m in (
     schema.LinkSpec, schema.LinkParams,
     node_specs.HostSpec, node_specs.InterfaceSpec, node_specs.ArpSpec, node_specs.SwitchSpec,
     node_specs.RouterSpec, node_specs.L3SwitchSpec, node_specs.GroupSpec, node_specs.RouteSpec,
+    web_specs.NatOptions, web_specs.HttpServerSpec, schema.CaptureSpec, dhcp_specs.DhcpClientSpec,
+    dhcp_specs.DhcpServerSpec, dhcp_specs.DhcpPoolSpec, dhcp_specs.DhcpRelaySpec,
+    dns_specs.ZoneSpec, dns_specs.DnsResolverSpec,
 )}
 MARKER = re.compile(r"^<!-- table: (\w+) -->\n(.*?)^<!-- end -->\n", re.M | re.S)
 HEADER = "| key | type / format | default | constraints | meaning |\n|---|---|---|---|---|\n"
@@ -68,12 +71,15 @@ def type_text(hint: Any, anchors: dict[str, tuple[str, str]]) -> str:
             return name
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is Literal:
-        return " or ".join(f"`{a}`" for a in args)
+        quoted = [f"`{a}`" for a in args]
+        return " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
     if origin is dict:
         return f"mapping {type_text(args[0], anchors)} → {type_text(args[1], anchors)}"
     if origin in (list, tuple):
         item = type_text(args[0], anchors)
-        return f"list of {item}s" if item.replace(" ", "").isalpha() else f"list of {item}"
+        if not item.replace(" ", "").isalnum():
+            return f"list of {item}"
+        return f"list of {item}es" if item.endswith("s") else f"list of {item}s"
     if origin in (Union, types.UnionType):
         return " or ".join(type_text(a, anchors) for a in args if a is not type(None))
     if origin is typing.Annotated:
@@ -117,11 +123,13 @@ def constraints_text(model: type[BaseModel], name: str, hint: Any) -> str:
     metadata = list(field.metadata)
     bare = typing.get_args(_strip_none(hint))
     metadata += [m for fi in bare[1:] for m in getattr(fi, "metadata", [])]
+    fmt = next((f for t, (_, f) in VALUE_TYPES.items() if _strip_none(hint) == t), None)
     parts = []
     for item in metadata:
         for kind, text in BOUNDS.items():
             if isinstance(item, kind):
-                parts.append(text.format(getattr(item, dataclasses.fields(item)[0].name)))
+                bound = getattr(item, dataclasses.fields(item)[0].name)
+                parts.append(text.format(fmt(bound).replace(" ", "") if fmt and bound else bound))
     lo = [p for p in parts if p.startswith("≥ ")]
     hi = [p for p in parts if p.startswith("≤ ")]
     if lo and hi:  # ≥ 68, ≤ 65535 → 68..65535
@@ -154,7 +162,8 @@ def render(model: type[BaseModel], anchors: dict[str, tuple[str, str]]) -> str:
         else:
             rows.append(([name], cells))
     return HEADER + "".join(
-        "| " + ", ".join(f"`{n}`" for n in names) + " | " + " | ".join(cells) + " |\n"
+        ("| " + ", ".join(f"`{n}`" for n in names) + " | " + " | ".join(cells) + " |\n")
+        .replace("|  |", "| |").replace("|  |", "| |")
         for names, cells in rows)
 
 
@@ -181,6 +190,9 @@ def regenerate(text: str) -> str:
 
     def table(match: re.Match) -> str:
         name = match.group(1)
+        if name not in MODELS:
+            raise ValueError(f"docs/yaml.md: <!-- table: {name} --> names no model in "
+                             f"simulator.scenario.reference.MODELS")
         return f"<!-- table: {name} -->\n{render(MODELS[name], anchors)}<!-- end -->\n"
 
     return MARKER.sub(table, text)

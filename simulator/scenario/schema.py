@@ -313,8 +313,11 @@ Action = create_model(
 class CaptureSpec(Model):
     """A capture point. YAML: ``pc1`` (all its interfaces), ``sw:p2``, or ``{point: ..., fcs: true}``."""
 
-    point: Endpoint
-    fcs: Bool = False
+    doc_types: ClassVar = {"point": "endpoint"}
+    doc_rules: ClassVar = {"point": "the node exists, and the interface or port if given; one file per point"}
+
+    point: Endpoint = Field(description="what to capture")
+    fcs: Bool = Field(False, description="keep the Ethernet FCS in each frame")
 
     @model_validator(mode="before")
     @classmethod
