@@ -38,7 +38,7 @@ MODELS: dict[str, type[BaseModel]] = {m.__name__: m for m in (
     node_specs.RouterSpec, node_specs.L3SwitchSpec, node_specs.GroupSpec, node_specs.RouteSpec,
     web_specs.NatOptions, web_specs.HttpServerSpec, schema.CaptureSpec, dhcp_specs.DhcpClientSpec,
     dhcp_specs.DhcpServerSpec, dhcp_specs.DhcpPoolSpec, dhcp_specs.DhcpRelaySpec,
-    dns_specs.ZoneSpec, dns_specs.DnsResolverSpec,
+    dns_specs.ZoneSpec, dns_specs.DnsResolverSpec, schema.Scenario, schema.LimitsSpec,
 )}
 MARKER = re.compile(r"^<!-- table: (\w+) -->\n(.*?)^<!-- end -->\n", re.M | re.S)
 HEADER = "| key | type / format | default | constraints | meaning |\n|---|---|---|---|---|\n"
@@ -61,6 +61,11 @@ def _strip_none(hint: Any) -> Any:
         if len(args) == 1:
             return args[0]
     return hint
+
+
+def _formatter(hint: Any):
+    """How a default or a bound of this value type is written (``format_time``...), or None."""
+    return next((f for t, (_, f) in VALUE_TYPES.items() if _strip_none(hint) == t), None)
 
 
 def type_text(hint: Any, anchors: dict[str, tuple[str, str]]) -> str:
@@ -110,7 +115,7 @@ def default_text(model: type[BaseModel], name: str, hint: Any) -> str:
         return f"`{str(value).lower()}`"
     if isinstance(value, float):
         return f"`{value:g}`"
-    fmt = next((f for t, (_, f) in VALUE_TYPES.items() if _strip_none(hint) == t), None)
+    fmt = _formatter(hint)
     return f"`{fmt(value).replace(' ', '') if fmt and value else value}`"
 
 
@@ -123,7 +128,7 @@ def constraints_text(model: type[BaseModel], name: str, hint: Any) -> str:
     metadata = list(field.metadata)
     bare = typing.get_args(_strip_none(hint))
     metadata += [m for fi in bare[1:] for m in getattr(fi, "metadata", [])]
-    fmt = next((f for t, (_, f) in VALUE_TYPES.items() if _strip_none(hint) == t), None)
+    fmt = _formatter(hint)
     parts = []
     for item in metadata:
         for kind, text in BOUNDS.items():

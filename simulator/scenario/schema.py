@@ -427,10 +427,19 @@ class LimitsSpec(Model):
     """When a run that runs away is stopped (``simulator.engine.limits``). YAML:
     ``limits: {max_events: 1000000, wall_clock: 60s, trace_size: 100MiB, stall: 100000}``."""
 
-    max_events: Int = Field(200_000_000, gt=0)
-    wall_clock: Nanoseconds = Field(3600 * S, gt=0)
-    trace_size: Bytes = Field(2 * 1024 ** 3, gt=0)
-    stall: Int = Field(1_000_000, gt=0)    # events without simulated time advancing
+    doc_types: ClassVar = {"wall_clock": "time (`60s`)", "trace_size": "size (`1GiB`)"}
+
+    max_events: Int = Field(200_000_000, gt=0, description=(
+        "end after exactly this many simulation events (`max_events`); `--max-events N`"))
+    wall_clock: Nanoseconds = Field(3600 * S, gt=0, description=(
+        "end after this much real time (`wall_clock`; the only machine-dependent end); "
+        "`--wall-clock 60s`"))
+    trace_size: Bytes = Field(2 * 1024 ** 3, gt=0, description=(
+        "end when `trace.jsonl` would grow past this; the file stops at the last whole line "
+        "that fits (`trace_size`); `--trace-size 1GiB`"))
+    stall: Int = Field(1_000_000, gt=0, description=(
+        "end after this many events without simulated time advancing, e.g. a loop at a rate "
+        "that rounds serialization to 0 ns (`stalled`; checked every 4096 events); `--stall N`"))
 
 
 class TraceSpec(Model):
@@ -460,17 +469,38 @@ class TraceSpec(Model):
 
 
 class Scenario(Model):
-    name: Text
-    topology: Topology
-    seed: Int = Field(1, ge=0)
-    until: Nanoseconds = Field(gt=0)
-    run: list[Action] = Field(default_factory=list)
-    capture: list[CaptureSpec] = Field(default_factory=list)
-    capture_epoch: Int = Field(0, ge=0, lt=1 << 32)   # s added to capture.pcapng's timestamps
-    expect: list[Expectation] = Field(default_factory=list)
-    limits: LimitsSpec = Field(default_factory=LimitsSpec)
-    trace: TraceSpec = Field(default_factory=TraceSpec)
-    plots: PlotsSpec = Field(default_factory=PlotsSpec)
+    doc_types: ClassVar = {
+        "topology": "path or mapping", "until": "time (`5s`)",
+        "run": "list of [actions](#actions-run)",
+        "capture": "list of [capture points](#capture-points-capture)",
+        "capture_epoch": "integer (seconds)", "expect": "list of [expectations](#expectations-expect)",
+        "trace": "`off`, `full` or a [filter](#trace-selection-trace)",
+        "limits": "[run limits](#run-limits-limits)", "plots": "[plots](#plots-plots)"}
+    doc_defaults: ClassVar = {"trace": "`full`"}
+    doc_rules: ClassVar = {"name": "not empty"}
+
+    name: Text = Field(description="the scenario's name (in `summary.json` and plots)")
+    topology: Topology = Field(description=(
+        "a topology file, relative to the scenario's folder, or the topology inline (as in "
+        "`scenarios/campus_l3switch.yaml`)"))
+    seed: Int = Field(1, ge=0, description=(
+        "seed of every random stream (`netsim run --seed N` overrides it); the same seed gives "
+        "byte-identical outputs"))
+    until: Nanoseconds = Field(gt=0, description="simulated time to run for")
+    run: list[Action] = Field(default_factory=list, description=(
+        "apps to start and link events, each at a time"))
+    capture: list[CaptureSpec] = Field(default_factory=list, description=(
+        "pcap files to write (and `capture.pcapng`, all of them merged)"))
+    capture_epoch: Int = Field(0, ge=0, lt=1 << 32, description=(
+        "added to every timestamp in `capture.pcapng` (not the pcaps): `0` shows simulated time "
+        "since 1970-01-01, a Unix time such as `1767225600` shows the run on that date "
+        "([outputs.md](outputs.md#capturepcapng))"))
+    expect: list[Expectation] = Field(default_factory=list, description="what must hold at the end")
+    limits: LimitsSpec = Field(default_factory=LimitsSpec, description=(
+        "when a runaway run is stopped"))
+    trace: TraceSpec = Field(default_factory=TraceSpec, description="what `trace.jsonl` records")
+    plots: PlotsSpec = Field(default_factory=PlotsSpec, description=(
+        "settings of the ladder and hops figures"))
 
     @field_validator("topology", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from simulator.scenario.reference import COMMAND, DOC, MODELS
 # (the tests fail while a list says more or less than the file).
 HAND_WRITTEN = [
     "Topology file", "DNS: `dns_server`, `dns_resolver`, `dns_forwarder`, `dns`",
-    "Scenario file", "Run limits (`limits:`)", "Plots (`plots:`)", "Actions (`run:`)",
+    "Plots (`plots:`)", "Actions (`run:`)",
     "`ping`", "`traceroute`", "`udp_send`", "`udp_sink`", "Socket options",
     "`bulk_send` and `bulk_sink`", "`tcp_echo` and `tcp_echo_server`",
     "`udp_echo` and `udp_echo_server`", "`udp_cbr` and `udp_cbr_sink`",
@@ -22,10 +22,10 @@ UNTABLED = {
     "Defaults",     "DigSpec", "DnsForwarderSpec", "DnsServerSpec", "Endpoint",
     "EventFilter", "Expectation", "FlushSpec", "FractionRange", "HopsPlotSpec",
     "HostDnsSpec", "HttpGetSpec", "HttpResource", "HubSpec",
-    "LadderPlotSpec", "LimitsSpec", "LinkChange", "NatForward", "NatSpec",
+    "LadderPlotSpec", "LinkChange", "NatForward", "NatSpec",
     "NatTimeouts", "NslookupSpec", "PingSpec", "PlotsSpec", "QueueLimit", "RateRange",
     "ReassemblyMemory", "RecordSpec", "ReqRespServerSpec", "ReqRespSpec", "RootHint",
-    "RouteChange", "Scenario", "SizeRange", "TcpEchoServerSpec", "TcpEchoSpec", "TcpSpec",
+    "RouteChange", "SizeRange", "TcpEchoServerSpec", "TcpEchoSpec", "TcpSpec",
     "TimeRange", "Topology", "TraceSpec", "TracerouteSpec", "UdpCbrSinkSpec", "UdpCbrSpec",
     "UdpEchoServerSpec", "UdpEchoSpec", "UdpSendSpec", "UdpSinkSpec", }
 
