@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test plots bench bench-tcp tshark browser clean
+.PHONY: run test plots docs bench bench-tcp tshark browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: $(STAMP) tshark browser
 
 plots: $(STAMP)
 	$(BIN)/python -m simulator.viz.gallery scenarios plots
+
+# docs/yaml.md's key tables, regenerated from the models (tests/scenario/test_reference.py
+# fails while they differ)
+docs: $(STAMP)
+	$(BIN)/python -m simulator.scenario.reference
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'

@@ -6,7 +6,7 @@ topology (:func:`check_dhcp`)."""
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -21,12 +21,17 @@ __all__ = ["DhcpRange", "DhcpClientSpec", "DhcpPoolSpec", "DhcpServerSpec", "Dhc
 class DhcpClientSpec(Model):
     """An interface configured by DHCP (RFC 2131 §4.4)."""
 
-    hostname: Text | None = None
-    client_id: Literal["mac"] | None = None        # option 61 = type 1 + the MAC
-    probe: Int = Field(3, ge=0, le=10)              # RFC 5227 PROBE_NUM; 0: no probing
-    broadcast: Bool = True                          # the BROADCAST flag (RFC 2131 §4.1)
-    initial_delay: Nanoseconds = Field(0, ge=0)     # uniform wait before INIT (§4.4.1)
-    release_at: Nanoseconds | None = Field(None, ge=0)   # send RELEASE then (dhclient -r)
+    hostname: Text | None = Field(None, description="Host Name option (12) in DISCOVER and REQUEST")
+    client_id: Literal["mac"] | None = Field(None, description=(
+        "send a Client Identifier (61): type 1 + the MAC"))
+    probe: Int = Field(3, ge=0, le=10, description=(
+        "ARP probes of the offered address before using it (RFC 5227 PROBE_NUM); 0: none"))
+    broadcast: Bool = Field(True, description=(  # RFC 2131 §4.1
+        "set the BROADCAST flag, so replies are broadcast; `false`: unicast to the MAC"))
+    initial_delay: Nanoseconds = Field(0, ge=0, description=(
+        "wait a uniform random time below it before starting (RFC 2131 §4.4.1)"))
+    release_at: Nanoseconds | None = Field(None, ge=0, description=(
+        "send RELEASE then and stop (`dhclient -r`)"))
 
 
 def dhcp_shorthand(value: Any) -> DhcpClientSpec | dict | None:
@@ -60,12 +65,18 @@ DhcpRange = Annotated[tuple[IPv4Address, IPv4Address], BeforeValidator(_range)]
 class DhcpPoolSpec(Model):
     """Addresses ``range`` (``first-last``) of one subnet and the options given with them."""
 
-    range: DhcpRange
-    lease: Nanoseconds = Field(86400 * S, ge=S)
-    routers: list[IPv4Addr] | None = None          # default: the serving interface's address
-    dns: list[IPv4Addr] = Field(default_factory=list)
-    domain: Text | None = None
-    reservations: dict[Mac, IPv4Addr] = Field(default_factory=dict)
+    doc_types: ClassVar = {"range": "`first-last` (`10.0.0.100-10.0.0.199`)"}
+    doc_defaults: ClassVar = {"lease": "`86400s`", "routers": "a router's address on the subnet"}
+    doc_rules: ClassVar = {"range": "inside one subnet of the server's interfaces or of a relay's",
+                           "lease": "whole seconds", "reservations": "each in the pool's subnet"}
+
+    range: DhcpRange = Field(description="the addresses")
+    lease: Nanoseconds = Field(86400 * S, ge=S, description="lease time; T1 = ½, T2 = ⅞ of it")
+    routers: list[IPv4Addr] | None = Field(None, description="Router option (3)")
+    dns: list[IPv4Addr] = Field(default_factory=list, description="Domain Name Server option (6)")
+    domain: Text | None = Field(None, description="Domain Name option (15)")
+    reservations: dict[Mac, IPv4Addr] = Field(default_factory=dict, description=(
+        "a fixed address per client"))
 
     @field_validator("lease")
     @classmethod
@@ -75,17 +86,28 @@ class DhcpPoolSpec(Model):
 
 
 class DhcpServerSpec(Model):
-    pools: list[DhcpPoolSpec] = Field(min_length=1)
-    offer_hold: Nanoseconds = Field(60 * S, gt=0)
-    decline_hold: Nanoseconds = Field(600 * S, gt=0)
+    doc_types: ClassVar = {"pools": "list of pools (below)"}
+    doc_defaults: ClassVar = {"decline_hold": "`10min`"}
+    doc_rules: ClassVar = {"pools": "no two overlap"}
+
+    pools: list[DhcpPoolSpec] = Field(min_length=1, description="the addresses given out")
+    offer_hold: Nanoseconds = Field(60 * S, gt=0, description=(
+        "how long an offered address is kept for the client"))
+    decline_hold: Nanoseconds = Field(600 * S, gt=0, description=(
+        "how long a DECLINEd address is not offered"))
 
 
 class DhcpRelaySpec(Model):
     """YAML: ``dhcp_relay: 10.0.0.53`` or ``{servers: [...], interfaces: [...], max_hops: 16}``."""
 
-    servers: list[IPv4Addr] = Field(min_length=1)
-    interfaces: list[str] | None = None             # client-side interfaces; default all
-    max_hops: Int = Field(16, ge=1, le=16)          # RFC 1542 §4.1.1
+    doc_types: ClassVar = {"interfaces": "list of interface (group) names"}
+    doc_defaults: ClassVar = {"interfaces": "all"}
+    doc_rules: ClassVar = {"servers": "each some node's address", "interfaces": "the node's"}
+
+    servers: list[IPv4Addr] = Field(min_length=1, description="where requests are relayed")
+    interfaces: list[str] | None = Field(None, description="client-side interfaces to listen on")
+    max_hops: Int = Field(16, ge=1, le=16, description=(
+        "requests with this many hops already are dropped (RFC 1542 §4.1.1)"))
 
     @model_validator(mode="before")
     @classmethod

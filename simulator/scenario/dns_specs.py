@@ -10,9 +10,7 @@ are durations with their unit (``timeout: 2s``), glibc's in whole seconds.
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (AfterValidator, BeforeValidator, Field, PrivateAttr, WithJsonSchema,
                       field_validator, model_validator)
@@ -58,10 +56,21 @@ class ZoneSpec(Model):
     """A zone: ``origin`` with inline ``records``, or an RFC 1035 master ``file``
     (relative to the YAML file; parsed by dnspython)."""
 
-    origin: Domain
-    ttl: Int = Field(3600, ge=0, le=MAX_TTL)
-    records: list[RecordSpec] | None = None
-    file: Text | None = None
+    doc_types: ClassVar = {"origin": "domain name (`example.com`, `.` for the root)",
+                           "ttl": "whole seconds", "records": "list of `{name, type, ttl, data}`",
+                           "file": "path"}
+    doc_rules: ClassVar = {"origin": "origins distinct", "records": "`records` or `file`, not both",
+                           "file": "`records` or `file`, not both"}
+
+    origin: Domain = Field(description="the zone's apex")
+    ttl: Int = Field(3600, ge=0, le=MAX_TTL, description="the default TTL of inline records")
+    records: list[RecordSpec] | None = Field(None, description=(
+        "inline records: `name` relative to the origin (`@` the origin, a final dot absolute; "
+        "default `@`), `type` A, AAAA, NS, CNAME, SOA, PTR, MX, TXT or `TYPEnnn`, `ttl` whole "
+        "seconds (default the zone's), `data` in master-file syntax (`10 mail`, `\"some text\"`)"))
+    file: Text | None = Field(None, description=(
+        "an RFC 1035 master file, relative to the YAML file (`$ORIGIN`, `$TTL`, parentheses, "
+        "comments; parsed by dnspython)"))
     _zone: Zone | None = PrivateAttr(None)
 
     @model_validator(mode="after")
@@ -119,13 +128,20 @@ class RootHint(Model):
 
 
 class DnsResolverSpec(Model):
-    root_hints: list[RootHint] = Field(min_length=1)
-    timeout: Nanoseconds = Field(1 * S, gt=0)             # per try
-    tries_per_server: Int = Field(2, ge=1, le=10)
-    resolution_timeout: Nanoseconds = Field(10 * S, gt=0)  # BIND resolver-query-timeout
-    max_queries: Int = Field(50, ge=1)
-    cache_size: Int = Field(10_000, ge=1)
-    edns_payload: Int | None = Field(1232, ge=512, le=4096)
+    doc_types: ClassVar = {"root_hints": "list of addresses or `{name, ip}`",
+                           "edns_payload": "integer or null"}
+    doc_rules: ClassVar = {"root_hints": "each a node's address"}
+
+    root_hints: list[RootHint] = Field(min_length=1, description="where resolution starts")
+    timeout: Nanoseconds = Field(1 * S, gt=0, description="wait per try")
+    tries_per_server: Int = Field(2, ge=1, le=10, description="tries for each server of a zone")
+    resolution_timeout: Nanoseconds = Field(10 * S, gt=0, description=(
+        "a whole resolution (BIND's resolver-query-timeout), then SERVFAIL"))
+    max_queries: Int = Field(50, ge=1, description="upstream queries per resolution")
+    cache_size: Int = Field(10_000, ge=1, description=(
+        "entries (RRsets and negative answers), least recently used out"))
+    edns_payload: Int | None = Field(1232, ge=512, le=4096, description=(
+        "EDNS0 UDP size of its queries and answers; null: no EDNS"))
 
 
 class _ResolvConfSpec(Model):

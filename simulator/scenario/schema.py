@@ -88,15 +88,30 @@ class QueueLimit(Model):
 class LinkParams(Model):
     """Every parameter of a link, resolved (see :meth:`Topology.link_params`)."""
 
-    rate: BitsPerSecond = Field(100_000_000, gt=0)
-    delay: Nanoseconds = Field(1_000_000, ge=0)
-    mtu: Mtu = 1500
-    queue: QueueLimit = Field(default_factory=lambda: QueueLimit(packets=100))
-    loss: Probability = 0.0
-    corrupt: Probability = 0.0
-    duplicate: Probability = 0.0
-    jitter: Nanoseconds = Field(0, ge=0)
-    preamble: Bool = False      # count the 8 B preamble+SFD and 12 B inter-frame gap on the wire
+    doc_types: ClassVar = {"rate": "rate (`100Mbps`)", "delay": "time (`10us`)",
+                           "queue": "queue limit (`100`, `64KiB`)", "loss": "fraction (`1%`)",
+                           "jitter": "time (`1ms`)"}
+    doc_defaults: ClassVar = {"queue": "`100` (packets)"}
+    doc_rules: ClassVar = {"queue": "> 0; packets or bytes, exactly one",
+                           **dict.fromkeys(("loss", "corrupt", "duplicate"), "0..1")}
+
+    rate: BitsPerSecond = Field(100_000_000, gt=0, description="serialization rate")
+    delay: Nanoseconds = Field(1_000_000, ge=0, description="propagation delay")
+    mtu: Mtu = Field(1500, description=(
+        "largest IP packet; the MTU of both ends' interfaces unless they set their own; "
+        "larger frames are dropped (`OVERSIZE`)"))
+    queue: QueueLimit = Field(default_factory=lambda: QueueLimit(packets=100), description=(
+        "transmit queue of each direction (drop-tail; the frame being sent is not counted)"))
+    loss: Probability = Field(0.0, description=(
+        "probability a frame is lost (serialized, never arrives)"))
+    corrupt: Probability = Field(0.0, description=(
+        "probability one bit of a frame is flipped (the receiver drops it, `BAD_FCS`)"))
+    duplicate: Probability = Field(0.0, description="probability a frame arrives twice")
+    jitter: Nanoseconds = Field(0, ge=0, description=(
+        "uniform random extra delay in [0, jitter] per frame; frames may overtake each other"))
+    preamble: Bool = Field(False, description=(
+        "count the 8 B preamble + SFD and the 12 B inter-frame gap in every frame's time on "
+        "the wire (a 64 B frame then takes 84 byte-times)"))
 
 
 BUILTIN_LINK = LinkParams()
@@ -105,15 +120,15 @@ BUILTIN_LINK = LinkParams()
 class LinkOverrides(Model):
     """The fields of :class:`LinkParams`, each optional (``None`` = not given)."""
 
-    rate: BitsPerSecond | None = Field(None, gt=0)
-    delay: Nanoseconds | None = Field(None, ge=0)
-    mtu: Mtu | None = None
-    queue: QueueLimit | None = None
-    loss: Probability | None = None
-    corrupt: Probability | None = None
-    duplicate: Probability | None = None
-    jitter: Nanoseconds | None = Field(None, ge=0)
-    preamble: Bool | None = None
+    rate: BitsPerSecond | None = Field(None, gt=0, description="this link's value")
+    delay: Nanoseconds | None = Field(None, ge=0, description="this link's value")
+    mtu: Mtu | None = Field(None, description="this link's value")
+    queue: QueueLimit | None = Field(None, description="this link's value")
+    loss: Probability | None = Field(None, description="this link's value")
+    corrupt: Probability | None = Field(None, description="this link's value")
+    duplicate: Probability | None = Field(None, description="this link's value")
+    jitter: Nanoseconds | None = Field(None, ge=0, description="this link's value")
+    preamble: Bool | None = Field(None, description="this link's value")
 
     def given(self) -> dict[str, Any]:
         """The link parameters this object sets (those not ``None``)."""
@@ -151,9 +166,15 @@ class Endpoint(Model):
 class LinkSpec(LinkOverrides):
     """A link. YAML: ``[pc1, sw]`` or ``{ends: [home:wan, isp:e0], rate: 50Mbps, ...}``."""
 
-    ends: tuple[Endpoint, Endpoint]
-    cost: Int = Field(1, gt=0)
-    up: Bool = True
+    doc_types: ClassVar = {"ends": "two endpoints (`[home:wan, isp:e0]`)",
+                           **dict.fromkeys(LinkOverrides.model_fields, "[link parameters](#link-parameters)")}
+    doc_defaults: ClassVar = dict.fromkeys(LinkOverrides.model_fields, "from `defaults.link`, else built-in")
+    doc_rules: ClassVar = {"ends": "exactly two; different nodes"}
+
+    ends: tuple[Endpoint, Endpoint] = Field(description="what the link joins")
+    cost: Int = Field(1, gt=0, description=(
+        "path cost for `routing: auto` (not allowed in `defaults.link`)"))
+    up: Bool = Field(True, description="`false`: the link starts down (a `link_up` action can raise it)")
 
     @model_validator(mode="before")
     @classmethod
@@ -292,8 +313,11 @@ Action = create_model(
 class CaptureSpec(Model):
     """A capture point. YAML: ``pc1`` (all its interfaces), ``sw:p2``, or ``{point: ..., fcs: true}``."""
 
-    point: Endpoint
-    fcs: Bool = False
+    doc_types: ClassVar = {"point": "endpoint"}
+    doc_rules: ClassVar = {"point": "the node exists, and the interface or port if given; one file per point"}
+
+    point: Endpoint = Field(description="what to capture")
+    fcs: Bool = Field(False, description="keep the Ethernet FCS in each frame")
 
     @model_validator(mode="before")
     @classmethod
@@ -403,10 +427,19 @@ class LimitsSpec(Model):
     """When a run that runs away is stopped (``simulator.engine.limits``). YAML:
     ``limits: {max_events: 1000000, wall_clock: 60s, trace_size: 100MiB, stall: 100000}``."""
 
-    max_events: Int = Field(200_000_000, gt=0)
-    wall_clock: Nanoseconds = Field(3600 * S, gt=0)
-    trace_size: Bytes = Field(2 * 1024 ** 3, gt=0)
-    stall: Int = Field(1_000_000, gt=0)    # events without simulated time advancing
+    doc_types: ClassVar = {"wall_clock": "time (`60s`)", "trace_size": "size (`1GiB`)"}
+
+    max_events: Int = Field(200_000_000, gt=0, description=(
+        "end after exactly this many simulation events (`max_events`); `--max-events N`"))
+    wall_clock: Nanoseconds = Field(3600 * S, gt=0, description=(
+        "end after this much real time (`wall_clock`; the only machine-dependent end); "
+        "`--wall-clock 60s`"))
+    trace_size: Bytes = Field(2 * 1024 ** 3, gt=0, description=(
+        "end when `trace.jsonl` would grow past this; the file stops at the last whole line "
+        "that fits (`trace_size`); `--trace-size 1GiB`"))
+    stall: Int = Field(1_000_000, gt=0, description=(
+        "end after this many events without simulated time advancing, e.g. a loop at a rate "
+        "that rounds serialization to 0 ns (`stalled`; checked every 4096 events); `--stall N`"))
 
 
 class TraceSpec(Model):
@@ -436,17 +469,38 @@ class TraceSpec(Model):
 
 
 class Scenario(Model):
-    name: Text
-    topology: Topology
-    seed: Int = Field(1, ge=0)
-    until: Nanoseconds = Field(gt=0)
-    run: list[Action] = Field(default_factory=list)
-    capture: list[CaptureSpec] = Field(default_factory=list)
-    capture_epoch: Int = Field(0, ge=0, lt=1 << 32)   # s added to capture.pcapng's timestamps
-    expect: list[Expectation] = Field(default_factory=list)
-    limits: LimitsSpec = Field(default_factory=LimitsSpec)
-    trace: TraceSpec = Field(default_factory=TraceSpec)
-    plots: PlotsSpec = Field(default_factory=PlotsSpec)
+    doc_types: ClassVar = {
+        "topology": "path or mapping", "until": "time (`5s`)",
+        "run": "list of [actions](#actions-run)",
+        "capture": "list of [capture points](#capture-points-capture)",
+        "capture_epoch": "integer (seconds)", "expect": "list of [expectations](#expectations-expect)",
+        "trace": "`off`, `full` or a [filter](#trace-selection-trace)",
+        "limits": "[run limits](#run-limits-limits)", "plots": "[plots](#plots-plots)"}
+    doc_defaults: ClassVar = {"trace": "`full`"}
+    doc_rules: ClassVar = {"name": "not empty"}
+
+    name: Text = Field(description="the scenario's name (in `summary.json` and plots)")
+    topology: Topology = Field(description=(
+        "a topology file, relative to the scenario's folder, or the topology inline (as in "
+        "`scenarios/campus_l3switch.yaml`)"))
+    seed: Int = Field(1, ge=0, description=(
+        "seed of every random stream (`netsim run --seed N` overrides it); the same seed gives "
+        "byte-identical outputs"))
+    until: Nanoseconds = Field(gt=0, description="simulated time to run for")
+    run: list[Action] = Field(default_factory=list, description=(
+        "apps to start and link events, each at a time"))
+    capture: list[CaptureSpec] = Field(default_factory=list, description=(
+        "pcap files to write (and `capture.pcapng`, all of them merged)"))
+    capture_epoch: Int = Field(0, ge=0, lt=1 << 32, description=(
+        "added to every timestamp in `capture.pcapng` (not the pcaps): `0` shows simulated time "
+        "since 1970-01-01, a Unix time such as `1767225600` shows the run on that date "
+        "([outputs.md](outputs.md#capturepcapng))"))
+    expect: list[Expectation] = Field(default_factory=list, description="what must hold at the end")
+    limits: LimitsSpec = Field(default_factory=LimitsSpec, description=(
+        "when a runaway run is stopped"))
+    trace: TraceSpec = Field(default_factory=TraceSpec, description="what `trace.jsonl` records")
+    plots: PlotsSpec = Field(default_factory=PlotsSpec, description=(
+        "settings of the ladder and hops figures"))
 
     @field_validator("topology", mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from ipaddress import IPv4Address
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -80,15 +80,28 @@ class NatOptions(Model):
     """A NAT gateway's ``nat:`` key: which interface is outside, and the knobs of
     :class:`~simulator.stack.nat_table.NatConfig`."""
 
-    outside: Name
-    inside: list[Name] | None = None                   # default: every other interface
-    public: IPv4Addr | None = None                     # default: the outside address
-    ports: PortRange = (1024, 65535)
-    mapping: Behaviour = "endpoint-independent"
-    filtering: Behaviour = "address-and-port-dependent"
-    timeouts: NatTimeouts = Field(default_factory=NatTimeouts)
-    hairpinning: Bool = True
-    forwards: list[NatForward] = Field(default_factory=list)
+    doc_types: ClassVar = {
+        "outside": "interface name", "inside": "list of interface names",
+        "ports": "range `1024-65535`", "filtering": "as `mapping`",
+        "timeouts": "`{udp, tcp_established, tcp_transitory, icmp}` times",
+        "forwards": "list of `{proto: tcp\\|udp, port, to: ADDRESS:PORT}`"}
+    doc_defaults: ClassVar = {"inside": "every other interface", "public": "`outside`'s address",
+                              "ports": "`1024-65535`", "timeouts": "`5min`, `7440s`, `4min`, `60s`"}
+    doc_rules: ClassVar = {"outside": "one of the gateway's interfaces",
+                           "inside": "gateway interfaces, not `outside`",
+                           "ports": "1-65535, low ≤ high", "timeouts": "> 0",
+                           "forwards": "`to` on an inside network"}
+
+    outside: Name = Field(description="the public side")
+    inside: list[Name] | None = Field(None, description="the private side")
+    public: IPv4Addr | None = Field(None, description="the translated source address")
+    ports: PortRange = Field((1024, 65535), description="external TCP and UDP ports")
+    mapping: Behaviour = Field("endpoint-independent", description="RFC 4787 §4.1")
+    filtering: Behaviour = Field("address-and-port-dependent", description="RFC 4787 §5")
+    timeouts: NatTimeouts = Field(default_factory=NatTimeouts, description=(
+        "RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508 REQ-1"))
+    hairpinning: Bool = Field(True, description="RFC 4787 REQ-9")
+    forwards: list[NatForward] = Field(default_factory=list, description="static forwards (DNAT)")
 
 
 # ------------------------------------------------------------------------- HTTP
@@ -144,10 +157,16 @@ def _path(value: Any) -> Any:
 class HttpServerSpec(Model):
     """A node's ``http_server:``: an HTTP/1.1 origin server from time 0 (docs/http.md)."""
 
-    port: Int = Field(80, ge=1, le=65535)
-    paths: dict[str, HttpResource] = Field(default_factory=dict)
-    redirects: dict[str, str] = Field(default_factory=dict)       # path → Location (301)
-    keep_alive: Nanoseconds = Field(5 * S, gt=0)                  # idle persistent connection
+    doc_types: ClassVar = {"paths": "mapping path → content", "redirects": "mapping path → location"}
+    doc_rules: ClassVar = {"paths": "paths start with `/`", "redirects": "not also in `paths`"}
+
+    port: Int = Field(80, ge=1, le=65535, description="TCP port listened on")
+    paths: dict[str, HttpResource] = Field(default_factory=dict, description=(
+        "content: a size (`10KB`, a generated body), a string (the body), or `{size: ...}` / "
+        "`{body: ..., type: ...}`"))
+    redirects: dict[str, str] = Field(default_factory=dict, description="301 with `Location`")
+    keep_alive: Nanoseconds = Field(5 * S, gt=0, description=(
+        "an idle persistent connection is closed after it"))
 
     @field_validator("paths", "redirects", mode="before")
     @classmethod

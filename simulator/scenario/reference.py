@@ -1,0 +1,256 @@
+"""The key tables of ``docs/yaml.md``, generated from the pydantic models.
+
+``docs/yaml.md`` stays hand-written prose; each table sits between a marker
+``<!-- table: HostSpec -->`` and ``<!-- end -->`` and is rewritten from the model:
+key and type/format from the field's annotation, default from its default,
+constraints from its ``Field`` bounds plus the model's ``doc_rules`` (rules its
+validators enforce), meaning from ``Field(description=...)``; ``doc_types`` and
+``doc_defaults`` replace a derived type/format or default where the YAML form says
+more (``two endpoints``, ``derived``). A nested model links to the section holding
+its own table. ``python -m simulator.scenario.reference`` (``make docs``) rewrites
+the file; ``--check`` exits 1 naming the tables that drifted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Union
+
+from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen, MultipleOf
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from simulator.spec import values
+
+from ..engine.units import format_rate, format_size, format_time
+from . import dhcp_specs, dns_specs, node_specs, schema, web_specs
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "yaml.md"
+COMMAND = "python -m simulator.scenario.reference"
+MODELS: dict[str, type[BaseModel]] = {m.__name__: m for m in (
+    schema.LinkSpec, schema.LinkParams,
+    node_specs.HostSpec, node_specs.InterfaceSpec, node_specs.ArpSpec, node_specs.SwitchSpec,
+    node_specs.RouterSpec, node_specs.L3SwitchSpec, node_specs.GroupSpec, node_specs.RouteSpec,
+    web_specs.NatOptions, web_specs.HttpServerSpec, schema.CaptureSpec, dhcp_specs.DhcpClientSpec,
+    dhcp_specs.DhcpServerSpec, dhcp_specs.DhcpPoolSpec, dhcp_specs.DhcpRelaySpec,
+    dns_specs.ZoneSpec, dns_specs.DnsResolverSpec, schema.Scenario, schema.LimitsSpec,
+)}
+MARKER = re.compile(r"^<!-- table: (\w+) -->\n(.*?)^<!-- end -->\n", re.M | re.S)
+HEADER = "| key | type / format | default | constraints | meaning |\n|---|---|---|---|---|\n"
+
+# value types of simulator.spec.values, by their annotation: (name, default formatter)
+VALUE_TYPES = {
+    values.Nanoseconds: ("time", format_time), values.BitsPerSecond: ("rate", format_rate),
+    values.Bytes: ("size", format_size), values.Probability: ("fraction", None),
+    values.Int: ("integer", None), values.Bool: ("boolean", None), values.Name: ("name", None),
+    values.Text: ("string", None), values.Mac: ("MAC", None), values.Mtu: ("integer", None),
+    values.IPv4Addr: ("IPv4 address", None), values.IPv4Iface: ("IPv4 interface (`10.0.0.1/24`)", None),
+    values.IPv4Net: ("IPv4 network (`10.0.0.0/24`)", None),
+    values.MulticastGroup: ("multicast group", None),
+}
+
+
+def _strip_none(hint: Any) -> Any:
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return hint
+
+
+def _formatter(hint: Any):
+    """How a default or a bound of this value type is written (``format_time``...), or None."""
+    return next((f for t, (_, f) in VALUE_TYPES.items() if _strip_none(hint) == t), None)
+
+
+def type_text(hint: Any, anchors: dict[str, tuple[str, str]]) -> str:
+    """How a value of this annotation is written in YAML."""
+    hint = _strip_none(hint)
+    for value_type, (name, _) in VALUE_TYPES.items():
+        if hint == value_type:
+            return name
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        quoted = [f"`{a}`" for a in args]
+        return " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+    if origin is dict:
+        return f"mapping {type_text(args[0], anchors)} → {type_text(args[1], anchors)}"
+    if origin in (list, tuple):
+        item = type_text(args[0], anchors)
+        if not item.replace(" ", "").isalnum():
+            return f"list of {item}"
+        return f"list of {item}es" if item.endswith("s") else f"list of {item}s"
+    if origin in (Union, types.UnionType):
+        return " or ".join(type_text(a, anchors) for a in args if a is not type(None))
+    if origin is typing.Annotated:
+        return type_text(args[0], anchors)
+    if isinstance(hint, type) and issubclass(hint, BaseModel):
+        name = hint.__name__
+        if name in anchors:
+            return f"[{anchors[name][0]}](#{anchors[name][1]})"
+        return f"mapping (`{name}`)"
+    return getattr(hint, "__name__", str(hint))
+
+
+def default_text(model: type[BaseModel], name: str, hint: Any) -> str:
+    override = getattr(model, "doc_defaults", {}).get(name)
+    if override is not None:
+        return override
+    field = model.model_fields[name]
+    if field.is_required():
+        return "required"
+    value = field.default_factory() if field.default_factory else field.default
+    if value is None or value is PydanticUndefined:
+        return "none"
+    if isinstance(value, BaseModel):
+        return "see there"
+    if isinstance(value, (dict, list)) and not value:
+        return "`{}`" if isinstance(value, dict) else "`[]`"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, float):
+        return f"`{value:g}`"
+    fmt = _formatter(hint)
+    return f"`{fmt(value).replace(' ', '') if fmt and value else value}`"
+
+
+BOUNDS = {Gt: "> {}", Ge: "≥ {}", Lt: "< {}", Le: "≤ {}", MinLen: "at least {}",
+          MaxLen: "at most {}", MultipleOf: "a multiple of {}"}
+
+
+def constraints_text(model: type[BaseModel], name: str, hint: Any) -> str:
+    field = model.model_fields[name]
+    metadata = list(field.metadata)
+    bare = typing.get_args(_strip_none(hint))
+    metadata += [m for fi in bare[1:] for m in getattr(fi, "metadata", [])]
+    fmt = _formatter(hint)
+    parts = []
+    for item in metadata:
+        for kind, text in BOUNDS.items():
+            if isinstance(item, kind):
+                bound = getattr(item, dataclasses.fields(item)[0].name)
+                parts.append(text.format(fmt(bound).replace(" ", "") if fmt and bound else bound))
+    lo = [p for p in parts if p.startswith("≥ ")]
+    hi = [p for p in parts if p.startswith("≤ ")]
+    if lo and hi:  # ≥ 68, ≤ 65535 → 68..65535
+        parts = [f"{lo[0][2:]}..{hi[0][2:]}"] + [p for p in parts if p not in (lo[0], hi[0])]
+    rule = getattr(model, "doc_rules", {}).get(name)
+    return "; ".join(parts + ([rule] if rule else []))
+
+
+def render(model: type[BaseModel], anchors: dict[str, tuple[str, str]]) -> str:
+    """The table of one model: a row per field, in the model's order; consecutive fields
+    alike in every other column share a row (`rate`, `delay`, ...). A field whose type
+    links to another table takes its constraints from there. A base class setting
+    ``doc_shared_as`` (the node's IP stack) gives its fields one row in its subclasses'
+    tables, except in one that sets it to ``None`` (the host's, which lists them)."""
+    hints = typing.get_type_hints(model, include_extras=True)
+    rows: list[tuple[list[str], tuple[str, ...]]] = []
+    shared_as = getattr(model, "doc_shared_as", None)
+    owner = next((b for b in model.__mro__ if "doc_shared_as" in vars(b)), None)
+    shared = owner.model_fields if shared_as and owner is not model else {}
+    for name, field in model.model_fields.items():
+        hint = hints[name]
+        if name in shared:
+            cells: tuple[str, ...] = (shared_as, "", "", "")
+        else:
+            kind = getattr(model, "doc_types", {}).get(name) or type_text(hint, anchors)
+            rule = "" if kind.startswith("[") else constraints_text(model, name, hint)
+            cells = (kind, default_text(model, name, hint), rule, field.description or "")
+        if rows and rows[-1][1] == cells:
+            rows[-1][0].append(name)
+        else:
+            rows.append(([name], cells))
+    return HEADER + "".join(
+        ("| " + ", ".join(f"`{n}`" for n in names) + " | " + " | ".join(cells) + " |\n")
+        .replace("|  |", "| |").replace("|  |", "| |")
+        for names, cells in rows)
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def anchors_of(text: str) -> dict[str, tuple[str, str]]:
+    """Model name → (heading, anchor) of the section its table is in."""
+    out, heading = {}, ""
+    for line in text.splitlines():
+        if line.startswith("#") and not line.startswith("#!"):
+            heading = line.lstrip("#").strip()
+        match = re.match(r"<!-- table: (\w+) -->", line)
+        if match:
+            out[match.group(1)] = (heading.replace("`", ""), anchor(heading))
+    return out
+
+
+def regenerate(text: str) -> str:
+    anchors = anchors_of(text)
+
+    def table(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in MODELS:
+            raise ValueError(f"docs/yaml.md: <!-- table: {name} --> names no model in "
+                             f"simulator.scenario.reference.MODELS")
+        return f"<!-- table: {name} -->\n{render(MODELS[name], anchors)}<!-- end -->\n"
+
+    return MARKER.sub(table, text)
+
+
+def drifted(text: str) -> list[str]:
+    """The models whose committed table differs from the generated one."""
+    new = {m.group(1): m.group(2) for m in MARKER.finditer(regenerate(text))}
+    return [m.group(1) for m in MARKER.finditer(text) if new[m.group(1)] != m.group(2)]
+
+
+def reachable(*roots: type[BaseModel]) -> list[type[BaseModel]]:
+    """Every model a topology or scenario file can hold, by name, from these roots."""
+    seen: dict[str, type[BaseModel]] = {}
+
+    def walk(hint: Any) -> None:
+        if isinstance(hint, type) and issubclass(hint, BaseModel):
+            if hint.__name__ not in seen:
+                seen[hint.__name__] = hint
+                for sub in typing.get_type_hints(hint, include_extras=True).values():
+                    walk(sub)
+            return
+        for arg in typing.get_args(hint):
+            walk(arg)
+
+    for root in roots:
+        walk(root)
+    return sorted(seen.values(), key=lambda m: m.__name__)
+
+
+def hand_tables(text: str) -> list[str]:
+    """Headings of the sections holding a key table that is not generated."""
+    out, heading, inside = [], "", False
+    for line in text.splitlines():
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        inside = inside or line.startswith("<!-- table:")
+        inside = inside and not line.startswith("<!-- end -->")
+        if line.startswith("| key |") and not inside:
+            out.append(heading)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    text = DOC.read_text()
+    if "--check" in argv:
+        stale = drifted(text)
+        if stale:
+            sys.stderr.write(f"docs/yaml.md: tables out of date: {', '.join(stale)}; run `{COMMAND}`\n")
+        return 1 if stale else 0
+    DOC.write_text(regenerate(text))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
