@@ -17,7 +17,8 @@ from simulator.viz.trace_io import read_trace
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SHOWN = ("campus_l3switch", "failover", "fragmentation", "lan_ping", "pmtud", "routing_loop",
-         "stp_triangle", "tcp_handshake", "traceroute")
+         "stp_triangle", "tcp_handshake", "traceroute", "dhcp_lan", "dhcp_exhausted",
+         "dhcp_no_server", "dns_lookup", "router_reboot", "generated_fat_tree")
 
 
 @pytest.fixture(scope="module")
