@@ -27,7 +27,7 @@ from simulator.apps.dhcp.client_node import CHECKS as DHCP_CLIENT_CHECKS
 from simulator.apps.checks import SHARED
 from simulator.apps.kind import AppSpec
 from simulator.spec.model import Model
-from simulator.spec.values import (S, BitsPerSecond, Bool, Bytes, FieldError, Int, Mtu, Name,
+from simulator.spec.values import (BitsPerSecond, Bool, Bytes, FieldError, Int, Mtu, Name,
                                    Nanoseconds, Probability, Text, describe, parse_ipv4_address,
                                    parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
@@ -39,6 +39,7 @@ from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, Inte
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
                          SwitchSpec)
 from .plots_spec import PlotsSpec
+from .run_specs import LimitsSpec, TraceSpec
 from .transport import TcpSpec
 
 __all__ = [
@@ -419,53 +420,6 @@ class _Expectation(Model):
 # One optional field per expectation field an app supports (simulator.apps.checks).
 Expectation = create_model("Expectation", __base__=_Expectation, __module__=__name__,
                            **{name: check.field() for name, check in CHECKS.items()})
-
-
-# -------------------------------------------------- run limits and trace selection
-
-class LimitsSpec(Model):
-    """When a run that runs away is stopped (``simulator.engine.limits``). YAML:
-    ``limits: {max_events: 1000000, wall_clock: 60s, trace_size: 100MiB, stall: 100000}``."""
-
-    doc_types: ClassVar = {"wall_clock": "time (`60s`)", "trace_size": "size (`1GiB`)"}
-
-    max_events: Int = Field(200_000_000, gt=0, description=(
-        "end after exactly this many simulation events (`max_events`); `--max-events N`"))
-    wall_clock: Nanoseconds = Field(3600 * S, gt=0, description=(
-        "end after this much real time (`wall_clock`; the only machine-dependent end); "
-        "`--wall-clock 60s`"))
-    trace_size: Bytes = Field(2 * 1024 ** 3, gt=0, description=(
-        "end when `trace.jsonl` would grow past this; the file stops at the last whole line "
-        "that fits (`trace_size`); `--trace-size 1GiB`"))
-    stall: Int = Field(1_000_000, gt=0, description=(
-        "end after this many events without simulated time advancing, e.g. a loop at a rate "
-        "that rounds serialization to 0 ns (`stalled`; checked every 4096 events); `--stall N`"))
-
-
-class TraceSpec(Model):
-    """What ``trace.jsonl`` records. YAML: ``trace: off``, ``trace: full`` (the default)
-    or ``trace: {nodes: [r1], layers: [ip, icmp], events: [tx, drop]}`` (all given must match)."""
-
-    off: Bool = False
-    nodes: list[Name] | None = None
-    layers: list[Name] | None = None
-    events: list[Name] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        if data is False or data == "off":     # YAML 1.1 reads a bare off as false
-            return {"off": True}
-        if data is True or data == "full":
-            return {}
-        if not isinstance(data, (dict, TraceSpec)):
-            raise ValueError(f"expected off, full or a mapping with nodes, layers, events; "
-                             f"got {describe(data)}")
-        return data
-
-    @property
-    def filtered(self) -> bool:
-        return any(v is not None for v in (self.nodes, self.layers, self.events))
 
 
 class Scenario(Model):
