@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from simulator.spec.model import Model
 from simulator.spec.values import Name, Nanoseconds, describe
@@ -40,11 +40,12 @@ class EventFilter(Model):
     ``node``, ``iface`` and a time ``window: [from, to)``, all optional (all given must
     match). YAML: ``arp.request`` or ``{event: arp.request, node: pc, window: [1s, 2s]}``."""
 
-    event: str | None = None
-    layer: Name | None = None
-    node: Name | None = None
-    iface: Name | None = None
-    window: tuple[Nanoseconds, Nanoseconds] | None = None
+    event: str | None = Field(None, description=(
+        "`layer.event` as the trace names it, or a packet name (below)"))
+    layer: Name | None = Field(None, description="any event of this layer")
+    node: Name | None = Field(None, description="at this node (a packet: its sender)")
+    iface: Name | None = Field(None, description="on this interface")
+    window: tuple[Nanoseconds, Nanoseconds] | None = Field(None, description="from ≤ time < to")
 
     @model_validator(mode="before")
     @classmethod

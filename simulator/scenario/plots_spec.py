@@ -43,12 +43,16 @@ class LadderPlotSpec(Model):
     one app's packets (``app``: its name, or its kind when unnamed) or one ``flow``
     (two IPv4 addresses), the Ethernet line (``l2``), at most ``pages`` pages."""
 
-    window: list[Nanoseconds] | None = None
-    nodes: list[Name] | None = None
-    app: Text | None = None
-    flow: list[IPv4Addr] | None = None
-    l2: Bool = False
-    pages: Int = Field(20, gt=0, le=1000)
+    window: list[Nanoseconds] | None = Field(None, description=(
+        "events from .. to (`[1s, 2s]`; default: the whole run)"))
+    nodes: list[Name] | None = Field(None, description=(
+        "these lifelines, in this order (default: along the path)"))
+    app: Text | None = Field(None, description=(
+        "only its packets, from its start (an app of `run:`, by name or kind)"))
+    flow: list[IPv4Addr] | None = Field(None, description=(
+        "only packets between these two IPv4 addresses, and ICMP errors to either"))
+    l2: Bool = Field(False, description="Ethernet addresses under each line")
+    pages: Int = Field(20, gt=0, le=1000, description="at most this many pages")
 
     @field_validator("window", mode="before")
     @classmethod
@@ -76,13 +80,18 @@ class HopsPlotSpec(Model):
     ``packet`` (e.g. ``seq=3``), or with this IPv4 ``ip_id``; by default the first echo
     request or UDP datagram that needed no ARP on the way."""
 
-    packet: Text | None = None
-    ip_id: Int | None = Field(None, ge=0, le=65535)
+    packet: Text | None = Field(None, description=(
+        "the first packet whose Info contains it (default: the first echo/UDP over the most hops "
+        "that waited for no ARP)"))
+    ip_id: Int | None = Field(None, ge=0, le=65535, description=(
+        "the first packet with this IPv4 ID"))
 
 
 class PlotsSpec(Model):
-    ladder: LadderPlotSpec = Field(default_factory=LadderPlotSpec)
-    hops: HopsPlotSpec = Field(default_factory=HopsPlotSpec)
+    ladder: LadderPlotSpec = Field(default_factory=LadderPlotSpec, description=(
+        "what the ladder shows"))
+    hops: HopsPlotSpec = Field(default_factory=HopsPlotSpec, description=(
+        "which packet the hop-latency plot follows"))
 
 
 def with_overrides(plots: PlotsSpec, items: list[str]) -> PlotsSpec:

@@ -158,10 +158,14 @@ class Browse:
 
 
 class BrowseSpec(AppSpec):
-    """``browse: {urls: [http://www.example.com/, ...]}``."""
+    """A browser: fetch ``urls`` in order, one connection per host, reused.
 
-    urls: list[str] = Field(min_length=1)
-    timeout: Nanoseconds = Field(30 * S, gt=0)        # per request, for the response
+    ``browse: {urls: [http://www.example.com/, ...]}``."""
+
+    urls: list[str] = Field(min_length=1, description=(
+        "fetched in order, one connection per host, reused (at most 5 redirects each)"))
+    timeout: Nanoseconds = Field(30 * S, gt=0, description=(
+        "how long a response may take"))
 
     @field_validator("urls", mode="before")
     @classmethod
@@ -182,12 +186,15 @@ def _max_at_most(got, want) -> bool:
 
 
 # Expectations over every request an HTTP app made (redirects included).
-STATUS = checks.Check("status", "statuses", Int, _all_equal, constraints={"ge": 100, "le": 599})
+STATUS = checks.Check("status", "statuses", Int, _all_equal, constraints={"ge": 100, "le": 599},
+                      description="every request got it")
 TOTAL_MAX = checks.Check("total_max", "totals_ns", Nanoseconds, _max_at_most,
                          lambda v: " ".join(ms(x) for x in v) if isinstance(v, list) else ms(v),
-                         "<=", {"gt": 0})
+                         "<=", {"gt": 0},
+                         description="every request's total ≤ given")
 DNS_SOURCE = checks.Check("dns_source", "dns_sources", Literal["hosts", "cache", "server"],
-                          _all_equal)
+                          _all_equal,
+                          description="every lookup answered from it")
 HTTP_CHECKS = (STATUS, TOTAL_MAX, *checks.BASIC, *checks.TCP, *checks.BYTES,
                *checks.RETRANSMITTED)
 
