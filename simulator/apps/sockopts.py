@@ -19,7 +19,8 @@ class SocketOptions(Model):
 
     doc_shared_as: ClassVar = "[socket options](#socket-options)"
     doc_defaults: ClassVar = {"cc": "the node's", "nodelay": "the node's (Nagle on)",
-                              "sndbuf": "the node's `wmem` ÷ 2", "rcvbuf": "the node's `rmem` ÷ 2"}
+                              "sndbuf": "none (the node's `wmem`)",
+                              "rcvbuf": "none (the node's `rmem`)"}
 
     cc: CongestionControl | None = Field(None, description="`TCP_CONGESTION`")
     nodelay: Bool | None = Field(None, description="`TCP_NODELAY`: no Nagle")

@@ -142,7 +142,7 @@ class Traceroute:
 
 
 class TracerouteSpec(AppSpec):
-    """Linux traceroute: probes with TTL 1, 2, 3, … until the destination answers."""
+    """traceroute as Linux does it: probes with TTL 1, 2, 3, … until the destination answers."""
 
     dst: IPv4Addr = Field(description="destination")
     max_hops: Int = Field(30, ge=1, le=255, description="highest TTL tried (`-m`)")

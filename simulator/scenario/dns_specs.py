@@ -100,6 +100,8 @@ class ZoneSpec(Model):
 
 
 class DnsServerSpec(Model):
+    doc_types: ClassVar = {"zones": "list of zones (below)"}
+
     zones: list[ZoneSpec] = Field(min_length=1, description="the zones it is authoritative for")
 
     @model_validator(mode="after")
@@ -167,6 +169,8 @@ class DnsForwarderSpec(_ResolvConfSpec):
 class HostDnsSpec(_ResolvConfSpec):
     """The node's stub: ``servers`` (resolv.conf nameserver lines, at most 3),
     ``hosts`` (/etc/hosts: ``{printer.lan: 192.168.1.5}``), ``domain`` (search)."""
+
+    doc_types: ClassVar = {"hosts": "mapping name → IPv4 address or list of them"}
 
     servers: list[IPv4Addr] = Field(default_factory=list, max_length=3, description=(
         "`nameserver` lines: the servers its apps ask"))

@@ -255,6 +255,8 @@ class SwitchSpec(Model):
 
 
 class HubSpec(Model):
+    doc_types: ClassVar = {"pos": "`[x, y]` (two numbers, y up)"}
+
     type: Literal["hub"] = Field(description="the node's kind")
     pos: Position | None = Field(None, description=(
         "where the topology figure and the viewer draw it "

@@ -13,7 +13,7 @@ The reference is docs/plots.md.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -43,14 +43,21 @@ class LadderPlotSpec(Model):
     one app's packets (``app``: its name, or its kind when unnamed) or one ``flow``
     (two IPv4 addresses), the Ethernet line (``l2``), at most ``pages`` pages."""
 
+    doc_types: ClassVar = {"window": "`[time, time]` (`[1s, 2s]`)", "nodes": "list of node names",
+                           "app": "app name (or kind)", "flow": "two IPv4 addresses"}
+    doc_defaults: ClassVar = {"window": "the whole run", "nodes": "along the path", "app": "all",
+                              "flow": "all"}
+    doc_rules: ClassVar = {"window": "start ≤ end", "nodes": "existing nodes",
+                           "app": "an app of `run:`; not with `flow`", "flow": "not with `app`"}
+
     window: list[Nanoseconds] | None = Field(None, description=(
-        "events from .. to (`[1s, 2s]`; default: the whole run)"))
+        "events from .. to"))
     nodes: list[Name] | None = Field(None, description=(
-        "these lifelines, in this order (default: along the path)"))
+        "these lifelines, in this order"))
     app: Text | None = Field(None, description=(
-        "only its packets, from its start (an app of `run:`, by name or kind)"))
+        "only its packets, from its start"))
     flow: list[IPv4Addr] | None = Field(None, description=(
-        "only packets between these two IPv4 addresses, and ICMP errors to either"))
+        "only packets between them, and ICMP errors to either"))
     l2: Bool = Field(False, description="Ethernet addresses under each line")
     pages: Int = Field(20, gt=0, le=1000, description="at most this many pages")
 
@@ -80,14 +87,16 @@ class HopsPlotSpec(Model):
     ``packet`` (e.g. ``seq=3``), or with this IPv4 ``ip_id``; by default the first echo
     request or UDP datagram that needed no ARP on the way."""
 
-    packet: Text | None = Field(None, description=(
-        "the first packet whose Info contains it (default: the first echo/UDP over the most hops "
-        "that waited for no ARP)"))
+    doc_defaults: ClassVar = {"packet": "the first echo/UDP over the most hops that waited for no ARP"}
+
+    packet: Text | None = Field(None, description="the first packet whose Info contains it")
     ip_id: Int | None = Field(None, ge=0, le=65535, description=(
         "the first packet with this IPv4 ID"))
 
 
 class PlotsSpec(Model):
+    doc_types: ClassVar = {"ladder": "`ladder:` (below)", "hops": "`hops:` (below)"}
+
     ladder: LadderPlotSpec = Field(default_factory=LadderPlotSpec, description=(
         "what the ladder shows"))
     hops: HopsPlotSpec = Field(default_factory=HopsPlotSpec, description=(

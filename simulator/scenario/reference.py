@@ -151,7 +151,7 @@ def description_text(field: Any, hint: Any) -> str:
     model = _strip_none(hint)
     doc = (model.__doc__ or "") if isinstance(model, type) and issubclass(model, BaseModel) else ""
     text = " ".join(doc.split("\n\n")[0].split()).rstrip(".").replace("``", "`")
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+    return text[:1].lower() + text[1:] if text[1:2] in (" ", *"abcdefghijklmnopqrstuvwxyz") else text
 
 
 BOUNDS = {Gt: "> {}", Ge: "≥ {}", Lt: "< {}", Le: "≤ {}", MinLen: "at least {}",

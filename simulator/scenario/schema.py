@@ -200,8 +200,7 @@ class LinkSpec(LinkOverrides):
 
 
 class Topology(Model):
-    doc_types: ClassVar = {"defaults": "mapping `{link: {...}}` ([below](#links))",
-                           "convergence": "time (`200ms`)", "nodes": "mapping name → node"}
+    doc_types: ClassVar = {"convergence": "time (`200ms`)", "nodes": "mapping name → node"}
     doc_rules: ClassVar = {"name": "not empty", "nodes": "names as above"}
     # keys compose.py reads before the model sees the file
     doc_rows: ClassVar = {

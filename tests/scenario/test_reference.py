@@ -1,6 +1,9 @@
 """docs/yaml.md's key tables are generated from the models and must not drift."""
 
+import json
 import re
+import subprocess
+import sys
 
 from simulator.apps import APPS
 from simulator.apps.dhcp.client_node import CHECKS as DHCP_CLIENT_CHECKS
@@ -76,6 +79,26 @@ def test_every_app_kind_has_its_table_and_action_row():
         assert row[1] == f"[{heading}](#{anchor})" and row[-1], kind.name
     assert all(row[-1] for rows in generated.values() for row in rows
                if not row[1].startswith(("as on a", "[socket options]"))), "a key has no meaning"
+
+
+def test_a_registered_app_gets_its_table():
+    """docs/apps.md's example kind, registered in a fresh process: its spec's table, its
+    Action row and its check's row come from the registration alone."""
+    example = (DOC.parent / "apps.md").read_text().split("```python\n")[1].split("```")[0]
+    script = example + """
+import json
+from simulator.apps import register
+register(KNOCK)
+from simulator.scenario import reference
+print(json.dumps([reference.render(reference.MODELS["KnockSpec"], {}),
+                  reference.render(reference.MODELS["Action"], {"KnockSpec": ("knock", "knock")}),
+                  reference.checks_table({})]))
+"""
+    spec, action, checks = json.loads(subprocess.run([sys.executable, "-c", script], check=True,
+                                                     capture_output=True, text=True).stdout)
+    assert "| `port` | integer | `7000` | 1..65535 | destination port |" in spec
+    assert "| `knock` | [knock](#knock) | none | | knock: `count` UDP datagrams to dst:port" in action
+    assert "| `sent` | integer ≥ 0 or range | `sent` | equal | `knock` |" in checks
 
 
 def test_every_check_is_a_row_naming_the_apps_that_produce_it():

@@ -9,7 +9,7 @@ is measured from the last send to the response, as dig's. ``nslookup`` asks the 
 then the AAAA question, as nslookup 9.18 does, without EDNS.
 """
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -221,9 +221,10 @@ class Nslookup(_Lookup):
 # ---------------------------------------------------------------- YAML and checks
 
 class _QuerySpec(AppSpec):
+    doc_defaults: ClassVar = {"server": "the node's first `dns:` server"}
+
     name: Domain = Field(description="the question's name")
-    server: IPv4Addr | None = Field(None, description=(
-        "where the query goes (`@server`; none: the node's first `dns:` server)"))
+    server: IPv4Addr | None = Field(None, description="where the query goes (`@server`)")
     timeout: Nanoseconds = Field(5 * S, gt=0, description="wait per try")
     tries: Int = Field(3, ge=1, le=10, description="tries in all")
 

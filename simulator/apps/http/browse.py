@@ -12,7 +12,7 @@ browser closes its connection (so it, the active closer, ends in TIME-WAIT).
 The per-URL phases add up exactly: total = dns + connect + ttfb + transfer.
 """
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urljoin
 
 from pydantic import Field, field_validator
@@ -161,6 +161,8 @@ class BrowseSpec(AppSpec):
     """A browser: fetch ``urls`` in order, one connection per host, reused.
 
     ``browse: {urls: [http://www.example.com/, ...]}``."""
+
+    doc_types: ClassVar = {"urls": "list of URLs"}
 
     urls: list[str] = Field(min_length=1, description=(
         "fetched in order, one connection per host, reused (at most 5 redirects each)"))

@@ -3,7 +3,7 @@ for one URL over one persistent connection (``keep_alive: false`` asks the serve
 close after each, ``Connection: close``, RFC 9112 §9.6), following redirects. Each
 request's status, size, headers and timings are in the result."""
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -53,8 +53,10 @@ class HttpGetSpec(AppSpec):
 
     ``http_get: {url: http://10.0.0.2/a.html, method: HEAD, count: 2}``."""
 
+    doc_types: ClassVar = {"url": "URL (`http://host[:port]/path`)"}
+
     url: str = Field(description=(
-        "`http://host[:port]/path`; a host name is looked up through the node's resolver"))
+        "what to fetch; a host name is looked up through the node's resolver"))
     method: Literal["GET", "HEAD"] = Field("GET", description="the request method")
     count: Int = Field(1, ge=1, description="requests on one persistent connection")
     redirects: Int = Field(5, ge=0, description="redirects followed at most")
