@@ -26,6 +26,9 @@ class LinkChange(Model):
     frame sent (both ends' interfaces take it, as ``ip link set mtu`` on each).
     """
 
+    doc_types: ClassVar = {"ends": "two endpoints (`[r1, r2]`)"}
+    doc_rules: ClassVar = {"ends": "a link of the topology"}
+
     ends: tuple[Any, Any] = Field(description=(
         "the link, as in `links:`"))
     rate: BitsPerSecond | None = Field(None, gt=0, description="new serialization rate")
@@ -57,6 +60,9 @@ class RouteChange(Model):
     """A static route added or removed. YAML: ``{on: r1, to: 10.0.3.0/24, via: 10.0.12.2}``
     (``route_add`` needs ``via`` or ``dev``; ``route_remove`` needs only ``to``)."""
 
+    doc_types: ClassVar = {"on": "node name", "dev": "interface name"}
+    doc_rules: ClassVar = {"on": "an IP node", "via": "on one of its subnets (`route_add`: `via` or `dev`)"}
+
     on: Name = Field(description="the node")
     to: IPv4Net = Field(description="destination prefix")
     via: IPv4Addr | None = Field(None, description="next hop")
@@ -67,6 +73,9 @@ class RouteChange(Model):
 class FlushSpec(Model):
     """Caches emptied, as ``ip neigh flush`` / ``resolvectl flush-caches`` do.
     YAML: ``{on: pc, arp: true}``, ``{on: pc, dns: true}``."""
+
+    doc_types: ClassVar = {"on": "node name"}
+    doc_rules: ClassVar = {"on": "an IP node", "arp": "`arp` or `dns` or both"}
 
     on: Name = Field(description="the node")
     arp: Bool = Field(False, description=(

@@ -73,6 +73,8 @@ PortRange = Annotated[tuple[int, int], BeforeValidator(_port_range)]
 class NatForward(Model):
     """A static port forward (DNAT). YAML: ``{proto: tcp, port: 8080, to: 192.168.1.10:80}``."""
 
+    doc_types: ClassVar = {"to": "`ADDRESS:PORT` (`192.168.1.10:80`)"}
+
     proto: Literal["tcp", "udp"] = Field(description="the protocol forwarded")
     port: Int = Field(ge=1, le=65535, description="the external port")
     to: AddressPort = Field(description="where it goes: `ADDRESS:PORT` on an inside network")
