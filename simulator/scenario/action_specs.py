@@ -92,3 +92,23 @@ class FlushSpec(Model):
 # The non-app event keys of an action, in the order docs/yaml.md lists them.
 EVENTS = ("stop", "link_down", "link_up", "link", "node_down", "node_up", "route_add",
           "route_remove", "flush")
+
+# docs/yaml.md's Action table: the YAML forms, defaults and rules of an action's keys
+ACTION_DOC = {
+    "types": {"at": "time (`1.5s`)", "after": "action name", "on": "node name",
+              "stop": "app name", "link_down": "two endpoints (`[r1:n, r2:w]`)",
+              "link_up": "two endpoints", "node_down": "node name", "node_up": "node name"},
+    "defaults": {"at": "required without `after`; `0` with it",
+                 "repeat": "none (to the end of the run)", "until": "none (to the end of the run)",
+                 "name": "the app kind (`ping`, …)"},
+    "rules": {
+        "at": "before `until`",
+        "after": "a name in `run` (an unnamed app: its kind) that [ends](#after-an-actions-end); "
+                 "no cycle",
+        "every": "events only (an app repeats by itself)",
+        "repeat": "with `every`, not with `until`", "until": "with `every`",
+        "on": "required for an app, not allowed for an event; a host, router or l3switch",
+        "name": "unique among named actions", "stop": "an app in `run` whose kind can stop",
+        "link_down": "a link of the topology", "link_up": "a link of the topology",
+        "node_down": "a node of the topology", "node_up": "a node of the topology"},
+}

@@ -109,3 +109,15 @@ class EventFilter(Model):
         if self.window is not None:
             where.append(f"in [{self.window[0] / 1e9:g} s, {self.window[1] / 1e9:g} s)")
         return " ".join([text, *where])
+
+# docs/yaml.md's Expectation table: the YAML forms, defaults and rules of the trace forms' keys
+EXPECTATION_DOC = {
+    "types": {"on": "node name", "app": "app kind or action name", "after": "action name"},
+    "defaults": {"name": "made from what it checks"},
+    "rules": {
+        "on": "an existing node", "app": "an app kind or action name in `run`",
+        "count": "with `equals`, or `at_least` and/or `at_most`",
+        "equals": "with `count`", "at_least": "with `count`", "at_most": "with `count`",
+        "event": "with `after` and `within`", "after": "with `event`; a name in `run`",
+        "within": "with `event`"},
+}

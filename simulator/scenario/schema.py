@@ -32,9 +32,9 @@ from simulator.spec.values import (BitsPerSecond, Bool, Bytes, FieldError, Int, 
                                    parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
 from ..engine.units import parse_size
-from .action_specs import EVENTS, FlushSpec, RouteChange
+from .action_specs import ACTION_DOC, EVENTS, FlushSpec, RouteChange
 from .action_specs import LinkChange as _LinkChange
-from .expect_specs import EventFilter
+from .expect_specs import EXPECTATION_DOC, EventFilter
 from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, InterfaceSpec,
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
                          SwitchSpec)
@@ -256,22 +256,9 @@ class _Action(Model):
     before ``until``, or to the end of the run.
     """
 
-    doc_types: ClassVar = {"at": "time (`1.5s`)", "after": "action name", "on": "node name",
-                           "stop": "app name", "link_down": "two endpoints (`[r1:n, r2:w]`)",
-                           "link_up": "two endpoints", "node_down": "node name",
-                           "node_up": "node name"}
-    doc_defaults: ClassVar = {"at": "required without `after`; `0` with it",
-                              "repeat": "none (to the end of the run)",
-                              "until": "none (to the end of the run)",
-                              "name": "the app kind (`ping`, …)"}
-    doc_rules: ClassVar = {
-        "at": "before `until`", "after": "a name in `run` (an unnamed app: its kind) that "
-        "[ends](#after-an-actions-end); no cycle", "every": "events only (an app repeats by itself)",
-        "repeat": "with `every`, not with `until`", "until": "with `every`",
-        "on": "required for an app, not allowed for an event; a host, router or l3switch",
-        "name": "unique among named actions", "stop": "an app in `run` whose kind can stop",
-        "link_down": "a link of the topology", "link_up": "a link of the topology",
-        "node_down": "a node of the topology", "node_up": "a node of the topology"}
+    doc_types: ClassVar = ACTION_DOC["types"]
+    doc_defaults: ClassVar = ACTION_DOC["defaults"]
+    doc_rules: ClassVar = ACTION_DOC["rules"]
 
     at: Nanoseconds = Field(None, ge=0, description=(   # None (not given): 0 after `after`
         "when (with `after`: how long after)"))
@@ -395,15 +382,9 @@ class _Expectation(Model):
     forms: the events of that node, unless an event names its own). ``name`` names it
     in the report; without one, a name is made from what it checks."""
 
-    doc_types: ClassVar = {"on": "node name", "app": "app kind or action name",
-                           "after": "action name"}
-    doc_defaults: ClassVar = {"name": "made from what it checks"}
-    doc_rules: ClassVar = {
-        "on": "an existing node", "app": "an app kind or action name in `run`",
-        "count": "with `equals`, or `at_least` and/or `at_most`",
-        "equals": "with `count`", "at_least": "with `count`", "at_most": "with `count`",
-        "event": "with `after` and `within`", "after": "with `event`; a name in `run`",
-        "within": "with `event`"}
+    doc_types: ClassVar = EXPECTATION_DOC["types"]
+    doc_defaults: ClassVar = EXPECTATION_DOC["defaults"]
+    doc_rules: ClassVar = EXPECTATION_DOC["rules"]
 
     name: Text | None = Field(None, description=(
         "the name in the terminal table, `summary.json` (`expectations[].name`), `netsim test` "
