@@ -9,7 +9,7 @@ hop by hop, so a ``node`` filter picks the sender. docs/yaml.md lists them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
@@ -39,6 +39,9 @@ class EventFilter(Model):
     """Which trace events: ``event`` (``layer.event`` or a packet name), ``layer``,
     ``node``, ``iface`` and a time ``window: [from, to)``, all optional (all given must
     match). YAML: ``arp.request`` or ``{event: arp.request, node: pc, window: [1s, 2s]}``."""
+
+    doc_types: ClassVar = {"layer": "layer name (`arp`)", "node": "node name",
+                           "iface": "interface name", "window": "`[time, time]` (`[1s, 2s]`)"}
 
     event: str | None = Field(None, description=(
         "`layer.event` as the trace names it, or a packet name (below)"))
