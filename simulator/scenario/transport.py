@@ -74,6 +74,7 @@ class TcpSpec(Model):
     prr_bound: Literal["ssrb", "crb"] | None = None               # RFC 6937 §5
     prr_recover_fs: Literal["flight", "cwnd"] | None = None       # RFC 6937 RecoverFS
     prr_units: Literal["bytes", "segments"] | None = None         # PRR share (Linux: segments)
+    reno_sack_emulation: Literal["off", "ns3"] | None = None      # ns-3's non-SACK scoreboard
     dupthresh: Int | None = Field(None, ge=1)
     limited_transmit: Bool | None = None
     rack: Bool | None = None                                      # RFC 8985 §6 with SACK
