@@ -17,6 +17,9 @@ fast retransmit / fast recovery, SACK-based recovery and the RTO's loss recovery
   cwnd allows (Linux's loss state).
 - With SACK and ``config.rack``/``config.tlp``, RACK-TLP (RFC 8985, rack.py) marks
   losses by time instead of DupThresh and probes a silent tail before the RTO.
+- Without SACK, with ``config.reno_sack_emulation == "ns3"`` and classic recovery,
+  ns-3 3.44's emulated-SACK scoreboard (ns3_reno_sack.py) replaces DupThresh counting,
+  window inflation and the RTO's resend order (the ``_ns3`` hooks below).
 """
 
 from simulator.stack.errno import Errno
@@ -100,7 +103,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin):
             self._after_new_ack(acked, newly_sacked, rtt, flight_before, now)
         elif (ack == self.snd_una and self.flight > 0 and not seg.payload
               and not seg.flags & 0x03 and (self.snd_wnd == old_wnd or newly_sacked
-                                            or self._ns3 is not None)):
+                                            or self._ns3 is not None)):  # ns-3: any window
             self._dupack(newly_sacked, now)
         if acked >= 0:
             self._probe_answered(flight_before == 0, now)
