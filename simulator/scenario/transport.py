@@ -111,6 +111,10 @@ class TcpSpec(Model):
         "PRR's RecoverFS: the flight (RFC 6937) or the cwnd at entry (Linux)"))
     prr_units: Literal["bytes", "segments"] | None = Field(None, description=(
         "PRR's share in bytes (RFC 6937, ns-3) or whole segments (Linux)"))
+    reno_sack_emulation: Literal["off", "ns3"] | None = Field(None, description=(
+        "without SACK and with `recovery: classic`: ns-3 3.44's emulated-SACK scoreboard "
+        "(`ns3`, the `ns3` profile) or RFC 5681/6582 (`off`); docs/tcp.md \"ns-3's non-SACK "
+        "recovery\""))
     dupthresh: Int | None = Field(None, ge=1, description="duplicate ACKs that mean a loss")
     limited_transmit: Bool | None = Field(None, description="limited transmit (RFC 3042)")
     rack: Bool | None = Field(None, description=(
