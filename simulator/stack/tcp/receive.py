@@ -119,6 +119,8 @@ class ReceiveMixin:
     def _established(self, now: int) -> None:
         self._set_state(State.FIN_WAIT_1 if self.fin_pending else State.ESTABLISHED)
         self._start_sending(now)
+        self._retrans_stamp = None
+        self._keepalive_start(now)
         self._event("established", None)
 
     # --- synchronized states ------------------------------------------------------
@@ -184,8 +186,10 @@ class ReceiveMixin:
             if not text_ok:
                 self._ack_now = True
             elif self.state in RECEIVING:
-                if self.app_closed:                  # Linux: data after close() → RST
-                    self._emit(self.snd_nxt, RST | ACK, now)
+                if self.app_closed:
+                    # RFC 1122 §4.2.2.13, Linux: data after close() → a RST in reply
+                    # to the segment, <SEQ=SEG.ACK> (tcp_v4_send_reset), then CLOSED
+                    self._reset_reply(seg.ack)
                     self._enter_closed(None)
                     return
                 if not self._accept_data(seq, payload, now):

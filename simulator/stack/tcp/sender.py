@@ -302,6 +302,8 @@ class SenderMixin(RackTlpMixin):
             self._fin_seq = seq_add(seq, length)
         self.sb.on_send(seq, length, now, retransmit, fin)
         if retransmit:
+            if self._rtx_cause != "tlp":
+                self._note_retransmit(now)
             self.total_retrans += 1
             self._record("tcp.retransmit", seq=seq, len=length, fin=fin,
                          cause=self._rtx_cause)
@@ -318,7 +320,7 @@ class SenderMixin(RackTlpMixin):
 
     # --- the retransmission timer (RFC 6298 §5.4–5.6) ---------------------------
     def _on_rto(self, now: int) -> None:
-        if self.retransmits >= self.config.retries2:
+        if self._write_timeout(now):                    # retries.py
             self._enter_closed(self.soft_error or Errno.ETIMEDOUT)
             return
         repeated = self.ca_state == LOSS and self.retransmits > 0
@@ -337,6 +339,7 @@ class SenderMixin(RackTlpMixin):
         self._rtx_cause = "rto"
         self._trace_cwnd()
         self._output(now)
+        self._clamp_rto_to_user_timeout(now)
 
     def _loss_without_reduction(self, now: int) -> None:
         """Resend everything outstanding without a congestion response (the MSS
