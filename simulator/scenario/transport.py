@@ -42,6 +42,8 @@ class TcpSpec(Model):
     syn_retries: Int | None = Field(None, ge=0, le=127)
     synack_retries: Int | None = Field(None, ge=0, le=127)
     retries2: Int | None = Field(None, ge=0, le=127)
+    retries_rule: Literal["time", "count"] | None = None         # Linux's budget or a count
+    user_timeout: Nanoseconds | None = Field(None, ge=0)          # TCP_USER_TIMEOUT; 0 = none
     # acknowledgements
     delayed_ack: Nanoseconds | None = Field(None, ge=0)           # 0 = ACK every segment
     delayed_ack_segments: Int | None = Field(None, ge=1)
@@ -80,6 +82,11 @@ class TcpSpec(Model):
     tlp: Bool | None = None                                       # RFC 8985 §7 with SACK
     slow_start_after_idle: Bool | None = None
     idle_restart: Literal["rfc", "linux"] | None = None
+    # keep-alives (RFC 9293 §3.8.4)
+    keepalive: Bool | None = None                                 # SO_KEEPALIVE
+    keepalive_time: Nanoseconds | None = Field(None, ge=1_000_000_000)   # TCP_KEEPIDLE
+    keepalive_intvl: Nanoseconds | None = Field(None, ge=1_000_000_000)  # TCP_KEEPINTVL
+    keepalive_probes: Int | None = Field(None, ge=1, le=127)      # TCP_KEEPCNT
     # lifetime
     time_wait: Nanoseconds | None = Field(None, ge=0)             # 2·MSL
     rst_on_unread_close: Bool | None = None

@@ -21,7 +21,7 @@ UNTABLED = {
     "Action", "BrowseSpec", "BulkSendSpec", "BulkSinkSpec", "CountRange",
     "Defaults",     "DigSpec", "DnsForwarderSpec", "DnsServerSpec", "Endpoint",
     "EventFilter", "Expectation", "FlushSpec", "FractionRange", "HopsPlotSpec",
-    "HostDnsSpec", "HttpGetSpec", "HttpResource", "HubSpec",
+    "HostDnsSpec", "HttpGetSpec", "HttpResource", "HubSpec", "Keepalive",
     "LadderPlotSpec", "LinkChange", "NatForward", "NatSpec",
     "NatTimeouts", "NslookupSpec", "PingSpec", "PlotsSpec", "QueueLimit", "RateRange",
     "ReassemblyMemory", "RecordSpec", "ReqRespServerSpec", "ReqRespSpec", "RootHint",

@@ -67,9 +67,11 @@ class RetriesMixin:
         return elapsed >= model_timeout(limit, LINUX_RTO_MIN, cfg.max_rto)
 
     def _clamp_rto_to_user_timeout(self, now: int) -> None:
-        """After an RTO: fire no later than the user timeout (at once, 1 ms, if it
-        has passed: tcp_clamp_rto_to_user_timeout)."""
-        if not self.config.user_timeout or self._rto_at is None or self._retrans_stamp is None:
+        """After an RTO (also of the SYN): fire no later than the user timeout (in
+        one tick if it has passed: tcp_clamp_rto_to_user_timeout). SYN-ACKs are a
+        request sock's, which has no user timeout."""
+        if (not self.config.user_timeout or self._rto_at is None
+                or self._retrans_stamp is None or self.state is State.SYN_RECEIVED):
             return
         remaining = self.config.user_timeout - (now - self._retrans_stamp)
         if remaining <= 0:

@@ -90,6 +90,7 @@ class TimersMixin:
         self._record("tcp.retransmit", seq=self.iss, len=0, fin=False,
                      cause="syn" if self.state is State.SYN_SENT else "synack")
         self._send_syn(now)
+        self._clamp_rto_to_user_timeout(now)
 
     # --- RTO / persist arming ---------------------------------------------------
     def _arm_rto_or_persist(self, now: int) -> None:
