@@ -333,6 +333,13 @@ class Scoreboard:
         return unsacked - lost + resent
 
     @property
+    def retrans_bytes(self) -> int:
+        """Unsacked bytes below HighRxt: retransmissions believed in flight (Linux
+        retrans_out, which an RTO's loss marking clears)."""
+        rxt_to = min(max(self._high_rxt, self._una), self._high_data)
+        return (rxt_to - self._una) - self._sacked_below(rxt_to)
+
+    @property
     def lost_bytes(self) -> int:
         lost_to = self._lost_limit()
         return (lost_to - self._una) - self._sacked_below(lost_to)

@@ -25,15 +25,17 @@ from simulator.wire.tcp import Sack, Timestamps
 from .cc import make as make_cc
 from .prr import Prr
 from .rack import RackTlpMixin
+from .reordering import ReorderingMixin
 from .sack import Scoreboard
 from .seq import seq_add, seq_ge, seq_le, seq_lt, seq_sub
 
 OPEN, RECOVERY, LOSS = "open", "recovery", "loss"
 
 
-class SenderMixin(RackTlpMixin):
+class SenderMixin(RackTlpMixin, ReorderingMixin):
     def _init_sender(self) -> None:
         self._init_rack()
+        self._init_reordering()
         self._data_seq = seq_add(self.iss, 1)   # the sequence number of sndbuf[0]
         self._fin_sent = False
         self._fin_seq = None
@@ -82,6 +84,7 @@ class SenderMixin(RackTlpMixin):
         acked = seq_sub(ack, self.snd_una)
         flight_before = self.flight
         segs, update = (), None
+        prior_fack = self._fack() if self.neg.sack else None
         if acked > 0:
             rtt, segs = self._new_ack(seg, ack, now)
         if self.neg.sack:
@@ -89,6 +92,8 @@ class SenderMixin(RackTlpMixin):
             if sack is not None:
                 update = self.sb.on_sack(ack, list(sack.blocks))
                 newly_sacked = update.newly_sacked
+            if segs or newly_sacked:
+                self._reordering_on_ack(prior_fack, segs, update)    # reordering.py
         if acked >= 0:
             self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
         if acked > 0:
