@@ -371,7 +371,7 @@ class TcpSocket(SocketBase):
     def getsockopt(self, option: str):
         if option == TCP_INFO:
             if self.ep is not None:
-                return self.ep.conn.info()
+                return self.ep.conn.info(self.env.now)
             return {"tcpi_state": LINUX_NUMBER[self.state], "tcpi_state_name": self.state.value}
         if option == SO_ERROR:
             error = self._take_error()

@@ -186,8 +186,9 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         tr, self._trace = self._trace, []
         return tr
 
-    def info(self) -> dict:
-        return tcp_info.build(self)
+    def info(self, now: int | None = None) -> dict:
+        """tcp_info; with ``now`` also the times since the last data and ACK received."""
+        return tcp_info.build(self, now)
 
     # --- shared helpers ---------------------------------------------------------
     @property

@@ -3,7 +3,7 @@
 Off unless ``config.keepalive`` (SO_KEEPALIVE). The timer is armed
 ``keepalive_time`` (TCP_KEEPIDLE, tcp_keepalive_time: 2 h) after the connection is
 established. When it fires with nothing in flight and nothing queued, the idle time
-is measured from the last acceptable ACK (Linux: rcv_tstamp / lrcvtime); if it is
+is measured from the last acceptable ACK or data (Linux rcv_tstamp, lrcvtime); if it is
 short of ``keepalive_time`` the timer waits the rest, else a probe goes: a segment
 with SEG.SEQ = SND.NXT − 1 and no data (tcp_xmit_probe_skb), which the peer must
 answer with an ACK, and the next check is ``keepalive_intvl`` later (TCP_KEEPINTVL,
@@ -48,7 +48,8 @@ class KeepaliveMixin:
         elif not enabled_before:
             self._keepalive_at = now + cfg.keepalive_time
         else:
-            self._keepalive_at = now + max(cfg.keepalive_time - (now - self._heard_ns), 0)
+            heard = max(self._heard_ns, self._data_rcv_ns)
+            self._keepalive_at = now + max(cfg.keepalive_time - (now - heard), 0)
 
     def _keepalive_fires(self, now: int) -> None:
         cfg = self.config
@@ -57,7 +58,7 @@ class KeepaliveMixin:
         if self.flight or self._unsent() > 0 or self._fin_unsent():
             self._keepalive_at = now + cfg.keepalive_time      # "alive without keepalive"
             return
-        idle = now - self._heard_ns
+        idle = now - max(self._heard_ns, self._data_rcv_ns)  # keepalive_time_elapsed
         if idle < cfg.keepalive_time:
             self._keepalive_at = now + cfg.keepalive_time - idle
             return

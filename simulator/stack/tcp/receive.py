@@ -120,6 +120,7 @@ class ReceiveMixin:
         self._set_state(State.FIN_WAIT_1 if self.fin_pending else State.ESTABLISHED)
         self._start_sending(now)
         self._retrans_stamp = None
+        self._data_rcv_ns = now                  # Linux icsk_ack.lrcvtime
         self._keepalive_start(now)
         self._event("established", None)
 
@@ -264,6 +265,7 @@ class ReceiveMixin:
     def _accept_data(self, seq: int, payload: bytes, now: int) -> bool:
         """Queue the segment's text (RFC 9293 §3.10.7.4 seventh); choose when to ACK.
         Returns False if some of it did not fit in the buffer."""
+        self._data_rcv_ns = now
         skip = seq_sub(self.rcv_nxt, seq)
         if skip > 0:                                 # starts below RCV.NXT: trim
             if self.config.dsack and self.neg.sack:

@@ -26,6 +26,7 @@ class TimersMixin:
         self._tlp_at: int | None = None      # TLP probe timeout
         self._keepalive_at: int | None = None
         self._heard_ns = 0               # last acceptable ACK (Linux rcv_tstamp)
+        self._data_rcv_ns = 0            # last data received (Linux lrcvtime)
         self._probes = 0                 # unanswered probes (Linux icsk_probes_out)
         self._probe_backoff = 0          # persist backoff (Linux icsk_backoff)
         self._probes_stamp: int | None = None   # first zero-window probe (icsk_probes_tstamp)
