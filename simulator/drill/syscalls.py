@@ -22,7 +22,10 @@ _SHUT = {"SHUT_RD": sockets.SHUT_RD, "SHUT_WR": sockets.SHUT_WR,
 _OPTIONS = {"SO_REUSEADDR": sockets.SO_REUSEADDR, "TCP_NODELAY": sockets.TCP_NODELAY,
             "SO_SNDBUF": sockets.SO_SNDBUF, "SO_RCVBUF": sockets.SO_RCVBUF,
             "TCP_MAXSEG": sockets.TCP_MAXSEG, "TCP_CONGESTION": sockets.TCP_CONGESTION,
-            "SO_LINGER": sockets.SO_LINGER, "SO_ERROR": sockets.SO_ERROR}
+            "SO_LINGER": sockets.SO_LINGER, "SO_ERROR": sockets.SO_ERROR,
+            "SO_KEEPALIVE": sockets.SO_KEEPALIVE, "TCP_KEEPIDLE": sockets.TCP_KEEPIDLE,
+            "TCP_KEEPINTVL": sockets.TCP_KEEPINTVL, "TCP_KEEPCNT": sockets.TCP_KEEPCNT,
+            "TCP_USER_TIMEOUT": sockets.TCP_USER_TIMEOUT}
 _INTS = {"O_RDWR": O_RDWR, "O_NONBLOCK": O_NONBLOCK, "SOCK_STREAM": 1, "IPPROTO_TCP": 6,
          "SOL_SOCKET": 1, "F_GETFL": 3, "F_SETFL": 4, "AF_INET": 2, "INADDR_ANY": 0}
 

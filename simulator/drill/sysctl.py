@@ -12,7 +12,7 @@ import re
 import shlex
 from pathlib import Path
 
-from simulator.stack.tcp.config import MS, TcpConfig
+from simulator.stack.tcp.config import MS, S, TcpConfig
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.sh")
 
@@ -63,6 +63,9 @@ MAPPING = {
     "tcp_syn_retries": lambda v: {"syn_retries": _retries(v)},
     "tcp_synack_retries": lambda v: {"synack_retries": _retries(v)},
     "tcp_retries2": lambda v: {"retries2": _retries(v)},
+    "tcp_keepalive_time": lambda v: {"keepalive_time": int(v) * S},
+    "tcp_keepalive_intvl": lambda v: {"keepalive_intvl": int(v) * S},
+    "tcp_keepalive_probes": lambda v: {"keepalive_probes": int(v)},
     "tcp_slow_start_after_idle": lambda v: {"slow_start_after_idle": _bool(v)},
     "tcp_reordering": lambda v: {"dupthresh": int(v)},
     "tcp_rto_min_us": lambda v: {"min_rto": int(v) * 1000},

@@ -32,7 +32,7 @@ from pydantic_core import PydanticUndefined
 from simulator.apps import APPS
 from simulator.apps.dhcp.client_node import CHECKS as DHCP_CLIENT_CHECKS
 from simulator.apps.dns import values as dns_values
-from simulator.apps.sockopts import SocketOptions
+from simulator.apps.sockopts import Keepalive, SocketOptions
 from simulator.spec import values
 
 from ..engine.units import format_rate, format_size, format_time
@@ -54,6 +54,7 @@ MODELS: dict[str, type[BaseModel]] = {m.__name__: m for m in (
     web_specs.NatForward, web_specs.HttpResource, plots_spec.PlotsSpec,
     plots_spec.LadderPlotSpec, plots_spec.HopsPlotSpec, run_specs.TraceSpec, schema.Action,
     schema.LinkChange, action_specs.RouteChange, action_specs.FlushSpec, SocketOptions,
+    Keepalive,
     *(kind.spec for kind in APPS.values()), schema.Expectation, expect_specs.EventFilter,
     node_specs.NatSpec, node_specs.ReassemblyMemory, schema.QueueLimit,
 )}

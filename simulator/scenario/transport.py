@@ -58,6 +58,12 @@ class TcpSpec(Model):
         "SYN-ACK retransmissions before giving up"))
     retries2: Int | None = Field(None, ge=0, le=127, description=(
         "data, FIN and probe retransmissions before giving up (ETIMEDOUT)"))
+    retries_rule: Literal["time", "count"] | None = Field(None, description=(
+        "`time` (`linux`): `retries2` becomes Linux's time budget (924.6 s for 15, "
+        "counted from the first retransmission); `count` (`rfc`, `ns3`): RFC 1122's count"))
+    user_timeout: Nanoseconds | None = Field(None, ge=0, description=(
+        "`TCP_USER_TIMEOUT` (RFC 5482): give up when data stays unacknowledged this long; "
+        "`0` = none"))
     # acknowledgements
     delayed_ack: Nanoseconds | None = Field(None, ge=0, description=(
         "delayed-ACK timer; `0` ACKs every segment"))
@@ -125,6 +131,14 @@ class TcpSpec(Model):
         "RFC 5681 §4.1 restart window after idle"))
     idle_restart: Literal["rfc", "linux"] | None = Field(None, description=(
         "cwnd after idle: RFC 5681 §4.1 or Linux"))
+    # keep-alives (RFC 9293 §3.8.4)
+    keepalive: Bool | None = Field(None, description="`SO_KEEPALIVE`: probe an idle connection")
+    keepalive_time: Nanoseconds | None = Field(None, ge=1_000_000_000, description=(
+        "idle time before the first probe (`TCP_KEEPIDLE`)"))
+    keepalive_intvl: Nanoseconds | None = Field(None, ge=1_000_000_000, description=(
+        "time between unanswered probes (`TCP_KEEPINTVL`)"))
+    keepalive_probes: Int | None = Field(None, ge=1, le=127, description=(
+        "unanswered probes before the connection is reset (`TCP_KEEPCNT`)"))
     # lifetime
     time_wait: Nanoseconds | None = Field(None, ge=0, description=(
         "TIME-WAIT duration (2·MSL)"))

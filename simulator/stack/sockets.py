@@ -12,6 +12,8 @@ SocketError(EAGAIN), and event-style apps can set ``on_readable``,
 
 from collections import deque
 
+_S, _MS = 1_000_000_000, 1_000_000
+
 from simulator.stack.errno import Errno, SocketError
 from simulator.stack.tcp.connection import State, TcpError
 from simulator.stack.tcp.states import LINUX_NUMBER
@@ -29,6 +31,11 @@ SO_RCVBUF = "SO_RCVBUF"
 SO_LINGER = "SO_LINGER"
 SO_REUSEADDR = "SO_REUSEADDR"
 SO_ERROR = "SO_ERROR"
+SO_KEEPALIVE = "SO_KEEPALIVE"
+TCP_KEEPIDLE = "TCP_KEEPIDLE"
+TCP_KEEPINTVL = "TCP_KEEPINTVL"
+TCP_KEEPCNT = "TCP_KEEPCNT"
+TCP_USER_TIMEOUT = "TCP_USER_TIMEOUT"
 
 # The TcpConfig knob each option sets, and how the value maps onto it.
 _CONFIG_OPTIONS = {
@@ -37,7 +44,15 @@ _CONFIG_OPTIONS = {
     TCP_CONGESTION: ("cc", str),
     SO_SNDBUF: ("wmem", lambda v: max(2 * int(v), SOCK_MIN_SNDBUF)),
     SO_RCVBUF: ("rmem", lambda v: max(2 * int(v), SOCK_MIN_RCVBUF)),
+    SO_KEEPALIVE: ("keepalive", bool),
+    TCP_KEEPIDLE: ("keepalive_time", lambda v: _in_range(v, 1, 32767) * _S),
+    TCP_KEEPINTVL: ("keepalive_intvl", lambda v: _in_range(v, 1, 32767) * _S),
+    TCP_KEEPCNT: ("keepalive_probes", lambda v: _in_range(v, 1, 127)),
+    TCP_USER_TIMEOUT: ("user_timeout", lambda v: _in_range(v, 0, 2**31 - 1) * _MS),
 }
+# getsockopt's unit for the knobs kept in nanoseconds (seconds, milliseconds)
+_REPORTED_IN = {TCP_KEEPIDLE: _S, TCP_KEEPINTVL: _S, TCP_USER_TIMEOUT: _MS}
+_KEEPALIVE_OPTIONS = (SO_KEEPALIVE, TCP_KEEPIDLE)   # these re-arm a live timer
 # Linux sock_setsockopt stores twice the SO_SNDBUF/SO_RCVBUF asked for (room for
 # its bookkeeping) and reports that; the floors are include/net/sock.h's, x86-64:
 # TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)) = 2304.
@@ -45,6 +60,15 @@ SOCK_MIN_RCVBUF = 2304
 SOCK_MIN_SNDBUF = 2 * SOCK_MIN_RCVBUF
 _WRITABLE_STATES = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT)
 SOMAXCONN = 4096                    # Linux net.core.somaxconn (5.4+): backlog cap
+
+
+def _in_range(value, low: int, high: int) -> int:
+    """Linux's bounds on the keep-alive options and TCP_USER_TIMEOUT (EINVAL outside:
+    MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL 32767 s, MAX_TCP_KEEPCNT 127)."""
+    value = int(value)
+    if not low <= value <= high:
+        raise ValueError(value)
+    return value
 
 
 def parse_address(address) -> tuple[IPv4Address, int]:
@@ -323,12 +347,15 @@ class TcpSocket(SocketBase):
     def setsockopt(self, option: str, value) -> None:
         if option in _CONFIG_OPTIONS:
             knob, convert = _CONFIG_OPTIONS[option]
+            keepalive_before = self.config.keepalive
             try:
                 self.config = self.config.replace(**{knob: convert(value)})
             except ValueError:
                 raise SocketError(Errno.EINVAL) from None
             if self.ep is not None:
                 self.ep.conn.config = self.config
+                if option in _KEEPALIVE_OPTIONS:
+                    self.tcp.call(self.ep, self.ep.conn.keepalive_changed, keepalive_before)
                 if option == SO_SNDBUF:             # Linux: sk_sndbuf takes effect at once
                     self.ep.conn.sndbuf.capacity = self.config.wmem
                     self._pump()
@@ -344,7 +371,7 @@ class TcpSocket(SocketBase):
     def getsockopt(self, option: str):
         if option == TCP_INFO:
             if self.ep is not None:
-                return self.ep.conn.info()
+                return self.ep.conn.info(self.env.now)
             return {"tcpi_state": LINUX_NUMBER[self.state], "tcpi_state_name": self.state.value}
         if option == SO_ERROR:
             error = self._take_error()
@@ -354,6 +381,8 @@ class TcpSocket(SocketBase):
         if option in _CONFIG_OPTIONS:
             knob = _CONFIG_OPTIONS[option][0]
             value = getattr(self.config, knob)
+            if option in _REPORTED_IN:
+                return value // _REPORTED_IN[option]
             return (not value) if option == TCP_NODELAY else value
         if option == SO_LINGER:
             return self.linger

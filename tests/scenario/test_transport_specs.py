@@ -116,3 +116,20 @@ def test_a_state_that_tcp_does_not_have():
     err = error(scenario(expect="  - {app: sink, tcp_state: TIMEWAIT}"))
     assert err.field == "expect[0].tcp_state"
     assert err.message.endswith("'LAST-ACK' or 'TIME-WAIT', got 'TIMEWAIT'")
+
+
+def test_keepalive_socket_option_sets_the_keepalive_options():
+    from simulator.apps.sockopts import options
+    from simulator.stack.sockets import SO_KEEPALIVE, TCP_KEEPCNT, TCP_KEEPIDLE
+    s = load_text(scenario(run="  - {at: 0s, on: a, tcp_echo: {dst: 10.0.0.2, "
+                               "keepalive: {idle: 1min, count: 3}}}"))
+    assert options(s.run[1].app) == {SO_KEEPALIVE: True, TCP_KEEPIDLE: 60, TCP_KEEPCNT: 3}
+    s = load_text(scenario(run="  - {at: 0s, on: a, tcp_echo: {dst: 10.0.0.2, keepalive: {}}}"))
+    assert options(s.run[1].app) == {SO_KEEPALIVE: True}
+
+
+def test_keepalive_times_are_whole_seconds():
+    err = error(scenario(run="  - {at: 0s, on: a, tcp_echo: {dst: 10.0.0.2, "
+                             "keepalive: {idle: 1500ms}}}"))
+    assert (err.line, err.field) == (11, "run[1].tcp_echo.keepalive.idle")
+    assert "whole seconds" in err.message

@@ -4,8 +4,9 @@ errors for options and calls a socket's state does not allow."""
 import pytest
 
 from simulator.stack.errno import Errno, SocketError
-from simulator.stack.sockets import (SO_ERROR, SO_SNDBUF, TCP_CONGESTION, TCP_INFO, TCP_MAXSEG,
-                                     TCP_NODELAY)
+from simulator.stack.sockets import (SO_ERROR, SO_KEEPALIVE, SO_SNDBUF, TCP_CONGESTION,
+                                     TCP_INFO, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL,
+                                     TCP_MAXSEG, TCP_NODELAY, TCP_USER_TIMEOUT)
 from simulator.stack.tcp.states import State
 from tests.helpers import SECOND, two_hosts
 from tests.stack.test_sockets_tcp import serve, transfer
@@ -52,6 +53,27 @@ def test_setsockopt_and_getsockopt_round_trip():
     assert sock.getsockopt(TCP_INFO) == {"tcpi_state": 7, "tcpi_state_name": "CLOSED"}
     sock.listen()
     assert sock.getsockopt(TCP_INFO)["tcpi_state"] == 10              # TCP_LISTEN
+
+
+def test_keepalive_and_user_timeout_options_in_linux_units():
+    sim, a, b = two_hosts()
+    sock = a.socket("tcp")
+    assert (sock.getsockopt(SO_KEEPALIVE), sock.getsockopt(TCP_KEEPIDLE),
+            sock.getsockopt(TCP_KEEPINTVL), sock.getsockopt(TCP_KEEPCNT),
+            sock.getsockopt(TCP_USER_TIMEOUT)) == (False, 7200, 75, 9, 0)
+    for option, value in ((SO_KEEPALIVE, 1), (TCP_KEEPIDLE, 60), (TCP_KEEPINTVL, 10),
+                          (TCP_KEEPCNT, 4), (TCP_USER_TIMEOUT, 1500)):
+        sock.setsockopt(option, value)
+    c = sock.config
+    assert (c.keepalive, c.keepalive_time, c.keepalive_intvl, c.keepalive_probes,
+            c.user_timeout) == (True, 60 * SECOND, 10 * SECOND, 4, 1500 * SECOND // 1000)
+    assert sock.getsockopt(TCP_KEEPIDLE) == 60 and sock.getsockopt(TCP_USER_TIMEOUT) == 1500
+    # Linux's bounds: MAX_TCP_KEEPIDLE/KEEPINTVL 32767 s, MAX_TCP_KEEPCNT 127, >= 1
+    for option, value in ((TCP_KEEPIDLE, 0), (TCP_KEEPIDLE, 32768), (TCP_KEEPINTVL, 0),
+                          (TCP_KEEPCNT, 128), (TCP_USER_TIMEOUT, -1)):
+        with pytest.raises(SocketError) as e:
+            sock.setsockopt(option, value)
+        assert e.value.errno is Errno.EINVAL
 
 
 def test_a_small_send_buffer_makes_sendall_wait_and_send_return_partial_counts():

@@ -25,6 +25,7 @@ _CHOICES = {
     "prr_units": ("bytes", "segments"),
     "ack_unsent": ("ack", "drop"),
     "reno_sack_emulation": ("off", "ns3"),
+    "retries_rule": ("time", "count"),
 }
 
 
@@ -55,6 +56,9 @@ class TcpConfig:
     syn_retries: int = 6                # SYN retransmissions before ETIMEDOUT
     synack_retries: int = 5             # SYN-ACK retransmissions before giving up
     retries2: int = 15                  # data/FIN/probe retransmissions before ETIMEDOUT
+    retries_rule: str = "time"          # "time": the counts become Linux's time budget
+                                        # (retransmits_timed_out); "count": RFC 1122 R2
+    user_timeout: int = 0               # TCP_USER_TIMEOUT (RFC 5482); 0 = none
     # --- acknowledgements (RFC 9293 §3.8.6.3, RFC 5681 §4.2)
     delayed_ack: int = 40 * MS          # delayed-ACK timer; 0 = ACK every segment
     delayed_ack_segments: int = 2       # ACK at least every Nth full-sized segment
@@ -104,6 +108,11 @@ class TcpConfig:
     tlp: bool = True                    # tail loss probe with SACK (RFC 8985 §7;
                                         # Linux tcp_early_retrans 3 or 4)
     slow_start_after_idle: bool = True  # RFC 5681 §4.1 restart window
+    # --- keep-alives (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6; keepalive.py)
+    keepalive: bool = False             # SO_KEEPALIVE
+    keepalive_time: int = 7200 * S      # idle time before the first probe (TCP_KEEPIDLE)
+    keepalive_intvl: int = 75 * S       # between unanswered probes (TCP_KEEPINTVL)
+    keepalive_probes: int = 9           # unanswered probes before ETIMEDOUT (TCP_KEEPCNT)
     # --- connection lifetime
     time_wait: int = 60 * S             # 2·MSL (Linux TCP_TIMEWAIT_LEN)
     rst_on_unread_close: bool = True    # close() with unread data sends RST (Linux)
@@ -117,8 +126,11 @@ class TcpConfig:
                                  f"{', '.join(allowed)}")
         if self.rcv_wscale is not None and not 0 <= self.rcv_wscale <= 14:
             raise ValueError(f"TcpConfig.rcv_wscale: {self.rcv_wscale} not in 0..14")
+        if self.user_timeout < 0:
+            raise ValueError("TcpConfig.user_timeout: must not be negative")
         for name in ("rmem", "wmem", "mss_default", "delayed_ack_segments", "dupthresh",
-                     "ts_hz", "initial_rto", "max_rto"):
+                     "ts_hz", "initial_rto", "max_rto", "keepalive_time", "keepalive_intvl",
+                     "keepalive_probes"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"TcpConfig.{name}: must be positive")
 
@@ -172,6 +184,7 @@ _RFC = {
     "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
     "time_wait": 240 * S, "rcv_wscale": None, "newreno_impatient": True,
     "rcv_ssthresh": False, "synsent_rearm": False, "rack": False, "tlp": False,
+    "retries_rule": "count",
 }
 _PROFILES = {
     "linux": {},

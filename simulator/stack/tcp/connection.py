@@ -8,7 +8,8 @@ Nothing here knows about SimPy, nodes or the tracer.
 
 The class is assembled from one mixin per concern: ``receive`` (segment arrival, the
 state machine's input side), ``sender`` (ACK processing, loss recovery), ``output``
-(segmentation, the segments' fields and options), ``timers`` and ``icmp_errors``.
+(segmentation, the segments' fields and options), ``timers``, ``icmp_errors``,
+``keepalive`` and ``retries`` (when to give up).
 """
 
 from simulator.stack.errno import Errno
@@ -17,8 +18,10 @@ from simulator.wire.tcp import ACK, RST
 from . import info as tcp_info
 from .buffers import ReceiveBuffer, SendBuffer
 from .icmp_errors import IcmpErrorsMixin
+from .keepalive import KeepaliveMixin
 from .output import OutputMixin
 from .receive import ReceiveMixin
+from .retries import RetriesMixin
 from .rtt import RttEstimator
 from .sender import SenderMixin
 from .seq import seq_add
@@ -36,7 +39,8 @@ class TcpError(Exception):
         self.errno = errno
 
 
-class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErrorsMixin):
+class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErrorsMixin,
+                    KeepaliveMixin, RetriesMixin):
     """The transmission control block and its event processing (RFC 9293 §3.3.1)."""
 
     def __init__(self, config, local_ip, local_port: int, remote_ip, remote_port: int,
@@ -78,6 +82,7 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         self._init_sender()
         self._init_receiver()
         self._init_timers()
+        self._init_retries()
 
     # --- app calls (RFC 9293 §3.10.1–§3.10.6) ------------------------------------
     @classmethod
@@ -99,6 +104,7 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
             raise TcpError(Errno.EISCONN)
         self.snd_nxt = seq_add(self.iss, 1)
         self.active_open = True
+        self._retrans_stamp = now                # Linux tcp_connect
         self._set_state(State.SYN_SENT)
         self._send_syn(now)
 
@@ -180,8 +186,9 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         tr, self._trace = self._trace, []
         return tr
 
-    def info(self) -> dict:
-        return tcp_info.build(self)
+    def info(self, now: int | None = None) -> dict:
+        """tcp_info; with ``now`` also the times since the last data and ACK received."""
+        return tcp_info.build(self, now)
 
     # --- shared helpers ---------------------------------------------------------
     @property

@@ -6,12 +6,12 @@ from .seq import seq_sub
 _CA_STATE = {"open": 0, "recovery": 3, "loss": 4}   # 1 = disorder (dupACKs seen)
 
 
-def build(conn) -> dict:
+def build(conn, now: int | None = None) -> dict:
     cc = conn.cc
     mss = conn.snd_mss
     rtt = conn.rtt
     ssthresh = cc.ssthresh if cc else 0x7FFFFFFF
-    return {
+    info = {
         "tcpi_state": conn.linux_state,
         "tcpi_state_name": conn.state.value,
         "tcpi_ca_state": _CA_STATE[conn.ca_state] + (conn.ca_state == "open" and conn.dupacks > 0),
@@ -37,10 +37,18 @@ def build(conn) -> dict:
         "tcpi_options_sack": bool(conn.neg and conn.neg.sack),
         "tcpi_sacked": _segments(conn.sb.sacked_bytes, mss) if conn.sb else 0,
         "tcpi_lost": _segments(conn.sb.lost_bytes, mss) if conn.sb else 0,
+        "tcpi_retrans": _segments(conn.sb.retrans_bytes, mss) if conn.sb else 0,
+        "tcpi_reordering": conn.reordering,
+        "tcpi_reord_seen": conn.reord_seen,
+        "tcpi_min_rtt": (conn._min_rtt or 0) // 1000,
         "tcpi_total_retrans": conn.total_retrans,
         "tcpi_segs_out": conn.segs_out,
         "tcpi_segs_in": conn.segs_in,
     }
+    if now is not None:                      # milliseconds, as Linux's jiffies deltas
+        info["tcpi_last_data_recv"] = (now - conn._data_rcv_ns) // 1_000_000
+        info["tcpi_last_ack_recv"] = (now - conn._heard_ns) // 1_000_000
+    return info
 
 
 def _segments(nbytes: int, mss: int) -> int:

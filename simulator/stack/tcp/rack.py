@@ -9,7 +9,11 @@ is under way or DupThresh segments are SACKed (Linux tcp_rack_reo_wnd).
 
 Here the scoreboard's losses are a prefix (every unSACKed byte below a point), so RACK
 marks the run of segments from SND.UNA that it finds lost and stops at the first that
-is not; a retransmission that is lost again is left to the RTO (Linux would mark it).
+is not. A retransmission still in flight (below HighRxt) is judged by the same rule
+against its own send time: once a segment sent after it is delivered and it has been
+out for RACK.rtt + reo_wnd, it is lost again (RFC 8985 §6.2 step 5: RACK "detects
+lost retransmissions"; Linux tcp_rack_detect_loss walks the retransmitted skbs too) and
+is sent again before anything else (the scoreboard's ``relost`` records).
 
 TLP (§7, Linux tcp_schedule_loss_probe / tcp_send_loss_probe): in the Open state with
 SACK and data in flight, a probe timeout PTO = 2·SRTT, plus WCDelAckT (Linux: the
@@ -90,6 +94,23 @@ class Rack:
         return lost_to, None
 
 
+    def detect_relost(self, retransmissions, now: int, reo_wnd: int):
+        """§6.2 step 5 for retransmissions in flight: ``(lost, wait_ns)``, those now
+        lost and how long until the next one would be (None if none waits)."""
+        lost, wait = [], None
+        if self.xmit_ns is None:
+            return lost, wait
+        for seg in retransmissions:
+            if not _sent_after(self.xmit_ns, self.end, seg.sent_ns, seg.end):
+                continue
+            remaining = self.rtt_ns + reo_wnd - (now - seg.sent_ns)
+            if remaining > 0:
+                wait = remaining if wait is None else min(wait, remaining)
+            else:
+                lost.append(seg)
+        return lost, wait
+
+
 def _sent_after(t1: int, end1: int, t2: int, end2: int) -> bool:
     """Was (t1, end1) sent after (t2, end2)? Ties by sequence (RFC 8985 §6.2)."""
     return t1 > t2 or (t1 == t2 and end1 > end2)
@@ -156,6 +177,13 @@ class RackTlpMixin:
         if lost_to > sb.lost_to:
             sb.mark_lost_to(lost_to)
             self._record("tcp.rack", lost_to=lost_to & 0xFFFFFFFF, reo_wnd_ns=reo)
+        relost, rewait = rack.detect_relost(sb.retransmissions_in_flight(), now, reo)
+        for seg in relost:
+            sb.mark_relost(seg)
+            self._record("tcp.rack_relost", seq=seg.seq, len=seg.end - seg.start,
+                         reo_wnd_ns=reo)
+        if rewait is not None and (wait is None or rewait < wait):
+            wait = rewait
         self._rack_at = None if wait is None else now + wait + TIMEOUT_MIN_NS
 
     def _rack_timeout(self, now: int) -> None:

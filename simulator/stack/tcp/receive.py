@@ -119,6 +119,9 @@ class ReceiveMixin:
     def _established(self, now: int) -> None:
         self._set_state(State.FIN_WAIT_1 if self.fin_pending else State.ESTABLISHED)
         self._start_sending(now)
+        self._retrans_stamp = None
+        self._data_rcv_ns = now                  # Linux icsk_ack.lrcvtime
+        self._keepalive_start(now)
         self._event("established", None)
 
     # --- synchronized states ------------------------------------------------------
@@ -184,8 +187,10 @@ class ReceiveMixin:
             if not text_ok:
                 self._ack_now = True
             elif self.state in RECEIVING:
-                if self.app_closed:                  # Linux: data after close() → RST
-                    self._emit(self.snd_nxt, RST | ACK, now)
+                if self.app_closed:
+                    # RFC 1122 §4.2.2.13, Linux: data after close() → a RST in reply
+                    # to the segment, <SEQ=SEG.ACK> (tcp_v4_send_reset), then CLOSED
+                    self._reset_reply(seg.ack)
                     self._enter_closed(None)
                     return
                 if not self._accept_data(seq, payload, now):
@@ -260,6 +265,7 @@ class ReceiveMixin:
     def _accept_data(self, seq: int, payload: bytes, now: int) -> bool:
         """Queue the segment's text (RFC 9293 §3.10.7.4 seventh); choose when to ACK.
         Returns False if some of it did not fit in the buffer."""
+        self._data_rcv_ns = now
         skip = seq_sub(self.rcv_nxt, seq)
         if skip > 0:                                 # starts below RCV.NXT: trim
             if self.config.dsack and self.neg.sack:

@@ -38,10 +38,11 @@ class SentSegment:
     """One transmitted range: ``seq`` and ``length`` (payload bytes) on the wire; a FIN
     occupies one more sequence number. ``delivered`` is the scoreboard's delivered-bytes
     count when it was (last) sent, for RACK-style reasoning. ``split``: the record is
-    part of a transmitted segment cut by an ACK or SACK edge inside it."""
+    part of a transmitted segment cut by an ACK or SACK edge inside it. ``relost``: RACK
+found its last retransmission lost too (rack.py); it is to be sent again."""
 
     __slots__ = ("seq", "length", "fin", "sent_ns", "retransmitted", "xmits", "sacked",
-                 "delivered", "start", "end", "split")
+                 "delivered", "start", "end", "split", "relost")
 
     def __init__(self, start: int, end: int, fin: bool, sent_ns: int, delivered: int):
         self.start, self.end = start, end         # unwrapped; end exclusive
@@ -54,12 +55,13 @@ class SentSegment:
         self.sacked = False
         self.delivered = delivered
         self.split = False
+        self.relost = False
 
     def _split(self, pos: int) -> "SentSegment":
         """Cut at ``pos``; self keeps the front, the returned record the rest."""
         rest = SentSegment(pos, self.end, self.fin, self.sent_ns, self.delivered)
         rest.retransmitted, rest.xmits = self.retransmitted, self.xmits
-        rest.sacked = self.sacked
+        rest.sacked, rest.relost = self.sacked, self.relost
         rest.split = self.split = True
         self.end, self.fin = pos, False
         self.length = pos - self.start
@@ -100,6 +102,7 @@ class Scoreboard:
         self._lost_end = 0                # ... and below this after an RTO
         self.sacked_bytes = 0
         self.delivered = 0                # bytes cumulatively acked or SACKed, ever
+        self.relost_bytes = 0             # unSACKed bytes of records marked relost
 
     # --- coordinates
     def _pos(self, seq: int) -> int:
@@ -181,6 +184,8 @@ class Scoreboard:
                 seg.retransmitted = True
                 seg.xmits += 1
                 seg.sent_ns = now
+                if seg.relost:
+                    self._unmark_relost(seg)
             if (start, top) == self._rescue:
                 self._rescue = None                     # rule (4): HighRxt stays
             else:
@@ -212,6 +217,8 @@ class Scoreboard:
                 self.sacked_bytes -= seg.end - seg.start
             else:
                 self.delivered += seg.end - seg.start
+                if seg.relost:
+                    self._unmark_relost(seg)
         self._una, self._una_seq = pos, snd_una
         self._trim_sacks()
         self._update_lost()
@@ -270,6 +277,8 @@ class Scoreboard:
             for seg in self._segs[self._cut(a):self._cut(b)]:
                 seg.sacked = True
                 update.segments.append(seg)
+                if seg.relost:
+                    self._unmark_relost(seg)
         return sum(b - a for a, b in new)
 
     def _trim_sacks(self) -> None:
@@ -329,8 +338,15 @@ class Scoreboard:
         rxt_to = min(max(self._high_rxt, una), self._high_data)
         unsacked = self.flight_size - self.sacked_bytes
         lost = (lost_to - una) - self._sacked_below(lost_to)
-        resent = (rxt_to - una) - self._sacked_below(rxt_to)
+        resent = (rxt_to - una) - self._sacked_below(rxt_to) - self.relost_bytes
         return unsacked - lost + resent
+
+    @property
+    def retrans_bytes(self) -> int:
+        """Unsacked bytes below HighRxt: retransmissions believed in flight (Linux
+        retrans_out, which an RTO's loss marking clears)."""
+        rxt_to = min(max(self._high_rxt, self._una), self._high_data)
+        return (rxt_to - self._una) - self._sacked_below(rxt_to) - self.relost_bytes
 
     @property
     def lost_bytes(self) -> int:
@@ -346,7 +362,12 @@ class Scoreboard:
         and the peer's window allow); (3) else the first unSACKed range above HighRxt
         below the highest SACKed byte; (4) with ``rescue``, else once per recovery the
         range ending at the highest outstanding unSACKed byte (its retransmission
-        leaves HighRxt alone). A range stops at the next SACKed byte."""
+        leaves HighRxt alone). A range stops at the next SACKed byte. Before all
+        these, a record RACK found lost again (``mark_relost``): as Linux's
+        tcp_xmit_retransmit_queue, which resends every lost skb from the head."""
+        if self.relost_bytes:
+            seg = next(s for s in self.outstanding() if s.relost)
+            return seg.seq, min(max_len, seg.end - seg.start)
         pos = max(self._high_rxt, self._una)
         pos = self._in_sack(pos) or pos
         k = bisect_right(self._sl, pos)
@@ -395,6 +416,10 @@ class Scoreboard:
         self._recovery_point = self._high_data
         self._high_rxt = self._una
         self.mark_all_lost()
+        if self.relost_bytes:                 # all lost anyway, resent from HighACK
+            for seg in self.outstanding():
+                if seg.relost:
+                    self._unmark_relost(seg)
 
     def mark_all_lost(self) -> None:
         self._lost_end = self._high_data
@@ -410,6 +435,26 @@ class Scoreboard:
     def lost_to(self) -> int:
         """Everything unSACKed below this position counts as lost."""
         return self._lost_limit()
+
+    def retransmissions_in_flight(self):
+        """The unSACKed records below HighRxt last sent as retransmissions and not
+        yet found lost again (RACK's candidates for a lost retransmission)."""
+        top = max(self._high_rxt, self._una)
+        for seg in self.outstanding():
+            if seg.start >= top:
+                return
+            if seg.retransmitted and not seg.sacked and not seg.relost:
+                yield seg
+
+    def mark_relost(self, seg: SentSegment) -> None:
+        """RACK: the last retransmission of ``seg`` (unSACKed, below HighRxt) was
+        lost too; NextSeg sends it again first, and pipe stops counting it."""
+        seg.relost = True
+        self.relost_bytes += seg.end - seg.start
+
+    def _unmark_relost(self, seg: SentSegment) -> None:
+        seg.relost = False
+        self.relost_bytes -= seg.end - seg.start
 
     def mark_lost_to(self, pos: int) -> None:
         """Count every unSACKed byte below ``pos`` as lost (RACK's verdict)."""

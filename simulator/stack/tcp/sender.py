@@ -29,15 +29,17 @@ from .cc import make as make_cc
 from .ns3_reno_sack import Ns3RenoMixin, RenoSackScoreboard
 from .prr import Prr
 from .rack import RackTlpMixin
+from .reordering import ReorderingMixin
 from .sack import Scoreboard
 from .seq import seq_add, seq_ge, seq_le, seq_lt, seq_sub
 
 OPEN, RECOVERY, LOSS = "open", "recovery", "loss"
 
 
-class SenderMixin(RackTlpMixin, Ns3RenoMixin):
+class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
     def _init_sender(self) -> None:
         self._init_rack()
+        self._init_reordering()
         self._data_seq = seq_add(self.iss, 1)   # the sequence number of sndbuf[0]
         self._fin_sent = False
         self._fin_seq = None
@@ -90,6 +92,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin):
         acked = seq_sub(ack, self.snd_una)
         flight_before = self.flight
         segs, update = (), None
+        prior_fack = self._fack() if self.neg.sack else None
         if acked > 0:
             rtt, segs = self._new_ack(seg, ack, now)
         if self.neg.sack:
@@ -97,6 +100,8 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin):
             if sack is not None:
                 update = self.sb.on_sack(ack, list(sack.blocks))
                 newly_sacked = update.newly_sacked
+            if segs or newly_sacked:
+                self._reordering_on_ack(prior_fack, segs, update)    # reordering.py
         if acked >= 0:
             self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
         if acked > 0:
@@ -328,6 +333,8 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin):
         if self._ns3 is not None:
             self._ns3.on_send(seq, length + fin, retransmit)
         if retransmit:
+            if self._rtx_cause != "tlp":
+                self._note_retransmit(now)
             self.total_retrans += 1
             self._record("tcp.retransmit", seq=seq, len=length, fin=fin,
                          cause=self._rtx_cause)
@@ -344,7 +351,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin):
 
     # --- the retransmission timer (RFC 6298 §5.4–5.6) ---------------------------
     def _on_rto(self, now: int) -> None:
-        if self.retransmits >= self.config.retries2:
+        if self._write_timeout(now):                    # retries.py
             self._enter_closed(self.soft_error or Errno.ETIMEDOUT)
             return
         repeated = self.ca_state == LOSS and self.retransmits > 0
@@ -368,6 +375,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin):
         self._rtx_cause = "rto"
         self._trace_cwnd()
         self._output(now)
+        self._clamp_rto_to_user_timeout(now)
 
     def _loss_without_reduction(self, now: int) -> None:
         """Resend everything outstanding without a congestion response (the MSS

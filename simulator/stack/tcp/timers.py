@@ -3,8 +3,9 @@
 ``deadline`` is the earliest of: the retransmission timer (SYN, SYN-ACK, data and FIN;
 RFC 6298 §5), the persist timer (zero-window probes, RFC 9293 §3.8.6.1, with
 exponential backoff), the delayed-ACK timer (RFC 9293 §3.8.6.3 / RFC 5681 §4.2) and
-the TIME-WAIT timer (2·MSL, RFC 9293 §3.10.7.4), and RACK-TLP's reorder timer and
-probe timeout (RFC 8985 §6.3, §7.2; sender.py). ``timer_fires(now)`` runs every one
+the TIME-WAIT timer (2·MSL, RFC 9293 §3.10.7.4), RACK-TLP's reorder timer and
+probe timeout (RFC 8985 §6.3, §7.2; sender.py) and the keep-alive timer (RFC 9293
+§3.8.4; keepalive.py). ``timer_fires(now)`` runs every one
 that is due. Re-arming is an assignment: nothing is scheduled here.
 """
 
@@ -23,22 +24,26 @@ class TimersMixin:
         self._tw_at: int | None = None
         self._rack_at: int | None = None     # RACK reorder timer
         self._tlp_at: int | None = None      # TLP probe timeout
+        self._keepalive_at: int | None = None
+        self._heard_ns = 0               # last acceptable ACK (Linux rcv_tstamp)
+        self._data_rcv_ns = 0            # last data received (Linux lrcvtime)
         self._probes = 0                 # unanswered probes (Linux icsk_probes_out)
         self._probe_backoff = 0          # persist backoff (Linux icsk_backoff)
+        self._probes_stamp: int | None = None   # first zero-window probe (icsk_probes_tstamp)
         self._syn_retries = 0
 
     @property
     def deadline(self) -> int | None:
         best = None
         for t in (self._rto_at, self._persist_at, self._delack_at, self._tw_at,
-                  self._rack_at, self._tlp_at):
+                  self._rack_at, self._tlp_at, self._keepalive_at):
             if t is not None and (best is None or t < best):
                 best = t
         return best
 
     def _cancel_all_timers(self) -> None:
         self._rto_at = self._persist_at = self._delack_at = self._tw_at = None
-        self._rack_at = self._tlp_at = None
+        self._rack_at = self._tlp_at = self._keepalive_at = None
 
     def timer_fires(self, now: int) -> None:
         """Run every timer due at ``now`` (earliest first)."""
@@ -65,16 +70,18 @@ class TimersMixin:
         if self._persist_at is not None and self._persist_at <= now:
             self._persist_at = None
             self._zero_window_probe(now)
+        if self._keepalive_at is not None and self._keepalive_at <= now:
+            self._keepalive_at = None
+            self._keepalive_fires(now)
 
     # --- SYN / SYN-ACK retransmission --------------------------------------------
     def _syn_timeout(self, now: int) -> None:
         """Retransmit the SYN (syn_retries) or SYN-ACK (synack_retries) with the
-        RTO doubled each time (RFC 6298 §5.5); then give up: ETIMEDOUT."""
-        limit = (self.config.syn_retries if self.state is State.SYN_SENT
-                 else self.config.synack_retries)
-        if self._syn_retries >= limit:
+        RTO doubled each time (RFC 6298 §5.5); then give up: ETIMEDOUT (retries.py)."""
+        if self._write_timeout(now):
             self._enter_closed(self.soft_error or Errno.ETIMEDOUT)
             return
+        self._note_retransmit(now)
         self._syn_retries += 1
         self.total_retrans += 1
         self.retransmits += 1
@@ -84,6 +91,7 @@ class TimersMixin:
         self._record("tcp.retransmit", seq=self.iss, len=0, fin=False,
                      cause="syn" if self.state is State.SYN_SENT else "synack")
         self._send_syn(now)
+        self._clamp_rto_to_user_timeout(now)
 
     # --- RTO / persist arming ---------------------------------------------------
     def _arm_rto_or_persist(self, now: int) -> None:
@@ -103,7 +111,7 @@ class TimersMixin:
             if self._persist_at is None:
                 self._persist_at = now + self._persist_interval()
         else:
-            self._persist_at = None
+            self._persist_at = self._probes_stamp = None
             self._probes = self._probe_backoff = 0
 
     def _persist_interval(self) -> int:
@@ -118,14 +126,23 @@ class TimersMixin:
         ``linux``: one with nothing in flight also re-arms the persist timer from
         now (tcp_ack_probe), so the next probe is timed from the peer's answer."""
         self._probes = 0
+        self._heard_ns = now
+        if self.ca_state == "open":
+            self._retrans_stamp = None           # Linux tcp_fastretrans_alert, Open
         if idle and self._persist_at is not None and self.config.zero_window_probe == "linux":
             self._persist_at = now + self._persist_interval()
 
     def _zero_window_probe(self, now: int) -> None:
         """RFC 9293 §3.8.6.1: probe the zero window. ``rfc``: one byte of new data;
         ``linux``: a segment with SND.UNA−1 and no data (tcp_xmit_probe_skb) that the
-        peer must answer with an ACK. After retries2 unanswered probes: ETIMEDOUT."""
-        if self._probes >= self.config.retries2:
+        peer must answer with an ACK. After retries2 unanswered probes, or with a
+        user timeout once that long has passed since the first probe whatever the
+        answers (Linux tcp_probe_timer, icsk_probes_tstamp): ETIMEDOUT."""
+        if self._probes_stamp is None:
+            self._probes_stamp = now
+        user_timeout = self.config.user_timeout
+        if (self._probes >= self.config.retries2
+                or (user_timeout and now - self._probes_stamp >= user_timeout)):
             self._enter_closed(self.soft_error or Errno.ETIMEDOUT)
             return
         self._probes += 1
@@ -148,5 +165,5 @@ class TimersMixin:
     def _start_time_wait(self, now: int) -> None:
         """Enter TIME-WAIT, or restart its 2·MSL timer (RFC 9293 §3.10.7.4)."""
         self._rto_at = self._persist_at = self._delack_at = None
-        self._rack_at = self._tlp_at = None
+        self._rack_at = self._tlp_at = self._keepalive_at = None
         self._tw_at = now + self.config.time_wait
