@@ -77,20 +77,28 @@ def _prepare(out_dir: Path) -> set[Path]:
 
 def _run(args, out: Console) -> int:
     """Run with SIGINT and SIGTERM asking the run to stop at its next safe point (files
-    closed, summary written); the previous handlers come back afterwards."""
+    closed, summary written); the previous handlers come back afterwards. With plots, a
+    plot worker is forked first: its import of matplotlib overlaps the run's."""
+    plotter = None
+    if not args.no_plots:
+        from simulator.viz.plot_worker import Plotter
+
+        plotter = Plotter.start()
     from simulator.engine.limits import StopRequest
 
     stop = StopRequest()
     signums = (signal.SIGINT, signal.SIGTERM)
     previous = [signal.signal(n, lambda _n, _frame: stop.request("interrupted")) for n in signums]
     try:
-        return _run_and_report(args, out, stop)
+        return _run_and_report(args, out, stop, plotter)
     finally:
         for signum, handler in zip(signums, previous):
             signal.signal(signum, handler)
+        if plotter is not None:
+            plotter.close()
 
 
-def _run_and_report(args, out: Console, stop) -> int:
+def _run_and_report(args, out: Console, stop, plotter) -> int:
     from simulator.scenario.dhcp_build import dhcp_results
     from simulator.scenario.load import load_scenario
     from simulator.scenario.run import run_scenario
@@ -101,7 +109,8 @@ def _run_and_report(args, out: Console, stop) -> int:
     out_dir = _out_dir(args)
     foreign = _prepare(out_dir)
     try:
-        result = run_scenario(scenario, out_dir, plots=not args.no_plots, stop=stop)
+        result = run_scenario(scenario, out_dir, plots=not args.no_plots, stop=stop,
+                              plotter=plotter)
     except OSError as exc:  # the folder went read-only, the disk is full, ...
         raise _bad_out(out_dir, f"cannot write {exc.filename or 'a file'}: "
                                 f"{exc.strerror or exc}") from None

@@ -1,0 +1,95 @@
+"""A run's plots (``plots/``: the ladder's pages, ``hops.png``, ``topology.png`` and,
+when TCP ran, ``tcp_*.png``), drawn from the trace and a :class:`PlotJob`: the plain
+data the figures need besides it (names, the ladder's selection, the network as a
+:class:`~simulator.viz.topology.Drawing`), so another process can draw them
+(:mod:`simulator.viz.plot_worker`). The work cuts into shares: share ``i`` of ``n``
+draws the ladder's pages ``i + 1``, ``i + 1 + n``, …, the last share the other figures
+too; the figures are the same bytes whichever process draws them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from simulator.viz.hops import MAX_FRAMES, hop_events, plot_run
+from simulator.viz.ladder import plot_ladder
+from simulator.viz.ladder_select import Selection
+from simulator.viz.tcp import plot_tcp
+from simulator.viz.topology import Drawing, plot_topology
+
+
+class PlotsInterrupted(Exception):
+    """A stop was requested while plotting: the figures drawn so far stand."""
+
+
+@dataclass(frozen=True)
+class HopsPick:
+    """``plots.hops``: the packet whose hops are drawn (:func:`~simulator.viz.hops.chosen_packet`)."""
+    packet: str | None = None
+    ip_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlotJob:
+    out_dir: Path
+    title: str
+    nodes: tuple[str, ...]           # the network's nodes, in its order
+    selection: Selection             # the ladder's (``plots.ladder``)
+    pages: int                       # the ladder's page limit
+    show_l2: bool
+    hops: HopsPick
+    topology: Drawing
+    positions: dict                  # the YAML's ``pos:`` by node name
+    cc: dict[str, str]               # each TCP node's congestion control; {} without TCP
+
+
+class Watch:
+    """Reads the trace for the plots, and raises :class:`PlotsInterrupted` at a look
+    (every ``EVERY`` events, and between figures) once ``stopped()`` is true."""
+
+    EVERY = 10_000
+
+    def __init__(self, stopped: Callable[[], bool]):
+        self.stopped = stopped
+
+    def events(self, path: Path):
+        from simulator.viz.trace_io import iter_trace
+
+        for n, event in enumerate(iter_trace(path)):
+            if n % self.EVERY == 0:
+                self.check()
+            yield event
+
+    def check(self) -> None:
+        if self.stopped():
+            raise PlotsInterrupted
+
+
+def _is_tcp(event: dict) -> bool:
+    """What the TCP plots read: segments on the wire, TCP's own records, drops."""
+    return (event.get("proto") == "TCP" or event.get("layer") == "tcp"
+            or event.get("event") == "drop")
+
+
+def draw(job: PlotJob, watch: Watch, share: int = 0, shares: int = 1) -> None:
+    """Draw share ``share`` of ``shares`` of the job's figures into ``out_dir/plots``."""
+    plots, trace = job.out_dir / "plots", job.out_dir / "trace.jsonl"
+    plots.mkdir(exist_ok=True)
+    plot_ladder(watch.events(trace), plots / "ladder.png", title=job.title,
+                selection=job.selection, max_pages=job.pages, show_l2=job.show_l2,
+                pages=slice(share, None, shares))
+    if share != shares - 1:
+        return
+    watch.check()
+    first = list(islice(hop_events(watch.events(trace), list(job.nodes)), MAX_FRAMES))
+    plot_run(job.out_dir, nodes=list(job.nodes), title=job.title, events=first, packet=job.hops)
+    watch.check()
+    plot_topology(job.topology, plots / "topology.png", job.title, watch.events(trace),
+                  job.positions)
+    if job.cc:
+        watch.check()
+        plot_tcp([e for e in watch.events(trace) if _is_tcp(e)], plots, title=job.title,
+                 cc=job.cc)
