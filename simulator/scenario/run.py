@@ -237,9 +237,9 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
 
 def plot_job(result: RunResult, out_dir: Path):
     """What the run's plots need besides its trace, as plain data
-    (:class:`~simulator.viz.run_plots.PlotJob`)."""
-    from simulator.viz.run_plots import HopsPick, PlotJob
-    from simulator.viz.topology import drawing
+    (:class:`~simulator.viz.plot_job.PlotJob`)."""
+    from simulator.viz.plot_job import HopsPick, PlotJob
+    from simulator.viz.topology_layout import drawing
 
     scenario = result.scenario
     ladder, hops = scenario.plots.ladder, scenario.plots.hops
@@ -254,7 +254,7 @@ def plot_job(result: RunResult, out_dir: Path):
 def _plot(result: RunResult, out_dir: Path, stop: StopRequest, plotter) -> None:
     """Draw the plots, in ``plotter`` (a :class:`~simulator.viz.plot_worker.Plotter`)
     if given, else here; a stop requested meanwhile ends them between two figures."""
-    from simulator.viz.run_plots import PlotsInterrupted, Watch, draw
+    from simulator.viz.plot_job import PlotsInterrupted, Watch
 
     requests = stop.requests
     stopped = lambda: stop.requests != requests  # noqa: E731
@@ -263,6 +263,8 @@ def _plot(result: RunResult, out_dir: Path, stop: StopRequest, plotter) -> None:
         if plotter is not None:
             plotter.draw(job, stopped)
         else:
+            from simulator.viz.run_plots import draw
+
             draw(job, Watch(stopped))
     except PlotsInterrupted:
         pass            # a signal while plotting: the outputs so far stand

@@ -1,7 +1,7 @@
 """Plots drawn beside the run, on the second core: ``netsim run`` forks a worker before
 it loads the scenario, so that the worker's import of matplotlib overlaps the
 simulation; after the run it sends the worker the run's
-:class:`~simulator.viz.run_plots.PlotJob` and waits. The worker forks once more (with
+:class:`~simulator.viz.plot_job.PlotJob` and waits. The worker forks once more (with
 matplotlib loaded, a fork is cheap) and the two draw a share of the figures each
 (:func:`~simulator.viz.run_plots.draw`: the same code as in-process, so the same bytes).
 
@@ -20,6 +20,8 @@ import signal
 import threading
 import traceback
 from collections.abc import Callable
+
+from simulator.viz.plot_job import PlotsInterrupted, Watch
 
 POLL_S = 0.05           # how often the waiting parent looks at the stop request
 
@@ -56,10 +58,8 @@ class Plotter:
 
     def draw(self, job, stopped: Callable[[], bool]) -> None:
         """Have ``job`` drawn and wait for it; once ``stopped()`` is true the workers are
-        told to stop (raises :class:`~simulator.viz.run_plots.PlotsInterrupted`). A
+        told to stop (raises :class:`~simulator.viz.plot_job.PlotsInterrupted`). A
         worker's error is raised here as a ``RuntimeError``."""
-        from simulator.viz.run_plots import PlotsInterrupted
-
         with os.fdopen(self.jobs, "wb") as pipe:
             self.jobs = None
             pickle.dump(job, pipe)
@@ -107,17 +107,17 @@ def _serve(jobs: int, results: int) -> None:
     stop: list[bool] = []
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda _n, _f: stop.append(True))
-    from simulator.viz import run_plots    # matplotlib: the import this worker is for
+    from simulator.viz.run_plots import draw   # matplotlib: the import this worker is for
 
     with os.fdopen(jobs, "rb") as pipe:
         data = pipe.read()
     if not data:
         return                             # the parent needs no plots
     job = pickle.loads(data)
-    watch = run_plots.Watch(lambda: bool(stop))
+    watch = Watch(lambda: bool(stop))
     shares = 2 if len(os.sched_getaffinity(0)) > 1 else 1
     if shares == 1:
-        _write(results, _outcome(run_plots, job, watch, 0, 1))
+        _write(results, _outcome(draw, job, watch, 0, 1))
         return
     mine, theirs = os.pipe()
     helper = os.fork()
@@ -125,11 +125,11 @@ def _serve(jobs: int, results: int) -> None:
         try:
             os.close(mine)
             os.close(results)
-            _write(theirs, _outcome(run_plots, job, watch, 1, shares))
+            _write(theirs, _outcome(draw, job, watch, 1, shares))
         finally:
             os._exit(0)
     os.close(theirs)
-    outcome = _outcome(run_plots, job, watch, 0, shares)
+    outcome = _outcome(draw, job, watch, 0, shares)
     with os.fdopen(mine, "rb") as pipe:
         other = pipe.read()
     os.waitpid(helper, 0)
@@ -143,11 +143,11 @@ def _worse(a, b):
     return errors[0] if errors else "interrupted" if "interrupted" in (a, b) else None
 
 
-def _outcome(run_plots, job, watch, share: int, shares: int):
+def _outcome(draw, job, watch, share: int, shares: int):
     """``None`` when drawn, ``"interrupted"``, or the error in one line."""
     try:
-        run_plots.draw(job, watch, share, shares)
-    except run_plots.PlotsInterrupted:
+        draw(job, watch, share, shares)
+    except PlotsInterrupted:
         return "interrupted"
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
         where = traceback.extract_tb(exc.__traceback__)[-1]

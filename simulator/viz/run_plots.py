@@ -1,7 +1,6 @@
 """A run's plots (``plots/``: the ladder's pages, ``hops.png``, ``topology.png`` and,
-when TCP ran, ``tcp_*.png``), drawn from the trace and a :class:`PlotJob`: the plain
-data the figures need besides it (names, the ladder's selection, the network as a
-:class:`~simulator.viz.topology.Drawing`), so another process can draw them
+when TCP ran, ``tcp_*.png``), drawn from the trace and a
+:class:`~simulator.viz.plot_job.PlotJob`, here or in another process
 (:mod:`simulator.viz.plot_worker`). The work cuts into shares: share ``i`` of ``n``
 draws the ladder's pages ``i + 1``, ``i + 1 + n``, …, the last share the other figures
 too; the figures are the same bytes whichever process draws them.
@@ -9,63 +8,15 @@ too; the figures are the same bytes whichever process draws them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
 
 from simulator.viz.hops import MAX_FRAMES, hop_events, plot_run
 from simulator.viz.ladder import plot_ladder
-from simulator.viz.ladder_select import Selection
+from simulator.viz.plot_job import PlotJob, PlotsInterrupted, Watch
 from simulator.viz.tcp import plot_tcp
-from simulator.viz.topology import Drawing, plot_topology
+from simulator.viz.topology import plot_topology
 
-
-class PlotsInterrupted(Exception):
-    """A stop was requested while plotting: the figures drawn so far stand."""
-
-
-@dataclass(frozen=True)
-class HopsPick:
-    """``plots.hops``: the packet whose hops are drawn (:func:`~simulator.viz.hops.chosen_packet`)."""
-    packet: str | None = None
-    ip_id: int | None = None
-
-
-@dataclass(frozen=True)
-class PlotJob:
-    out_dir: Path
-    title: str
-    nodes: tuple[str, ...]           # the network's nodes, in its order
-    selection: Selection             # the ladder's (``plots.ladder``)
-    pages: int                       # the ladder's page limit
-    show_l2: bool
-    hops: HopsPick
-    topology: Drawing
-    positions: dict                  # the YAML's ``pos:`` by node name
-    cc: dict[str, str]               # each TCP node's congestion control; {} without TCP
-
-
-class Watch:
-    """Reads the trace for the plots, and raises :class:`PlotsInterrupted` at a look
-    (every ``EVERY`` events, and between figures) once ``stopped()`` is true."""
-
-    EVERY = 10_000
-
-    def __init__(self, stopped: Callable[[], bool]):
-        self.stopped = stopped
-
-    def events(self, path: Path):
-        from simulator.viz.trace_io import iter_trace
-
-        for n, event in enumerate(iter_trace(path)):
-            if n % self.EVERY == 0:
-                self.check()
-            yield event
-
-    def check(self) -> None:
-        if self.stopped():
-            raise PlotsInterrupted
+__all__ = ["draw", "PlotsInterrupted"]
 
 
 def _is_tcp(event: dict) -> bool:

@@ -18,7 +18,7 @@ PROBE = """
 import dataclasses, os, sys
 from pathlib import Path
 from simulator.viz.plot_worker import Plotter
-from simulator.viz.run_plots import PlotsInterrupted
+from simulator.viz.plot_job import PlotsInterrupted
 plotter = Plotter.start()
 assert plotter is not None
 from simulator.scenario.load import load_scenario

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 
 from simulator.viz.ladder_labels import reassembled_info
-from simulator.viz.topology import place
+from simulator.viz.topology_layout import place
 from simulator.viz.trace_io import iter_trace
 
 from .dissect import layers
@@ -64,7 +64,7 @@ def _frame_bytes(event: dict, index: dict) -> tuple[bytes, str] | None:
 
 def layout(nodes: list[str], links: list[dict], positions=None) -> dict[str, list[float]]:
     """Positions in [0, 1]² (y down): the topology figure's deterministic layout
-    (:func:`simulator.viz.topology.place`) over these nodes and links, ``positions``
+    (:func:`simulator.viz.topology_layout.place`) over these nodes and links, ``positions``
     (the YAML's, y up) honoured."""
     if len(nodes) < 2:
         return {n: [0.5, 0.5] for n in nodes}
