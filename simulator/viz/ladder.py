@@ -13,7 +13,7 @@ run is drawn on several pages (``ladder.png``, ``ladder-2.png``, …).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -263,7 +263,7 @@ def figures(ladder: Ladder, title: str | None = None) -> Iterator[Figure]:
 def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | None = None,
                 start_ns=None, end_ns=None, selection: Selection | None = None,
                 max_pages: int = MAX_PAGES, show_l2: bool = False,
-                pages: slice = slice(None)) -> list[Path]:
+                pages: Callable[[int], Iterable[int]] = range) -> list[Path]:
     """Draw the ladder of ``events`` (a list, or an iterator read once) to PNG pages:
     the first at ``out_path``, the others beside it (:func:`page_paths`). Returns the
     paths of all pages.
@@ -271,13 +271,13 @@ def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | N
     ``selection`` (or ``nodes``, ``start_ns``, ``end_ns``) picks what is drawn;
     ``nodes`` also fixes the lifelines' order. At most ``max_pages`` pages are drawn
     (the title then says how many frames are left out). ``show_l2`` adds each frame's
-    Ethernet addresses under its line. ``pages`` writes only those of the pages (another
-    process writes the others).
+    Ethernet addresses under its line. ``pages(n)`` picks which of the ``n`` pages are
+    written (another process may write the others); all by default.
     """
     sel = selection or Selection(start_ns, end_ns, tuple(nodes) if nodes is not None else None)
     ladder = lay_out_ladder(events, sel, max_pages, show_l2)
     paths = page_paths(out_path, len(ladder.pages))
-    for i in range(len(paths))[pages]:
+    for i in pages(len(paths)):
         figure(ladder, i, title).savefig(paths[i], dpi=DPI, format="png",
                                          metadata={"Software": None},
                                          pil_kwargs={"compress_level": 3})

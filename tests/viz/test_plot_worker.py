@@ -10,6 +10,7 @@ from pathlib import Path
 
 from simulator.scenario.load import load_scenario
 from simulator.scenario.run import run_scenario
+from simulator.viz.run_plots import OTHERS_PAGES, share_of
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -92,3 +93,13 @@ def test_a_bad_file_ends_netsim_run_and_its_unused_worker(tmp_path):
                            str(tmp_path / "o")], cwd=REPO, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and not done.stdout
+
+
+def test_shares_draw_every_page_once_the_last_one_also_the_other_figures():
+    for pages in range(0, 25):
+        for shares in (1, 2, 3):
+            runs = [list(share_of(pages, i, shares)) for i in range(shares)]
+            assert sum(runs, []) == list(range(pages))
+            loads = [len(r) for r in runs[:-1]] + [len(runs[-1]) + OTHERS_PAGES]
+            assert max(loads) - min(loads) <= 1 or pages < shares
+    assert [list(share_of(3, i, 2)) for i in (0, 1)] == [[0, 1], [2]]   # lan_ping's
