@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from simulator.campaign import commands as campaign_commands
+from simulator.engine.gc_pause import without_gc
 from simulator.scenario.errors import ScenarioError, printable
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -99,12 +100,13 @@ def _run(args, out: Console) -> int:
 
 
 def _run_and_report(args, out: Console, stop, plotter) -> int:
-    from simulator.scenario.dhcp_build import dhcp_results
-    from simulator.scenario.load import load_scenario
-    from simulator.scenario.run import run_scenario
+    with without_gc():      # start-up: the imports and the schema's validators
+        from simulator.scenario.dhcp_build import dhcp_results
+        from simulator.scenario.load import load_scenario
+        from simulator.scenario.run import run_scenario
 
-    _golden_run(args)
-    scenario = load_scenario(args.scenario, seed=args.seed, params=_overrides(args.param))
+        _golden_run(args)
+        scenario = load_scenario(args.scenario, seed=args.seed, params=_overrides(args.param))
     scenario = _run_options(scenario, args)
     out_dir = _out_dir(args)
     foreign = _prepare(out_dir)
@@ -248,9 +250,10 @@ def _add_run_options(run) -> None:
 
 
 def _check(args, out: Console) -> int:
-    from simulator.scenario.load import load_any
+    with without_gc():
+        from simulator.scenario.load import load_any
 
-    loaded = load_any(args.file, params=_overrides(args.param))
+        loaded = load_any(args.file, params=_overrides(args.param))
     kind = "scenario" if hasattr(loaded, "topology") else "topology"
     out.print(printable(f"{args.file}: valid {kind} '{loaded.name}'"), markup=False, highlight=False)
     return EXIT_OK
