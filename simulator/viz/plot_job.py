@@ -20,7 +20,8 @@ class PlotsInterrupted(Exception):
 
 @dataclass(frozen=True)
 class HopsPick:
-    """``plots.hops``: the packet whose hops are drawn (:func:`~simulator.viz.hops.chosen_packet`)."""
+    """``plots.hops``: the packet whose hops are drawn
+    (:func:`~simulator.viz.hops.chosen_packet`)."""
     packet: str | None = None
     ip_id: int | None = None
 

@@ -115,7 +115,7 @@ def _serve(jobs: int, results: int) -> None:
         return                             # the parent needs no plots
     job = pickle.loads(data)
     watch = Watch(lambda: bool(stop))
-    shares = 2 if len(os.sched_getaffinity(0)) > 1 else 1
+    shares = 2 if _cores() > 1 else 1
     if shares == 1:
         _write(results, _outcome(draw, job, watch, 0, 1))
         return
@@ -135,6 +135,13 @@ def _serve(jobs: int, results: int) -> None:
     os.waitpid(helper, 0)
     _write(results, _worse(outcome, pickle.loads(other) if other else
                            "the second plot worker ended without a word"))
+
+
+def _cores() -> int:
+    """The cores this process may run on (all of them where the OS does not say)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _worse(a, b):
