@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import islice
 
 from simulator.viz.hops import MAX_FRAMES, hop_events, plot_run
-from simulator.viz.ladder import plot_ladder
+from simulator.viz import ladder
 from simulator.viz.plot_job import PlotJob, PlotsInterrupted, Watch
 from simulator.viz.tcp import plot_tcp
 from simulator.viz.topology import plot_topology
@@ -39,9 +39,9 @@ def draw(job: PlotJob, watch: Watch, share: int = 0, shares: int = 1) -> None:
     """Draw share ``share`` of ``shares`` of the job's figures into ``out_dir/plots``."""
     plots, trace = job.out_dir / "plots", job.out_dir / "trace.jsonl"
     plots.mkdir(exist_ok=True)
-    plot_ladder(watch.events(trace), plots / "ladder.png", title=job.title,
-                selection=job.selection, max_pages=job.pages, show_l2=job.show_l2,
-                pages=lambda n: share_of(n, share, shares))
+    ladder.plot_ladder(watch.events(trace), plots / "ladder.png", title=job.title,
+                       selection=job.selection, max_pages=job.pages, show_l2=job.show_l2,
+                       pages=lambda n: share_of(n, share, shares))
     if share != shares - 1:
         return
     watch.check()
