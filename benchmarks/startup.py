@@ -1,6 +1,6 @@
 """The start-up benchmark: what a trivial run costs as a user feels it.
 
-    python benchmarks/startup.py [--repeat 5] [--baseline DIR] [--importtime]
+    python benchmarks/startup.py [--repeat 5] [--baseline DIR] [--importtime] [--figures]
 
 Wall time of whole processes, interleaved: ``python -c pass`` (the
 interpreter alone), ``netsim check`` and ``netsim run`` of
@@ -10,7 +10,10 @@ environment: an installed package has its .pyc files), then ``--repeat``
 times; best and median are printed. ``--baseline DIR`` interleaves the same
 commands run from another checkout (e.g. ``git archive`` of an older commit),
 ``--importtime`` adds the packages that ``netsim run --no-plots`` spends most
-import time in (``python -X importtime``).
+import time in (``python -X importtime``), ``--figures`` the wall and CPU time of each
+figure of the run drawn in one process, one after the other (best of ``--repeat`` fresh
+processes). CPU times include the processes' children: ``netsim run`` draws its plots
+in two forked workers.
 """
 
 import argparse
@@ -64,12 +67,59 @@ def import_profile(argv: list[str], env: dict, top: int = 12) -> list[tuple[floa
     return [(us / 1000, name) for name, us in spent.most_common(top)]
 
 
+# Runs lan_ping without plots into argv[1], then draws each figure in this process and
+# prints "name wall_s cpu_s" per step (the import of the plotting code first).
+FIGURES = """
+import sys, time
+from pathlib import Path
+from simulator.scenario.load import load_scenario
+from simulator.scenario.run import plot_job, run_scenario
+out = Path(sys.argv[1])
+job = plot_job(run_scenario(load_scenario(sys.argv[2]), out, plots=False), out)
+def step(name, _last=[time.perf_counter(), time.process_time()]):
+    wall, cpu = time.perf_counter(), time.process_time()
+    print(name, wall - _last[0], cpu - _last[1])
+    _last[:] = [wall, cpu]
+from simulator.viz import hops, ladder, topology
+from simulator.viz.trace_io import read_trace
+step("import matplotlib and the figures")
+events = read_trace(out / "trace.jsonl")
+laid = ladder.lay_out_ladder(events, job.selection, job.pages, job.show_l2)
+step("ladder layout")
+for i, path in enumerate(ladder.page_paths(out / "plots" / "ladder.png", len(laid.pages))):
+    path.parent.mkdir(exist_ok=True)
+    ladder.figure(laid, i, job.title).savefig(path, dpi=ladder.DPI, metadata={"Software": None},
+                                              pil_kwargs={"compress_level": 3})
+    step(f"ladder page {i + 1}")
+hops.plot_run(out, list(job.nodes), job.title, list(hops.hop_events(events, list(job.nodes))),
+              job.hops)
+step("hops.png")
+topology.plot_topology(job.topology, out / "plots" / "topology.png", job.title, events,
+                       job.positions)
+step("topology.png")
+"""
+
+
+def figure_times(env: dict, out: str, repeat: int) -> dict[str, tuple[float, float]]:
+    """Best wall and best CPU of each step of ``FIGURES`` over ``repeat`` processes."""
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(repeat):
+        lines = subprocess.run([sys.executable, "-c", FIGURES, out, str(SCENARIO)], cwd=ROOT,
+                               env=env, check=True, capture_output=True, text=True).stdout
+        for line in lines.splitlines():
+            name, wall, cpu = line.rsplit(" ", 2)
+            old = best.get(name, (float("inf"), float("inf")))
+            best[name] = (min(old[0], float(wall)), min(old[1], float(cpu)))
+    return best
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="another checkout to run the same commands from, interleaved")
     parser.add_argument("--importtime", action="store_true")
+    parser.add_argument("--figures", action="store_true")
     args = parser.parse_args(argv)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,6 +142,11 @@ def main(argv=None) -> int:
             print("import time of netsim run --no-plots, by package (self, ms):")
             for ms, name in import_profile(runs["netsim run lan_ping --no-plots"][1], env):
                 print(f"  {ms:7.1f}  {name}")
+        if args.figures:
+            print(f"each figure drawn in one process (best of {args.repeat}; load average "
+                  f"{os.getloadavg()[0]:.1f}):")
+            for name, (wall, cpu) in figure_times(env, str(Path(tmp) / "fig"), args.repeat).items():
+                print(f"  {name:38} wall {wall:6.3f} s   CPU {cpu:6.3f} s")
     return 0
 
 

@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from simulator.campaign import commands as campaign_commands
+from simulator.engine.gc_pause import without_gc
 from simulator.scenario.errors import ScenarioError, printable
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -77,31 +78,41 @@ def _prepare(out_dir: Path) -> set[Path]:
 
 def _run(args, out: Console) -> int:
     """Run with SIGINT and SIGTERM asking the run to stop at its next safe point (files
-    closed, summary written); the previous handlers come back afterwards."""
+    closed, summary written); the previous handlers come back afterwards. With plots, a
+    plot worker is forked first: its import of matplotlib overlaps the run's."""
+    plotter = None
+    if not args.no_plots:
+        from simulator.viz.plot_worker import Plotter
+
+        plotter = Plotter.start()
     from simulator.engine.limits import StopRequest
 
     stop = StopRequest()
     signums = (signal.SIGINT, signal.SIGTERM)
     previous = [signal.signal(n, lambda _n, _frame: stop.request("interrupted")) for n in signums]
     try:
-        return _run_and_report(args, out, stop)
+        return _run_and_report(args, out, stop, plotter)
     finally:
         for signum, handler in zip(signums, previous):
             signal.signal(signum, handler)
+        if plotter is not None:
+            plotter.close()
 
 
-def _run_and_report(args, out: Console, stop) -> int:
-    from simulator.scenario.dhcp_build import dhcp_results
-    from simulator.scenario.load import load_scenario
-    from simulator.scenario.run import run_scenario
+def _run_and_report(args, out: Console, stop, plotter) -> int:
+    with without_gc():      # start-up: the imports and the schema's validators
+        from simulator.scenario.dhcp_build import dhcp_results
+        from simulator.scenario.load import load_scenario
+        from simulator.scenario.run import run_scenario
 
-    _golden_run(args)
-    scenario = load_scenario(args.scenario, seed=args.seed, params=_overrides(args.param))
+        _golden_run(args)
+        scenario = load_scenario(args.scenario, seed=args.seed, params=_overrides(args.param))
     scenario = _run_options(scenario, args)
     out_dir = _out_dir(args)
     foreign = _prepare(out_dir)
     try:
-        result = run_scenario(scenario, out_dir, plots=not args.no_plots, stop=stop)
+        result = run_scenario(scenario, out_dir, plots=not args.no_plots, stop=stop,
+                              plotter=plotter)
     except OSError as exc:  # the folder went read-only, the disk is full, ...
         raise _bad_out(out_dir, f"cannot write {exc.filename or 'a file'}: "
                                 f"{exc.strerror or exc}") from None
@@ -239,9 +250,10 @@ def _add_run_options(run) -> None:
 
 
 def _check(args, out: Console) -> int:
-    from simulator.scenario.load import load_any
+    with without_gc():
+        from simulator.scenario.load import load_any
 
-    loaded = load_any(args.file, params=_overrides(args.param))
+        loaded = load_any(args.file, params=_overrides(args.param))
     kind = "scenario" if hasattr(loaded, "topology") else "topology"
     out.print(printable(f"{args.file}: valid {kind} '{loaded.name}'"), markup=False, highlight=False)
     return EXIT_OK

@@ -42,3 +42,13 @@ def test_help_does_not_import_the_scenario_layer():
     assert "simulator.campaign.commands" in modules
     assert not {m for m in modules if m.startswith("simulator.scenario.load")
                 or m == "pydantic"}
+
+
+def test_a_run_with_plots_leaves_matplotlib_to_its_plot_worker(tmp_path):
+    """The worker forked before the scenario loads imports matplotlib while the run goes
+    on; the process that simulates hands it plain data and imports none of it."""
+    modules = imported("run", "scenarios/lan_ping.yaml", "--out", str(tmp_path))
+    assert (tmp_path / "plots" / "topology.png").is_file()
+    assert (tmp_path / "plots" / "ladder-3.png").is_file()
+    assert "matplotlib" not in modules and "numpy" not in modules and "networkx" not in modules
+    assert "simulator.viz.plot_job" in modules

@@ -19,7 +19,6 @@ the same scenario and seed give byte-identical files.
 import json
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
-from itertools import islice
 from pathlib import Path
 
 from simulator.engine.limits import Ended, Limits, StopRequest, run_bounded
@@ -194,9 +193,10 @@ def _open_trace(scenario, sim, out_dir: Path, stop: StopRequest):
 
 
 def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
-                 stop: StopRequest | None = None) -> RunResult:
+                 stop: StopRequest | None = None, plotter=None) -> RunResult:
     """Run ``scenario``; with ``out_dir``, write its outputs there. ``stop`` lets a
-    signal handler end the run early ("interrupted")."""
+    signal handler end the run early ("interrupted"); ``plotter`` (a
+    :class:`~simulator.viz.plot_worker.Plotter`) draws the plots in other processes."""
     stop = stop or StopRequest()
     sim = Simulation(scenario.seed)
     network = build(scenario.topology, sim)
@@ -231,71 +231,43 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
     if out_dir is not None:
         (out_dir / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
         if plots and trace_file is not None:
-            try:
-                _plot(result, out_dir, _Watch(stop))
-            except _PlotsInterrupted:
-                pass            # a signal while plotting: the outputs so far stand
+            _plot(result, out_dir, stop, plotter)
     return result
 
 
-class _PlotsInterrupted(Exception):
-    pass
+def plot_job(result: RunResult, out_dir: Path):
+    """What the run's plots need besides its trace, as plain data
+    (:class:`~simulator.viz.plot_job.PlotJob`)."""
+    from simulator.viz.plot_job import HopsPick, PlotJob
+    from simulator.viz.topology_layout import drawing
+
+    scenario = result.scenario
+    ladder, hops = scenario.plots.ladder, scenario.plots.hops
+    return PlotJob(out_dir, f"{scenario.name} (seed {scenario.seed})", tuple(result.network.nodes),
+                   ladder_selection(result), ladder.pages, ladder.l2,
+                   HopsPick(hops.packet, hops.ip_id), drawing(result.network),
+                   {name: spec.pos for name, spec in scenario.topology.nodes.items()},
+                   {name: node.tcp_config.cc for name, node in result.network.nodes.items()
+                    if hasattr(node, "tcp_config")})
 
 
-class _Watch:
-    """Reads the trace for the plots, giving up when a stop is requested meanwhile."""
+def _plot(result: RunResult, out_dir: Path, stop: StopRequest, plotter) -> None:
+    """Draw the plots, in ``plotter`` (a :class:`~simulator.viz.plot_worker.Plotter`)
+    if given, else here; a stop requested meanwhile ends them between two figures."""
+    from simulator.viz.plot_job import PlotsInterrupted, Watch
 
-    EVERY = 10_000      # events between looks at the stop request
+    requests = stop.requests
+    stopped = lambda: stop.requests != requests  # noqa: E731
+    job = plot_job(result, out_dir)
+    try:
+        if plotter is not None:
+            plotter.draw(job, stopped)
+        else:
+            from simulator.viz.run_plots import draw
 
-    def __init__(self, stop: StopRequest):
-        self.stop = stop
-        self.requests = stop.requests
-
-    def events(self, path: Path):
-        from simulator.viz.trace_io import iter_trace
-
-        for n, event in enumerate(iter_trace(path)):
-            if n % self.EVERY == 0:
-                self.check()
-            yield event
-
-    def check(self) -> None:
-        if self.stop.requests != self.requests:
-            raise _PlotsInterrupted
-
-
-def _is_tcp(event: dict) -> bool:
-    """What the TCP plots read: segments on the wire, TCP's own records, drops."""
-    return (event.get("proto") == "TCP" or event.get("layer") == "tcp"
-            or event.get("event") == "drop")
-
-
-def _plot(result: RunResult, out_dir: Path, watch: _Watch) -> None:
-    from simulator.viz.hops import MAX_FRAMES, hop_events, plot_run
-    from simulator.viz.ladder import plot_ladder
-    from simulator.viz.tcp import plot_tcp
-
-    (out_dir / "plots").mkdir(exist_ok=True)
-    nodes = list(result.network.nodes)
-    title = f"{result.scenario.name} (seed {result.scenario.seed})"
-    trace = out_dir / "trace.jsonl"
-    spec = result.scenario.plots.ladder
-    plot_ladder(watch.events(trace), out_dir / "plots" / "ladder.png", title=title,
-                selection=ladder_selection(result), max_pages=spec.pages, show_l2=spec.l2)
-    watch.check()
-    first = list(islice(hop_events(watch.events(trace), nodes), MAX_FRAMES))
-    plot_run(out_dir, nodes=nodes, title=title, events=first, packet=result.scenario.plots.hops)
-    watch.check()
-    from simulator.viz.topology import plot_topology
-    positions = {name: spec.pos for name, spec in result.scenario.topology.nodes.items()}
-    plot_topology(result.network, out_dir / "plots" / "topology.png", title, watch.events(trace),
-                  positions)
-    cc = {name: node.tcp_config.cc for name, node in result.network.nodes.items()
-          if hasattr(node, "tcp_config")}
-    if cc:
-        watch.check()
-        plot_tcp([e for e in watch.events(trace) if _is_tcp(e)], out_dir / "plots",
-                 title=title, cc=cc)
+            draw(job, Watch(stopped))
+    except PlotsInterrupted:
+        pass            # a signal while plotting: the outputs so far stand
 
 
 def ladder_selection(result: RunResult):

@@ -13,13 +13,13 @@ run is drawn on several pages (``ladder.png``, ``ladder-2.png``, …).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.textpath import text_to_path
+from matplotlib.font_manager import FontProperties, findfont, get_font
 
 from simulator.viz.ladder_labels import (BAD, COLOURS, RULE, STATE, drop_colour, drop_text,
                                          duration_text, frame_text, l2_of, proto_key,
@@ -29,7 +29,7 @@ from simulator.viz.ladder_select import (OTHERS, Row, Selection, collect, folded
                                          frames, lifelines, state_changes, tx_frames)
 from simulator.viz.tcp_trace import relative_info
 
-__all__ = ["plot_ladder", "lay_out_ladder", "figures", "Ladder", "frames", "tx_frames",
+__all__ = ["plot_ladder", "lay_out_ladder", "figure", "figures", "Ladder", "frames", "tx_frames",
            "state_changes", "Selection", "page_paths", "PAGE_W_IN", "MAX_HEIGHT_IN", "DPI"]
 
 DPI = 110
@@ -39,6 +39,7 @@ COLUMN_IN = 5.1                                # the packet list on the right
 TEXT_PT, MIN_PT, TICK_PT, NAME_PT = 7.0, 5.0, 6.5, 8.0
 MAX_PAGES = 20
 FRAMES_PER_PAGE = 60                           # at most, to bound memory: pages × this
+EM_PX = 1000                                   # the size advances are read at
 
 
 def page_paths(out_path: Path, pages: int) -> list[Path]:
@@ -49,10 +50,18 @@ def page_paths(out_path: Path, pages: int) -> list[Path]:
                          for i in range(2, pages + 1)]
 
 
+@cache
+def _advance(char: str) -> float:
+    """How far ``char`` moves the pen in the figures' font, in ems (unhinted)."""
+    font = get_font(findfont(FontProperties()))       # shared: sized here, read at once
+    font.set_size(EM_PX, 72)
+    return font.load_char(ord(char)).linearHoriAdvance / 65536 / EM_PX
+
+
 def _width(text: str, pt: float) -> float:
-    """Inches, with a margin: Agg's hinted glyphs come out wider than the outlines."""
-    w, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(size=pt), False)
-    return w / 72 * 1.12
+    """Inches, with a margin: Agg's hinted glyphs come out wider than the outlines. The
+    sum of the characters' advances (kerning left out: a fraction of a per cent here)."""
+    return sum(_advance(c) for c in text) * pt / 72 * 1.12
 
 
 def _fit(text: str, room: float, pt: float = TEXT_PT) -> float:
@@ -233,36 +242,43 @@ def lay_out_ladder(events, selection: Selection = Selection(), max_pages: int = 
                   rows[0].ns if rows else 0, total, drawn, show_l2)
 
 
+def figure(ladder: Ladder, index: int, title: str | None = None) -> Figure:
+    """Page ``index`` (from 0), ``PAGE_W_IN`` wide and at most ``MAX_HEIGHT_IN`` high."""
+    heading, n, page = title or "Packet ladder diagram", len(ladder.pages), ladder.pages[index]
+    notes = [f"page {index + 1} of {n}"] * (n > 1)
+    notes += [f"first {ladder.drawn} of {ladder.total} frames"] * (ladder.drawn < ladder.total)
+    notes += ["no frames"] * (not page.rows)
+    height = min(MAX_HEIGHT_IN, max(3.0, TOP_IN + page.depth + BOTTOM_IN + 0.15))
+    sheet = _Sheet(height, ladder.order, ladder.others)
+    sheet.header(heading + "".join(f"  ({note})" for note in notes), ladder.legend)
+    _draw_page(page, sheet, ladder.base_ns, ladder.show_l2)
+    return sheet.fig
+
+
 def figures(ladder: Ladder, title: str | None = None) -> Iterator[Figure]:
-    """One figure per page, ``PAGE_W_IN`` wide and at most ``MAX_HEIGHT_IN`` high."""
-    heading, n = title or "Packet ladder diagram", len(ladder.pages)
-    for i, page in enumerate(ladder.pages, 1):
-        notes = [f"page {i} of {n}"] * (n > 1)
-        notes += [f"first {ladder.drawn} of {ladder.total} frames"] * (ladder.drawn < ladder.total)
-        notes += ["no frames"] * (not page.rows)
-        height = min(MAX_HEIGHT_IN, max(3.0, TOP_IN + page.depth + BOTTOM_IN + 0.15))
-        sheet = _Sheet(height, ladder.order, ladder.others)
-        sheet.header(heading + "".join(f"  ({note})" for note in notes), ladder.legend)
-        _draw_page(page, sheet, ladder.base_ns, ladder.show_l2)
-        yield sheet.fig
+    """One figure per page (:func:`figure`)."""
+    return (figure(ladder, i, title) for i in range(len(ladder.pages)))
 
 
 def plot_ladder(events, out_path, nodes: list[str] | None = None, title: str | None = None,
                 start_ns=None, end_ns=None, selection: Selection | None = None,
-                max_pages: int = MAX_PAGES, show_l2: bool = False) -> list[Path]:
+                max_pages: int = MAX_PAGES, show_l2: bool = False,
+                pages: Callable[[int], Iterable[int]] = range) -> list[Path]:
     """Draw the ladder of ``events`` (a list, or an iterator read once) to PNG pages:
     the first at ``out_path``, the others beside it (:func:`page_paths`). Returns the
-    paths written.
+    paths of all pages.
 
     ``selection`` (or ``nodes``, ``start_ns``, ``end_ns``) picks what is drawn;
     ``nodes`` also fixes the lifelines' order. At most ``max_pages`` pages are drawn
     (the title then says how many frames are left out). ``show_l2`` adds each frame's
-    Ethernet addresses under its line.
+    Ethernet addresses under its line. ``pages(n)`` picks which of the ``n`` pages are
+    written (another process may write the others); all by default.
     """
     sel = selection or Selection(start_ns, end_ns, tuple(nodes) if nodes is not None else None)
     ladder = lay_out_ladder(events, sel, max_pages, show_l2)
     paths = page_paths(out_path, len(ladder.pages))
-    for fig, path in zip(figures(ladder, title), paths):
-        fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None},
-                    pil_kwargs={"compress_level": 3})
+    for i in pages(len(paths)):
+        figure(ladder, i, title).savefig(paths[i], dpi=DPI, format="png",
+                                         metadata={"Software": None},
+                                         pil_kwargs={"compress_level": 3})
     return paths

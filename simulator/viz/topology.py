@@ -9,19 +9,22 @@ the end is labelled so, in red. Positions come from the YAML's ``pos: [x, y]``
 where given, else from a networkx spring layout with a fixed seed, stretched to
 fill the page (a chain of nodes is laid out in a row). The drawing is the same
 on every run. The figure is 12 × 7.5 in at 100 dpi (1200 × 750 px).
+
+What the figure shows of a built network is first taken out as plain data
+(:func:`~simulator.viz.topology_layout.drawing`), so that another process can draw it.
 """
 
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+from simulator.viz.topology_layout import Drawing, drawing, layout, place
+
+__all__ = ["plot_topology", "draw_topology", "link_events", "layout", "place", "drawing",
+           "Drawing", "KINDS", "WIDTH_IN", "HEIGHT_IN", "DPI"]
 
 WIDTH_IN, HEIGHT_IN, DPI = 12, 7.5, 100
-LAYOUT_SEED = 1
 KINDS = {   # kind → (marker, colour, legend label)
     "host": ("o", "#4c8bd6", "host"),
     "switch": ("s", "#3fa34d", "switch"),
@@ -59,26 +62,11 @@ def link_events(events) -> dict[str, list[tuple[str, int]]]:
     return changes
 
 
-def _iface_label(node, iface) -> str:
-    ip = getattr(node, "ip", None)
-    address = ip.addresses.get(iface) if ip is not None else None
-    return iface.name if address is None else f"{iface.name}\n{address}"
-
-
-def _node_label(node) -> str:
-    groups = getattr(node, "groups", None)
-    if not groups:
-        return node.name
-    svis = [f"{name} {node.ip.addresses[svi]}" for name, svi in groups.items()]
-    return "\n".join([node.name, *svis])
-
-
-def _away(name, pos, network) -> tuple[float, float]:
+def _away(name, pos, edges) -> tuple[float, float]:
     """A unit vector pointing away from the node's links (where its name goes)."""
     x, y = pos[name]
     sx = sy = 0.0
-    for link in network.links:
-        ends = (link.a.node.name, link.b.node.name)
+    for ends in edges:
         if name in ends:
             other = pos[ends[1] if ends[0] == name else ends[0]]
             length = ((other[0] - x) ** 2 + (other[1] - y) ** 2) ** 0.5 or 1.0
@@ -87,54 +75,29 @@ def _away(name, pos, network) -> tuple[float, float]:
     return (0.0, -1.0) if norm < 1e-6 else (-sx / norm, -sy / norm)
 
 
-def layout(network, positions: dict | None = None) -> dict:
-    """Node positions filling [-1, 1]²: the YAML's ``pos: [x, y]`` where given (scaled
-    to fit, the nodes without one placed by a spring layout around them); without any,
-    a chain of nodes in a row, left to right from its first node in the file, and
-    anything else by a spring layout with a fixed seed."""
-    positions = {n: p for n, p in (positions or {}).items() if n in network.nodes and p}
-    graph = nx.Graph()
-    graph.add_nodes_from(network.nodes)
-    graph.add_edges_from((link.a.node.name, link.b.node.name) for link in network.links)
-    if len(positions) == len(graph):
-        pos = dict(positions)
-    elif (not positions and len(graph) > 1 and nx.is_tree(graph)
-          and max(d for _, d in graph.degree) <= 2):
-        ends = [n for n in graph if graph.degree[n] == 1]
-        order = nx.shortest_path(graph, ends[0], ends[1])
-        return {name: (2 * i / (len(order) - 1) - 1, 0.0) for i, name in enumerate(order)}
-    else:
-        pos = nx.spring_layout(graph, seed=LAYOUT_SEED, iterations=200,
-                               k=2.5 / max(len(graph), 1) ** 0.5, pos=positions or None,
-                               fixed=list(positions) or None)
-    spans = []
-    for axis in (0, 1):
-        values = [p[axis] for p in pos.values()]
-        spans.append((min(values), max(values) - min(values)))
-    return {name: tuple(2 * (p[a] - spans[a][0]) / spans[a][1] - 1 if spans[a][1] > 1e-9
-                        else 0.0 for a in (0, 1))
-            for name, p in pos.items()}
-
-
-def plot_topology(network, out: Path, title: str, events=(), positions=None) -> Path:
-    """Draw ``network`` (a built :class:`~simulator.scenario.build.Network`) to ``out``;
-    ``events``, the run's trace, gives the link failures to show; ``positions``, the
-    YAML's ``pos:`` by node name."""
-    fig = draw_topology(network, title, events, positions)
+def plot_topology(topology: Drawing, out: Path, title: str, events=(), positions=None) -> Path:
+    """Draw ``topology`` (the network's :class:`Drawing`) to ``out``; ``events``, the
+    run's trace, gives the link failures to show; ``positions``, the YAML's ``pos:`` by
+    node name."""
+    fig = draw_topology(topology, title, events, positions)
     fig.savefig(out, dpi=DPI, metadata={"Software": None})
-    plt.close(fig)
     return out
 
 
-def draw_topology(network, title: str, events=(), positions=None):
-    """The topology figure (see :func:`plot_topology`), not yet saved."""
+def draw_topology(topology, title: str, events=(), positions=None) -> Figure:
+    """The topology figure (see :func:`plot_topology`) of a :class:`Drawing` or a built
+    network, not yet saved."""
+    if not isinstance(topology, Drawing):
+        topology = drawing(topology)
     changes = link_events(events)
     stp = changes.pop("stp")
-    pos = layout(network, positions)
+    edges = [(link.a.node, link.b.node) for link in topology.links]
+    pos = place(list(topology.kinds), edges, positions)
     row = all(y == 0.0 for _, y in pos.values())     # a chain: the ends' labels above and below
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
-    for link in network.links:
-        (xa, ya), (xb, yb) = pos[link.a.node.name], pos[link.b.node.name]
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    ax = fig.add_subplot()
+    for link in topology.links:
+        (xa, ya), (xb, yb) = pos[link.a.node], pos[link.b.node]
         length = ((xb - xa) ** 2 + (yb - ya) ** 2) ** 0.5 or 1.0
         nx_, ny_ = -(yb - ya) / length, (xb - xa) / length       # normal to the link
         if ny_ < 0 or (ny_ == 0 and nx_ < 0):
@@ -153,27 +116,27 @@ def draw_topology(network, title: str, events=(), positions=None):
                 ha="center", va="center", color="#d62728" if failed else "#333333", zorder=3,
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
         ends = ((link.a, (xa, ya), (xb, yb), 0.06), (link.b, (xb, yb), (xa, ya), -0.06 if row else 0.06))
-        for iface, (x0, y0), (x1, y1), side in ends:
+        for end, (x0, y0), (x1, y1), side in ends:
             along = 0.3 if row else END_AT
-            label, colour = _iface_label(iface.node, iface), "#1f3a5f"
-            state = stp.get(iface.label, ("forwarding",))[0]
+            label, colour = end.label, "#1f3a5f"
+            state = stp.get(end.port, ("forwarding",))[0]
             if state in ("blocking", "disabled"):
                 label, colour = f"{label} ({state})", "#d62728"
             ax.text(x0 + (x1 - x0) * along + side * nx_, y0 + (y1 - y0) * along + side * ny_,
                     label, fontsize=7.5, ha="center", va="center", color=colour, zorder=3,
                     bbox=dict(boxstyle="round,pad=0.15", fc="#eef3fa", ec="none", alpha=0.9))
-    for name, node in network.nodes.items():
-        marker, colour, _ = KINDS.get(node.kind, ("o", "#cccccc", node.kind))
+    for name, kind in topology.kinds.items():
+        marker, colour, _ = KINDS.get(kind, ("o", "#cccccc", kind))
         x, y = pos[name]
         ax.scatter([x], [y], s=650, marker=marker, c=colour, edgecolors="black", zorder=4)
-        dx, dy = _away(name, pos, network)
-        ax.text(x + 0.08 * dx, y + 0.08 * dy, _node_label(node), fontsize=10,
+        dx, dy = _away(name, pos, edges)
+        ax.text(x + 0.08 * dx, y + 0.08 * dy, topology.labels[name], fontsize=10,
                 fontweight="bold", ha="center" if abs(dx) < 0.5 else "left" if dx > 0 else "right",
                 va="center" if abs(dy) < 0.5 else "bottom" if dy > 0 else "top", zorder=5)
-    present = sorted({node.kind for node in network.nodes.values()}, key=list(KINDS).index)
+    present = sorted(set(topology.kinds.values()), key=list(KINDS).index)
     handles = [Line2D([], [], marker=KINDS[k][0], color="w", markerfacecolor=KINDS[k][1],
                       markeredgecolor="black", markersize=12, label=KINDS[k][2]) for k in present]
-    if changes or any(not link.up for link in network.links):
+    if changes or any(not link.up for link in topology.links):
         handles.append(Line2D([], [], color="#d62728", linestyle="--", label="link down in the run"))
     fig.legend(handles=handles, loc="lower left", fontsize=9, frameon=True)
     ax.set_title(f"{title}: topology", fontsize=13)

@@ -6,16 +6,19 @@ pages within the size bound; hop bars that add up, ARP waits and cut-through apa
 from pathlib import Path
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from simulator.scenario.load import load_scenario
 from simulator.scenario.run import run_scenario
 from simulator.viz.hops import busiest_packet, end_to_end_ns, hop_breakdown, summarise
-from simulator.viz.ladder import MAX_HEIGHT_IN, PAGE_W_IN, figures, lay_out_ladder
+from simulator.viz.ladder import (COLUMN_IN, DPI, MAX_HEIGHT_IN, MIN_PT, PAGE_W_IN, TEXT_PT,
+                                  _width, figures, lay_out_ladder)
 from simulator.viz.ladder_labels import drop_text
 from simulator.viz.ladder_select import SHOWN_BY_FATE
 from simulator.viz.trace_io import read_trace
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+COLUMN_X = PAGE_W_IN - 0.15 - COLUMN_IN      # where the packet list starts
 SHOWN = ("campus_l3switch", "failover", "fragmentation", "lan_ping", "pmtud", "routing_loop",
          "stp_triangle", "tcp_handshake", "traceroute", "dhcp_lan", "dhcp_exhausted",
          "dhcp_no_server", "dns_lookup", "router_reboot", "generated_fat_tree")
@@ -60,6 +63,28 @@ def test_the_ladder_draws_what_the_trace_holds(traces, name):
                        for t in texts)
         elif kind == "tcp.state":
             assert any(t.startswith(f"{e['node']}: TCP") and e["to"] in t for t in texts)
+
+
+@pytest.mark.parametrize("name", ["dns_lookup", "fragmentation", "lan_ping", "tcp_handshake",
+                                  "traceroute"])
+def test_line_widths_from_glyph_advances_hold_what_agg_draws(traces, name):
+    """The packet list's lines are measured by summing cached glyph advances: Agg's own
+    layout of each line (hinted, kerned) is never wider than that measure, so a line set
+    at a fitted size ends inside the page; one set smaller than the full size fills its
+    column (it was not shrunk for nothing)."""
+    for fig in figures(lay_out_ladder(traces[name]), name):
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        column = [t for t in fig.axes[0].texts if t.get_position()[0] == COLUMN_X
+                  and t.get_text() != "Source → Destination   Protocol   Info"]
+        assert column
+        for text in column:
+            line, size = text.get_text(), text.get_fontsize()
+            box = text.get_window_extent(renderer)
+            assert box.width <= _width(line, size) * DPI, line
+            if size > MIN_PT:
+                assert box.x1 <= PAGE_W_IN * DPI, line
+            if MIN_PT < size < TEXT_PT:
+                assert box.width >= 0.9 * COLUMN_IN * DPI / 1.12, line
 
 
 def test_failures_are_on_the_shipped_ladders(traces):

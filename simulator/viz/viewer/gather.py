@@ -11,12 +11,11 @@ or else the receiver's (at its last bit, ``arrive_ns``), so a frame is shown as 
 
 import struct
 from pathlib import Path
-from types import SimpleNamespace
 
 import orjson
 
 from simulator.viz.ladder_labels import reassembled_info
-from simulator.viz.topology import layout as topology_layout
+from simulator.viz.topology_layout import place
 from simulator.viz.trace_io import iter_trace
 
 from .dissect import layers
@@ -65,13 +64,11 @@ def _frame_bytes(event: dict, index: dict) -> tuple[bytes, str] | None:
 
 def layout(nodes: list[str], links: list[dict], positions=None) -> dict[str, list[float]]:
     """Positions in [0, 1]² (y down): the topology figure's deterministic layout
-    (:func:`simulator.viz.topology.layout`) over these nodes and links, ``positions``
+    (:func:`simulator.viz.topology_layout.place`) over these nodes and links, ``positions``
     (the YAML's, y up) honoured."""
     if len(nodes) < 2:
         return {n: [0.5, 0.5] for n in nodes}
-    end = lambda name: SimpleNamespace(node=SimpleNamespace(name=name))  # noqa: E731
-    network = SimpleNamespace(nodes=nodes, links=[SimpleNamespace(a=end(k["a"]), b=end(k["b"])) for k in links])
-    pos = topology_layout(network, positions)           # in [-1, 1]², y up
+    pos = place(nodes, [(k["a"], k["b"]) for k in links], positions)   # in [-1, 1]², y up
     return {n: [round((float(pos[n][0]) + 1) / 2, 4), round((1 - float(pos[n][1])) / 2, 4)] for n in nodes}
 
 
