@@ -82,6 +82,7 @@ class Runner:
         except ValueError as error:
             raise ScriptError(script.path, 1, 1, f"bad option value: {error}") from None
         self.ts_check = (ts_tick, self.tolerance_us) if ts_tick else None
+        self.host = None
         self.coalesce = "strict_segments" not in opts     # packetdrill's switch for TSO views
         self.warnings: list[str] = []
         self.output: list[str] = []
@@ -126,9 +127,12 @@ class Runner:
 
     def _read_command(self, command: Command) -> None:
         before = len(self.settings.warnings)
+        flushes = self.settings.metrics_flushes
         base = Path(self.script.path).parent
         sysctl.read_commands(command.text, base, self.settings)
         self.warnings.extend(self.settings.warnings[before:])
+        if self.settings.metrics_flushes != flushes and self.host is not None:
+            self.host.tcp.tfo_cache.clear()
 
     # --- time
     def now_us(self) -> int:

@@ -15,6 +15,8 @@ from simulator.spec.values import Bool, Bytes, Int, Nanoseconds
 
 from ..stack.tcp.config import TcpConfig
 
+_FASTOPEN_KEY = r"^[0-9a-fA-F]{1,8}(-[0-9a-fA-F]{1,8}){3}$"
+
 
 class TcpSpec(Model):
     """A node's TCP settings: a profile, then any knob overridden (``None`` = the
@@ -83,6 +85,12 @@ class TcpSpec(Model):
     # lifetime
     time_wait: Nanoseconds | None = Field(None, ge=0)             # 2·MSL
     rst_on_unread_close: Bool | None = None
+    # TCP Fast Open (RFC 7413)
+    fastopen: Int | None = Field(None, ge=0, le=0xFFFFFFFF)      # net.ipv4.tcp_fastopen bits
+    fastopen_key: str | None = Field(None, pattern=_FASTOPEN_KEY)  # w-x-y-z hex words
+    fastopen_qlen: Int | None = Field(None, ge=0)                 # TCP_FASTOPEN queue
+    fastopen_connect: Bool | None = None                          # TCP_FASTOPEN_CONNECT
+    fastopen_no_cookie: Bool | None = None                        # TCP_FASTOPEN_NO_COOKIE
 
     @model_validator(mode="after")
     def _rto_order(self) -> TcpSpec:

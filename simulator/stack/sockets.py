@@ -13,6 +13,7 @@ SocketError(EAGAIN), and event-style apps can set ``on_readable``,
 from collections import deque
 
 from simulator.stack.errno import Errno, SocketError
+from simulator.stack.tcp import fastopen
 from simulator.stack.tcp.connection import State, TcpError
 from simulator.stack.tcp.states import LINUX_NUMBER
 from simulator.wire.addr import IPv4Address
@@ -29,6 +30,11 @@ SO_RCVBUF = "SO_RCVBUF"
 SO_LINGER = "SO_LINGER"
 SO_REUSEADDR = "SO_REUSEADDR"
 SO_ERROR = "SO_ERROR"
+TCP_SYNCNT = "TCP_SYNCNT"
+TCP_FASTOPEN = "TCP_FASTOPEN"                   # a listener's Fast Open queue length
+TCP_FASTOPEN_CONNECT = "TCP_FASTOPEN_CONNECT"   # connect() defers the SYN to the write
+TCP_FASTOPEN_KEY = "TCP_FASTOPEN_KEY"           # the listener's 16-byte key
+TCP_FASTOPEN_NO_COOKIE = "TCP_FASTOPEN_NO_COOKIE"
 
 # The TcpConfig knob each option sets, and how the value maps onto it.
 _CONFIG_OPTIONS = {
@@ -37,13 +43,27 @@ _CONFIG_OPTIONS = {
     TCP_CONGESTION: ("cc", str),
     SO_SNDBUF: ("wmem", lambda v: max(2 * int(v), SOCK_MIN_SNDBUF)),
     SO_RCVBUF: ("rmem", lambda v: max(2 * int(v), SOCK_MIN_RCVBUF)),
+    TCP_SYNCNT: ("syn_retries", int),
+    TCP_FASTOPEN: ("fastopen_qlen", int),
+    TCP_FASTOPEN_CONNECT: ("fastopen_connect", bool),
+    TCP_FASTOPEN_NO_COOKIE: ("fastopen_no_cookie", bool),
+    TCP_FASTOPEN_KEY: ("fastopen_key", lambda v: fastopen.key_text(_key_bytes(v))),
 }
+
+
+def _key_bytes(value) -> bytes:
+    """TCP_FASTOPEN_KEY takes exactly 16 bytes (Linux: else EINVAL)."""
+    if not isinstance(value, (bytes, bytearray)) or len(value) != 16:
+        raise ValueError("TCP_FASTOPEN_KEY: 16 bytes")
+    return bytes(value)
 # Linux sock_setsockopt stores twice the SO_SNDBUF/SO_RCVBUF asked for (room for
 # its bookkeeping) and reports that; the floors are include/net/sock.h's, x86-64:
 # TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)) = 2304.
 SOCK_MIN_RCVBUF = 2304
 SOCK_MIN_SNDBUF = 2 * SOCK_MIN_RCVBUF
 _WRITABLE_STATES = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT)
+_CONNECTED_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.FIN_WAIT_2,
+                     State.CLOSING, State.LAST_ACK, State.TIME_WAIT)
 SOMAXCONN = 4096                    # Linux net.core.somaxconn (5.4+): backlog cap
 
 
@@ -190,9 +210,10 @@ class TcpSocket(SocketBase):
             return self._failed(error.errno)
         return event
 
-    def connect_nowait(self, address) -> None:
+    def connect_nowait(self, address, data: bytes | None = None) -> None:
         """Start the handshake and return; ``on_writable`` is called once established,
-        ``on_closed`` if it fails (the reason in ``error``)."""
+        ``on_closed`` if it fails (the reason in ``error``). ``data``: Fast Open's
+        (see :meth:`sendto_fastopen`)."""
         if self.listener is not None:
             raise SocketError(Errno.EINVAL)
         if self.ep is not None and self.ep.conn.state is not State.CLOSED:
@@ -201,8 +222,41 @@ class TcpSocket(SocketBase):
         self.ep = None                              # a failed attempt may be retried (Linux)
         ip, port = parse_address(address)
         source = IPv4Address(self.bound_ip) if self.bound_ip else self.tcp.source_for(ip)
-        self.ep = self.tcp.connect(self, self.config, source, self.port, ip, port)
+        self.ep = self.tcp.connect(self, self.config, source, self.port, ip, port, data)
         self.port = self.ep.key[1]
+
+    def sendto_fastopen(self, data: bytes, address) -> int:
+        """sendto(MSG_FASTOPEN) (RFC 7413 §4.2.1, Linux tcp_sendmsg_fastopen): connect
+        with as much of ``data`` in the SYN as the cookie cache allows and return how
+        much that is (0: the SYN asks for a cookie; the caller sends the rest once
+        :meth:`connected`). On a connected socket an ordinary :meth:`send_nowait`."""
+        if self.ep is not None and self.ep.conn.state in _CONNECTED_STATES:
+            return self.send_nowait(data)
+        if not self.tcp.config.fastopen & fastopen.CLIENT_ENABLE:    # the host's sysctl
+            raise SocketError(Errno.EOPNOTSUPP)
+        if self.ep is not None and self.ep.conn.state in (State.SYN_SENT, State.SYN_RECEIVED):
+            raise SocketError(Errno.EALREADY)
+        self._connect = self.env.event()
+        try:
+            self.connect_nowait(address, bytes(data))
+        except SocketError:
+            self._connect = None
+            raise
+        return self.ep.conn.tfo_syn_data
+
+    def connected(self):
+        """An event that succeeds once the connection is established (at once if it
+        is) and fails with the connection's error."""
+        error = self._take_error()
+        if error is not None:
+            return self._failed(error)
+        if self.ep is None:
+            return self._failed(Errno.ENOTCONN)
+        if self.ep.conn.state in _CONNECTED_STATES:
+            return self._done()
+        if self._connect is None or self._connect.triggered:
+            self._connect = self.env.event()
+        return self._connect
 
     # -- data ---------------------------------------------------------------------------
     def send(self, data: bytes):
@@ -218,9 +272,11 @@ class TcpSocket(SocketBase):
         errno = self._write_error()
         if errno is not None:
             raise SocketError(errno)
-        if self._writers:
-            raise SocketError(Errno.EAGAIN)
-        try:
+        conn = self.ep.conn
+        if self._writers or (conn.state in (State.SYN_SENT, State.SYN_RECEIVED)
+                             and not conn.tfo_child):
+            raise SocketError(Errno.EAGAIN)      # Linux: not connected yet (a Fast Open
+        try:                                     # child may send in SYN-RECEIVED)
             accepted = self.tcp.call(self.ep, self.ep.conn.send, bytes(data)) if data else 0
         except TcpError as error:
             raise SocketError(error.errno) from None

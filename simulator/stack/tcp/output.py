@@ -12,6 +12,7 @@ The advertised window's right edge moves only by min(RCV.BUFF/2, MSS) or more
 
 from simulator.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpSegment
 
+from .fastopen import with_option
 from .options import TS_LEN, max_sack_blocks, segment_options, syn_options
 from .seq import seq_add, seq_gt, seq_sub
 from .states import State
@@ -94,9 +95,15 @@ class OutputMixin:
             flags, ack = SYN | ACK, self.rcv_nxt
             opts = syn_options(cfg, self.mss_limit, self.rcv_wscale, tsval,
                                self.ts_recent or 0, offer)
+        payload = b""
+        if not self._syn_retries:               # RFC 7413: only the first SYN(-ACK)
+            opts = with_option(opts, self.tfo_option)
+            if flags == SYN:
+                payload = self._fastopen_syn_payload()
+                self.snd_nxt = seq_add(self.iss, 1 + len(payload))
         window = self._window_field(syn=True)
         self._out.append(TcpSegment(self.local_port, self.remote_port, self.iss, ack,
-                                    flags, window, b"", opts))
+                                    flags, window, payload, opts))
         self.segs_out += 1
         if self._syn_sent_ns is None:
             self._syn_sent_ns = now

@@ -93,6 +93,8 @@ class ReceiveMixin:
         if f & ACK:
             self.snd_una = seg.ack
             self.snd_wl2 = seg.ack
+            self._fastopen_synack(seg)
+            self.delivered += 1                      # the SYN (and its data: one)
             self._rto_at = None
             self._syn_rtt(seg, now)
             self._established(now)
@@ -172,6 +174,7 @@ class ReceiveMixin:
             self.max_snd_wnd = max(self.max_snd_wnd, self.snd_wnd)
             self.snd_wl1, self.snd_wl2 = seq, seg.ack
             self._rto_at = None
+            self.delivered += 1                      # the SYN-ACK
             self._syn_rtt(seg, now)
             self._established(now)
             if simopen:
@@ -217,7 +220,9 @@ class ReceiveMixin:
         """RFC 9293 §3.10.7.4 second check, errors as Linux's tcp_reset reports them."""
         st = self.state
         if st is State.SYN_RECEIVED:
-            self._enter_closed(Errno.ECONNREFUSED if self.active_open else None)
+            # a Fast Open child already has its socket: reset like an established one
+            self._enter_closed(Errno.ECONNREFUSED if self.active_open else
+                               Errno.ECONNRESET if self.tfo_child else None)
         elif st is State.CLOSE_WAIT:
             self._enter_closed(Errno.EPIPE)
         elif st in (State.CLOSING, State.LAST_ACK, State.TIME_WAIT):

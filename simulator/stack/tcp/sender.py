@@ -89,6 +89,7 @@ class SenderMixin(RackTlpMixin):
             if sack is not None:
                 update = self.sb.on_sack(ack, list(sack.blocks))
                 newly_sacked = update.newly_sacked
+                self.delivered += -(-newly_sacked // self.snd_mss)
         if acked >= 0:
             self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
         if acked > 0:
@@ -109,6 +110,7 @@ class SenderMixin(RackTlpMixin):
         self.snd_una = ack
         self.retransmits = 0
         acked = self.sb.on_ack(ack)
+        self.delivered += sum(1 for s in acked if not s.sacked)
         rtt = None
         if acked and not any(s.retransmitted for s in acked):
             first = next((s for s in acked if not s.sacked), None)
