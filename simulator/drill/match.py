@@ -109,18 +109,25 @@ class SeqSpace:
 
     def __init__(self):
         self.local_offset: int | None = None    # live ISN − script ISN, host side
+        self.local_isn = 0                      # the host's live ISN
         self.remote_isn = 0                     # the peer's ISN (its SYN's seq as written)
         self.ts_map: dict[int, int] = {}        # script TSval -> live TSval
         self.ts_base: tuple[int, int] | None = None   # (first script TSval, live TSval)
 
     def learn_local_isn(self, script_seq: int, live_seq: int) -> None:
         self.local_offset = (live_seq - script_seq) % MOD
+        self.local_isn = live_seq
 
-    def local_to_script(self, live: int) -> int:
-        return (live - (self.local_offset or 0)) % MOD
+    def _local(self, syn: bool) -> int:
+        """packetdrill's local offset: a SYN's numbers against the script's ISN,
+        every other segment's relative to the ISN (the script's ISN aside)."""
+        return (self.local_offset or 0) if syn else self.local_isn
 
-    def local_to_live(self, script: int) -> int:
-        return (script + (self.local_offset or 0)) % MOD
+    def local_to_script(self, live: int, syn: bool = False) -> int:
+        return (live - self._local(syn)) % MOD
+
+    def local_to_live(self, script: int, syn: bool = False) -> int:
+        return (script + self._local(syn)) % MOD
 
     def remote_to_live(self, script: int) -> int:
         """A peer sequence number of a segment without SYN, script → live."""

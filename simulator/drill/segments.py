@@ -81,7 +81,8 @@ class Connections:
         ack, map_sack = seg.ack, None
         if not seg.flags & SYN:            # a SYN-ACK acks the peer's ISN as written
             ack, map_sack = space.remote_to_script(seg.ack), space.remote_to_script
-        return Observed(capture.time_ns, seg.flags, space.local_to_script(seg.seq),
+        return Observed(capture.time_ns, seg.flags,
+                        space.local_to_script(seg.seq, bool(seg.flags & SYN)),
                         len(seg.payload), ack, seg.window, seg.urgent,
                         match.wire_options_to_specs(seg.options, map_sack), packet.ecn)
 
@@ -115,7 +116,7 @@ def build_inbound(spec: PacketSpec, conns: Connections, runner) -> IPv4Packet:
     conn = conns.for_inbound(spec)
     flags = match.flag_bits(spec.flags)
     space = conn.space
-    ack = space.local_to_live(spec.ack or 0) if flags & ACK else 0   # packetdrill maps 0 too
+    ack = space.local_to_live(spec.ack or 0, bool(flags & SYN)) if flags & ACK else 0
     if flags & SYN:
         space.remote_isn = spec.seq
         seq = spec.seq

@@ -127,9 +127,10 @@ class Process:
 
     def _new_fd(self, sock) -> int:
         """packetdrill's script fds are names for the live ones: take the number the
-        script expects when it is free, else Linux's lowest free one."""
+        script expects (a socket it named before stays open, unnamed, as packetdrill
+        remaps the name), else Linux's lowest free one."""
         number = self._wanted_fd
-        if number is None or number < 0 or number in self.fds:
+        if number is None or number < 0:
             number = 3
             while number in self.fds:
                 number += 1
@@ -279,9 +280,9 @@ class Process:
                 if copied:
                     return copied
                 raise SocketError(Errno.EINPROGRESS)
+            if copied < count:           # queued now: it leaves with the handshake's ACK
+                yield sock.sendall(data[copied:])     # (Linux sk_write_pending)
             yield sock.connected()
-            if copied < count:
-                yield sock.sendall(data[copied:])
             return count
         if nonblocking:
             return sock.send_nowait(data)

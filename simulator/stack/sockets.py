@@ -334,6 +334,10 @@ class TcpSocket(SocketBase):
         data = self.tcp.call(self.ep, conn.recv, n)
         if data:
             return data
+        if conn.state is State.CLOSED:
+            error = self._take_error()          # after the data that had arrived (Linux)
+            if error is not None:
+                raise SocketError(error)
         if self._shut_rd or conn.eof or conn.state is State.CLOSED:
             return b""
         return None
@@ -467,7 +471,12 @@ class TcpSocket(SocketBase):
                 self._acceptors.popleft().succeed(self._accept_one())
             while self._readers:
                 event, n = self._readers[0]
-                data = self._read(n)
+                try:
+                    data = self._read(n)
+                except SocketError as error:
+                    self._readers.popleft()
+                    event.fail(error)
+                    continue
                 if data is None:
                     break
                 self._readers.popleft()

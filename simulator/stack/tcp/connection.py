@@ -93,7 +93,7 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         conn.state = State.LISTEN
         conn._learn_syn(syn)
         if tfo is not None:
-            conn._fastopen_passive(syn, tfo)
+            conn._fastopen_passive(syn, tfo, now)
         conn.snd_wl2 = conn.iss
         conn.snd_nxt = seq_add(conn.iss, 1)
         conn._set_state(State.SYN_RECEIVED)
@@ -119,7 +119,7 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         if not self.can_send:
             raise TcpError(self.error or Errno.EPIPE)
         n = self.sndbuf.write(data)
-        if n and self.state in SYNCHRONIZED:
+        if n and (self.state in SYNCHRONIZED or self.tfo_child):
             self._output(now)
         return n
 

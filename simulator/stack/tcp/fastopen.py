@@ -196,13 +196,16 @@ class FastOpenMixin:
             return b""
         return self.sndbuf.peek(0, self.tfo_syn_data)
 
-    def _fastopen_passive(self, syn, tfo: ServerSyn) -> None:
-        """A listener's child: the SYN-ACK's cookie; for a Fast Open child the SYN's
-        data is taken at once and acknowledged by the SYN-ACK (RFC 7413 §4.2.2)."""
+    def _fastopen_passive(self, syn, tfo: ServerSyn, now: int) -> None:
+        """A listener's child: the SYN-ACK's cookie; a Fast Open child takes the
+        SYN's data at once (the SYN-ACK acknowledges it, RFC 7413 §4.2.2) and may
+        send before the handshake completes (Linux tcp_fastopen_create_child)."""
         self.tfo_option = tfo.reply
         if not tfo.accept:
             return
         self.tfo_child = True
+        self.snd_una = self.snd_wl2 = seq_add(self.iss, 1)   # not in the data's flight
+        self._start_sending(now)
         if syn.payload:
             self.rcvbuf.insert(0, syn.payload)
             self.rcv_nxt = self._rcv_adv = self._last_ack_sent = seq_add(

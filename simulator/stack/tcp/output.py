@@ -96,8 +96,8 @@ class OutputMixin:
             opts = syn_options(cfg, self.mss_limit, self.rcv_wscale, tsval,
                                self.ts_recent or 0, offer)
         payload = b""
-        if not self._syn_retries:               # RFC 7413: only the first SYN(-ACK)
-            opts = with_option(opts, self.tfo_option)
+        if not self._syn_retries and not (flags & ACK and self.active_open):
+            opts = with_option(opts, self.tfo_option)   # RFC 7413: the first SYN(-ACK)
             if flags == SYN:
                 payload = self._fastopen_syn_payload()
                 self.snd_nxt = seq_add(self.iss, 1 + len(payload))
@@ -147,7 +147,7 @@ class OutputMixin:
         pure ACK if one is still owed; then (re)arm the RTO or persist timer."""
         st = self.state
         if st in (State.ESTABLISHED, State.FIN_WAIT_1, State.CLOSE_WAIT, State.CLOSING,
-                  State.LAST_ACK):
+                  State.LAST_ACK) or (self.tfo_child and st is State.SYN_RECEIVED):
             self._send_retransmissions(now)
             self._send_new_data(now)
         if self._ack_now and st not in (State.CLOSED, State.LISTEN, State.SYN_SENT):

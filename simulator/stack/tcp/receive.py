@@ -120,7 +120,8 @@ class ReceiveMixin:
 
     def _established(self, now: int) -> None:
         self._set_state(State.FIN_WAIT_1 if self.fin_pending else State.ESTABLISHED)
-        self._start_sending(now)
+        if not self.tfo_child:                       # a Fast Open child started at once
+            self._start_sending(now)
         self._event("established", None)
 
     # --- synchronized states ------------------------------------------------------
@@ -165,11 +166,12 @@ class ReceiveMixin:
         if not f & ACK:
             return
         if st is State.SYN_RECEIVED:
-            if not (seq_lt(self.snd_una, seg.ack) and seq_le(seg.ack, self.snd_nxt)):
+            if not (seq_lt(self.iss, seg.ack) and seq_le(seg.ack, self.snd_nxt)):
                 self._reset_reply(seg.ack)
                 return
             self._update_ts_recent(ts, seq)
-            self.snd_una = seg.ack
+            if not self.tfo_child:     # whose SYN-ACK counts as acked from the start
+                self.snd_una = seg.ack
             self.snd_wnd = seg.window << self.neg.snd_wscale
             self.max_snd_wnd = max(self.max_snd_wnd, self.snd_wnd)
             self.snd_wl1, self.snd_wl2 = seq, seg.ack
@@ -179,6 +181,8 @@ class ReceiveMixin:
             self._established(now)
             if simopen:
                 self._ack_now = True
+            if self.tfo_child:
+                self._process_ack(seg, now)
         elif not self._ack_arrives(seg, seq, ts, now):
             return
         if self.state is State.CLOSED:
