@@ -272,6 +272,8 @@ class Runner:
                                f"script packet: {start_us / 1e6:9.6f} {match.spec_str(spec)}")
             if capture.error:
                 raise Mismatch(f"{where}: error handling packet: {capture.error}")
+            if not self.conns.under_test(capture, spec):
+                continue
             try:
                 observed = self.conns.observe(capture, spec)
             except ValueError as error:

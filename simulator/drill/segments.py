@@ -67,6 +67,20 @@ class Connections:
         return self.current
 
     # --- the host's segments
+    def under_test(self, capture, spec: PacketSpec) -> bool:
+        """Is the host's segment the test's? packetdrill (local mode) ignores the
+        segments of sockets other than the one under test (an old connection's FIN)."""
+        packet = capture.packet
+        if packet.protocol != PROTO_TCP:
+            return True
+        seg = packet.payload
+        if spec.ports is not None:
+            return (seg.src_port, seg.dst_port) == (spec.ports[1], spec.ports[0])
+        conn = self.current
+        if conn is None:                   # a new socket: its own SYN comes first
+            return bool(seg.flags & SYN)
+        return (seg.src_port, seg.dst_port) == (conn.local_port, conn.remote_port)
+
     def observe(self, capture, spec: PacketSpec) -> Observed:
         """A captured TCP segment in script space (TS values still live)."""
         packet = capture.packet
