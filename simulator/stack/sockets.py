@@ -236,12 +236,7 @@ class TcpSocket(SocketBase):
             raise SocketError(Errno.EOPNOTSUPP)
         if self.ep is not None and self.ep.conn.state in (State.SYN_SENT, State.SYN_RECEIVED):
             raise SocketError(Errno.EALREADY)
-        self._connect = self.env.event()
-        try:
-            self.connect_nowait(address, bytes(data))
-        except SocketError:
-            self._connect = None
-            raise
+        self.connect_nowait(address, bytes(data))
         return self.ep.conn.tfo_syn_data
 
     def connected(self):

@@ -154,11 +154,38 @@ def server_syn(flags: int, key: bytes, syn, src: int, dst: int, queue_ok: bool) 
 # --- the client -----------------------------------------------------------------------
 @dataclass(slots=True)
 class CacheEntry:
-    """What the client remembers about one server (Linux tcp_fastopen_metrics)."""
+    """What the client remembers about one server (Linux tcp_fastopen_metrics).
+    ``try_exp`` 1: no cookie came back for a kind-34 request, so ask with the
+    experimental option next; 2: nor for that, so back to kind 34."""
 
     cookie: bytes = b""
     mss: int = 0
     experimental: bool = False
+    try_exp: int = 0
+
+    def learn(self, update: "CacheUpdate") -> None:
+        """tcp_fastopen_cache_set."""
+        if update.mss:
+            self.mss = update.mss
+        if update.cookie:
+            self.cookie, self.experimental = update.cookie, update.experimental
+        elif update.try_exp > self.try_exp and not self.cookie:
+            self.try_exp = update.try_exp
+
+    def request(self) -> FastOpen:
+        """The cookie request a SYN carries."""
+        return FastOpen(b"", self.try_exp == 1)
+
+
+@dataclass(slots=True)
+class CacheUpdate:
+    """What one SYN-ACK taught the client about its server (event "tfo_cache")."""
+
+    remote: object
+    cookie: bytes
+    mss: int
+    experimental: bool
+    try_exp: int
 
 
 def client_cookie(flags: int, config, entry: CacheEntry | None) -> FastOpen | None | bool:
@@ -213,22 +240,35 @@ class FastOpenMixin:
             self.syn_data_acked = True
             self._event("readable", self.rcvbuf.readable)
 
-    def _fastopen_synack(self, seg) -> None:
-        """A SYN-ACK in SYN-SENT (tcp_rcv_fastopen_synack): free what it acks of the
-        SYN's data and send the rest again as new data; remember the server's
-        cookie (when we sent the option) and its MSS for the next connection."""
+    def _fastopen_synack(self, seg, now: int) -> None:
+        """The SYN-ACK established us (tcp_rcv_fastopen_synack): free what it acks
+        of the SYN's data and retransmit the rest at once, without a congestion
+        response (RFC 7413 §4.2.1 / tcp_non_congestion_loss_retransmit); take the
+        SYN-ACK's own data; remember the server's cookie (when we sent the option)
+        and its MSS for the next connection."""
         if not (self.tfo_syn_data or self.tfo_requested):
             return
-        acked = max(seq_sub(seg.ack, seq_add(self.iss, 1)), 0)
+        start = seq_add(self.iss, 1)
+        acked = max(seq_sub(seg.ack, start), 0)
         self.sndbuf.consume(acked)
         self._data_seq = seq_add(self._data_seq, acked)
         self.syn_data_acked = self.tfo_syn_data > 0 and acked >= self.tfo_syn_data
-        self.snd_nxt = seg.ack
+        unacked = self.tfo_syn_data - acked
+        if unacked > 0:
+            self.sb.on_send(seg.ack, unacked, self._syn_sent_ns)
+            self._loss_without_reduction(now, cause="tfo")
+        if seg.payload:
+            self._accept_data(seq_add(seg.seq, 1), seg.payload, now)
         option = seg.option(FastOpen)
         got = option.cookie if (option is not None and self.tfo_requested
                                 and COOKIE_MIN <= len(option.cookie) <= COOKIE_MAX
                                 and not len(option.cookie) & 1) else b""
-        peer_mss = self._offer.peer_mss if self._offer is not None else 0
-        self._event("tfo_cache", (self.remote_ip, got, peer_mss,
-                                  option.experimental if option is not None else False))
+        try_exp = 0
+        if option is None and self.tfo_requested and not self._syn_retries \
+                and not self.tfo_syn_data:
+            # asked for a cookie, got none: try the other option form next time
+            try_exp = 2 if self.tfo_option.experimental else 1
+        self._event("tfo_cache", CacheUpdate(
+            self.remote_ip, got, self._offer.peer_mss,
+            option.experimental if option is not None else False, try_exp))
         self.tfo_syn_data = 0

@@ -217,7 +217,7 @@ class TcpLayer:
         entry = self.tfo_cache.get(rip)
         option = fastopen.client_cookie(self.config.fastopen, conn.config, entry)
         if option is None:
-            conn.tfo_option = fastopen.FastOpen(b"", entry.experimental if entry else False)
+            conn.tfo_option = entry.request() if entry else fastopen.FastOpen()
             conn.tfo_requested = True
             return
         if option is not True:
@@ -226,14 +226,9 @@ class TcpLayer:
         conn.tfo_syn_data = conn.sndbuf.write(
             data[:fastopen.syn_data_space(conn.mss_limit, entry)])
 
-    def _fastopen_learn(self, value) -> None:
+    def _fastopen_learn(self, update) -> None:
         """A SYN-ACK answered our Fast Open SYN: cache its cookie (if any) and MSS."""
-        remote, cookie, mss, experimental = value
-        entry = self.tfo_cache.setdefault(int(remote), fastopen.CacheEntry())
-        if mss:
-            entry.mss = mss
-        if cookie:
-            entry.cookie, entry.experimental = cookie, experimental
+        self.tfo_cache.setdefault(int(update.remote), fastopen.CacheEntry()).learn(update)
 
     def fastopen_key(self, config) -> bytes:
         """The server's key: the listener's (TCP_FASTOPEN_KEY), the host's, else one

@@ -93,12 +93,12 @@ class ReceiveMixin:
         if f & ACK:
             self.snd_una = seg.ack
             self.snd_wl2 = seg.ack
-            self._fastopen_synack(seg)
             self.delivered += 1                      # the SYN (and its data: one)
             self._rto_at = None
             self._syn_rtt(seg, now)
             self._established(now)
             self._ack_now = True
+            self._fastopen_synack(seg, now)
             self._output(now)
         else:                                        # simultaneous open (§3.5)
             self._set_state(State.SYN_RECEIVED)

@@ -340,7 +340,7 @@ class SenderMixin(RackTlpMixin):
         self._trace_cwnd()
         self._output(now)
 
-    def _loss_without_reduction(self, now: int) -> None:
+    def _loss_without_reduction(self, now: int, cause: str = "pmtu") -> None:
         """Resend everything outstanding without a congestion response (the MSS
         shrank: Linux tcp_simple_retransmit enters the loss state, cwnd kept)."""
         if self.flight == 0:
@@ -350,7 +350,7 @@ class SenderMixin(RackTlpMixin):
         self._rtx_owed = False
         self.recover = self.snd_nxt
         self.sb.on_rto()
-        self._rtx_cause = "pmtu"
+        self._rtx_cause = cause
         self._trace_cwnd()
         self._output(now)
 
