@@ -234,6 +234,8 @@ class Process:
                 if error:
                     raise SocketError(Errno(error))
             entry.sock.connect_nowait(target)
+            if entry.sock.fastopen_deferred is not None:
+                return 0                        # TCP_FASTOPEN_CONNECT with a cookie
             raise SocketError(Errno.EINPROGRESS)
         yield entry.sock.connect(target)
         return 0
@@ -273,7 +275,7 @@ class Process:
         sock = entry.sock
         data = bytes(count)
         nonblocking = entry.nonblocking or bool(flags & MSG_DONTWAIT)
-        if flags & MSG_FASTOPEN and sock.state in _NOT_CONNECTED:
+        if (flags & MSG_FASTOPEN or sock.fastopen_deferred) and sock.state in _NOT_CONNECTED:
             self.last_socket = sock
             copied = sock.sendto_fastopen(data, (str(self.runner.remote_ip), DEFAULT_PORT))
             if nonblocking:

@@ -125,6 +125,7 @@ class TcpSocket(SocketBase):
         self._pumping = False
         self._closed = False
         self._shut_rd = self._shut_wr = False
+        self.fastopen_deferred = None               # TCP_FASTOPEN_CONNECT: where to connect
 
     # -- introspection ------------------------------------------------------------------
     @property
@@ -208,6 +209,9 @@ class TcpSocket(SocketBase):
         except SocketError as error:
             self._connect = None
             return self._failed(error.errno)
+        if self.fastopen_deferred is not None:
+            self._connect = None
+            return self._done()
         return event
 
     def connect_nowait(self, address, data: bytes | None = None) -> None:
@@ -216,11 +220,19 @@ class TcpSocket(SocketBase):
         (see :meth:`sendto_fastopen`)."""
         if self.listener is not None:
             raise SocketError(Errno.EINVAL)
+        if self.fastopen_deferred is not None and data is None:
+            raise SocketError(Errno.EISCONN)        # Linux: a deferred connect looks done
         if self.ep is not None and self.ep.conn.state is not State.CLOSED:
             raise SocketError(Errno.EISCONN if self.ep.conn.state is State.ESTABLISHED
                               else Errno.EALREADY)
         self.ep = None                              # a failed attempt may be retried (Linux)
         ip, port = parse_address(address)
+        if self.config.fastopen_connect and data is None and self.fastopen_deferred is None:
+            if self.tcp.fastopen_ready(self.config, ip):
+                self.fastopen_deferred = address    # Linux DEFER_CONNECT: the SYN goes
+                return                              # with the first write's data
+            data = b""                              # the SYN asks for a cookie
+        self.fastopen_deferred = None
         source = IPv4Address(self.bound_ip) if self.bound_ip else self.tcp.source_for(ip)
         self.ep = self.tcp.connect(self, self.config, source, self.port, ip, port, data)
         self.port = self.ep.key[1]
@@ -236,7 +248,7 @@ class TcpSocket(SocketBase):
             raise SocketError(Errno.EOPNOTSUPP)
         if self.ep is not None and self.ep.conn.state in (State.SYN_SENT, State.SYN_RECEIVED):
             raise SocketError(Errno.EALREADY)
-        self.connect_nowait(address, bytes(data))
+        self.connect_nowait(self.fastopen_deferred or address, bytes(data))
         return self.ep.conn.tfo_syn_data
 
     def connected(self):
@@ -376,6 +388,9 @@ class TcpSocket(SocketBase):
 
     # -- options ------------------------------------------------------------------------
     def setsockopt(self, option: str, value) -> None:
+        if option == TCP_FASTOPEN_CONNECT and not self.tcp.config.fastopen & \
+                fastopen.CLIENT_ENABLE:
+            raise SocketError(Errno.EOPNOTSUPP)     # Linux: the client side is off
         if option in _CONFIG_OPTIONS:
             knob, convert = _CONFIG_OPTIONS[option]
             try:

@@ -226,6 +226,12 @@ class TcpLayer:
         conn.tfo_syn_data = conn.sndbuf.write(
             data[:fastopen.syn_data_space(conn.mss_limit, entry)])
 
+    def fastopen_ready(self, config, remote: IPv4Address) -> bool:
+        """May a SYN to ``remote`` carry data now (a cached cookie, or no cookie
+        needed)? Linux tcp_fastopen_cookie_check, for TCP_FASTOPEN_CONNECT."""
+        entry = self.tfo_cache.get(int(remote))
+        return fastopen.client_cookie(self.config.fastopen, config, entry) is not None
+
     def _fastopen_learn(self, update) -> None:
         """A SYN-ACK answered our Fast Open SYN: cache its cookie (if any) and MSS."""
         self.tfo_cache.setdefault(int(update.remote), fastopen.CacheEntry()).learn(update)
