@@ -220,22 +220,24 @@ class TcpSocket(SocketBase):
         (see :meth:`sendto_fastopen`)."""
         if self.listener is not None:
             raise SocketError(Errno.EINVAL)
-        if self.fastopen_deferred is not None and data is None:
+        if self.fastopen_deferred is not None:
             raise SocketError(Errno.EISCONN)        # Linux: a deferred connect looks done
         if self.ep is not None and self.ep.conn.state is not State.CLOSED:
             raise SocketError(Errno.EISCONN if self.ep.conn.state is State.ESTABLISHED
                               else Errno.EALREADY)
         self.ep = None                              # a failed attempt may be retried (Linux)
         ip, port = parse_address(address)
-        if self.config.fastopen_connect and data is None and self.fastopen_deferred is None:
-            if self.tcp.fastopen_ready(self.config, ip):
-                self.fastopen_deferred = address    # Linux DEFER_CONNECT: the SYN goes
-                return                              # with the first write's data
-            data = b""                              # the SYN asks for a cookie
-        self.fastopen_deferred = None
+        defer = False
+        if self.config.fastopen_connect and data is None:
+            # Linux DEFER_CONNECT: with a cookie the SYN waits for the first write's
+            # data; without one it goes now and asks for a cookie
+            defer = self.tcp.fastopen_ready(self.config, ip)
+            data = None if defer else b""
         source = IPv4Address(self.bound_ip) if self.bound_ip else self.tcp.source_for(ip)
-        self.ep = self.tcp.connect(self, self.config, source, self.port, ip, port, data)
+        self.ep = self.tcp.connect(self, self.config, source, self.port, ip, port, data,
+                                   defer)
         self.port = self.ep.key[1]
+        self.fastopen_deferred = address if defer else None
 
     def sendto_fastopen(self, data: bytes, address) -> int:
         """sendto(MSG_FASTOPEN) (RFC 7413 §4.2.1, Linux tcp_sendmsg_fastopen): connect
@@ -248,7 +250,11 @@ class TcpSocket(SocketBase):
             raise SocketError(Errno.EOPNOTSUPP)
         if self.ep is not None and self.ep.conn.state in (State.SYN_SENT, State.SYN_RECEIVED):
             raise SocketError(Errno.EALREADY)
-        self.connect_nowait(self.fastopen_deferred or address, bytes(data))
+        if self.fastopen_deferred is not None:
+            self.fastopen_deferred = None
+            self.tcp.fastopen_open(self.ep, bytes(data))
+        else:
+            self.connect_nowait(address, bytes(data))
         return self.ep.conn.tfo_syn_data
 
     def connected(self):
@@ -276,6 +282,8 @@ class TcpSocket(SocketBase):
         return self._write(data, whole=True)
 
     def send_nowait(self, data: bytes) -> int:
+        if self.fastopen_deferred is not None:
+            return self._deferred_write(data)
         errno = self._write_error()
         if errno is not None:
             raise SocketError(errno)
@@ -291,7 +299,23 @@ class TcpSocket(SocketBase):
             raise SocketError(Errno.EAGAIN)
         return accepted
 
+    def _deferred_write(self, data: bytes) -> int:
+        """The first write after a deferred TCP_FASTOPEN_CONNECT connect(): the SYN
+        goes now with as much of ``data`` as fits (Linux tcp_sendmsg_fastopen)."""
+        try:
+            return self.sendto_fastopen(data, self.fastopen_deferred)
+        except TcpError as error:
+            raise SocketError(error.errno) from None
+
     def _write(self, data: bytes, whole: bool):
+        if self.fastopen_deferred is not None:
+            try:
+                copied = self._deferred_write(data)
+            except SocketError as error:
+                return self._failed(error.errno)
+            if copied and not whole:
+                return self._done(copied)
+            data = data[copied:]                    # the rest waits for the handshake
         errno = self._write_error()
         if errno is not None:
             return self._failed(errno)
@@ -445,6 +469,7 @@ class TcpSocket(SocketBase):
             if kind == "established":
                 if self._connect is not None and not self._connect.triggered:
                     self._connect.succeed(None)
+                self._pump()
                 self._callback("on_writable")
             elif kind == "error":
                 self.error = value
@@ -499,6 +524,10 @@ class TcpSocket(SocketBase):
                     writer[0].fail(SocketError(errno))
                     continue
                 event, data, done, whole = writer
+                conn = self.ep.conn
+                if conn.state in (State.SYN_SENT, State.SYN_RECEIVED) and not conn.tfo_child:
+                    conn.write_pending = True       # Linux sk_stream_wait_connect
+                    break
                 if done < len(data):
                     try:
                         done += self.tcp.call(self.ep, self.ep.conn.send, data[done:])

@@ -233,7 +233,7 @@ class FastOpen(TcpOption):
         return f"FastOpen({self.cookie!r}{exp})"
 
     def info(self):
-        return f"TFO={self.cookie.hex()}" if self.cookie else "TFO=R"   # Wireshark
+        return "TFO=C" if self.cookie else "TFO=R"     # Wireshark: cookie / request
 
 
 class UnknownOption(TcpOption):

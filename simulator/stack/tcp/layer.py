@@ -188,11 +188,12 @@ class TcpLayer:
         listener.accept_queue.clear()
 
     def connect(self, owner, config, local_ip: IPv4Address, local_port: int,
-                remote_ip: IPv4Address, remote_port: int, data: bytes | None = None
-                ) -> Endpoint:
+                remote_ip: IPv4Address, remote_port: int, data: bytes | None = None,
+                defer: bool = False) -> Endpoint:
         """Create a connection and send its SYN (RFC 9293 §3.10.1 OPEN, active).
         ``data`` (sendto with MSG_FASTOPEN): Fast Open, as much of it in the SYN as
-        the cookie cache allows (``ep.conn.tfo_syn_data`` says how much)."""
+        the cookie cache allows (``ep.conn.tfo_syn_data`` says how much).
+        ``defer`` (TCP_FASTOPEN_CONNECT): no SYN until :meth:`fastopen_open`."""
         lip, rip = int(local_ip), int(remote_ip)
         if local_port == 0:
             local_port = self._ephemeral.allocate(lambda p: p not in self.bound and (
@@ -205,15 +206,19 @@ class TcpLayer:
         conn = TcpConnection(config, local_ip, local_port, remote_ip, remote_port,
                              isn=self.isn(key), mss_limit=self.mss_limit(remote_ip))
         conn.ts_offset = self._keyed_hash(key[0], key[2])
-        if data is not None and self.config.fastopen & fastopen.CLIENT_ENABLE:
+        if data is not None:
             self._fastopen_client(conn, rip, data)
         ep = self._add(conn, key, owner)
+        if defer:
+            return ep
         self.call(ep, conn.open_active)
         return ep
 
     def _fastopen_client(self, conn: TcpConnection, rip: int, data: bytes) -> None:
         """RFC 7413 §4.2.1 / Linux tcp_send_syn_data: the cookie (or a request) and
         the data our SYN carries."""
+        if not self.config.fastopen & fastopen.CLIENT_ENABLE:
+            return
         entry = self.tfo_cache.get(rip)
         option = fastopen.client_cookie(self.config.fastopen, conn.config, entry)
         if option is None:
@@ -225,6 +230,11 @@ class TcpLayer:
             conn.tfo_requested = True
         conn.tfo_syn_data = conn.sndbuf.write(
             data[:fastopen.syn_data_space(conn.mss_limit, entry)])
+
+    def fastopen_open(self, ep: Endpoint, data: bytes) -> None:
+        """A deferred connection's first write: its SYN, with the data that fits."""
+        self._fastopen_client(ep.conn, ep.key[2], data)
+        self.call(ep, ep.conn.open_active)
 
     def fastopen_ready(self, config, remote: IPv4Address) -> bool:
         """May a SYN to ``remote`` carry data now (a cached cookie, or no cookie
@@ -506,4 +516,6 @@ def segment_fields(seg: TcpSegment) -> dict:
             fields["sack"] = [list(block) for block in opt.blocks]
         elif kind is Timestamps:
             fields["tsval"], fields["tsecr"] = opt.tsval, opt.tsecr
+        elif kind is fastopen.FastOpen:
+            fields["tfo"] = opt.cookie.hex()         # "" for a cookie request
     return fields

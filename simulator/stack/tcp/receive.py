@@ -17,6 +17,7 @@ from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub
 from .states import RECEIVING, State
 
 SYN_REARM_NS = 2_000_000             # Linux TCP_TIMEOUT_MIN
+DELACK_MAX_NS = 200_000_000          # Linux TCP_DELACK_MAX
 
 
 class ReceiveMixin:
@@ -33,6 +34,7 @@ class ReceiveMixin:
         self._last_ack_sent = 0
         self._syn_sent_ns = None
         self.active_open = False
+        self.write_pending = False       # a writer waits for the handshake (Linux)
 
     # --- bookkeeping used by output --------------------------------------------
     def _ack_sent(self) -> None:
@@ -97,7 +99,10 @@ class ReceiveMixin:
             self._rto_at = None
             self._syn_rtt(seg, now)
             self._established(now)
-            self._ack_now = True
+            if self.write_pending:                   # its data will carry the ACK
+                self._delack_at = now + DELACK_MAX_NS
+            else:
+                self._ack_now = True
             self._fastopen_synack(seg, now)
             self._output(now)
         else:                                        # simultaneous open (§3.5)
