@@ -30,8 +30,9 @@ _FIELD_ORDER = (("tcp_fin", FIN), ("tcp_syn", SYN), ("tcp_rst", RST), ("tcp_psh"
 
 
 # packetdrill's -D definitions of the Linux suite's IPv4 runs (run_all.py): the
-# cookie of 192.0.2.1 → 192.168.0.1 under the test box's tcp_fastopen_key
-DEFINES = {"TFO_COOKIE": "3021b9d889017eeb"}
+# cookie of 192.0.2.1 → 192.168.0.1 under the test box's tcp_fastopen_key, and the
+# ICMP code the icmp scripts send
+DEFINES = {"TFO_COOKIE": "3021b9d889017eeb", "CODE": "host_unreachable"}
 
 
 def cookie_hex(values: tuple) -> str:

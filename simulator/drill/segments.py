@@ -171,7 +171,8 @@ def _wire_option(opt, space: SeqSpace, has_ack: bool):
 
 
 def _icmp(spec: PacketSpec, conns: Connections, runner) -> IPv4Packet:
-    if spec.icmp_type != "unreachable" or spec.icmp_code not in _UNREACH_CODES:
+    code = match.DEFINES.get(spec.icmp_code, spec.icmp_code) or "net_unreachable"  # code 0
+    if spec.icmp_type != "unreachable" or code not in _UNREACH_CODES:
         raise ValueError(f"ICMP {spec.icmp_type} {spec.icmp_code or ''}".rstrip())
     conn = conns.current
     if conn is None or spec.icmp_quoted is None:
@@ -180,6 +181,6 @@ def _icmp(spec: PacketSpec, conns: Connections, runner) -> IPv4Packet:
                             conn.space.local_to_live(spec.icmp_quoted.seq), 0, ACK, 0,
                             bytes(spec.icmp_quoted.length))
     original = IPv4Packet(runner.local_ip, runner.remote_ip, PROTO_TCP, quoted_seg, df=True)
-    message = IcmpDestUnreachable(_UNREACH_CODES[spec.icmp_code], original.quote(8),
+    message = IcmpDestUnreachable(_UNREACH_CODES[code], original.quote(8),
                                   spec.icmp_mtu or 0)
     return IPv4Packet(runner.remote_ip, runner.local_ip, PROTO_ICMP, message)

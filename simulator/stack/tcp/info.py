@@ -39,10 +39,17 @@ def build(conn) -> dict:
         "tcpi_delivered": conn.delivered,
         "tcpi_sacked": _segments(conn.sb.sacked_bytes, mss) if conn.sb else 0,
         "tcpi_lost": _segments(conn.sb.lost_bytes, mss) if conn.sb else 0,
+        "tcpi_retrans": _retrans_out(conn.sb, mss) if conn.sb else 0,
         "tcpi_total_retrans": conn.total_retrans,
         "tcpi_segs_out": conn.segs_out,
         "tcpi_segs_in": conn.segs_in,
     }
+
+
+def _retrans_out(sb, mss: int) -> int:
+    """Linux retrans_out: retransmitted segments not yet acked or SACKed."""
+    return sum(_segments(s.length, mss) for s in sb.outstanding()
+               if s.retransmitted and not s.sacked)
 
 
 def _segments(nbytes: int, mss: int) -> int:
