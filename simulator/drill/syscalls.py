@@ -247,6 +247,8 @@ class Process:
         return (yield from self._send(fd, buf, _int(count), _int(flags)))
 
     def sys_sendto(self, fd, buf, count, flags, address, length):
+        if address == Word("AF_UNSPEC") and _int(flags) & MSG_FASTOPEN:
+            raise SocketError(Errno.EOPNOTSUPP)     # Linux tcp_sendmsg_fastopen
         if address is not ELLIPSIS:
             raise Unsupported(f"sendto address {address}")
         return (yield from self._send(fd, buf, _int(count), _int(flags)))

@@ -216,6 +216,7 @@ class FastOpenMixin:
         self.tfo_requested = False   # client: our SYN carried the option
         self.syn_data_acked = False  # TCPI_OPT_SYN_DATA: the SYN's data was taken
         self.tfo_child = False       # server: a Fast Open child (accepted before ACK)
+        self.tfo_data_end = None     # client: end of SYN data sent again (keeps its PSH)
 
     def _fastopen_syn_payload(self) -> bytes:
         """The data our first SYN carries; a retransmitted SYN carries none."""
@@ -255,6 +256,7 @@ class FastOpenMixin:
         self.syn_data_acked = self.tfo_syn_data > 0 and acked >= self.tfo_syn_data
         unacked = self.tfo_syn_data - acked
         if unacked > 0:
+            self.tfo_data_end = seq_add(start, self.tfo_syn_data)
             self.sb.on_send(seg.ack, unacked, self._syn_sent_ns)
             self._loss_without_reduction(now, cause="tfo")
         if seg.payload:

@@ -125,8 +125,9 @@ class OutputMixin:
         fin = self.fin_pending and end == self._fin_at()
         if fin:
             flags |= FIN
-        if length and offset + length == len(self.sndbuf):
-            flags |= PSH
+        if length and (offset + length == len(self.sndbuf)
+                       or (retransmit and end == self.tfo_data_end)):
+            flags |= PSH             # Linux: the SYN data's skb was PSH (tcp_send_syn_data)
         self._emit(seq, flags, now, payload)
         used = length + fin
         self._on_transmit(seq, length, fin, now, retransmit)
