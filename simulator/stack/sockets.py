@@ -13,6 +13,7 @@ SocketError(EAGAIN), and event-style apps can set ``on_readable``,
 from collections import deque
 
 from simulator.stack.errno import Errno, SocketError
+from simulator.stack.sockets_fastopen import FastOpenSocketMixin, key_text
 from simulator.stack.tcp import fastopen
 from simulator.stack.tcp.connection import State, TcpError
 from simulator.stack.tcp.states import LINUX_NUMBER
@@ -47,23 +48,14 @@ _CONFIG_OPTIONS = {
     TCP_FASTOPEN: ("fastopen_qlen", int),
     TCP_FASTOPEN_CONNECT: ("fastopen_connect", bool),
     TCP_FASTOPEN_NO_COOKIE: ("fastopen_no_cookie", bool),
-    TCP_FASTOPEN_KEY: ("fastopen_key", lambda v: fastopen.key_text(_key_bytes(v))),
+    TCP_FASTOPEN_KEY: ("fastopen_key", key_text),
 }
-
-
-def _key_bytes(value) -> bytes:
-    """TCP_FASTOPEN_KEY takes exactly 16 bytes (Linux: else EINVAL)."""
-    if not isinstance(value, (bytes, bytearray)) or len(value) != 16:
-        raise ValueError("TCP_FASTOPEN_KEY: 16 bytes")
-    return bytes(value)
 # Linux sock_setsockopt stores twice the SO_SNDBUF/SO_RCVBUF asked for (room for
 # its bookkeeping) and reports that; the floors are include/net/sock.h's, x86-64:
 # TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)) = 2304.
 SOCK_MIN_RCVBUF = 2304
 SOCK_MIN_SNDBUF = 2 * SOCK_MIN_RCVBUF
 _WRITABLE_STATES = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT)
-_CONNECTED_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.FIN_WAIT_2,
-                     State.CLOSING, State.LAST_ACK, State.TIME_WAIT)
 SOMAXCONN = 4096                    # Linux net.core.somaxconn (5.4+): backlog cap
 
 
@@ -106,7 +98,7 @@ class SocketBase:
             fn(self)
 
 
-class TcpSocket(SocketBase):
+class TcpSocket(FastOpenSocketMixin, SocketBase):
     def __init__(self, node, config):
         super().__init__(node)
         self.tcp = node.tcp
@@ -239,38 +231,6 @@ class TcpSocket(SocketBase):
         self.port = self.ep.key[1]
         self.fastopen_deferred = address if defer else None
 
-    def sendto_fastopen(self, data: bytes, address) -> int:
-        """sendto(MSG_FASTOPEN) (RFC 7413 §4.2.1, Linux tcp_sendmsg_fastopen): connect
-        with as much of ``data`` in the SYN as the cookie cache allows and return how
-        much that is (0: the SYN asks for a cookie; the caller sends the rest once
-        :meth:`connected`). On a connected socket an ordinary :meth:`send_nowait`."""
-        if self.ep is not None and self.ep.conn.state in _CONNECTED_STATES:
-            return self.send_nowait(data)
-        if not self.tcp.config.fastopen & fastopen.CLIENT_ENABLE:    # the host's sysctl
-            raise SocketError(Errno.EOPNOTSUPP)
-        if self.ep is not None and self.ep.conn.state in (State.SYN_SENT, State.SYN_RECEIVED):
-            raise SocketError(Errno.EALREADY)
-        if self.fastopen_deferred is not None:
-            self.fastopen_deferred = None
-            self.tcp.fastopen_open(self.ep, bytes(data))
-        else:
-            self.connect_nowait(address, bytes(data))
-        return self.ep.conn.tfo_syn_data
-
-    def connected(self):
-        """An event that succeeds once the connection is established (at once if it
-        is) and fails with the connection's error."""
-        error = self._take_error()
-        if error is not None:
-            return self._failed(error)
-        if self.ep is None:
-            return self._failed(Errno.ENOTCONN)
-        if self.ep.conn.state in _CONNECTED_STATES:
-            return self._done()
-        if self._connect is None or self._connect.triggered:
-            self._connect = self.env.event()
-        return self._connect
-
     # -- data ---------------------------------------------------------------------------
     def send(self, data: bytes):
         """An event whose value is how many bytes the send buffer took (≥ 1; waits
@@ -298,14 +258,6 @@ class TcpSocket(SocketBase):
         if data and not accepted:
             raise SocketError(Errno.EAGAIN)
         return accepted
-
-    def _deferred_write(self, data: bytes) -> int:
-        """The first write after a deferred TCP_FASTOPEN_CONNECT connect(): the SYN
-        goes now with as much of ``data`` as fits (Linux tcp_sendmsg_fastopen)."""
-        try:
-            return self.sendto_fastopen(data, self.fastopen_deferred)
-        except TcpError as error:
-            raise SocketError(error.errno) from None
 
     def _write(self, data: bytes, whole: bool):
         if self.fastopen_deferred is not None:

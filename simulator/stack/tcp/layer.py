@@ -47,6 +47,7 @@ from simulator.stack.errno import Errno, SocketError
 from simulator.stack.ports import PortAllocator
 from simulator.stack.tcp import fastopen
 from simulator.stack.tcp.connection import State, TcpConnection
+from simulator.stack.tcp.fastopen_host import FastOpenHostMixin
 from simulator.stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
 from simulator.stack.tcp.txqueue import TxQueue
 from simulator.wire.addr import IPv4Address
@@ -101,7 +102,7 @@ class Listener:
         return len(self.tfo_children) < limit
 
 
-class TcpLayer:
+class TcpLayer(FastOpenHostMixin):
     def __init__(self, ip, icmp, config):
         self.ip = ip
         self.sim = ip.sim
@@ -117,8 +118,7 @@ class TcpLayer:
         self._secret = self.sim.rng.stream(f"tcp:isn:{self.node.name}").randbytes(16)
         self.txq = TxQueue(ip, self._transmit)
         self.resets_sent = 0
-        self.tfo_cache: dict[int, fastopen.CacheEntry] = {}   # remote ip → cookie, MSS
-        self._tfo_key: bytes | None = None
+        self._init_fastopen()
 
     # -- for sockets -------------------------------------------------------------------
     def mss_limit(self, remote: IPv4Address) -> int:
@@ -213,48 +213,6 @@ class TcpLayer:
             return ep
         self.call(ep, conn.open_active)
         return ep
-
-    def _fastopen_client(self, conn: TcpConnection, rip: int, data: bytes) -> None:
-        """RFC 7413 §4.2.1 / Linux tcp_send_syn_data: the cookie (or a request) and
-        the data our SYN carries."""
-        if not self.config.fastopen & fastopen.CLIENT_ENABLE:
-            return
-        entry = self.tfo_cache.get(rip)
-        option = fastopen.client_cookie(self.config.fastopen, conn.config, entry)
-        if option is None:
-            conn.tfo_option = entry.request() if entry else fastopen.FastOpen()
-            conn.tfo_requested = True
-            return
-        if option is not True:
-            conn.tfo_option = option
-            conn.tfo_requested = True
-        conn.tfo_syn_data = conn.sndbuf.write(
-            data[:fastopen.syn_data_space(conn.mss_limit, entry)])
-
-    def fastopen_open(self, ep: Endpoint, data: bytes) -> None:
-        """A deferred connection's first write: its SYN, with the data that fits."""
-        self._fastopen_client(ep.conn, ep.key[2], data)
-        self.call(ep, ep.conn.open_active)
-
-    def fastopen_ready(self, config, remote: IPv4Address) -> bool:
-        """May a SYN to ``remote`` carry data now (a cached cookie, or no cookie
-        needed)? Linux tcp_fastopen_cookie_check, for TCP_FASTOPEN_CONNECT."""
-        entry = self.tfo_cache.get(int(remote))
-        return fastopen.client_cookie(self.config.fastopen, config, entry) is not None
-
-    def _fastopen_learn(self, update) -> None:
-        """A SYN-ACK answered our Fast Open SYN: cache its cookie (if any) and MSS."""
-        self.tfo_cache.setdefault(int(update.remote), fastopen.CacheEntry()).learn(update)
-
-    def fastopen_key(self, config) -> bytes:
-        """The server's key: the listener's (TCP_FASTOPEN_KEY), the host's, else one
-        drawn once from the node's seeded stream (Linux: random at first use)."""
-        for cfg in (config, self.config):
-            if cfg.fastopen_key is not None:
-                return fastopen.parse_key(cfg.fastopen_key)
-        if self._tfo_key is None:
-            self._tfo_key = self.sim.rng.stream(f"tcp:tfo:{self.node.name}").randbytes(16)
-        return self._tfo_key
 
     def call(self, ep: Endpoint, method, *args):
         """Call ``method(*args, now)`` on the connection, then drain what it produced."""
