@@ -2,6 +2,7 @@
 """Why ns-3 3.44's NewReno without SACK gets 6.52 Mb/s on tcp_bulk's topology.
 
     .venv-ns3/bin/python benchmarks/tcp_ns3_nosack.py [--sack] [--tsv PATH]
+    .venv/bin/python benchmarks/tcp_ns3_nosack.py --netsim out/tcp_ns3_newreno_nosack/trace.jsonl
 
 Runs benchmarks/ns3_bulk.py's scenario (the same C++ build) with the sender's TCP
 switched to ``Sack=false`` and ``TcpClassicRecovery`` (the issue's reference run),
@@ -10,10 +11,14 @@ SlowStartThreshold, RTO, Tx, Retransmission, Rx) and prints, per second: goodput
 highest cumulative ACK's advance), transmissions, retransmissions, recovery entries,
 and how many of those entries came on a *single* duplicate ACK (Open → Disorder →
 Recovery at one instant: ns-3's emulated-SACK scoreboard said IsLost(HighACK+1)).
+``--netsim TRACE`` prints the same table from a netsim run's trace.jsonl instead (the
+sender's tcp.rx/tx/retransmit/cwnd/rto records; no ns-3 needed), for the second-by-
+second comparison in docs/tcp.md ("ns-3's non-SACK recovery").
 This is evidence for docs/tcp.md's account of the gap, not a timed benchmark.
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -103,11 +108,60 @@ def per_second(events: list) -> list[dict]:
     return rows
 
 
+def netsim_per_second(trace_path: str) -> list[dict]:
+    """The per-second rows of a netsim run, from its sender's TCP records (goodput
+    from the ACK numbers' advance past the first one seen)."""
+    rows = [{"s": s, "high_ack": 0, "tx": 0, "retx": 0, "recoveries": 0, "one_dupack": 0,
+             "rto": 0} for s in range(DURATION_S)]
+    first = last_ack = None
+    dupacks, state = 0, "open"
+    with open(trace_path) as f:
+        for line in f:
+            e = json.loads(line)
+            if e.get("node") != "sender" or e.get("layer") != "tcp":
+                continue
+            row = rows[min(e["ns"] // 1_000_000_000, DURATION_S - 1)]
+            event = e["event"]
+            if event == "tcp.rx":
+                first = e["ack"] if first is None else first
+                dupacks = dupacks + 1 if e["ack"] == last_ack and not e["len"] else 0
+                last_ack = e["ack"]
+                row["high_ack"] = max(row["high_ack"], (e["ack"] - first) % 2**32)
+            elif event == "tcp.tx" and e["len"]:
+                row["tx"] += 1
+            elif event == "tcp.retransmit":
+                row["retx"] += 1
+            elif event == "tcp.rto":
+                row["rto"] += 1
+            elif event == "tcp.cwnd":
+                if e["state"] == "recovery" and state != "recovery":
+                    row["recoveries"] += 1
+                    row["one_dupack"] += dupacks == 1
+                state = e["state"]
+    return rows
+
+
+def print_rows(rows: list[dict], prev: int) -> None:
+    print(" s  goodput Mb/s    tx  retx  recoveries (on 1 dupACK)  RTOs")
+    for r in rows:
+        mbps = max(r["high_ack"] - prev, 0) * 8 / 1e6
+        prev = max(prev, r["high_ack"])
+        print(f"{r['s']:2d}  {mbps:12.2f}  {r['tx']:4d}  {r['retx']:4d}  "
+              f"{r['recoveries']:10d} ({r['one_dupack']:3d})            {r['rto']:2d}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sack", action="store_true", help="SACK + PRR (ns-3's defaults)")
     ap.add_argument("--tsv", help="write every traced event here (time, kind, a, b)")
+    ap.add_argument("--netsim", metavar="TRACE", help="print a netsim run's table instead")
     args = ap.parse_args(argv)
+    if args.netsim:
+        rows = netsim_per_second(args.netsim)
+        print(f"netsim {args.netsim}")
+        print_rows(rows, 0)
+        print(f"retransmissions: {sum(r['retx'] for r in rows)}")
+        return 0
     why = ns3_bulk.available()
     if why:
         print(why, file=sys.stderr)
@@ -118,13 +172,7 @@ def main(argv=None) -> int:
             f.writelines(f"{t:.9f}\t{k}\t{a:.10g}\t{b:.10g}\n" for t, k, a, b in events)
     print(f"ns-3 3.44 NewReno, {'SACK + PRR' if args.sack else 'no SACK, classic recovery'}: "
           f"{received} bytes by 20 s = {received * 8 / 20e6:.3f} Mb/s")
-    print(" s  goodput Mb/s    tx  retx  recoveries (on 1 dupACK)  RTOs")
-    prev = 1                               # ns-3's ISN is 0: data starts at 1
-    for r in per_second(events):
-        mbps = max(r["high_ack"] - prev, 0) * 8 / 1e6
-        prev = max(prev, r["high_ack"])
-        print(f"{r['s']:2d}  {mbps:12.2f}  {r['tx']:4d}  {r['retx']:4d}  "
-              f"{r['recoveries']:10d} ({r['one_dupack']:3d})            {r['rto']:2d}")
+    print_rows(per_second(events), 1)      # ns-3's ISN is 0: data starts at 1
     total = sum(1 for e in events if e[1] == "retx")
     ssth = [e for e in events if e[1] == "ssthresh"]
     print(f"retransmissions: {total}; last ssthresh change: {ssth[-1][3]:.0f} B "

@@ -10,6 +10,8 @@ advance; iperf3 counts writes, which run up to a send buffer ahead), with iperf3
 (``tcpi_snd_cwnd`` × ``tcpi_snd_mss``).
 """
 
+from typing import ClassVar
+
 from pydantic import Field, model_validator
 
 from simulator.apps import checks
@@ -235,11 +237,15 @@ class BulkSendSpec(SocketOptions, AppSpec):
     """iperf's client: connect and send as fast as TCP allows, ``bytes`` in all or
     for ``duration`` (10 s if neither is given), then close."""
 
-    dst: IPv4Addr
-    port: Int = Field(5201, ge=1, le=65535)
-    bytes: Bytes | None = Field(None, gt=0)
-    duration: Nanoseconds | None = Field(None, gt=0)
-    interval: Nanoseconds = Field(1 * S, gt=0)     # report interval
+    doc_defaults: ClassVar = {"duration": "`10s` if `bytes` is not given"}
+
+    dst: IPv4Addr = Field(description="the receiver")
+    port: Int = Field(5201, ge=1, le=65535, description="port to connect to")
+    bytes: Bytes | None = Field(None, gt=0, description=(
+        "data to send (`bytes` or `duration`, not both)"))
+    duration: Nanoseconds | None = Field(None, gt=0, description="how long to write")
+    interval: Nanoseconds = Field(1 * S, gt=0, description=(
+        "report interval of the table"))
 
     @model_validator(mode="after")
     def _bytes_or_duration(self) -> "BulkSendSpec":
@@ -253,8 +259,8 @@ class BulkSendSpec(SocketOptions, AppSpec):
 class BulkSinkSpec(SocketOptions, AppSpec):
     """iperf's server: accept connections on ``port``, read and count everything."""
 
-    port: Int = Field(5201, ge=1, le=65535)
-    interval: Nanoseconds = Field(1 * S, gt=0)
+    port: Int = Field(5201, ge=1, le=65535, description="port to listen on")
+    interval: Nanoseconds = Field(1 * S, gt=0, description="report interval of the table")
 
 
 def build_send(node, spec: BulkSendSpec, name: str) -> BulkSend:

@@ -43,6 +43,7 @@ class Check:
     fmt: Callable[[Any], str] = str
     op: str = "=="
     constraints: dict = field(default_factory=dict)   # pydantic Field bounds (ge=0, ...)
+    description: str = ""       # when it passes (docs/yaml.md's App results table)
 
     @property
     def ranged(self) -> bool:
@@ -55,8 +56,9 @@ class Check:
             either = Annotated[Annotated[self.type, Field(**self.constraints), Tag("<value>")]
                                | Annotated[range_model(self.type), Tag("<range>")],
                                Discriminator(_value_or_range)]
-            return (either | None, None)
-        return (self.type | None, Field(None, **self.constraints))
+            return (either | None, Field(None, description=self.description or None))
+        return (self.type | None, Field(None, description=self.description or None,
+                                        **self.constraints))
 
     def verdict(self, got, want) -> tuple[bool, str]:
         """Whether ``got`` (``None``: not reported) satisfies ``want``, and the sentence
@@ -168,40 +170,65 @@ def _hops(v) -> str:
     return " ".join(str(h or "*") for h in v)
 
 
-LOSS = Check("loss", "loss", Probability, lambda got, want: abs(got - want) < 1e-9, _pct)
-LOSS_MAX = Check("loss_max", "loss", Probability, lambda got, want: got <= want + 1e-9, _pct, "<=")
-RTT_MAX = Check("rtt_max", "rtt_max_ns", Nanoseconds, _at_most, _ms, "<=")
-RTT_MIN = Check("rtt_min", "rtt_min_ns", Nanoseconds, _at_least, _ms, ">=")
-RTT_AVG_MAX = Check("rtt_avg_max", "rtt_avg_ns", Nanoseconds, _at_most, _ms, "<=")
-RECEIVED = Check("received", "received", Int, _equal, constraints={"ge": 0})
-RECEIVED_MIN = Check("received_min", "received", Int, _at_least, op=">=", constraints={"ge": 0})
-ERRORS = Check("errors", "errors", Int, _equal, constraints={"ge": 0})
-INTACT = Check("intact", "intact", Int, _equal, constraints={"ge": 0})
-REACHED = Check("reached", "reached", Bool, _equal)
+LOSS = Check("loss", "loss", Probability, lambda got, want: abs(got - want) < 1e-9, _pct,
+             description="equal (to within 10⁻⁹)")
+LOSS_MAX = Check("loss_max", "loss", Probability, lambda got, want: got <= want + 1e-9, _pct, "<=",
+                 description="measured ≤ given")
+RTT_MAX = Check("rtt_max", "rtt_max_ns", Nanoseconds, _at_most, _ms, "<=",
+                description="largest RTT ≤ given")
+RTT_MIN = Check("rtt_min", "rtt_min_ns", Nanoseconds, _at_least, _ms, ">=",
+                description="smallest RTT ≥ given")
+RTT_AVG_MAX = Check("rtt_avg_max", "rtt_avg_ns", Nanoseconds, _at_most, _ms, "<=",
+                    description="mean RTT ≤ given")
+RECEIVED = Check("received", "received", Int, _equal, constraints={"ge": 0},
+                 description="equal (ping: replies; udp_sink: datagrams)")
+RECEIVED_MIN = Check("received_min", "received", Int, _at_least, op=">=", constraints={"ge": 0},
+                     description="measured ≥ given")
+ERRORS = Check("errors", "errors", Int, _equal, constraints={"ge": 0},
+               description="equal")
+INTACT = Check("intact", "intact", Int, _equal, constraints={"ge": 0},
+               description="equal (datagrams whose data is the `udp_send` pattern)")
+REACHED = Check("reached", "reached", Bool, _equal,
+                description="equal (a probe got a final answer)")
 HOPS = Check("hops", "hops", list[Hop],
-             lambda got, want: [h or "*" for h in got] == [str(h) for h in want], _hops)
+             lambda got, want: [h or "*" for h in got] == [str(h) for h in want], _hops,
+             description='equal, hop for hop (a silent hop is `"*"`)')
 OUTPUT_CONTAINS = Check("output_contains", "output", str,
                         lambda got, want: any(want in line for line in got),
-                        lambda v: repr(v) if isinstance(v, str) else "output", "contains")
-CONNECTED = Check("connected", "connected", Bool, _equal)
-TCP_STATE = Check("tcp_state", "tcp_state", TCP_STATES, _equal)
-BYTES_RECEIVED = Check("bytes_received", "bytes_received", Bytes, _equal, constraints={"ge": 0})
+                        lambda v: repr(v) if isinstance(v, str) else "output", "contains",
+                        description="some output line contains it")
+CONNECTED = Check("connected", "connected", Bool, _equal,
+                  description="equal")
+TCP_STATE = Check("tcp_state", "tcp_state", TCP_STATES, _equal,
+                  description="equal (the RFC 9293 state of its last connection at the end)")
+BYTES_RECEIVED = Check("bytes_received", "bytes_received", Bytes, _equal, constraints={"ge": 0},
+                       description="equal")
 BYTES_RECEIVED_MIN = Check("bytes_received_min", "bytes_received", Bytes, _at_least, op=">=",
-                           constraints={"ge": 0})
+                           constraints={"ge": 0},
+                           description="measured ≥ given")
 GOODPUT_MIN = Check("goodput_min", "goodput_bps", BitsPerSecond, _at_least, _mbps, ">=",
-                    {"gt": 0})
+                    {"gt": 0},
+                    description="measured ≥ given")
 GOODPUT_MAX = Check("goodput_max", "goodput_bps", BitsPerSecond, _at_most, _mbps, "<=",
-                    {"gt": 0})
+                    {"gt": 0},
+                    description="measured ≤ given")
 RETRANSMITS_MAX = Check("retransmits_max", "retransmits", Int, _at_most, op="<=",
-                        constraints={"ge": 0})
+                        constraints={"ge": 0},
+                        description="measured ≤ given (meaningful on senders)")
 RETRANSMITS_MIN = Check("retransmits_min", "retransmits", Int, _at_least, op=">=",
-                        constraints={"ge": 0})
-JITTER_MAX = Check("jitter_max", "jitter_ns", Nanoseconds, _at_most, _ms, "<=", {"ge": 0})
+                        constraints={"ge": 0},
+                        description="measured ≥ given")
+JITTER_MAX = Check("jitter_max", "jitter_ns", Nanoseconds, _at_most, _ms, "<=", {"ge": 0},
+                   description="measured ≤ given")
 # Fields named after a figure, for ranges and tolerances (a bare value: equal)
-RTT_AVG = Check("rtt_avg", "rtt_avg_ns", Nanoseconds, _equal, _ms)
-GOODPUT = Check("goodput", "goodput_bps", BitsPerSecond, _equal, _mbps)
-RETRANSMITS = Check("retransmits", "retransmits", Int, _equal, constraints={"ge": 0})
-JITTER = Check("jitter", "jitter_ns", Nanoseconds, _equal, _ms)
+RTT_AVG = Check("rtt_avg", "rtt_avg_ns", Nanoseconds, _equal, _ms,
+                description="equal, or in the range")
+GOODPUT = Check("goodput", "goodput_bps", BitsPerSecond, _equal, _mbps,
+                description="equal, or in the range")
+RETRANSMITS = Check("retransmits", "retransmits", Int, _equal, constraints={"ge": 0},
+                    description="equal, or in the range")
+JITTER = Check("jitter", "jitter_ns", Nanoseconds, _equal, _ms,
+               description="equal, or in the range")
 
 # The shared checks, in the order `expect:`'s field list shows them.
 SHARED = (LOSS, LOSS_MAX, RTT_MAX, RTT_MIN, RTT_AVG_MAX, RECEIVED, RECEIVED_MIN, ERRORS, INTACT,

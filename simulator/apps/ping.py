@@ -177,13 +177,17 @@ class Ping:
 
 
 class PingSpec(AppSpec):
-    dst: IPv4Addr
-    count: Int = Field(4, ge=1)
-    interval: Nanoseconds = Field(1 * S, gt=0)
-    size: Bytes = Field(56, ge=0, le=65507)
-    ttl: Int = Field(64, ge=1, le=255)
-    df: Bool = False
-    timeout: Nanoseconds = Field(10 * S, gt=0)
+    """iputils ping: ICMP echo requests at an interval."""
+
+    dst: IPv4Addr = Field(description="destination")
+    count: Int = Field(4, ge=1, description="echo requests to send (`-c`)")
+    interval: Nanoseconds = Field(1 * S, gt=0, description="between requests (`-i`)")
+    size: Bytes = Field(56, ge=0, le=65507, description=(
+        "ICMP data bytes (`-s`); the IP packet is `size` + 28"))
+    ttl: Int = Field(64, ge=1, le=255, description="TTL of the requests (`-t`)")
+    df: Bool = Field(False, description="set Don't Fragment (`-M do`)")
+    timeout: Nanoseconds = Field(10 * S, gt=0, description=(
+        "how long to wait after the last request (`-W`)"))
 
 
 def build(node, spec: PingSpec, name: str) -> Ping:

@@ -139,17 +139,20 @@ class ReqRespSpec(SocketOptions, AppSpec):
     """netperf TCP_RR: one connection, ``requests`` requests of ``request`` bytes, each
     answered by ``response`` bytes; the next request goes ``interval`` after the answer."""
 
-    dst: IPv4Addr
-    port: Int = Field(8000, ge=1, le=65535)
-    requests: Int = Field(10, ge=1)
-    request: Bytes = Field(100, ge=8, le=64 << 20)     # 8: carries both sizes
-    response: Bytes = Field(1000, ge=1, le=64 << 20)
-    interval: Nanoseconds = Field(0, ge=0)
-    timeout: Nanoseconds = Field(10 * S, gt=0)
+    dst: IPv4Addr = Field(description="the server")
+    port: Int = Field(8000, ge=1, le=65535, description="the server's port")
+    requests: Int = Field(10, ge=1, description="transactions")
+    request: Bytes = Field(100, ge=8, le=64 << 20, description=(
+        "bytes per request (the first 8 carry both sizes)"))
+    response: Bytes = Field(1000, ge=1, le=64 << 20, description="bytes per response")
+    interval: Nanoseconds = Field(0, ge=0, description="think time between transactions")
+    timeout: Nanoseconds = Field(10 * S, gt=0, description="how long to wait for one response")
 
 
 class ReqRespServerSpec(SocketOptions, AppSpec):
-    port: Int = Field(8000, ge=1, le=65535)
+    """netperf's TCP_RR server: answer each request with the response length it asks."""
+
+    port: Int = Field(8000, ge=1, le=65535, description="port to listen on")
 
 
 def build_client(node, spec: ReqRespSpec, name: str) -> ReqResp:

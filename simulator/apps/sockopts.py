@@ -3,7 +3,7 @@ connect or listen), and their mapping onto :mod:`simulator.stack.sockets`."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,11 +17,18 @@ CongestionControl = Literal["reno", "newreno", "cubic"]
 class SocketOptions(Model):
     """Per-socket overrides a TCP app may set (setsockopt before connect/listen)."""
 
-    cc: CongestionControl | None = None            # TCP_CONGESTION
-    nodelay: Bool | None = None                    # TCP_NODELAY
-    sndbuf: Bytes | None = Field(None, ge=2048)    # SO_SNDBUF
-    rcvbuf: Bytes | None = Field(None, ge=2048)    # SO_RCVBUF
-    mss: Int | None = Field(None, ge=88, le=65495)  # TCP_MAXSEG
+    doc_shared_as: ClassVar = "[socket options](#socket-options)"
+    doc_defaults: ClassVar = {"cc": "the node's", "nodelay": "the node's (Nagle on)",
+                              "sndbuf": "none (the node's `wmem`)",
+                              "rcvbuf": "none (the node's `rmem`)"}
+
+    cc: CongestionControl | None = Field(None, description="`TCP_CONGESTION`")
+    nodelay: Bool | None = Field(None, description="`TCP_NODELAY`: no Nagle")
+    sndbuf: Bytes | None = Field(None, ge=2048, description=(
+        "`SO_SNDBUF` (doubled as Linux does: `wmem` = 2 × this)"))
+    rcvbuf: Bytes | None = Field(None, ge=2048, description=(
+        "`SO_RCVBUF` (doubled as Linux does: `rmem` = 2 × this)"))
+    mss: Int | None = Field(None, ge=88, le=65495, description="`TCP_MAXSEG`")
 
 
 SOCKET_OPTIONS = {"cc": TCP_CONGESTION, "nodelay": TCP_NODELAY, "sndbuf": SO_SNDBUF,

@@ -130,16 +130,18 @@ class TcpEcho:
 class TcpEchoSpec(SocketOptions, AppSpec):
     """Connect, then ``count`` times: send ``size`` bytes, wait for them to come back."""
 
-    dst: IPv4Addr
-    port: Int = Field(7, ge=1, le=65535)
-    size: Bytes = Field(56, ge=1, le=16 << 20)
-    count: Int = Field(4, ge=1)
-    interval: Nanoseconds = Field(1 * S, ge=0)
-    timeout: Nanoseconds = Field(10 * S, gt=0)
+    dst: IPv4Addr = Field(description="the server")
+    port: Int = Field(7, ge=1, le=65535, description="the server's port")
+    size: Bytes = Field(56, ge=1, le=16 << 20, description="bytes per message")
+    count: Int = Field(4, ge=1, description="messages")
+    interval: Nanoseconds = Field(1 * S, ge=0, description="between an echo and the next message")
+    timeout: Nanoseconds = Field(10 * S, gt=0, description="how long to wait for one echo")
 
 
 class TcpEchoServerSpec(SocketOptions, AppSpec):
-    port: Int = Field(7, ge=1, le=65535)
+    """Send back whatever a TCP connection brings (RFC 862)."""
+
+    port: Int = Field(7, ge=1, le=65535, description="port to listen on")
 
 
 def build_client(node, spec: TcpEchoSpec, name: str) -> TcpEcho:

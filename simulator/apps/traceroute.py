@@ -142,13 +142,18 @@ class Traceroute:
 
 
 class TracerouteSpec(AppSpec):
-    dst: IPv4Addr
-    max_hops: Int = Field(30, ge=1, le=255)
-    probes: Int = Field(3, ge=1, le=10)
-    wait: Nanoseconds = Field(5 * S, gt=0)
-    size: Bytes = Field(60, ge=28, le=65535)
-    icmp: Bool = False
-    port: Int = Field(BASE_PORT, ge=1, le=65535)
+    """traceroute as Linux does it: probes with TTL 1, 2, 3, … until the destination answers."""
+
+    dst: IPv4Addr = Field(description="destination")
+    max_hops: Int = Field(30, ge=1, le=255, description="highest TTL tried (`-m`)")
+    probes: Int = Field(3, ge=1, le=10, description="probes per hop (`-q`)")
+    wait: Nanoseconds = Field(5 * S, gt=0, description=(
+        "how long to wait for each probe's answer (`-w`)"))
+    size: Bytes = Field(60, ge=28, le=65535, description=(
+        "whole IP packet of a probe (Linux's packet length)"))
+    icmp: Bool = Field(False, description="ICMP echo probes instead of UDP (`-I`)")
+    port: Int = Field(BASE_PORT, ge=1, le=65535, description=(
+        "first UDP destination port (`-p`); unused with `icmp`"))
 
 
 def build(node, spec: TracerouteSpec, name: str) -> Traceroute:

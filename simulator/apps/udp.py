@@ -164,18 +164,26 @@ MAX_UDP_PAYLOAD = 65507            # 65535 − 20 (IPv4) − 8 (UDP)
 
 
 class UdpSendSpec(AppSpec):
-    dst: IPv4Addr
-    port: Int = Field(ge=1, le=65535)
-    size: Bytes = Field(512, ge=0, le=MAX_UDP_PAYLOAD)   # payload bytes (UDP adds 8, IPv4 20)
-    count: Int = Field(1, ge=1)
-    interval: Nanoseconds = Field(1 * S, gt=0)
-    df: Bool = False
-    ttl: Int | None = Field(None, ge=1, le=255)
+    """Send ``count`` UDP datagrams filled with the counting pattern."""
+
+    dst: IPv4Addr = Field(description="destination")
+    port: Int = Field(ge=1, le=65535, description="destination port")
+    size: Bytes = Field(512, ge=0, le=MAX_UDP_PAYLOAD, description=(
+        "payload bytes; the UDP datagram is `size` + 8, the IP packet `size` + 28"))
+    count: Int = Field(1, ge=1, description="datagrams to send")
+    interval: Nanoseconds = Field(1 * S, gt=0, description="between datagrams")
+    df: Bool = Field(False, description="set Don't Fragment")
+    ttl: Int | None = Field(None, ge=1, le=255, description=(
+        "TTL of the datagrams (none: the node's default, 64)"))
 
 
 class UdpSinkSpec(AppSpec):
-    port: Int = Field(ge=1, le=65535)
-    interval: Nanoseconds | None = Field(None, gt=0)     # report interval of the table
+    """Listen on a UDP port and count the datagrams, intact or damaged."""
+
+    port: Int = Field(ge=1, le=65535, description="port to listen on")
+    interval: Nanoseconds | None = Field(None, gt=0, description=(
+        "report interval: a per-interval table (transfer, bitrate, datagrams) from the first "
+        "datagram"))
 
 
 def build_send(node, spec: UdpSendSpec, name: str) -> UdpSend:

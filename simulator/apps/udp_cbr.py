@@ -148,17 +148,21 @@ class UdpCbrSink(UdpServer):
 class UdpCbrSpec(AppSpec):
     """iperf -u: datagrams of ``size`` bytes at ``rate`` (of payload) for ``duration``."""
 
-    dst: IPv4Addr
-    port: Int = Field(5001, ge=1, le=65535)
-    rate: BitsPerSecond = Field(1_000_000, gt=0)
-    size: Bytes = Field(1470, ge=16, le=MAX_UDP_PAYLOAD)   # 16: sequence number + send time
-    duration: Nanoseconds = Field(10 * S, gt=0)
-    df: Bool = False
+    dst: IPv4Addr = Field(description="the sink")
+    port: Int = Field(5001, ge=1, le=65535, description="the sink's port")
+    rate: BitsPerSecond = Field(1_000_000, gt=0, description=(
+        "payload bit rate: one datagram every `size` × 8 / `rate`"))
+    size: Bytes = Field(1470, ge=16, le=MAX_UDP_PAYLOAD, description=(
+        "payload bytes (the first 16 carry a sequence number and the send time)"))
+    duration: Nanoseconds = Field(10 * S, gt=0, description="how long to send")
+    df: Bool = Field(False, description="set Don't Fragment")
 
 
 class UdpCbrSinkSpec(AppSpec):
-    port: Int = Field(5001, ge=1, le=65535)
-    interval: Nanoseconds = Field(1 * S, gt=0)
+    """iperf -u's server: loss, reordering and jitter of a ``udp_cbr`` stream."""
+
+    port: Int = Field(5001, ge=1, le=65535, description="port to listen on")
+    interval: Nanoseconds = Field(1 * S, gt=0, description="report interval")
 
 
 def build_source(node, spec: UdpCbrSpec, name: str) -> UdpCbr:

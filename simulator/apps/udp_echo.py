@@ -119,16 +119,20 @@ class UdpEcho:
 class UdpEchoSpec(AppSpec):
     """ns-3's UdpEchoClient: ``count`` datagrams of ``size`` bytes, each echoed back."""
 
-    dst: IPv4Addr
-    port: Int = Field(7, ge=1, le=65535)
-    size: Bytes = Field(56, ge=4, le=MAX_UDP_PAYLOAD)    # 4: the sequence number
-    count: Int = Field(4, ge=1)
-    interval: Nanoseconds = Field(1 * S, gt=0)
-    timeout: Nanoseconds = Field(10 * S, gt=0)
+    dst: IPv4Addr = Field(description="the server")
+    port: Int = Field(7, ge=1, le=65535, description="the server's port")
+    size: Bytes = Field(56, ge=4, le=MAX_UDP_PAYLOAD, description=(
+        "payload bytes (the first 4 carry the sequence number)"))
+    count: Int = Field(4, ge=1, description="datagrams")
+    interval: Nanoseconds = Field(1 * S, gt=0, description="between datagrams")
+    timeout: Nanoseconds = Field(10 * S, gt=0, description=(
+        "how long after the last one replies are counted"))
 
 
 class UdpEchoServerSpec(AppSpec):
-    port: Int = Field(7, ge=1, le=65535)
+    """ns-3's UdpEchoServer: each datagram back to where it came from."""
+
+    port: Int = Field(7, ge=1, le=65535, description="port to listen on")
 
 
 def build_client(node, spec: UdpEchoSpec, name: str) -> UdpEcho:

@@ -18,19 +18,24 @@ from simulator.spec.values import (BitsPerSecond, Bool, FieldError, Int, IPv4Add
 
 class LinkChange(Model):
     """New parameters for a link, mid-run. YAML: ``{ends: [r1, r2], rate: 5Mbps,
-    delay: 30ms, loss: 1%, jitter: 2ms, mtu: 1400}`` (at least one parameter).
+    delay: 30ms, loss: 1%, jitter: 2ms, mtu: 1400}`` (at least one parameter). = Field(description=(
+        "new propagation delay"))
 
     A rate applies to the next frame that starts serialization; a delay, loss or
     jitter to frames whose first bit leaves after the change; an MTU to the next
     frame sent (both ends' interfaces take it, as ``ip link set mtu`` on each).
     """
 
-    ends: tuple[Any, Any]       # two Endpoints (typed in schema.py, which defines Endpoint)
-    rate: BitsPerSecond | None = Field(None, gt=0)
-    delay: Nanoseconds | None = Field(None, ge=0)
-    loss: Probability | None = None
-    jitter: Nanoseconds | None = Field(None, ge=0)
-    mtu: Mtu | None = None
+    doc_types: ClassVar = {"ends": "two endpoints (`[r1, r2]`)"}
+    doc_rules: ClassVar = {"ends": "a link of the topology"}
+
+    ends: tuple[Any, Any] = Field(description=(
+        "the link, as in `links:`"))
+    rate: BitsPerSecond | None = Field(None, gt=0, description="new serialization rate")
+    delay: Nanoseconds | None = Field(None, ge=0, description="new propagation delay")
+    loss: Probability | None = Field(None, description="new loss probability")
+    jitter: Nanoseconds | None = Field(None, ge=0, description="new jitter")
+    mtu: Mtu | None = Field(None, description="new MTU of the link and both ends' interfaces")
 
     PARAMS: ClassVar[tuple[str, ...]] = ("rate", "delay", "loss", "jitter", "mtu")
 
@@ -55,20 +60,27 @@ class RouteChange(Model):
     """A static route added or removed. YAML: ``{on: r1, to: 10.0.3.0/24, via: 10.0.12.2}``
     (``route_add`` needs ``via`` or ``dev``; ``route_remove`` needs only ``to``)."""
 
-    on: Name
-    to: IPv4Net
-    via: IPv4Addr | None = None
-    dev: Name | None = None
-    metric: Int = Field(0, ge=0)
+    doc_types: ClassVar = {"on": "node name", "dev": "interface name"}
+    doc_rules: ClassVar = {"on": "an IP node", "via": "on one of its subnets (`route_add`: `via` or `dev`)"}
+
+    on: Name = Field(description="the node")
+    to: IPv4Net = Field(description="destination prefix")
+    via: IPv4Addr | None = Field(None, description="next hop")
+    dev: Name | None = Field(None, description="outgoing interface")
+    metric: Int = Field(0, ge=0, description="preference: the lowest wins")
 
 
 class FlushSpec(Model):
     """Caches emptied, as ``ip neigh flush`` / ``resolvectl flush-caches`` do.
     YAML: ``{on: pc, arp: true}``, ``{on: pc, dns: true}``."""
 
-    on: Name
-    arp: Bool = False
-    dns: Bool = False
+    doc_types: ClassVar = {"on": "node name"}
+    doc_rules: ClassVar = {"on": "an IP node", "arp": "`arp` or `dns` or both"}
+
+    on: Name = Field(description="the node")
+    arp: Bool = Field(False, description=(
+        "`ip neigh flush` (waiting packets dropped, `NEIGH_FLUSHED`)"))
+    dns: Bool = Field(False, description="`resolvectl flush-caches`: each DNS cache on the node")
 
     @model_validator(mode="after")
     def _flushes_something(self) -> FlushSpec:
@@ -80,3 +92,23 @@ class FlushSpec(Model):
 # The non-app event keys of an action, in the order docs/yaml.md lists them.
 EVENTS = ("stop", "link_down", "link_up", "link", "node_down", "node_up", "route_add",
           "route_remove", "flush")
+
+# docs/yaml.md's Action table: the YAML forms, defaults and rules of an action's keys
+ACTION_DOC = {
+    "types": {"at": "time (`1.5s`)", "after": "action name", "on": "node name",
+              "stop": "app name", "link_down": "two endpoints (`[r1:n, r2:w]`)",
+              "link_up": "two endpoints", "node_down": "node name", "node_up": "node name"},
+    "defaults": {"at": "required without `after`; `0` with it",
+                 "repeat": "none (to the end of the run)", "until": "none (to the end of the run)",
+                 "name": "the app kind (`ping`, …)"},
+    "rules": {
+        "at": "before `until`",
+        "after": "a name in `run` (an unnamed app: its kind) that [ends](#after-an-actions-end); "
+                 "no cycle",
+        "every": "events only (an app repeats by itself)",
+        "repeat": "with `every`, not with `until`", "until": "with `every`",
+        "on": "required for an app, not allowed for an event; a host, router or l3switch",
+        "name": "unique among named actions", "stop": "an app in `run` whose kind can stop",
+        "link_down": "a link of the topology", "link_up": "a link of the topology",
+        "node_down": "a node of the topology", "node_up": "a node of the topology"},
+}

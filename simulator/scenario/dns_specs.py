@@ -46,10 +46,12 @@ class RecordSpec(Model):
     """One record: ``{name: www, type: A, ttl: 300, data: 93.184.216.34}``; ``name``
     relative to the zone's origin (``@`` the origin, a final dot absolute)."""
 
-    name: Text = "@"
-    type: RecordType
-    ttl: Int | None = Field(None, ge=0, le=MAX_TTL)
-    data: Text | Int
+    name: Text = Field("@", description=(
+        "relative to the origin (`@` the origin, a final dot absolute)"))
+    type: RecordType = Field(description="A, AAAA, NS, CNAME, SOA, PTR, MX, TXT or `TYPEnnn`")
+    ttl: Int | None = Field(None, ge=0, le=MAX_TTL, description=(
+        "whole seconds (none: the zone's `ttl`)"))
+    data: Text | Int = Field(description="in master-file syntax (`10 mail`, `\"some text\"`)")
 
 
 class ZoneSpec(Model):
@@ -98,7 +100,9 @@ class ZoneSpec(Model):
 
 
 class DnsServerSpec(Model):
-    zones: list[ZoneSpec] = Field(min_length=1)
+    doc_types: ClassVar = {"zones": "list of zones (below)"}
+
+    zones: list[ZoneSpec] = Field(min_length=1, description="the zones it is authoritative for")
 
     @model_validator(mode="after")
     def _distinct_origins(self) -> DnsServerSpec:
@@ -115,8 +119,9 @@ class DnsServerSpec(Model):
 class RootHint(Model):
     """A root server: ``198.41.0.4`` or ``{name: a.root-servers.net, ip: 198.41.0.4}``."""
 
-    name: Text | None = None
-    ip: IPv4Addr
+    name: Text | None = Field(None, description=(
+        "the server's name (default: made from the address)"))
+    ip: IPv4Addr = Field(description="its address")
 
     @model_validator(mode="before")
     @classmethod
@@ -147,25 +152,34 @@ class DnsResolverSpec(Model):
 class _ResolvConfSpec(Model):
     """resolv.conf's options, glibc's defaults and limits (RES_MAXRETRANS, RES_MAXRETRY)."""
 
-    timeout: Seconds = Field(5 * S, ge=S, le=30 * S)
-    attempts: Int = Field(2, ge=1, le=5)
-    rotate: Bool = False
-    edns0: Bool = False
+    timeout: Seconds = Field(5 * S, ge=S, le=30 * S, description=(
+        "glibc `options timeout:`; server *i* of *n* waits `timeout << i` (÷ n for i > 0), ≥ 1 s"))
+    attempts: Int = Field(2, ge=1, le=5, description="rounds over the servers")
+    rotate: Bool = Field(False, description="start each query at the next server")
+    edns0: Bool = Field(False, description="EDNS0 (1200 bytes) on queries")
 
 
 class DnsForwarderSpec(_ResolvConfSpec):
-    servers: list[IPv4Addr] = Field(min_length=1, max_length=3)
-    cache_size: Int = Field(150, ge=1)                     # dnsmasq's default
+    servers: list[IPv4Addr] = Field(min_length=1, max_length=3, description=(
+        "`nameserver` lines: the upstream servers"))
+    cache_size: Int = Field(150, ge=1, description=(
+        "cache entries (dnsmasq's default)"))
 
 
 class HostDnsSpec(_ResolvConfSpec):
     """The node's stub: ``servers`` (resolv.conf nameserver lines, at most 3),
     ``hosts`` (/etc/hosts: ``{printer.lan: 192.168.1.5}``), ``domain`` (search)."""
 
-    servers: list[IPv4Addr] = Field(default_factory=list, max_length=3)
-    hosts: dict[Text, Addresses] = Field(default_factory=dict)
-    domain: Domain | None = None
-    cache_size: Int = Field(0, ge=0)                       # glibc has no cache
+    doc_types: ClassVar = {"hosts": "mapping name → IPv4 address or list of them"}
+
+    servers: list[IPv4Addr] = Field(default_factory=list, max_length=3, description=(
+        "`nameserver` lines: the servers its apps ask"))
+    hosts: dict[Text, Addresses] = Field(default_factory=dict, description=(
+        "/etc/hosts, answered first (A, and PTR of the reverse name)"))
+    domain: Domain | None = Field(None, description=(
+        "search domain appended to a name without a dot"))
+    cache_size: Int = Field(0, ge=0, description=(
+        "cache entries (glibc has none)"))
 
     @field_validator("hosts")
     @classmethod

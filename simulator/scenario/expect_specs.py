@@ -9,9 +9,9 @@ hop by hop, so a ``node`` filter picks the sender. docs/yaml.md lists them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from simulator.spec.model import Model
 from simulator.spec.values import Name, Nanoseconds, describe
@@ -40,11 +40,15 @@ class EventFilter(Model):
     ``node``, ``iface`` and a time ``window: [from, to)``, all optional (all given must
     match). YAML: ``arp.request`` or ``{event: arp.request, node: pc, window: [1s, 2s]}``."""
 
-    event: str | None = None
-    layer: Name | None = None
-    node: Name | None = None
-    iface: Name | None = None
-    window: tuple[Nanoseconds, Nanoseconds] | None = None
+    doc_types: ClassVar = {"layer": "layer name (`arp`)", "node": "node name",
+                           "iface": "interface name", "window": "`[time, time]` (`[1s, 2s]`)"}
+
+    event: str | None = Field(None, description=(
+        "`layer.event` as the trace names it, or a packet name (below)"))
+    layer: Name | None = Field(None, description="any event of this layer")
+    node: Name | None = Field(None, description="at this node (a packet: its sender)")
+    iface: Name | None = Field(None, description="on this interface")
+    window: tuple[Nanoseconds, Nanoseconds] | None = Field(None, description="from ≤ time < to")
 
     @model_validator(mode="before")
     @classmethod
@@ -108,3 +112,15 @@ class EventFilter(Model):
         if self.window is not None:
             where.append(f"in [{self.window[0] / 1e9:g} s, {self.window[1] / 1e9:g} s)")
         return " ".join([text, *where])
+
+# docs/yaml.md's Expectation table: the YAML forms, defaults and rules of the trace forms' keys
+EXPECTATION_DOC = {
+    "types": {"on": "node name", "app": "app kind or action name", "after": "action name"},
+    "defaults": {"name": "made from what it checks"},
+    "rules": {
+        "on": "an existing node", "app": "an app kind or action name in `run`",
+        "count": "with `equals`, or `at_least` and/or `at_most`",
+        "equals": "with `count`", "at_least": "with `count`", "at_most": "with `count`",
+        "event": "with `after` and `within`", "after": "with `event`; a name in `run`",
+        "within": "with `event`"},
+}

@@ -101,8 +101,10 @@ class ReassemblyMemory(Model):
     """Bytes of fragments a node holds for reassembly: past ``high`` the oldest datagrams
     are evicted down to ``low`` (Linux ``ipfrag_high_thresh``/``ipfrag_low_thresh``)."""
 
-    high: Bytes = Field(4 * 1024 * 1024, gt=0)
-    low: Bytes = Field(3 * 1024 * 1024, ge=0)
+    high: Bytes = Field(4 * 1024 * 1024, gt=0, description=(
+        "past this, datagrams are evicted (Linux `ipfrag_high_thresh`)"))
+    low: Bytes = Field(3 * 1024 * 1024, ge=0, description=(
+        "eviction stops at this (Linux `ipfrag_low_thresh`)"))
 
     @model_validator(mode="after")
     def _low_below_high(self) -> ReassemblyMemory:
@@ -253,8 +255,12 @@ class SwitchSpec(Model):
 
 
 class HubSpec(Model):
-    type: Literal["hub"]
-    pos: Position | None = None                     # where drawn (plots, viewer)
+    doc_types: ClassVar = {"pos": "`[x, y]` (two numbers, y up)"}
+
+    type: Literal["hub"] = Field(description="the node's kind")
+    pos: Position | None = Field(None, description=(
+        "where the topology figure and the viewer draw it "
+        "([plots.md](plots.md#topology-topologypng))"))
 
 
 class RouteSpec(Model):
@@ -297,8 +303,9 @@ class NatSpec(RouterSpec):
     """A NAT gateway (docs/nat.md): a router translating between its inside
     interfaces and the outside one."""
 
-    type: Literal["nat"]
-    nat: NatOptions
+    type: Literal["nat"] = Field(description="the node's kind")
+    nat: NatOptions = Field(description=(
+        "the translation: which side is outside, and its knobs (below)"))
 
     @model_validator(mode="after")
     def _nat_interfaces(self) -> NatSpec:

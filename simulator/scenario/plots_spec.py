@@ -13,7 +13,7 @@ The reference is docs/plots.md.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -43,12 +43,23 @@ class LadderPlotSpec(Model):
     one app's packets (``app``: its name, or its kind when unnamed) or one ``flow``
     (two IPv4 addresses), the Ethernet line (``l2``), at most ``pages`` pages."""
 
-    window: list[Nanoseconds] | None = None
-    nodes: list[Name] | None = None
-    app: Text | None = None
-    flow: list[IPv4Addr] | None = None
-    l2: Bool = False
-    pages: Int = Field(20, gt=0, le=1000)
+    doc_types: ClassVar = {"window": "`[time, time]` (`[1s, 2s]`)", "nodes": "list of node names",
+                           "app": "app name (or kind)", "flow": "two IPv4 addresses"}
+    doc_defaults: ClassVar = {"window": "the whole run", "nodes": "along the path", "app": "all",
+                              "flow": "all"}
+    doc_rules: ClassVar = {"window": "start ≤ end", "nodes": "existing nodes",
+                           "app": "an app of `run:`; not with `flow`", "flow": "not with `app`"}
+
+    window: list[Nanoseconds] | None = Field(None, description=(
+        "events from .. to"))
+    nodes: list[Name] | None = Field(None, description=(
+        "these lifelines, in this order"))
+    app: Text | None = Field(None, description=(
+        "only its packets, from its start"))
+    flow: list[IPv4Addr] | None = Field(None, description=(
+        "only packets between them, and ICMP errors to either"))
+    l2: Bool = Field(False, description="Ethernet addresses under each line")
+    pages: Int = Field(20, gt=0, le=1000, description="at most this many pages")
 
     @field_validator("window", mode="before")
     @classmethod
@@ -76,13 +87,20 @@ class HopsPlotSpec(Model):
     ``packet`` (e.g. ``seq=3``), or with this IPv4 ``ip_id``; by default the first echo
     request or UDP datagram that needed no ARP on the way."""
 
-    packet: Text | None = None
-    ip_id: Int | None = Field(None, ge=0, le=65535)
+    doc_defaults: ClassVar = {"packet": "the first echo/UDP over the most hops that waited for no ARP"}
+
+    packet: Text | None = Field(None, description="the first packet whose Info contains it")
+    ip_id: Int | None = Field(None, ge=0, le=65535, description=(
+        "the first packet with this IPv4 ID"))
 
 
 class PlotsSpec(Model):
-    ladder: LadderPlotSpec = Field(default_factory=LadderPlotSpec)
-    hops: HopsPlotSpec = Field(default_factory=HopsPlotSpec)
+    doc_types: ClassVar = {"ladder": "`ladder:` (below)", "hops": "`hops:` (below)"}
+
+    ladder: LadderPlotSpec = Field(default_factory=LadderPlotSpec, description=(
+        "what the ladder shows"))
+    hops: HopsPlotSpec = Field(default_factory=HopsPlotSpec, description=(
+        "which packet the hop-latency plot follows"))
 
 
 def with_overrides(plots: PlotsSpec, items: list[str]) -> PlotsSpec:

@@ -9,6 +9,10 @@ validators enforce), meaning from ``Field(description=...)``; ``doc_types`` and
 more (``two endpoints``, ``derived``). A nested model links to the section holding
 its own table. ``python -m simulator.scenario.reference`` (``make docs``) rewrites
 the file; ``--check`` exits 1 naming the tables that drifted.
+
+The app tables come from the registry (:data:`simulator.apps.APPS`: each kind's spec
+model), the ``Checks`` table from the expectation fields the kinds declare
+(:mod:`simulator.apps.checks`), so a new app or check gets its rows by registering.
 """
 
 from __future__ import annotations
@@ -22,13 +26,18 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen, MultipleOf
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic_core import PydanticUndefined
 
+from simulator.apps import APPS
+from simulator.apps.dhcp.client_node import CHECKS as DHCP_CLIENT_CHECKS
+from simulator.apps.dns import values as dns_values
+from simulator.apps.sockopts import SocketOptions
 from simulator.spec import values
 
 from ..engine.units import format_rate, format_size, format_time
-from . import dhcp_specs, dns_specs, node_specs, schema, web_specs
+from . import (action_specs, dhcp_specs, dns_specs, expect_specs, node_specs, plots_spec,
+               run_specs, schema, transport, web_specs)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "yaml.md"
 COMMAND = "python -m simulator.scenario.reference"
@@ -39,7 +48,17 @@ MODELS: dict[str, type[BaseModel]] = {m.__name__: m for m in (
     web_specs.NatOptions, web_specs.HttpServerSpec, schema.CaptureSpec, dhcp_specs.DhcpClientSpec,
     dhcp_specs.DhcpServerSpec, dhcp_specs.DhcpPoolSpec, dhcp_specs.DhcpRelaySpec,
     dns_specs.ZoneSpec, dns_specs.DnsResolverSpec, schema.Scenario, schema.LimitsSpec,
+    schema.Topology, schema.Defaults, node_specs.HubSpec, transport.TcpSpec,
+    dns_specs.DnsServerSpec, dns_specs.RecordSpec, dns_specs.RootHint,
+    dns_specs.DnsForwarderSpec, dns_specs.HostDnsSpec, web_specs.NatTimeouts,
+    web_specs.NatForward, web_specs.HttpResource, plots_spec.PlotsSpec,
+    plots_spec.LadderPlotSpec, plots_spec.HopsPlotSpec, run_specs.TraceSpec, schema.Action,
+    schema.LinkChange, action_specs.RouteChange, action_specs.FlushSpec, SocketOptions,
+    *(kind.spec for kind in APPS.values()), schema.Expectation, expect_specs.EventFilter,
+    node_specs.NatSpec, node_specs.ReassemblyMemory, schema.QueueLimit,
 )}
+# fields a model's table leaves to another: Expectation's app fields are the Checks table's
+ELSEWHERE = {"Expectation": set(schema.CHECKS)}
 MARKER = re.compile(r"^<!-- table: (\w+) -->\n(.*?)^<!-- end -->\n", re.M | re.S)
 HEADER = "| key | type / format | default | constraints | meaning |\n|---|---|---|---|---|\n"
 
@@ -51,7 +70,9 @@ VALUE_TYPES = {
     values.Text: ("string", None), values.Mac: ("MAC", None), values.Mtu: ("integer", None),
     values.IPv4Addr: ("IPv4 address", None), values.IPv4Iface: ("IPv4 interface (`10.0.0.1/24`)", None),
     values.IPv4Net: ("IPv4 network (`10.0.0.0/24`)", None),
-    values.MulticastGroup: ("multicast group", None),
+    values.MulticastGroup: ("multicast group", None), values.Hop: ('IPv4 address or `"*"`', None),
+    float: ("number", None), str: ("string", None), dns_values.Domain: ("domain name", None),
+    dns_values.RecordType: ("record type", None), dns_specs.Seconds: ("whole seconds (`2s`)", format_time),
 }
 
 
@@ -105,6 +126,9 @@ def default_text(model: type[BaseModel], name: str, hint: Any) -> str:
     if field.is_required():
         return "required"
     value = field.default_factory() if field.default_factory else field.default
+    profile = getattr(model, "doc_profile", None)       # None: the profile's value
+    if value is None and hasattr(profile, name):
+        value = getattr(profile, name)
     if value is None or value is PydanticUndefined:
         return "none"
     if isinstance(value, BaseModel):
@@ -119,6 +143,17 @@ def default_text(model: type[BaseModel], name: str, hint: Any) -> str:
     return f"`{fmt(value).replace(' ', '') if fmt and value else value}`"
 
 
+def description_text(field: Any, hint: Any) -> str:
+    """A field's meaning: its description, else its model's first docstring sentence
+    (an action's ``ping:`` is described by :class:`PingSpec`)."""
+    if field.description:
+        return field.description
+    model = _strip_none(hint)
+    doc = (model.__doc__ or "") if isinstance(model, type) and issubclass(model, BaseModel) else ""
+    text = " ".join(doc.split("\n\n")[0].split()).rstrip(".").replace("``", "`")
+    return text[:1].lower() + text[1:] if text[1:2] in (" ", *"abcdefghijklmnopqrstuvwxyz") else text
+
+
 BOUNDS = {Gt: "> {}", Ge: "≥ {}", Lt: "< {}", Le: "≤ {}", MinLen: "at least {}",
           MaxLen: "at most {}", MultipleOf: "a multiple of {}"}
 
@@ -128,19 +163,28 @@ def constraints_text(model: type[BaseModel], name: str, hint: Any) -> str:
     metadata = list(field.metadata)
     bare = typing.get_args(_strip_none(hint))
     metadata += [m for fi in bare[1:] for m in getattr(fi, "metadata", [])]
-    fmt = _formatter(hint)
+    parts = bounds_text(_formatter(hint), metadata)
+    rule = getattr(model, "doc_rules", {}).get(name)
+    return "; ".join(_joined(parts) + ([rule] if rule else []))
+
+
+def bounds_text(fmt, metadata) -> list[str]:
+    """``Field`` bounds as the YAML writes them: ``> 0``, ``≥ 1ms``."""
     parts = []
     for item in metadata:
         for kind, text in BOUNDS.items():
             if isinstance(item, kind):
                 bound = getattr(item, dataclasses.fields(item)[0].name)
                 parts.append(text.format(fmt(bound).replace(" ", "") if fmt and bound else bound))
+    return parts
+
+
+def _joined(parts: list[str]) -> list[str]:
     lo = [p for p in parts if p.startswith("≥ ")]
     hi = [p for p in parts if p.startswith("≤ ")]
     if lo and hi:  # ≥ 68, ≤ 65535 → 68..65535
         parts = [f"{lo[0][2:]}..{hi[0][2:]}"] + [p for p in parts if p not in (lo[0], hi[0])]
-    rule = getattr(model, "doc_rules", {}).get(name)
-    return "; ".join(parts + ([rule] if rule else []))
+    return parts
 
 
 def render(model: type[BaseModel], anchors: dict[str, tuple[str, str]]) -> str:
@@ -148,28 +192,64 @@ def render(model: type[BaseModel], anchors: dict[str, tuple[str, str]]) -> str:
     alike in every other column share a row (`rate`, `delay`, ...). A field whose type
     links to another table takes its constraints from there. A base class setting
     ``doc_shared_as`` (the node's IP stack) gives its fields one row in its subclasses'
-    tables, except in one that sets it to ``None`` (the host's, which lists them)."""
+    tables, except in one that sets it to ``None`` (the host's, which lists them).
+    ``doc_rows`` adds the keys a loader reads before the model (``extends``)."""
     hints = typing.get_type_hints(model, include_extras=True)
     rows: list[tuple[list[str], tuple[str, ...]]] = []
     shared_as = getattr(model, "doc_shared_as", None)
     owner = next((b for b in model.__mro__ if "doc_shared_as" in vars(b)), None)
     shared = owner.model_fields if shared_as and owner is not model else {}
+    elsewhere = ELSEWHERE.get(model.__name__, set())
+    cells: tuple[str, ...]
     for name, field in model.model_fields.items():
+        if name in elsewhere:
+            continue
         hint = hints[name]
         if name in shared:
-            cells: tuple[str, ...] = (shared_as, "", "", "")
+            cells = (shared_as, "", "", "")
         else:
             kind = getattr(model, "doc_types", {}).get(name) or type_text(hint, anchors)
             rule = "" if kind.startswith("[") else constraints_text(model, name, hint)
-            cells = (kind, default_text(model, name, hint), rule, field.description or "")
+            cells = (kind, default_text(model, name, hint), rule, description_text(field, hint))
         if rows and rows[-1][1] == cells:
             rows[-1][0].append(name)
         else:
             rows.append(([name], cells))
-    return HEADER + "".join(
-        ("| " + ", ".join(f"`{n}`" for n in names) + " | " + " | ".join(cells) + " |\n")
-        .replace("|  |", "| |").replace("|  |", "| |")
-        for names, cells in rows)
+    rows += [([name], cells) for name, cells in getattr(model, "doc_rows", {}).items()]
+    return HEADER + "".join(_row(names, cells) for names, cells in rows)
+
+
+def _row(names: list[str], cells: tuple[str, ...]) -> str:
+    return ("| " + ", ".join(f"`{n}`" for n in names) + " | " + " | ".join(cells) + " |\n"
+            ).replace("|  |", "| |").replace("|  |", "| |")
+
+
+CHECKS_HEADER = ("| key | type / format | reads the result's | passes when | apps that produce it |\n"
+                 "|---|---|---|---|---|\n")
+
+
+def producers(check) -> str:
+    """The app kinds whose results a check reads (``every app but traceroute``)."""
+    kinds = [k.name for k in APPS.values() if check in k.checks]
+    missing = [k for k in APPS if k not in kinds]
+    names = ("every app" if not missing else
+             "every app but " + ", ".join(f"`{k}`" for k in missing) if len(missing) <= 3 else
+             ", ".join(f"`{k}`" for k in kinds))
+    return ", ".join(([names] if kinds else []) + (["`app: dhcp`"] if check in DHCP_CLIENT_CHECKS else []))
+
+
+def checks_table(anchors: dict[str, tuple[str, str]]) -> str:
+    """A row per expectation field an app kind declares (``Expectation``'s app fields):
+    its value type and bounds, the result key it reads, when it passes, who reports it."""
+    rows = []
+    for name, check in schema.CHECKS.items():
+        bounds = _joined(bounds_text(_formatter(check.type), Field(**check.constraints).metadata))
+        kind = " ".join([type_text(check.type, anchors), *bounds]) + (" or range" if check.ranged else "")
+        rows.append(([name], (kind, f"`{check.key}`", check.description, producers(check))))
+    return CHECKS_HEADER + "".join(_row(names, cells) for names, cells in rows)
+
+
+TABLES = {"Checks": checks_table}
 
 
 def anchor(heading: str) -> str:
@@ -195,6 +275,8 @@ def regenerate(text: str) -> str:
 
     def table(match: re.Match) -> str:
         name = match.group(1)
+        if name in TABLES:
+            return f"<!-- table: {name} -->\n{TABLES[name](anchors)}<!-- end -->\n"
         if name not in MODELS:
             raise ValueError(f"docs/yaml.md: <!-- table: {name} --> names no model in "
                              f"simulator.scenario.reference.MODELS")

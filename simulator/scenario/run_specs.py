@@ -34,10 +34,12 @@ class TraceSpec(Model):
     """What ``trace.jsonl`` records. YAML: ``trace: off``, ``trace: full`` (the default)
     or ``trace: {nodes: [r1], layers: [ip, icmp], events: [tx, drop]}`` (all given must match)."""
 
-    off: Bool = False
-    nodes: list[Name] | None = None
-    layers: list[Name] | None = None
-    events: list[Name] | None = None
+    off: Bool = Field(False, description="`true` (`trace: off`): no `trace.jsonl`")
+    nodes: list[Name] | None = Field(None, description=(
+        "keep the events of these nodes (left out: all)"))
+    layers: list[Name] | None = Field(None, description=(
+        "keep the events of these layers (left out: all)"))
+    events: list[Name] | None = Field(None, description="keep these event kinds (left out: all)")
 
     @model_validator(mode="before")
     @classmethod

@@ -32,9 +32,9 @@ from simulator.spec.values import (BitsPerSecond, Bool, Bytes, FieldError, Int, 
                                    parse_ipv4_interface, parse_ipv4_network, parse_mac)
 
 from ..engine.units import parse_size
-from .action_specs import EVENTS, FlushSpec, RouteChange
+from .action_specs import ACTION_DOC, EVENTS, FlushSpec, RouteChange
 from .action_specs import LinkChange as _LinkChange
-from .expect_specs import EventFilter
+from .expect_specs import EXPECTATION_DOC, EventFilter
 from .node_specs import (NODE_TYPES, ArpSpec, GroupSpec, HostSpec, HubSpec, InterfaceSpec,
                          L3SwitchSpec, NodeSpec, ReassemblyMemory, RouterSpec, RouteSpec,
                          SwitchSpec)
@@ -62,8 +62,8 @@ class QueueLimit(Model):
     YAML: ``queue: 100`` (packets), ``queue: 64KiB`` (bytes), ``{packets: 100}``, ``{bytes: 64KiB}``.
     """
 
-    packets: Int | None = Field(None, gt=0)
-    bytes: Bytes | None = Field(None, gt=0)
+    packets: Int | None = Field(None, gt=0, description="frames queued at most")
+    bytes: Bytes | None = Field(None, gt=0, description="bytes of Ethernet frames queued at most")
 
     @model_validator(mode="before")
     @classmethod
@@ -137,7 +137,10 @@ class LinkOverrides(Model):
 
 
 class Defaults(Model):
-    link: LinkOverrides = Field(default_factory=LinkOverrides)
+    doc_types: ClassVar = {"link": "[link parameters](#link-parameters)"}
+
+    link: LinkOverrides = Field(default_factory=LinkOverrides, description=(
+        "parameters every link starts from (not `cost` or `up`)"))
 
 
 class Endpoint(Model):
@@ -197,12 +200,31 @@ class LinkSpec(LinkOverrides):
 
 
 class Topology(Model):
-    name: Text
-    defaults: Defaults = Field(default_factory=Defaults)
-    routing: Literal["static", "auto"] = "static"
-    convergence: Nanoseconds = Field(0, ge=0)
-    nodes: dict[Name, NodeSpec] = Field(min_length=1)
-    links: list[LinkSpec] = Field(default_factory=list)
+    doc_types: ClassVar = {"convergence": "time (`200ms`)", "nodes": "mapping name → node"}
+    doc_rules: ClassVar = {"name": "not empty", "nodes": "names as above"}
+    # keys compose.py reads before the model sees the file
+    doc_rows: ClassVar = {
+        "extends": ("file path", "none", "a topology file, relative to this one",
+                    "start from that topology: [reuse and generation]"
+                    "(#reuse-and-generation-extends-include-generate)"),
+        "include": ("file path, or a list of them", "none",
+                    "topology files holding only `name`, `params`, `nodes`, `links`",
+                    "add their nodes and links"),
+        "generate": ("mapping `{kind: ..., ...}`", "none", "a kind below",
+                     "add a generated topology (routers, hosts, addresses) and `routing: auto`")}
+
+    name: Text = Field(description="the topology's name")
+    defaults: Defaults = Field(default_factory=Defaults, description=(
+        "`link`: parameters every link starts from"))
+    routing: Literal["static", "auto"] = Field("static", description=(
+        "`static`: routers use their `routes`; `auto`: routes are computed from the graph "
+        "([below](#routing-static-and-auto))"))
+    convergence: Nanoseconds = Field(0, ge=0, description=(
+        "with `routing: auto`, delay between a link going down/up and the new routes; "
+        "ignored with `static`"))
+    nodes: dict[Name, NodeSpec] = Field(min_length=1, description="the nodes; `type` picks the kind")
+    links: list[LinkSpec] = Field(default_factory=list, description=(
+        "the cables; a node with no links is allowed"))
 
     def link_params(self, link: LinkSpec) -> LinkParams:
         """Built-in defaults ← this topology's ``defaults.link`` ← the link's own fields."""
@@ -216,7 +238,7 @@ class Topology(Model):
 
 class LinkChange(_LinkChange):
     __doc__ = _LinkChange.__doc__
-    ends: tuple[Endpoint, Endpoint]
+    ends: tuple[Endpoint, Endpoint] = Field(description="the link, as in `links:`")
 
 
 _WHERE = {"link_down": "the link's two ends", "link_up": "the link's two ends",
@@ -234,13 +256,18 @@ class _Action(Model):
     before ``until``, or to the end of the run.
     """
 
-    at: Nanoseconds = Field(None, ge=0)     # None (not given): 0 after `after`
-    after: Name | None = None
-    every: Nanoseconds | None = Field(None, gt=0)
-    repeat: Int | None = Field(None, ge=1)
-    until: Nanoseconds | None = Field(None, gt=0)
-    on: Name | None = None
-    name: Text | None = None
+    doc_types: ClassVar = ACTION_DOC["types"]
+    doc_defaults: ClassVar = ACTION_DOC["defaults"]
+    doc_rules: ClassVar = ACTION_DOC["rules"]
+
+    at: Nanoseconds = Field(None, ge=0, description=(   # None (not given): 0 after `after`
+        "when (with `after`: how long after)"))
+    after: Name | None = Field(None, description="start at that action's end plus `at`")
+    every: Nanoseconds | None = Field(None, gt=0, description="repeat the event this often")
+    repeat: Int | None = Field(None, ge=1, description="how many times in all")
+    until: Nanoseconds | None = Field(None, gt=0, description="repeat while before this time")
+    on: Name | None = Field(None, description="the node that runs the app")
+    name: Text | None = Field(None, description="the name `expect` and the outputs use")
 
     APP_KINDS: ClassVar[tuple[str, ...]] = tuple(APPS)
     EVENTS: ClassVar[tuple[str, ...]] = EVENTS
@@ -299,15 +326,17 @@ class _Action(Model):
 Action = create_model(
     "Action", __base__=_Action, __module__=__name__, __doc__=_Action.__doc__,
     **{kind.name: (kind.spec | None, None) for kind in APPS.values()},
-    stop=(Name | None, None),
-    link_down=(tuple[Endpoint, Endpoint] | None, None),
-    link_up=(tuple[Endpoint, Endpoint] | None, None),
-    link=(LinkChange | None, None),
-    node_down=(Name | None, None),
-    node_up=(Name | None, None),
-    route_add=(RouteChange | None, None),
-    route_remove=(RouteChange | None, None),
-    flush=(FlushSpec | None, None),
+    stop=(Name | None, Field(None, description="stop that app ([events](#events))")),
+    link_down=(tuple[Endpoint, Endpoint] | None, Field(None, description="take that link down")),
+    link_up=(tuple[Endpoint, Endpoint] | None, Field(None, description=(
+        "bring that link (back) up"))),
+    link=(LinkChange | None, Field(None, description="change the link's parameters")),
+    node_down=(Name | None, Field(None, description="power the node off")),
+    node_up=(Name | None, Field(None, description="power the node on")),
+    route_add=(RouteChange | None, Field(None, description="add a static route")),
+    route_remove=(RouteChange | None, Field(None, description=(
+        "remove the route to that prefix (only `on` and `to`)"))),
+    flush=(FlushSpec | None, Field(None, description="empty the node's ARP or DNS caches")),
 )
 
 
@@ -353,17 +382,30 @@ class _Expectation(Model):
     forms: the events of that node, unless an event names its own). ``name`` names it
     in the report; without one, a name is made from what it checks."""
 
-    name: Text | None = None
-    on: Name | None = None
-    app: str | None = None
-    count: EventFilter | None = None
-    equals: Int | None = Field(None, ge=0)
-    at_least: Int | None = Field(None, ge=0)
-    at_most: Int | None = Field(None, ge=0)
-    sequence: list[EventFilter] | None = Field(None, min_length=1)
-    event: EventFilter | None = None
-    after: Name | None = None
-    within: Nanoseconds | None = Field(None, ge=0)
+    doc_types: ClassVar = EXPECTATION_DOC["types"]
+    doc_defaults: ClassVar = EXPECTATION_DOC["defaults"]
+    doc_rules: ClassVar = EXPECTATION_DOC["rules"]
+
+    name: Text | None = Field(None, description=(
+        "the name in the terminal table, `summary.json` (`expectations[].name`), `netsim test` "
+        "and the pytest item"))
+    on: Name | None = Field(None, description=(
+        "an app form: apps on that node; a trace form: the default `node` of its events"))
+    app: str | None = Field(None, description=(
+        "the apps whose results are checked (kind or action name), with the "
+        "[app results](#app-results) keys"))
+    count: EventFilter | None = Field(None, description="count these events")
+    equals: Int | None = Field(None, ge=0, description="the count is exactly this")
+    at_least: Int | None = Field(None, ge=0, description="the count is at least this")
+    at_most: Int | None = Field(None, ge=0, description="the count is at most this")
+    sequence: list[EventFilter] | None = Field(None, min_length=1, description=(
+        "these events happen in this order (a subsequence of the trace: others may come "
+        "between)"))
+    event: EventFilter | None = Field(None, description=(
+        "the first such event at or after the action `after` happened (its first time) comes "
+        "at most `within` after it"))
+    after: Name | None = Field(None, description="the action the timing starts from")
+    within: Nanoseconds | None = Field(None, ge=0, description="the longest wait allowed")
 
     CHECKS: ClassVar[tuple[str, ...]] = tuple(CHECKS)
     FORMS: ClassVar[tuple[str, ...]] = ("app", "count", "sequence", "event")

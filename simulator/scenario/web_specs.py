@@ -35,10 +35,12 @@ def _port(text: str, original: Any) -> int:
 class NatTimeouts(Model):
     """Mapping timeouts (RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508 REQ-1)."""
 
-    udp: Nanoseconds = Field(300 * S, gt=0)
-    tcp_established: Nanoseconds = Field(7440 * S, gt=0)
-    tcp_transitory: Nanoseconds = Field(240 * S, gt=0)
-    icmp: Nanoseconds = Field(60 * S, gt=0)
+    udp: Nanoseconds = Field(300 * S, gt=0, description="a UDP mapping (RFC 4787 REQ-5)")
+    tcp_established: Nanoseconds = Field(7440 * S, gt=0, description=(
+        "an established TCP mapping (RFC 5382 REQ-5)"))
+    tcp_transitory: Nanoseconds = Field(240 * S, gt=0, description=(
+        "a TCP mapping opening or closing (RFC 5382 REQ-5)"))
+    icmp: Nanoseconds = Field(60 * S, gt=0, description="an ICMP query mapping (RFC 5508 REQ-1)")
 
 
 def _address_port(value: Any) -> Any:
@@ -71,9 +73,11 @@ PortRange = Annotated[tuple[int, int], BeforeValidator(_port_range)]
 class NatForward(Model):
     """A static port forward (DNAT). YAML: ``{proto: tcp, port: 8080, to: 192.168.1.10:80}``."""
 
-    proto: Literal["tcp", "udp"]
-    port: Int = Field(ge=1, le=65535)
-    to: AddressPort
+    doc_types: ClassVar = {"to": "`ADDRESS:PORT` (`192.168.1.10:80`)"}
+
+    proto: Literal["tcp", "udp"] = Field(description="the protocol forwarded")
+    port: Int = Field(ge=1, le=65535, description="the external port")
+    to: AddressPort = Field(description="where it goes: `ADDRESS:PORT` on an inside network")
 
 
 class NatOptions(Model):
@@ -127,9 +131,9 @@ class HttpResource(Model):
     """One path's content. YAML: ``10KB`` (a generated body of that size), a string
     (the body itself) or ``{body: ..., type: text/css}`` / ``{size: 1MB}``."""
 
-    body: str | None = None
-    size: Bytes | None = Field(None, ge=0)
-    type: str | None = None
+    body: str | None = Field(None, description="the body")
+    size: Bytes | None = Field(None, ge=0, description="a generated body of this many bytes")
+    type: str | None = Field(None, description="its `Content-Type`")
 
     @model_validator(mode="before")
     @classmethod

@@ -33,12 +33,15 @@ DEFAULT_ROUTE = IPv4Network("0.0.0.0/0")
 # What `expect: [{app: dhcp, ...}]` can check on a client's result (simulator.apps.checks).
 STATES = Literal["INIT", "SELECTING", "REQUESTING", "PROBING", "BOUND", "RENEWING", "REBINDING",
                  "STOPPED"]
-DHCP_STATE = Check("dhcp_state", "dhcp_state", STATES, lambda got, want: got == want)
+DHCP_STATE = Check("dhcp_state", "dhcp_state", STATES, lambda got, want: got == want,
+                   description="equal")
 ADDRESS_IN = Check("address_in", "address", IPv4Net,
-                   lambda got, want: IPv4Interface(got).ip in want, op="in")
+                   lambda got, want: IPv4Interface(got).ip in want, op="in",
+                   description="the leased address is in it")
 LEASE_WITHIN = Check("lease_within", "lease_obtained_ns", Nanoseconds,
                      lambda got, want: got <= want, lambda ns: f"{ns / 1e6:g} ms", "<=",
-                     {"gt": 0})
+                     {"gt": 0},
+                     description="the first lease came at most this long after the client started")
 CHECKS = (DHCP_STATE, ADDRESS_IN, LEASE_WITHIN, ERRORS, OUTPUT_CONTAINS)
 
 

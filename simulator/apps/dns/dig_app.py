@@ -9,7 +9,7 @@ is measured from the last send to the response, as dig's. ``nslookup`` asks the 
 then the AAAA question, as nslookup 9.18 does, without EDNS.
 """
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -221,19 +221,23 @@ class Nslookup(_Lookup):
 # ---------------------------------------------------------------- YAML and checks
 
 class _QuerySpec(AppSpec):
-    name: Domain
-    server: IPv4Addr | None = None          # None: the node's first `dns:` server
-    timeout: Nanoseconds = Field(5 * S, gt=0)
-    tries: Int = Field(3, ge=1, le=10)
+    doc_defaults: ClassVar = {"server": "the node's first `dns:` server"}
+
+    name: Domain = Field(description="the question's name")
+    server: IPv4Addr | None = Field(None, description="where the query goes (`@server`)")
+    timeout: Nanoseconds = Field(5 * S, gt=0, description="wait per try")
+    tries: Int = Field(3, ge=1, le=10, description="tries in all")
 
 
 class DigSpec(_QuerySpec):
     """dig NAME TYPE @SERVER [+tcp] [+norecurse] [+noedns]."""
 
-    type: RecordType = "A"
-    tcp: Bool = False
-    recurse: Bool = True
-    edns: Bool = True
+    type: RecordType = Field("A", description=(
+        "the question's type (A, AAAA, NS, CNAME, SOA, PTR, MX, TXT, ANY, `TYPEnnn`)"))
+    tcp: Bool = Field(False, description="`+tcp`")
+    recurse: Bool = Field(True, description=(
+        "false: `+norecurse` (RD clear: a resolver answers from its cache alone)"))
+    edns: Bool = Field(True, description="EDNS0 with 1232 bytes (false: `+noedns`)")
 
 
 class NslookupSpec(_QuerySpec):
@@ -254,20 +258,27 @@ def _ms(ns) -> str:
     return f"{ns / 1e6:g} ms"
 
 
-RCODE = Check("rcode", "rcode", Text, lambda got, want: got == want.upper())
+RCODE = Check("rcode", "rcode", Text, lambda got, want: got == want.upper(),
+              description="equal (`TIMEOUT` when nothing came)")
 ANSWER = Check("answer", "answers", Text, lambda got, want: want in got,
                lambda v: repr(v) if isinstance(v, str) else "[" + ", ".join(v) + "]",
-               "contains")
-NODATA = Check("nodata", "nodata", Bool, lambda got, want: got == want)
+               "contains",
+               description="one answer's data equals it")
+NODATA = Check("nodata", "nodata", Bool, lambda got, want: got == want,
+               description="equal (NOERROR, no data of the type)")
 TTL_MAX = Check("ttl_max", "ttls", Int, lambda got, want: bool(got) and max(got) <= want,
                 lambda v: str(v) if isinstance(v, int) else str(max(v, default=None)), "<=",
-                {"ge": 0})
+                {"ge": 0},
+                description="an answer came and every TTL ≤ given (from a cache: counted down)")
 QUERY_TIME_MAX = Check("query_time_max", "query_time_ns", Nanoseconds,
-                       lambda got, want: got <= want, _ms, "<=")
+                       lambda got, want: got <= want, _ms, "<=",
+                       description="measured ≤ given")
 QUERY_TIME_MIN = Check("query_time_min", "query_time_ns", Nanoseconds,
-                       lambda got, want: got >= want, _ms, ">=")
+                       lambda got, want: got >= want, _ms, ">=",
+                       description="measured ≥ given")
 TRANSPORT = Check("transport", "transport", Literal["udp", "tcp"],
-                  lambda got, want: got == want)
+                  lambda got, want: got == want,
+                  description="equal (`tcp` after TC=1)")
 
 DIG = AppKind("dig", DigSpec, build_dig,
               (RCODE, ANSWER, NODATA, TTL_MAX, QUERY_TIME_MAX, QUERY_TIME_MIN, TRANSPORT,

@@ -12,7 +12,7 @@ browser closes its connection (so it, the active closer, ends in TIME-WAIT).
 The per-URL phases add up exactly: total = dns + connect + ttfb + transfer.
 """
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urljoin
 
 from pydantic import Field, field_validator
@@ -158,10 +158,16 @@ class Browse:
 
 
 class BrowseSpec(AppSpec):
-    """``browse: {urls: [http://www.example.com/, ...]}``."""
+    """A browser: fetch ``urls`` in order, one connection per host, reused.
 
-    urls: list[str] = Field(min_length=1)
-    timeout: Nanoseconds = Field(30 * S, gt=0)        # per request, for the response
+    ``browse: {urls: [http://www.example.com/, ...]}``."""
+
+    doc_types: ClassVar = {"urls": "list of URLs"}
+
+    urls: list[str] = Field(min_length=1, description=(
+        "fetched in order, one connection per host, reused (at most 5 redirects each)"))
+    timeout: Nanoseconds = Field(30 * S, gt=0, description=(
+        "how long a response may take"))
 
     @field_validator("urls", mode="before")
     @classmethod
@@ -182,12 +188,15 @@ def _max_at_most(got, want) -> bool:
 
 
 # Expectations over every request an HTTP app made (redirects included).
-STATUS = checks.Check("status", "statuses", Int, _all_equal, constraints={"ge": 100, "le": 599})
+STATUS = checks.Check("status", "statuses", Int, _all_equal, constraints={"ge": 100, "le": 599},
+                      description="every request got it")
 TOTAL_MAX = checks.Check("total_max", "totals_ns", Nanoseconds, _max_at_most,
                          lambda v: " ".join(ms(x) for x in v) if isinstance(v, list) else ms(v),
-                         "<=", {"gt": 0})
+                         "<=", {"gt": 0},
+                         description="every request's total ≤ given")
 DNS_SOURCE = checks.Check("dns_source", "dns_sources", Literal["hosts", "cache", "server"],
-                          _all_equal)
+                          _all_equal,
+                          description="every lookup answered from it")
 HTTP_CHECKS = (STATUS, TOTAL_MAX, *checks.BASIC, *checks.TCP, *checks.BYTES,
                *checks.RETRANSMITTED)
 

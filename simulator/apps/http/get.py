@@ -3,7 +3,7 @@ for one URL over one persistent connection (``keep_alive: false`` asks the serve
 close after each, ``Connection: close``, RFC 9112 §9.6), following redirects. Each
 request's status, size, headers and timings are in the result."""
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -49,14 +49,20 @@ class HttpGet:
 
 
 class HttpGetSpec(AppSpec):
-    """``http_get: {url: http://10.0.0.2/a.html, method: HEAD, count: 2}``."""
+    """An HTTP client: ``count`` requests for ``url`` on one persistent connection.
 
-    url: str
-    method: Literal["GET", "HEAD"] = "GET"
-    count: Int = Field(1, ge=1)
-    redirects: Int = Field(5, ge=0)                 # followed at most
-    keep_alive: Bool = True
-    timeout: Nanoseconds = Field(30 * S, gt=0)      # per request, for the response
+    ``http_get: {url: http://10.0.0.2/a.html, method: HEAD, count: 2}``."""
+
+    doc_types: ClassVar = {"url": "URL (`http://host[:port]/path`)"}
+
+    url: str = Field(description=(
+        "what to fetch; a host name is looked up through the node's resolver"))
+    method: Literal["GET", "HEAD"] = Field("GET", description="the request method")
+    count: Int = Field(1, ge=1, description="requests on one persistent connection")
+    redirects: Int = Field(5, ge=0, description="redirects followed at most")
+    keep_alive: Bool = Field(True, description="false: `Connection: close` on each request")
+    timeout: Nanoseconds = Field(30 * S, gt=0, description=(
+        "how long a response may take"))
 
     @field_validator("url", mode="before")
     @classmethod

@@ -26,6 +26,7 @@ _CHOICES = {
     "prr_recover_fs": ("flight", "cwnd"),
     "prr_units": ("bytes", "segments"),
     "ack_unsent": ("ack", "drop"),
+    "reno_sack_emulation": ("off", "ns3"),
 }
 
 
@@ -95,6 +96,9 @@ class TcpConfig:
                                         # pseudocode, ns-3) or whole "segments" (Linux)
     newreno_impatient: bool = False     # restart the RTO on the first partial ACK only
                                         # (RFC 6582 §4 "Impatient"; Linux: on every ACK)
+    reno_sack_emulation: str = "off"    # without SACK: "ns3" = ns-3 3.44's emulated
+                                        # SACK scoreboard (ns3_reno_sack.py) with
+                                        # recovery "classic"; "off" = RFC 5681/6582
     dupthresh: int = 3                  # RFC 5681 §3.2 / RFC 6675 DupThresh
     limited_transmit: bool = True       # RFC 3042
     rack: bool = True                   # RACK loss detection with SACK (RFC 8985 §6;
@@ -189,5 +193,5 @@ _PROFILES = {
     # TcpNoDelay, PRR recovery, no cwnd validation, no idle restart, 2·MSL = 240 s.
     "ns3": {**_RFC, "initial_window": 10, "nagle": False, "recovery": "prr",
             "initial_rto": 3 * S, "slow_start_after_idle": False,
-            "syn_loss_window_after": 0},
+            "syn_loss_window_after": 0, "reno_sack_emulation": "ns3"},
 }

@@ -17,12 +17,16 @@ fast retransmit / fast recovery, SACK-based recovery and the RTO's loss recovery
   cwnd allows (Linux's loss state).
 - With SACK and ``config.rack``/``config.tlp``, RACK-TLP (RFC 8985, rack.py) marks
   losses by time instead of DupThresh and probes a silent tail before the RTO.
+- Without SACK, with ``config.reno_sack_emulation == "ns3"`` and classic recovery,
+  ns-3 3.44's emulated-SACK scoreboard (ns3_reno_sack.py) replaces DupThresh counting,
+  window inflation and the RTO's resend order (the ``_ns3`` hooks below).
 """
 
 from simulator.stack.errno import Errno
 from simulator.wire.tcp import Sack, Timestamps
 
 from .cc import make as make_cc
+from .ns3_reno_sack import Ns3RenoMixin, RenoSackScoreboard
 from .prr import Prr
 from .rack import RackTlpMixin
 from .sack import Scoreboard
@@ -31,7 +35,7 @@ from .seq import seq_add, seq_ge, seq_le, seq_lt, seq_sub
 OPEN, RECOVERY, LOSS = "open", "recovery", "loss"
 
 
-class SenderMixin(RackTlpMixin):
+class SenderMixin(RackTlpMixin, Ns3RenoMixin):
     def _init_sender(self) -> None:
         self._init_rack()
         self._data_seq = seq_add(self.iss, 1)   # the sequence number of sndbuf[0]
@@ -39,6 +43,7 @@ class SenderMixin(RackTlpMixin):
         self._fin_seq = None
         self.cc = None
         self.sb = None
+        self._ns3 = None                        # ns-3's emulated Reno SACK, or None
         self.ca_state = OPEN
         self.dupacks = 0
         self.recover = self.iss
@@ -62,6 +67,9 @@ class SenderMixin(RackTlpMixin):
         self.sb = Scoreboard(self.snd_mss, cfg.dupthresh,
                              dupthresh_rule=not (cfg.rack and self.neg.sack))
         self._rack_start()
+        if (cfg.reno_sack_emulation == "ns3" and not self.neg.sack
+                and cfg.recovery == "classic"):
+            self._ns3 = RenoSackScoreboard()
         if self._syn_retries and self.rtt.srtt_ns is None:
             self.rtt.fallback(cfg.syn_fallback_rto)
         if 0 < cfg.syn_loss_window_after <= self._syn_retries:
@@ -95,7 +103,8 @@ class SenderMixin(RackTlpMixin):
         if acked > 0:
             self._after_new_ack(acked, newly_sacked, rtt, flight_before, now)
         elif (ack == self.snd_una and self.flight > 0 and not seg.payload
-              and not seg.flags & 0x03 and (self.snd_wnd == old_wnd or newly_sacked)):
+              and not seg.flags & 0x03 and (self.snd_wnd == old_wnd or newly_sacked
+                                            or self._ns3 is not None)):  # ns-3: any window
             self._dupack(newly_sacked, now)
         if acked >= 0:
             self._probe_answered(flight_before == 0, now)
@@ -111,6 +120,8 @@ class SenderMixin(RackTlpMixin):
         self.retransmits = 0
         acked = self.sb.on_ack(ack)
         self.delivered += sum(1 for s in acked if not s.sacked)
+        if self._ns3 is not None:
+            self._ns3.discard_up_to(ack)
         rtt = None
         if acked and not any(s.retransmitted for s in acked):
             first = next((s for s in acked if not s.sacked), None)
@@ -138,7 +149,8 @@ class SenderMixin(RackTlpMixin):
                 self._partial_ack(acked, newly_sacked)
         elif self.ca_state == LOSS and seq_ge(self.snd_una, self.recover):
             self.ca_state = OPEN
-        if was != RECOVERY:                     # the ACK ending recovery sets cwnd only
+        # the ACK ending recovery sets cwnd only (ns-3 also grows it, from ssthresh)
+        if was != RECOVERY or (self._ns3 is not None and self.ca_state == OPEN):
             self.cc.on_ack(now, acked, rtt, self._usage_flight(flight_before))
         self.dupacks = 0
         self._tlp_rearm = True                  # RFC 8985 §7.2: an ACK of new data
@@ -173,6 +185,10 @@ class SenderMixin(RackTlpMixin):
                      rttvar_ns=self.rtt.rttvar_ns, rto_ns=self.rtt.rto_ns)
 
     def _dupack(self, newly_sacked: int, now: int) -> None:
+        if self._ns3 is not None:
+            self._ns3_dupack(now)
+            self._trace_cwnd()
+            return
         self.dupacks += 1
         if self.ca_state == RECOVERY:
             if self._prr is not None:
@@ -190,7 +206,7 @@ class SenderMixin(RackTlpMixin):
         """RFC 5681 §3.2 steps 2–3 / RFC 6582 §3.2 step 2 / RFC 6675 §5 / RFC 6937
         (``delivered``: what the ACK starting recovery delivered, PRR's first
         DeliveredData)."""
-        flight = self.flight
+        flight = self.flight if self._ns3 is None else self._ns3_recovery_flight()
         cc = self.cc
         cwnd_before = cc.cwnd
         cc.on_congestion_event(now, flight)
@@ -210,8 +226,8 @@ class SenderMixin(RackTlpMixin):
             self._prr = Prr(cc.ssthresh, recover_fs, self.snd_mss, self.config.prr_bound,
                             whole_segments=self.config.prr_units == "segments")
             self._prr_ack(delivered, safe=False)
-        elif self.neg.sack:
-            cc.cwnd = cc.ssthresh                          # RFC 6675 §5 step (4.2)
+        elif self.neg.sack or self._ns3 is not None:
+            cc.cwnd = cc.ssthresh              # RFC 6675 §5 step (4.2); ns-3 classic
         else:
             cc.cwnd = cc.ssthresh + self.config.dupthresh * self.snd_mss
 
@@ -222,7 +238,9 @@ class SenderMixin(RackTlpMixin):
         self._partial_acks += 1
         if not self.neg.sack:
             self._rtx_owed = True
-        if self._prr is not None:
+        if self._ns3 is not None:
+            self._ns3.mark_head_lost()          # ns-3: cwnd stays at ssthresh
+        elif self._prr is not None:
             self._prr_ack(acked + newly_sacked)
         elif not self.neg.sack:
             mss = self.snd_mss
@@ -248,6 +266,8 @@ class SenderMixin(RackTlpMixin):
         SACK recovery, and after an RTO); in PRR recovery without SACK FlightSize
         less one segment per dupACK (Linux's emulated SACK count); else FlightSize
         (RFC 5681, RFC 3042)."""
+        if self._ns3 is not None:
+            return self._ns3.bytes_in_flight()
         if self.ca_state == LOSS or (self.ca_state == RECOVERY and self.neg.sack):
             return self.sb.pipe()
         if self.ca_state == RECOVERY and self._prr is not None:
@@ -261,7 +281,8 @@ class SenderMixin(RackTlpMixin):
         if self.ca_state == RECOVERY and self._prr is not None:
             return self._sndcnt
         budget = self.cc.cwnd - self._pipe()
-        if self.ca_state == OPEN and self.config.limited_transmit and self.dupacks:
+        if (self.ca_state == OPEN and self.config.limited_transmit and self.dupacks
+                and self._ns3 is None):
             budget += min(self.dupacks, 2) * self.snd_mss      # RFC 3042
         return budget
 
@@ -271,6 +292,9 @@ class SenderMixin(RackTlpMixin):
         if self._rtx_owed:
             self._rtx_owed = False
             self._retransmit(self.snd_una, self.snd_mss, now)
+        if self._ns3 is not None:
+            self._ns3_retransmissions(now)
+            return
         if self.ca_state == OPEN or (self.ca_state == RECOVERY and not self.neg.sack):
             return
         while True:
@@ -303,6 +327,8 @@ class SenderMixin(RackTlpMixin):
             self._fin_sent = True
             self._fin_seq = seq_add(seq, length)
         self.sb.on_send(seq, length, now, retransmit, fin)
+        if self._ns3 is not None:
+            self._ns3.on_send(seq, length + fin, retransmit)
         if retransmit:
             self.total_retrans += 1
             self._record("tcp.retransmit", seq=seq, len=length, fin=fin,
@@ -324,11 +350,16 @@ class SenderMixin(RackTlpMixin):
             self._enter_closed(self.soft_error or Errno.ETIMEDOUT)
             return
         repeated = self.ca_state == LOSS and self.retransmits > 0
+        flight = self.flight
+        if self._ns3 is not None:               # ns-3 ReTxTimeout: its pipe, its rule
+            flight = self._ns3.bytes_in_flight()
+            repeated = self.ca_state == LOSS and self._ns3.head_retransmitted()
+            self._ns3.on_rto()
         self.retransmits += 1
         self.rtt.backoff()
         self._record("tcp.rto", rto_ns=self.rtt.rto_ns, backoffs=self.rtt.backoffs,
                      snd_una=self.snd_una)
-        self.cc.on_rto(now, self.flight, repeated)
+        self.cc.on_rto(now, flight, repeated)
         self.ca_state = LOSS
         self._prr = None
         self._rtx_owed = False
@@ -350,6 +381,8 @@ class SenderMixin(RackTlpMixin):
         self._rtx_owed = False
         self.recover = self.snd_nxt
         self.sb.on_rto()
+        if self._ns3 is not None:
+            self._ns3.on_rto()
         self._rtx_cause = cause
         self._trace_cwnd()
         self._output(now)
