@@ -51,7 +51,9 @@ def tcp_info_namespace(info: dict) -> dict:
         names["tcpi_options"] = (names["tcpi_options_ts"] * CONSTANTS["TCPI_OPT_TIMESTAMPS"]
                                  | names.get("tcpi_options_sack", 0) * CONSTANTS["TCPI_OPT_SACK"]
                                  | bool(names.get("tcpi_snd_wscale") or names.get(
-                                     "tcpi_rcv_wscale")) * CONSTANTS["TCPI_OPT_WSCALE"])
+                                     "tcpi_rcv_wscale")) * CONSTANTS["TCPI_OPT_WSCALE"]
+                                 | names.get("tcpi_options_syn_data", 0)
+                                 * CONSTANTS["TCPI_OPT_SYN_DATA"])
     return names
 
 

@@ -17,6 +17,11 @@ sysctl -q net.ipv4.tcp_reordering=3
 sysctl -q net.ipv4.tcp_congestion_control=cubic
 sysctl -q net.ipv4.tcp_slow_start_after_idle=0
 
+# TCP Fast Open: client and server, every listener (queue = backlog), and the key
+# whose cookie for 192.0.2.1 -> 192.168.0.1 is the suite's TFO_COOKIE.
+sysctl -q net.ipv4.tcp_fastopen=0x70403
+sysctl -q net.ipv4.tcp_fastopen_key=a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4
+
 # Set on the test box, not modelled (or already what netsim does).
 sysctl -q net.ipv4.tcp_fack=0 net.ipv4.tcp_ecn=0
 sysctl -q net.ipv4.tcp_frto=2 net.ipv4.tcp_early_retrans=4 net.ipv4.tcp_recovery=1

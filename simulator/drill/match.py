@@ -1,8 +1,10 @@
 """Comparing the segments the host sends with the script's ``>`` lines.
 
-Sequence numbers are mapped as packetdrill maps them: the host's first SYN (or
-SYN-ACK) fixes the offset between its live ISN and the script's, so the
-script's numbers are relative; the peer's numbers are used as written.
+Sequence numbers are mapped as packetdrill maps them (socket.h): the host's
+first SYN (or SYN-ACK) fixes the offset between its live ISN and the script's,
+so the script's numbers are relative; the peer's SYN (or SYN-ACK) is sent as
+written and fixes the peer's ISN, and its later segments' numbers (and the
+host's ACKs and SACK blocks of them) are relative to it.
 Timestamps likewise: the first outbound TSval the script names is the base
 that inbound TSecr values are translated against. Field mismatches are
 reported in packetdrill's words (``live packet field tcp_ack_seq: expected:
@@ -12,8 +14,8 @@ reported in packetdrill's words (``live packet field tcp_ack_seq: expected:
 from dataclasses import dataclass, replace
 
 from simulator.drill.model import ANY_OPTIONS, PacketSpec, TcpOptionSpec
-from simulator.wire.tcp import (ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG, Eol, Mss, Nop,
-                                Sack, SackPermitted, Timestamps, WindowScale)
+from simulator.wire.tcp import (ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG, Eol, FastOpen,
+                                Mss, Nop, Sack, SackPermitted, Timestamps, WindowScale)
 
 MOD = 1 << 32
 # Back-to-back segments of one TSO burst reach the peer this close together (a
@@ -25,6 +27,22 @@ _FLAG_BITS = (("F", FIN), ("S", SYN), ("R", RST), ("P", PSH), ("U", URG), ("E", 
 _FIELD_ORDER = (("tcp_fin", FIN), ("tcp_syn", SYN), ("tcp_rst", RST), ("tcp_psh", PSH),
                 ("tcp_ack", ACK), ("tcp_urg", URG), ("tcp_ece", ECE), ("tcp_cwr", CWR),
                 ("tcp_ae", AE))
+
+
+# packetdrill's -D definitions of the Linux suite's IPv4 runs (run_all.py): the
+# cookie of 192.0.2.1 → 192.168.0.1 under the test box's tcp_fastopen_key, and the
+# ICMP code the icmp scripts send
+DEFINES = {"TFO_COOKIE": "3021b9d889017eeb", "CODE": "host_unreachable"}
+
+
+def cookie_hex(values: tuple) -> str:
+    """An ``FO``/``FOEXP`` option's cookie as lowercase hex ("" for a request);
+    ValueError if it is neither hex nor a known definition."""
+    if not values:
+        return ""
+    text = DEFINES.get(values[0], values[0]).lower()
+    bytes.fromhex(text)
+    return text
 
 
 def flag_bits(letters: str) -> int:
@@ -92,17 +110,32 @@ class SeqSpace:
 
     def __init__(self):
         self.local_offset: int | None = None    # live ISN − script ISN, host side
+        self.local_isn = 0                      # the host's live ISN
+        self.remote_isn = 0                     # the peer's ISN (its SYN's seq as written)
         self.ts_map: dict[int, int] = {}        # script TSval -> live TSval
         self.ts_base: tuple[int, int] | None = None   # (first script TSval, live TSval)
 
     def learn_local_isn(self, script_seq: int, live_seq: int) -> None:
         self.local_offset = (live_seq - script_seq) % MOD
+        self.local_isn = live_seq
 
-    def local_to_script(self, live: int) -> int:
-        return (live - (self.local_offset or 0)) % MOD
+    def _local(self, syn: bool) -> int:
+        """packetdrill's local offset: a SYN's numbers against the script's ISN,
+        every other segment's relative to the ISN (the script's ISN aside)."""
+        return (self.local_offset or 0) if syn else self.local_isn
 
-    def local_to_live(self, script: int) -> int:
-        return (script + (self.local_offset or 0)) % MOD
+    def local_to_script(self, live: int, syn: bool = False) -> int:
+        return (live - self._local(syn)) % MOD
+
+    def local_to_live(self, script: int, syn: bool = False) -> int:
+        return (script + self._local(syn)) % MOD
+
+    def remote_to_live(self, script: int) -> int:
+        """A peer sequence number of a segment without SYN, script → live."""
+        return (script + self.remote_isn) % MOD
+
+    def remote_to_script(self, live: int) -> int:
+        return (live - self.remote_isn) % MOD
 
     def ecr_to_live(self, script_ecr: int) -> int:
         if script_ecr in self.ts_map:
@@ -138,6 +171,9 @@ def wire_options_to_specs(options, map_sack=None) -> tuple:
             specs.append(TcpOptionSpec("sack", tuple(edges)))
         elif kind is Timestamps:
             specs.append(TcpOptionSpec("TS", (opt.tsval, opt.tsecr)))
+        elif kind is FastOpen:
+            specs.append(TcpOptionSpec("FOEXP" if opt.experimental else "FO",
+                                       (opt.cookie.hex(),) if opt.cookie else ()))
         else:
             specs.append(TcpOptionSpec(f"kind{opt.kind}"))
     while len(specs) > 1 and specs[-1].name == "eol":      # header padding
@@ -192,6 +228,14 @@ def _compare_options(want: tuple, got: tuple, ts_tolerance) -> str | None:
             if ts_tolerance and abs(((g.values[0] - w.values[0] + (1 << 31)) % MOD) - (1 << 31)) \
                     * ts_tolerance[0] > ts_tolerance[1]:
                 return f"bad outbound TCP timestamp value, tolerance {ts_tolerance[1]}"
+        elif w.name in ("FO", "FOEXP"):
+            try:
+                same = cookie_hex(w.values) == cookie_hex(g.values)
+            except ValueError:
+                same = False
+            if not same:
+                return (f"bad value in outbound TCP option ({w.name}): expected: {w} "
+                        f"actual: {g}")
         elif w.values != g.values:
             return (f"bad value in outbound TCP option ({w.name}): expected: {w} actual: {g}")
     return None

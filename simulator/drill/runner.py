@@ -82,6 +82,7 @@ class Runner:
         except ValueError as error:
             raise ScriptError(script.path, 1, 1, f"bad option value: {error}") from None
         self.ts_check = (ts_tick, self.tolerance_us) if ts_tick else None
+        self.host = None
         self.coalesce = "strict_segments" not in opts     # packetdrill's switch for TSO views
         self.warnings: list[str] = []
         self.output: list[str] = []
@@ -126,9 +127,12 @@ class Runner:
 
     def _read_command(self, command: Command) -> None:
         before = len(self.settings.warnings)
+        flushes = self.settings.metrics_flushes
         base = Path(self.script.path).parent
         sysctl.read_commands(command.text, base, self.settings)
         self.warnings.extend(self.settings.warnings[before:])
+        if self.settings.metrics_flushes != flushes and self.host is not None:
+            self.host.tcp.tfo_cache.clear()
 
     # --- time
     def now_us(self) -> int:
@@ -268,6 +272,8 @@ class Runner:
                                f"script packet: {start_us / 1e6:9.6f} {match.spec_str(spec)}")
             if capture.error:
                 raise Mismatch(f"{where}: error handling packet: {capture.error}")
+            if not self.conns.under_test(capture, spec):
+                continue
             try:
                 observed = self.conns.observe(capture, spec)
             except ValueError as error:

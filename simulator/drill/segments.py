@@ -18,8 +18,8 @@ from simulator.wire.icmp import (FRAGMENTATION_NEEDED, HOST_UNREACHABLE,
                                  NET_UNREACHABLE, PORT_UNREACHABLE, PROTOCOL_UNREACHABLE,
                                  IcmpDestUnreachable)
 from simulator.wire.ipv4 import PROTO_ICMP, PROTO_TCP, IPv4Packet
-from simulator.wire.tcp import (ACK, SYN, Eol, Mss, Nop, Sack, SackPermitted, TcpSegment,
-                                Timestamps, WindowScale)
+from simulator.wire.tcp import (ACK, SYN, Eol, FastOpen, Mss, Nop, Sack, SackPermitted,
+                                TcpSegment, Timestamps, WindowScale)
 
 DEFAULT_PORT = 8080              # packetdrill's --bind_port and --connect_port
 FIRST_REMOTE_PORT = 48_000       # ports the script's side uses for inbound SYNs
@@ -67,6 +67,20 @@ class Connections:
         return self.current
 
     # --- the host's segments
+    def under_test(self, capture, spec: PacketSpec) -> bool:
+        """Is the host's segment the test's? packetdrill (local mode) ignores the
+        segments of sockets other than the one under test (an old connection's FIN)."""
+        packet = capture.packet
+        if packet.protocol != PROTO_TCP:
+            return True
+        seg = packet.payload
+        if spec.ports is not None:
+            return (seg.src_port, seg.dst_port) == (spec.ports[1], spec.ports[0])
+        conn = self.current
+        if conn is None:                   # a new socket: its own SYN comes first
+            return bool(seg.flags & SYN)
+        return (seg.src_port, seg.dst_port) == (conn.local_port, conn.remote_port)
+
     def observe(self, capture, spec: PacketSpec) -> Observed:
         """A captured TCP segment in script space (TS values still live)."""
         packet = capture.packet
@@ -77,9 +91,14 @@ class Connections:
         if seg.flags & SYN and conn.space.local_offset is None:
             script_isn = spec.seq if match.flag_bits(spec.flags) & SYN else 0
             conn.space.learn_local_isn(script_isn, seg.seq)
-        return Observed(capture.time_ns, seg.flags, conn.space.local_to_script(seg.seq),
-                        len(seg.payload), seg.ack, seg.window, seg.urgent,
-                        match.wire_options_to_specs(seg.options), packet.ecn)
+        space = conn.space
+        ack, map_sack = seg.ack, None
+        if not seg.flags & SYN:            # a SYN-ACK acks the peer's ISN as written
+            ack, map_sack = space.remote_to_script(seg.ack), space.remote_to_script
+        return Observed(capture.time_ns, seg.flags,
+                        space.local_to_script(seg.seq, bool(seg.flags & SYN)),
+                        len(seg.payload), ack, seg.window, seg.urgent,
+                        match.wire_options_to_specs(seg.options, map_sack), packet.ecn)
 
     def finish(self, spec: PacketSpec, actual: Observed) -> Observed:
         """Record the TSval mapping this match implies; TSval into script space."""
@@ -111,10 +130,15 @@ def build_inbound(spec: PacketSpec, conns: Connections, runner) -> IPv4Packet:
     conn = conns.for_inbound(spec)
     flags = match.flag_bits(spec.flags)
     space = conn.space
-    ack = space.local_to_live(spec.ack or 0) if flags & ACK else 0   # packetdrill maps 0 too
+    ack = space.local_to_live(spec.ack or 0, bool(flags & SYN)) if flags & ACK else 0
+    if flags & SYN:
+        space.remote_isn = spec.seq
+        seq = spec.seq
+    else:
+        seq = space.remote_to_live(spec.seq)
     options = [] if spec.options in (None, ANY_OPTIONS) else [
         _wire_option(opt, space, bool(flags & ACK)) for opt in spec.options]
-    seg = TcpSegment(conn.remote_port, conn.local_port, spec.seq, ack, flags, spec.win,
+    seg = TcpSegment(conn.remote_port, conn.local_port, seq, ack, flags, spec.win,
                      bytes(spec.length), options, urgent=spec.urg or 0)
     return IPv4Packet(runner.remote_ip, runner.local_ip, PROTO_TCP, seg,
                       ecn=match.ECN_CODEPOINTS.get(spec.ecn, 2 if spec.ecn == "ect01" else 0))
@@ -138,11 +162,17 @@ def _wire_option(opt, space: SeqSpace, has_ack: bool):
     if name == "TS":
         ecr = space.ecr_to_live(values[1]) if has_ack else values[1]
         return Timestamps(values[0] % MOD, ecr)
+    if name in ("FO", "FOEXP"):
+        try:
+            return FastOpen(bytes.fromhex(match.cookie_hex(values)), name == "FOEXP")
+        except ValueError:
+            raise ValueError(f"TCP option {name} {values[0]} (not hex)") from None
     raise ValueError(f"TCP option {name}")
 
 
 def _icmp(spec: PacketSpec, conns: Connections, runner) -> IPv4Packet:
-    if spec.icmp_type != "unreachable" or spec.icmp_code not in _UNREACH_CODES:
+    code = match.DEFINES.get(spec.icmp_code, spec.icmp_code) or "net_unreachable"  # code 0
+    if spec.icmp_type != "unreachable" or code not in _UNREACH_CODES:
         raise ValueError(f"ICMP {spec.icmp_type} {spec.icmp_code or ''}".rstrip())
     conn = conns.current
     if conn is None or spec.icmp_quoted is None:
@@ -151,6 +181,6 @@ def _icmp(spec: PacketSpec, conns: Connections, runner) -> IPv4Packet:
                             conn.space.local_to_live(spec.icmp_quoted.seq), 0, ACK, 0,
                             bytes(spec.icmp_quoted.length))
     original = IPv4Packet(runner.local_ip, runner.remote_ip, PROTO_TCP, quoted_seg, df=True)
-    message = IcmpDestUnreachable(_UNREACH_CODES[spec.icmp_code], original.quote(8),
+    message = IcmpDestUnreachable(_UNREACH_CODES[code], original.quote(8),
                                   spec.icmp_mtu or 0)
     return IPv4Packet(runner.remote_ip, runner.local_ip, PROTO_ICMP, message)

@@ -25,9 +25,17 @@ _OPTIONS = {"SO_REUSEADDR": sockets.SO_REUSEADDR, "TCP_NODELAY": sockets.TCP_NOD
             "SO_LINGER": sockets.SO_LINGER, "SO_ERROR": sockets.SO_ERROR,
             "SO_KEEPALIVE": sockets.SO_KEEPALIVE, "TCP_KEEPIDLE": sockets.TCP_KEEPIDLE,
             "TCP_KEEPINTVL": sockets.TCP_KEEPINTVL, "TCP_KEEPCNT": sockets.TCP_KEEPCNT,
-            "TCP_USER_TIMEOUT": sockets.TCP_USER_TIMEOUT}
+            "TCP_USER_TIMEOUT": sockets.TCP_USER_TIMEOUT,
+            "TCP_SYNCNT": sockets.TCP_SYNCNT, "TCP_FASTOPEN": sockets.TCP_FASTOPEN,
+            "TCP_FASTOPEN_CONNECT": sockets.TCP_FASTOPEN_CONNECT,
+            "TCP_FASTOPEN_KEY": sockets.TCP_FASTOPEN_KEY,
+            "TCP_FASTOPEN_NO_COOKIE": sockets.TCP_FASTOPEN_NO_COOKIE}
+MSG_DONTWAIT, MSG_NOSIGNAL, MSG_FASTOPEN = 0x40, 0x4000, 0x20000000
+_NOT_CONNECTED = (sockets.State.CLOSED, sockets.State.SYN_SENT, sockets.State.SYN_RECEIVED)
 _INTS = {"O_RDWR": O_RDWR, "O_NONBLOCK": O_NONBLOCK, "SOCK_STREAM": 1, "IPPROTO_TCP": 6,
-         "SOL_SOCKET": 1, "F_GETFL": 3, "F_SETFL": 4, "AF_INET": 2, "INADDR_ANY": 0}
+         "SOL_SOCKET": 1, "SOL_TCP": 6, "F_GETFL": 3, "F_SETFL": 4, "AF_INET": 2,
+         "INADDR_ANY": 0, "MSG_DONTWAIT": MSG_DONTWAIT, "MSG_NOSIGNAL": MSG_NOSIGNAL,
+         "MSG_FASTOPEN": MSG_FASTOPEN}
 
 
 class SyscallFailure(Exception):
@@ -122,9 +130,10 @@ class Process:
 
     def _new_fd(self, sock) -> int:
         """packetdrill's script fds are names for the live ones: take the number the
-        script expects when it is free, else Linux's lowest free one."""
+        script expects (a socket it named before stays open, unnamed, as packetdrill
+        remaps the name), else Linux's lowest free one."""
         number = self._wanted_fd
-        if number is None or number < 0 or number in self.fds:
+        if number is None or number < 0:
             number = 3
             while number in self.fds:
                 number += 1
@@ -175,6 +184,10 @@ class Process:
             if not isinstance(value, String):
                 raise Unsupported(f"TCP_CONGESTION value {value}")
             value = {"reno": "newreno"}.get(value.text, value.text)
+        elif option == sockets.TCP_FASTOPEN_KEY:
+            if not isinstance(value, String):
+                raise Unsupported(f"TCP_FASTOPEN_KEY value {value}")
+            value = value.text.encode("latin-1")[:_int(length) if length is not None else None]
         else:
             value = _int(value)
         sock.setsockopt(option, value)
@@ -224,29 +237,64 @@ class Process:
                 if error:
                     raise SocketError(Errno(error))
             entry.sock.connect_nowait(target)
+            if entry.sock.fastopen_deferred is not None:
+                return 0                        # TCP_FASTOPEN_CONNECT with a cookie
             raise SocketError(Errno.EINPROGRESS)
         yield entry.sock.connect(target)
         return 0
 
     def sys_write(self, fd, buf, count):
-        if buf is not ELLIPSIS:
-            raise Unsupported(f"buffer {buf} (only ...)")
-        entry = self._fd(fd)
-        data = bytes(_int(count))
-        if entry.nonblocking:
-            return entry.sock.send_nowait(data)
-        yield entry.sock.sendall(data)
-        return len(data)
+        return (yield from self._send(fd, buf, _int(count), 0))
 
     def sys_send(self, fd, buf, count, flags):
-        if _int(flags) != 0:
-            raise Unsupported(f"send flags {flags}")
-        return (yield from self.sys_write(fd, buf, count))
+        return (yield from self._send(fd, buf, _int(count), _int(flags)))
 
     def sys_sendto(self, fd, buf, count, flags, address, length):
+        if address == Word("AF_UNSPEC") and _int(flags) & MSG_FASTOPEN:
+            raise SocketError(Errno.EOPNOTSUPP)     # Linux tcp_sendmsg_fastopen
         if address is not ELLIPSIS:
             raise Unsupported(f"sendto address {address}")
-        return (yield from self.sys_send(fd, buf, count, flags))
+        return (yield from self._send(fd, buf, _int(count), _int(flags)))
+
+    def sys_sendmsg(self, fd, msg, flags):
+        """sendmsg with ``msg_iov`` of ``{..., len}`` buffers (and ``msg_name(...)=...``)."""
+        iov = next((item.right for item in getattr(msg, "items", ())
+                    if isinstance(item, Binary) and isinstance(item.left, Call)
+                    and item.left.name == "msg_iov"), None)
+        if not isinstance(iov, Array):
+            raise Unsupported(f"sendmsg message {msg}")
+        count = 0
+        for item in iov.items:
+            if not (isinstance(item, Struct) and len(item.items) == 2
+                    and item.items[0] is ELLIPSIS):
+                raise Unsupported(f"iovec {item}")
+            count += _int(item.items[1])
+        return (yield from self._send(fd, ELLIPSIS, count, _int(flags)))
+
+    def _send(self, fd, buf, count: int, flags: int):
+        if buf is not ELLIPSIS:
+            raise Unsupported(f"buffer {buf} (only ...)")
+        if flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_FASTOPEN):
+            raise Unsupported(f"send flags {flags:#x}")
+        entry = self._fd(fd)
+        sock = entry.sock
+        data = bytes(count)
+        nonblocking = entry.nonblocking or bool(flags & MSG_DONTWAIT)
+        if (flags & MSG_FASTOPEN or sock.fastopen_deferred) and sock.state in _NOT_CONNECTED:
+            self.last_socket = sock
+            copied = sock.sendto_fastopen(data, (str(self.runner.remote_ip), DEFAULT_PORT))
+            if nonblocking:
+                if copied:
+                    return copied
+                raise SocketError(Errno.EINPROGRESS)
+            if copied < count:           # queued now: it leaves with the handshake's ACK
+                yield sock.sendall(data[copied:])     # (Linux sk_write_pending)
+            yield sock.connected()
+            return count
+        if nonblocking:
+            return sock.send_nowait(data)
+        yield sock.sendall(data)
+        return len(data)
 
     def sys_read(self, fd, buf, count):
         if buf is not ELLIPSIS:

@@ -3,7 +3,7 @@
 The shell is never run. Recognised forms, several per line (``;``, ``&&``,
 ``||`` or newlines between them): ``sysctl [-q] [-w] net.ipv4.tcp_x=v ...``,
 ``set_sysctls.py /proc/sys/net/ipv4/tcp_x=v ...``, ``echo v > /proc/sys/...``,
-and a path to a ``*.sh`` file, whose lines are read the same way (a missing
+``ip tcp_metrics flush`` (forgets the Fast Open cookies), and a path to a ``*.sh`` file, whose lines are read the same way (a missing
 ``defaults.sh`` means the built-in one). Everything else is ignored with a
 warning: an unmodelled sysctl, another command.
 """
@@ -13,6 +13,7 @@ import shlex
 from pathlib import Path
 
 from simulator.stack.tcp.config import MS, S, TcpConfig
+from simulator.stack.tcp.fastopen import parse_key
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.sh")
 
@@ -51,6 +52,11 @@ def _retries(value: str) -> int:
     return int(value)
 
 
+def _fastopen_key(value: str) -> dict:
+    parse_key(value)                     # ValueError if malformed
+    return {"fastopen_key": value}
+
+
 # sysctl name (after net.ipv4.) -> function(value) -> dict of TcpConfig knobs
 MAPPING = {
     "tcp_sack": lambda v: {"sack": _bool(v)},
@@ -74,11 +80,13 @@ MAPPING = {
     # TLP (1 and 2 are the retired early-retransmit modes: no TLP)
     "tcp_recovery": lambda v: {"rack": bool(int(v) & 1)},
     "tcp_early_retrans": lambda v: {"tlp": int(v) in (3, 4)},
+    "tcp_fastopen": lambda v: {"fastopen": int(v, 0)},      # the bits, often in hex
+    "tcp_fastopen_key": _fastopen_key,
 }
 # Values that ask for what netsim does anyway (no warning); None: any value is
 # harmless here (pacing and TSO sizing knobs, features netsim lacks entirely).
 ALREADY = {"tcp_fack": "0", "tcp_ecn": "0", "tcp_ecn_option": "2", "tcp_syncookies": "1",
-           "tcp_fastopen": None, "tcp_fastopen_key": None, "tcp_notsent_lowat": None,
+           "tcp_fastopen_blackhole_timeout_sec": "0", "tcp_notsent_lowat": None,
            "tcp_pacing_ss_ratio": None, "tcp_pacing_ca_ratio": None,
            "tcp_tso_win_divisor": None, "tcp_min_tso_segs": None}
 
@@ -101,6 +109,7 @@ class SysctlResult:
         self.knobs: dict = {}
         self.warnings: list[str] = []
         self.sysctls: dict = {}          # every net.* sysctl seen, as written
+        self.metrics_flushes = 0         # ``ip tcp_metrics flush`` commands seen
 
     def apply(self, config: TcpConfig) -> TcpConfig:
         return config.replace(**self.knobs) if self.knobs else config
@@ -138,6 +147,8 @@ def _read_words(words, command, base_dir, result, depth):
     elif name == "echo" and len(words) == 4 and words[2] == ">" and \
             words[3].startswith("/proc/sys/"):
         _set(words[3].removeprefix("/proc/sys/").replace("/", "."), words[1], result)
+    elif name == "ip" and words[1:3] == ["tcp_metrics", "flush"]:
+        result.metrics_flushes += 1
     elif name.endswith(".sh") and depth < 4:
         path = (base_dir / words[0]) if not Path(words[0]).is_absolute() else Path(words[0])
         if not path.is_file() and name == "defaults.sh":

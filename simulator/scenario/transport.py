@@ -15,6 +15,8 @@ from simulator.spec.values import Bool, Bytes, Int, Nanoseconds
 
 from ..stack.tcp.config import TcpConfig
 
+_FASTOPEN_KEY = r"^[0-9a-fA-F]{1,8}(-[0-9a-fA-F]{1,8}){3}$"
+
 
 class TcpSpec(Model):
     """A node's TCP settings: a profile, then any knob overridden (``None`` = the
@@ -144,6 +146,19 @@ class TcpSpec(Model):
         "TIME-WAIT duration (2·MSL)"))
     rst_on_unread_close: Bool | None = Field(None, description=(
         "close() with unread data sends a RST (Linux)"))
+    # TCP Fast Open (RFC 7413)
+    fastopen: Int | None = Field(None, ge=0, le=0xFFFFFFFF, description=(
+        "`net.ipv4.tcp_fastopen` bits: 0x1 client, 0x2 server, 0x4 client without "
+        "cookie, 0x200 server without cookie, 0x400 every listener (docs/tcp.md)"))
+    fastopen_key: str | None = Field(None, pattern=_FASTOPEN_KEY, description=(
+        "the server's cookie key `w-x-y-z` (four hex words, `tcp_fastopen_key`); "
+        "none: a random one per host"))
+    fastopen_qlen: Int | None = Field(None, ge=0, description=(
+        "a listener's queue of Fast Open children (`TCP_FASTOPEN`)"))
+    fastopen_connect: Bool | None = Field(None, description=(
+        "connect() defers the SYN to the first write (`TCP_FASTOPEN_CONNECT`)"))
+    fastopen_no_cookie: Bool | None = Field(None, description=(
+        "SYN data without a cookie (`TCP_FASTOPEN_NO_COOKIE`)"))
 
     @model_validator(mode="after")
     def _rto_order(self) -> TcpSpec:

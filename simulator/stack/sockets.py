@@ -15,6 +15,8 @@ from collections import deque
 _S, _MS = 1_000_000_000, 1_000_000
 
 from simulator.stack.errno import Errno, SocketError
+from simulator.stack.sockets_fastopen import FastOpenSocketMixin, key_text
+from simulator.stack.tcp import fastopen
 from simulator.stack.tcp.connection import State, TcpError
 from simulator.stack.tcp.states import LINUX_NUMBER
 from simulator.wire.addr import IPv4Address
@@ -36,6 +38,11 @@ TCP_KEEPIDLE = "TCP_KEEPIDLE"
 TCP_KEEPINTVL = "TCP_KEEPINTVL"
 TCP_KEEPCNT = "TCP_KEEPCNT"
 TCP_USER_TIMEOUT = "TCP_USER_TIMEOUT"
+TCP_SYNCNT = "TCP_SYNCNT"
+TCP_FASTOPEN = "TCP_FASTOPEN"                   # a listener's Fast Open queue length
+TCP_FASTOPEN_CONNECT = "TCP_FASTOPEN_CONNECT"   # connect() defers the SYN to the write
+TCP_FASTOPEN_KEY = "TCP_FASTOPEN_KEY"           # the listener's 16-byte key
+TCP_FASTOPEN_NO_COOKIE = "TCP_FASTOPEN_NO_COOKIE"
 
 # The TcpConfig knob each option sets, and how the value maps onto it.
 _CONFIG_OPTIONS = {
@@ -49,6 +56,11 @@ _CONFIG_OPTIONS = {
     TCP_KEEPINTVL: ("keepalive_intvl", lambda v: _in_range(v, 1, 32767) * _S),
     TCP_KEEPCNT: ("keepalive_probes", lambda v: _in_range(v, 1, 127)),
     TCP_USER_TIMEOUT: ("user_timeout", lambda v: _in_range(v, 0, 2**31 - 1) * _MS),
+    TCP_SYNCNT: ("syn_retries", int),
+    TCP_FASTOPEN: ("fastopen_qlen", int),
+    TCP_FASTOPEN_CONNECT: ("fastopen_connect", bool),
+    TCP_FASTOPEN_NO_COOKIE: ("fastopen_no_cookie", bool),
+    TCP_FASTOPEN_KEY: ("fastopen_key", key_text),
 }
 # getsockopt's unit for the knobs kept in nanoseconds (seconds, milliseconds)
 _REPORTED_IN = {TCP_KEEPIDLE: _S, TCP_KEEPINTVL: _S, TCP_USER_TIMEOUT: _MS}
@@ -110,7 +122,7 @@ class SocketBase:
             fn(self)
 
 
-class TcpSocket(SocketBase):
+class TcpSocket(FastOpenSocketMixin, SocketBase):
     def __init__(self, node, config):
         super().__init__(node)
         self.tcp = node.tcp
@@ -129,6 +141,7 @@ class TcpSocket(SocketBase):
         self._pumping = False
         self._closed = False
         self._shut_rd = self._shut_wr = False
+        self.fastopen_deferred = None               # TCP_FASTOPEN_CONNECT: where to connect
 
     # -- introspection ------------------------------------------------------------------
     @property
@@ -212,21 +225,35 @@ class TcpSocket(SocketBase):
         except SocketError as error:
             self._connect = None
             return self._failed(error.errno)
+        if self.fastopen_deferred is not None:
+            self._connect = None
+            return self._done()
         return event
 
-    def connect_nowait(self, address) -> None:
+    def connect_nowait(self, address, data: bytes | None = None) -> None:
         """Start the handshake and return; ``on_writable`` is called once established,
-        ``on_closed`` if it fails (the reason in ``error``)."""
+        ``on_closed`` if it fails (the reason in ``error``). ``data``: Fast Open's
+        (see :meth:`sendto_fastopen`)."""
         if self.listener is not None:
             raise SocketError(Errno.EINVAL)
+        if self.fastopen_deferred is not None:
+            raise SocketError(Errno.EISCONN)        # Linux: a deferred connect looks done
         if self.ep is not None and self.ep.conn.state is not State.CLOSED:
             raise SocketError(Errno.EISCONN if self.ep.conn.state is State.ESTABLISHED
                               else Errno.EALREADY)
         self.ep = None                              # a failed attempt may be retried (Linux)
         ip, port = parse_address(address)
+        defer = False
+        if self.config.fastopen_connect and data is None:
+            # Linux DEFER_CONNECT: with a cookie the SYN waits for the first write's
+            # data; without one it goes now and asks for a cookie
+            defer = self.tcp.fastopen_ready(self.config, ip)
+            data = None if defer else b""
         source = IPv4Address(self.bound_ip) if self.bound_ip else self.tcp.source_for(ip)
-        self.ep = self.tcp.connect(self, self.config, source, self.port, ip, port)
+        self.ep = self.tcp.connect(self, self.config, source, self.port, ip, port, data,
+                                   defer)
         self.port = self.ep.key[1]
+        self.fastopen_deferred = address if defer else None
 
     # -- data ---------------------------------------------------------------------------
     def send(self, data: bytes):
@@ -239,12 +266,16 @@ class TcpSocket(SocketBase):
         return self._write(data, whole=True)
 
     def send_nowait(self, data: bytes) -> int:
+        if self.fastopen_deferred is not None:
+            return self._deferred_write(data)
         errno = self._write_error()
         if errno is not None:
             raise SocketError(errno)
-        if self._writers:
-            raise SocketError(Errno.EAGAIN)
-        try:
+        conn = self.ep.conn
+        if self._writers or (conn.state in (State.SYN_SENT, State.SYN_RECEIVED)
+                             and not conn.tfo_child):
+            raise SocketError(Errno.EAGAIN)      # Linux: not connected yet (a Fast Open
+        try:                                     # child may send in SYN-RECEIVED)
             accepted = self.tcp.call(self.ep, self.ep.conn.send, bytes(data)) if data else 0
         except TcpError as error:
             raise SocketError(error.errno) from None
@@ -253,6 +284,14 @@ class TcpSocket(SocketBase):
         return accepted
 
     def _write(self, data: bytes, whole: bool):
+        if self.fastopen_deferred is not None:
+            try:
+                copied = self._deferred_write(data)
+            except SocketError as error:
+                return self._failed(error.errno)
+            if copied and not whole:
+                return self._done(copied)
+            data = data[copied:]                    # the rest waits for the handshake
         errno = self._write_error()
         if errno is not None:
             return self._failed(errno)
@@ -302,6 +341,10 @@ class TcpSocket(SocketBase):
         data = self.tcp.call(self.ep, conn.recv, n)
         if data:
             return data
+        if conn.state is State.CLOSED:
+            error = self._take_error()          # after the data that had arrived (Linux)
+            if error is not None:
+                raise SocketError(error)
         if self._shut_rd or conn.eof or conn.state is State.CLOSED:
             return b""
         return None
@@ -345,6 +388,9 @@ class TcpSocket(SocketBase):
 
     # -- options ------------------------------------------------------------------------
     def setsockopt(self, option: str, value) -> None:
+        if option == TCP_FASTOPEN_CONNECT and not self.tcp.config.fastopen & \
+                fastopen.CLIENT_ENABLE:
+            raise SocketError(Errno.EOPNOTSUPP)     # Linux: the client side is off
         if option in _CONFIG_OPTIONS:
             knob, convert = _CONFIG_OPTIONS[option]
             keepalive_before = self.config.keepalive
@@ -404,6 +450,7 @@ class TcpSocket(SocketBase):
             if kind == "established":
                 if self._connect is not None and not self._connect.triggered:
                     self._connect.succeed(None)
+                self._pump()
                 self._callback("on_writable")
             elif kind == "error":
                 self.error = value
@@ -440,7 +487,12 @@ class TcpSocket(SocketBase):
                 self._acceptors.popleft().succeed(self._accept_one())
             while self._readers:
                 event, n = self._readers[0]
-                data = self._read(n)
+                try:
+                    data = self._read(n)
+                except SocketError as error:
+                    self._readers.popleft()
+                    event.fail(error)
+                    continue
                 if data is None:
                     break
                 self._readers.popleft()
@@ -453,6 +505,10 @@ class TcpSocket(SocketBase):
                     writer[0].fail(SocketError(errno))
                     continue
                 event, data, done, whole = writer
+                conn = self.ep.conn
+                if conn.state in (State.SYN_SENT, State.SYN_RECEIVED) and not conn.tfo_child:
+                    conn.write_pending = True       # Linux sk_stream_wait_connect
+                    break
                 if done < len(data):
                     try:
                         done += self.tcp.call(self.ep, self.ep.conn.send, data[done:])

@@ -18,6 +18,7 @@ _LINE = re.compile(r"^(\d+) → (\d+) \[([^\]]*)\] Seq=(\d+)(?: Ack=(\d+))? Win=
 _FLAGS = re.compile(r"\[([^\]]*)\]")
 _SACK = re.compile(r"SLE=(\d+) SRE=(\d+)")
 _OPTION = re.compile(r"(MSS|WS|TSval|TSecr)=(\d+)")
+_TFO = re.compile(r" (TFO=[RC])\b")
 MOD = 1 << 32
 
 
@@ -213,6 +214,7 @@ def relative_info(frames: list[dict]) -> list[dict]:
             parts.append("SACK_PERM")
         if "WS" in seg.options:
             parts.append(f"WS={seg.options['WS']}")
+        parts += _TFO.findall(e["info"])                     # Fast Open (RFC 7413)
         parts += [f"SLE={conn.rel(dst, a)} SRE={conn.rel(dst, b)}" for a, b in seg.sack]
         out.append(e | {"info": " ".join(parts)})
     return out

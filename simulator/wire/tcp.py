@@ -5,13 +5,13 @@ import struct
 from ._fmt import short_bytes
 from .checksum import ChecksummedHeader, internet_checksum, pseudo_header
 from .errors import DecodeError
-from .tcp_options import (MAX_OPTIONS_LEN, Eol, Mss, Nop, Sack, SackPermitted, Timestamps,
+from .tcp_options import (MAX_OPTIONS_LEN, Eol, FastOpen, Mss, Nop, Sack, SackPermitted, Timestamps,
                           UnknownOption, WindowScale, pack_options, parse_options)
 
 __all__ = ["TcpSegment", "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE", "NS",
            "HEADER_LEN", "flags_str",
            "Mss", "WindowScale", "SackPermitted", "Sack", "Timestamps", "Nop", "Eol",
-           "UnknownOption"]
+           "FastOpen", "UnknownOption"]
 
 # Control bits (RFC 9293 §3.1; ECE/CWR RFC 3168; NS RFC 3540, renamed AE by AccECN).
 FIN = 0x01

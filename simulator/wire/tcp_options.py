@@ -1,5 +1,5 @@
 """TCP options (RFC 9293 §3.1-3.2; window scale and timestamps RFC 7323;
-SACK RFC 2018).
+SACK RFC 2018; TCP Fast Open RFC 7413).
 
 Each option is a small immutable object with ``kind``, ``len()``, ``pack()`` and
 ``unpack(data)`` (the option's whole bytes). :func:`pack_options` zero-pads a
@@ -12,7 +12,7 @@ import struct
 from .errors import DecodeError
 
 __all__ = ["TcpOption", "Eol", "Nop", "Mss", "WindowScale", "SackPermitted", "Sack",
-           "Timestamps", "UnknownOption", "pack_options", "parse_options", "options_len",
+           "Timestamps", "FastOpen", "UnknownOption", "pack_options", "parse_options", "options_len",
            "MAX_OPTIONS_LEN"]
 
 MAX_OPTIONS_LEN = 40  # data offset ≤ 15 words (RFC 9293 §3.1)
@@ -205,6 +205,37 @@ class Timestamps(TcpOption):
         return f"TSval={self.tsval} TSecr={self.tsecr}"
 
 
+class FastOpen(TcpOption):
+    """TCP Fast Open cookie, kind 34, length 2 + cookie (RFC 7413 §4.1.1); an empty
+    cookie is a cookie request. ``experimental``: the pre-RFC form, kind 254 with
+    the magic 0xF989 before the cookie (RFC 6994, Linux ``TCPOPT_EXP``)."""
+
+    __slots__ = ("cookie", "experimental")
+    kind = 34
+
+    def __init__(self, cookie: bytes = b"", experimental: bool = False):
+        self.cookie = bytes(cookie)
+        self.experimental = experimental
+
+    def __len__(self):
+        return (4 if self.experimental else 2) + len(self.cookie)
+
+    def pack(self) -> bytes:
+        if self.experimental:
+            return bytes((254, 4 + len(self.cookie))) + FASTOPEN_MAGIC + self.cookie
+        return bytes((34, 2 + len(self.cookie))) + self.cookie
+
+    def _fields(self):
+        return (self.cookie, self.experimental)
+
+    def __repr__(self):
+        exp = ", experimental=True" if self.experimental else ""
+        return f"FastOpen({self.cookie!r}{exp})"
+
+    def info(self):
+        return "TFO=C" if self.cookie else "TFO=R"     # Wireshark: cookie / request
+
+
 class UnknownOption(TcpOption):
     """Any other option: kind, then length (2 + len(data)), then data (RFC 9293 §3.1)."""
 
@@ -236,7 +267,8 @@ class UnknownOption(TcpOption):
         return ""
 
 
-_KNOWN_KINDS = frozenset((0, 1, 2, 3, 4, 5, 8))
+_KNOWN_KINDS = frozenset((0, 1, 2, 3, 4, 5, 8, 34))
+FASTOPEN_MAGIC = b"\xf9\x89"     # RFC 7413 §4.1.1: the experimental option's ExID
 _EOL = Eol()
 _NOP = Nop()
 _FIXED_LEN = {2: 4, 3: 3, 4: 2, 8: 10}  # kind → the only valid length
@@ -253,6 +285,10 @@ def _decode(kind: int, body: bytes) -> TcpOption:
         return Timestamps(*struct.unpack("!II", body))
     if kind == 5:
         return Sack(struct.unpack_from("!II", body, i) for i in range(0, len(body), 8))
+    if kind == 34:
+        return FastOpen(body)
+    if kind == 254 and body[:2] == FASTOPEN_MAGIC:
+        return FastOpen(body[2:], experimental=True)
     return UnknownOption(kind, bytes(body))
 
 

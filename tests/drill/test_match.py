@@ -123,9 +123,8 @@ def test_sysctl_lines_map_onto_knobs_and_warn_for_the_rest(tmp_path):
     assert result.knobs == {"sack": False, "timestamps": False, "rmem": 87380,
                             "rcv_wscale": 7, "cc": "newreno", "syn_retries": 3,
                             "slow_start_after_idle": True}
-    assert result.warnings == [
-        "ignored sysctl (not modelled): net.ipv4.tcp_mtu_probing=1",
-        "ignored shell command: ip tcp_metrics flush all"]
+    assert result.warnings == ["ignored sysctl (not modelled): net.ipv4.tcp_mtu_probing=1"]
+    assert result.metrics_flushes == 1          # forgets the Fast Open cookies
     config = result.apply(TcpConfig.profile("linux"))
     assert (config.sack, config.rcv_wscale, config.cc) == (False, 7, "newreno")
 

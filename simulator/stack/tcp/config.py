@@ -9,6 +9,8 @@ override is ``config.replace(knob=value)``; docs/tcp.md lists every knob.
 import dataclasses
 from dataclasses import dataclass
 
+from .fastopen import parse_key
+
 MS = 1_000_000
 S = 1_000_000_000
 
@@ -118,12 +120,22 @@ class TcpConfig:
     rst_on_unread_close: bool = True    # close() with unread data sends RST (Linux)
     ack_unsent: str = "drop"            # an ACK of unsent data: "ack" it (RFC 9293
                                         # §3.10.7.4) or "drop" it silently (Linux)
+    # --- TCP Fast Open (RFC 7413; fastopen.py)
+    fastopen: int = 1                   # net.ipv4.tcp_fastopen bits (Linux 1: client)
+    fastopen_key: str | None = None     # tcp_fastopen_key / TCP_FASTOPEN_KEY, w-x-y-z
+                                        # hex words; None: a random key per host
+    fastopen_qlen: int = 0              # TCP_FASTOPEN: a listener's Fast Open queue
+    fastopen_connect: bool = False      # TCP_FASTOPEN_CONNECT: data of the first
+                                        # write goes in the SYN
+    fastopen_no_cookie: bool = False    # TCP_FASTOPEN_NO_COOKIE
 
     def __post_init__(self):
         for name, allowed in _CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TcpConfig.{name}: {getattr(self, name)!r} is not one of "
                                  f"{', '.join(allowed)}")
+        if self.fastopen_key is not None:
+            parse_key(self.fastopen_key)          # ValueError if malformed
         if self.rcv_wscale is not None and not 0 <= self.rcv_wscale <= 14:
             raise ValueError(f"TcpConfig.rcv_wscale: {self.rcv_wscale} not in 0..14")
         if self.user_timeout < 0:

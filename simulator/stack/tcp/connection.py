@@ -17,6 +17,7 @@ from simulator.wire.tcp import ACK, RST
 
 from . import info as tcp_info
 from .buffers import ReceiveBuffer, SendBuffer
+from .fastopen import FastOpenMixin
 from .icmp_errors import IcmpErrorsMixin
 from .keepalive import KeepaliveMixin
 from .output import OutputMixin
@@ -40,7 +41,7 @@ class TcpError(Exception):
 
 
 class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErrorsMixin,
-                    KeepaliveMixin, RetriesMixin):
+                    KeepaliveMixin, RetriesMixin, FastOpenMixin):
     """The transmission control block and its event processing (RFC 9293 §3.3.1)."""
 
     def __init__(self, config, local_ip, local_port: int, remote_ip, remote_port: int,
@@ -76,6 +77,7 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         self.retransmits = 0                  # consecutive timeouts (icsk_retransmits)
         self.total_retrans = 0
         self.segs_out = self.segs_in = 0
+        self.delivered = 0                    # segments acked or SACKed (tp->delivered)
         self._out: list = []
         self._events: list = []
         self._trace: list = []
@@ -83,15 +85,19 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         self._init_receiver()
         self._init_timers()
         self._init_retries()
+        self._init_fastopen()
 
     # --- app calls (RFC 9293 §3.10.1–§3.10.6) ------------------------------------
     @classmethod
     def open_passive(cls, config, local_ip, local_port, remote_ip, remote_port, isn: int,
-                     mss_limit: int, syn, now: int) -> "TcpConnection":
-        """A listener got ``syn`` (RFC 9293 §3.10.7.2): reply SYN-ACK, SYN-RECEIVED."""
+                     mss_limit: int, syn, now: int, tfo=None) -> "TcpConnection":
+        """A listener got ``syn`` (RFC 9293 §3.10.7.2): reply SYN-ACK, SYN-RECEIVED.
+        ``tfo``: the listener's Fast Open decision (fastopen.ServerSyn)."""
         conn = cls(config, local_ip, local_port, remote_ip, remote_port, isn, mss_limit)
         conn.state = State.LISTEN
         conn._learn_syn(syn)
+        if tfo is not None:
+            conn._fastopen_passive(syn, tfo, now)
         conn.snd_wl2 = conn.iss
         conn.snd_nxt = seq_add(conn.iss, 1)
         conn._set_state(State.SYN_RECEIVED)
@@ -118,7 +124,7 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         if not self.can_send:
             raise TcpError(self.error or Errno.EPIPE)
         n = self.sndbuf.write(data)
-        if n and self.state in SYNCHRONIZED:
+        if n and (self.state in SYNCHRONIZED or self.tfo_child):
             self._output(now)
         return n
 

@@ -6,8 +6,10 @@ number. An error whose quoted sequence number is outside SND.UNA..SND.NXT is ign
 the MSS to the next-hop MTU less 40 and resends what is outstanding at the new size,
 with no congestion response (Linux tcp_simple_retransmit). The other Destination
 Unreachable codes that Linux deems hard abort a connection still in its handshake
-(RFC 5927 §4.2 allows); otherwise every error is soft: remembered, and reported
-instead of ETIMEDOUT if the connection later times out (Linux sk_err_soft).
+(RFC 5927 §4.2 allows), and any of them aborts a Fast Open child still in
+SYN-RECEIVED, whose window starts at its ISN (Linux tcp_v4_err); otherwise every
+error is soft: remembered, and reported instead of ETIMEDOUT if the connection later
+times out (Linux sk_err_soft).
 """
 
 from simulator.stack.errno import Errno
@@ -37,7 +39,9 @@ class IcmpErrorsMixin:
         st = self.state
         if st in (State.CLOSED, State.LISTEN, State.TIME_WAIT):
             return
-        if not (seq_le(self.snd_una, quoted_seq) and seq_lt(quoted_seq, self.snd_nxt)):
+        fast_open = self.tfo_child and st is State.SYN_RECEIVED
+        una = self.iss if fast_open else self.snd_una
+        if not (seq_le(una, quoted_seq) and seq_lt(quoted_seq, self.snd_nxt)):
             self._record("tcp.icmp_ignored", type=icmp_type, code=code, seq=quoted_seq)
             return
         if icmp_type == DEST_UNREACHABLE and code == FRAGMENTATION_NEEDED:
@@ -50,7 +54,7 @@ class IcmpErrorsMixin:
         else:
             return
         self._record("tcp.icmp", type=icmp_type, code=code, errno=errno.name, hard=hard)
-        if hard and st in (State.SYN_SENT, State.SYN_RECEIVED):
+        if fast_open or (hard and st in (State.SYN_SENT, State.SYN_RECEIVED)):
             self._enter_closed(errno)
         else:
             self.soft_error = errno

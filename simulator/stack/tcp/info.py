@@ -35,6 +35,8 @@ def build(conn, now: int | None = None) -> dict:
         "tcpi_rcv_wscale": conn.neg.rcv_wscale if conn.neg else 0,
         "tcpi_options_ts": bool(conn.neg and conn.neg.timestamps),
         "tcpi_options_sack": bool(conn.neg and conn.neg.sack),
+        "tcpi_options_syn_data": conn.syn_data_acked,     # RFC 7413: SYN data taken
+        "tcpi_delivered": conn.delivered,
         "tcpi_sacked": _segments(conn.sb.sacked_bytes, mss) if conn.sb else 0,
         "tcpi_lost": _segments(conn.sb.lost_bytes, mss) if conn.sb else 0,
         "tcpi_retrans": _segments(conn.sb.retrans_bytes, mss) if conn.sb else 0,

@@ -33,6 +33,10 @@ for free).
   for no connection or out of window change nothing (Linux tcp_v4_err).
 - Backpressure at the node's own NIC (see ``TxQueue``): a segment is never
   tail-dropped by its sender's own interface queue.
+- TCP Fast Open (RFC 7413, fastopen.py): a listener decides each SYN's cookie
+  and data (a Fast Open child goes to the accept queue at once, at most the
+  listener's Fast Open queue length of them still in SYN-RECEIVED); the client's
+  cookie cache per destination (Linux tcp_metrics) lives here.
 """
 
 import hashlib
@@ -41,7 +45,9 @@ from simulator.engine.drops import Drop
 from simulator.engine.sim import Timer
 from simulator.stack.errno import Errno, SocketError
 from simulator.stack.ports import PortAllocator
+from simulator.stack.tcp import fastopen
 from simulator.stack.tcp.connection import State, TcpConnection
+from simulator.stack.tcp.fastopen_host import FastOpenHostMixin
 from simulator.stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
 from simulator.stack.tcp.txqueue import TxQueue
 from simulator.wire.addr import IPv4Address
@@ -75,7 +81,8 @@ class Endpoint:
 class Listener:
     """A listening socket's queues (Linux: the SYN queue and the accept queue)."""
 
-    __slots__ = ("socket", "backlog", "syn_queue", "accept_queue", "ip", "port", "config")
+    __slots__ = ("socket", "backlog", "syn_queue", "accept_queue", "ip", "port", "config",
+                 "tfo_children")
 
     def __init__(self, socket, ip: int, port: int, backlog: int, config):
         self.socket = socket
@@ -84,9 +91,18 @@ class Listener:
         self.config = config
         self.syn_queue: list[Endpoint] = []        # SYN-RECEIVED children
         self.accept_queue: list[Endpoint] = []     # established, waiting for accept()
+        self.tfo_children: list[Endpoint] = []     # Fast Open children (Linux fastopenq)
+
+    def fastopen_queue_ok(self, flags: int) -> bool:
+        """Room for one more Fast Open child still in SYN-RECEIVED
+        (tcp_fastopen_queue_check)."""
+        limit = fastopen.listener_qlen(flags, self.config.fastopen_qlen, self.backlog)
+        self.tfo_children = [ep for ep in self.tfo_children
+                             if ep.conn.state is State.SYN_RECEIVED]
+        return len(self.tfo_children) < limit
 
 
-class TcpLayer:
+class TcpLayer(FastOpenHostMixin):
     def __init__(self, ip, icmp, config):
         self.ip = ip
         self.sim = ip.sim
@@ -102,6 +118,7 @@ class TcpLayer:
         self._secret = self.sim.rng.stream(f"tcp:isn:{self.node.name}").randbytes(16)
         self.txq = TxQueue(ip, self._transmit)
         self.resets_sent = 0
+        self._init_fastopen()
 
     # -- for sockets -------------------------------------------------------------------
     def mss_limit(self, remote: IPv4Address) -> int:
@@ -171,8 +188,12 @@ class TcpLayer:
         listener.accept_queue.clear()
 
     def connect(self, owner, config, local_ip: IPv4Address, local_port: int,
-                remote_ip: IPv4Address, remote_port: int) -> Endpoint:
-        """Create a connection and send its SYN (RFC 9293 §3.10.1 OPEN, active)."""
+                remote_ip: IPv4Address, remote_port: int, data: bytes | None = None,
+                defer: bool = False) -> Endpoint:
+        """Create a connection and send its SYN (RFC 9293 §3.10.1 OPEN, active).
+        ``data`` (sendto with MSG_FASTOPEN): Fast Open, as much of it in the SYN as
+        the cookie cache allows (``ep.conn.tfo_syn_data`` says how much).
+        ``defer`` (TCP_FASTOPEN_CONNECT): no SYN until :meth:`fastopen_open`."""
         lip, rip = int(local_ip), int(remote_ip)
         if local_port == 0:
             local_port = self._ephemeral.allocate(lambda p: p not in self.bound and (
@@ -185,7 +206,11 @@ class TcpLayer:
         conn = TcpConnection(config, local_ip, local_port, remote_ip, remote_port,
                              isn=self.isn(key), mss_limit=self.mss_limit(remote_ip))
         conn.ts_offset = self._keyed_hash(key[0], key[2])
+        if data is not None:
+            self._fastopen_client(conn, rip, data)
         ep = self._add(conn, key, owner)
+        if defer:
+            return ep
         self.call(ep, conn.open_active)
         return ep
 
@@ -252,6 +277,9 @@ class TcpLayer:
             self._output(ep, seg)
         events = conn.take_events()
         if events:
+            for kind, value in events:
+                if kind == "tfo_cache":
+                    self._fastopen_learn(value)
             if ep.listener is not None:
                 self._child_events(ep, events)
             if ep.owner is not None:
@@ -318,7 +346,8 @@ class TcpLayer:
         if ep is not None:
             listener = ep.listener
             if (listener is not None and ep.conn.state is State.SYN_RECEIVED
-                    and len(listener.accept_queue) > listener.backlog and seg.flags & ACK):
+                    and len(listener.accept_queue) > listener.backlog and seg.flags & ACK
+                    and not ep.conn.tfo_child):
                 # Linux (tcp_abort_on_overflow=0): the handshake's ACK is dropped while
                 # the accept queue is full; the SYN-ACK retransmission asks again.
                 self.sim.tracer.drop(self.node.name, "tcp", Drop.LISTEN_OVERFLOW, packet)
@@ -370,11 +399,23 @@ class TcpLayer:
             self.sim.tracer.drop(self.node.name, "tcp", Drop.LISTEN_OVERFLOW, info=seg.info())
             return
         remote = IPv4Address(key[2])
+        cfg = listener.config
+        flags = self.config.fastopen            # the host's sysctl, read live as Linux
+        tfo = None
+        if flags & fastopen.SERVER_ENABLE:
+            tfo = fastopen.server_syn(flags, self.fastopen_key(cfg), seg, key[2], key[0],
+                                      listener.fastopen_queue_ok(flags))
         conn = TcpConnection.open_passive(
-            listener.config, IPv4Address(key[0]), key[1], remote, key[3],
+            cfg, IPv4Address(key[0]), key[1], remote, key[3],
             isn=self.isn(key) if isn is None else isn,
-            mss_limit=self.mss_limit(remote), syn=seg, now=self.sim.env.now)
+            mss_limit=self.mss_limit(remote), syn=seg, now=self.sim.env.now, tfo=tfo)
         ep = self._add(conn, key, None, listener)
+        if conn.tfo_child:                 # RFC 7413 §4.2.2: accepted before the ACK
+            listener.tfo_children.append(ep)
+            listener.accept_queue.append(ep)
+            self.drain(ep)
+            listener.socket.child_ready()
+            return
         listener.syn_queue.append(ep)
         self.drain(ep)
 
@@ -433,4 +474,6 @@ def segment_fields(seg: TcpSegment) -> dict:
             fields["sack"] = [list(block) for block in opt.blocks]
         elif kind is Timestamps:
             fields["tsval"], fields["tsecr"] = opt.tsval, opt.tsecr
+        elif kind is fastopen.FastOpen:
+            fields["tfo"] = opt.cookie.hex()         # "" for a cookie request
     return fields

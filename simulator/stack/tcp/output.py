@@ -12,6 +12,7 @@ The advertised window's right edge moves only by min(RCV.BUFF/2, MSS) or more
 
 from simulator.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpSegment
 
+from .fastopen import with_option
 from .options import TS_LEN, max_sack_blocks, segment_options, syn_options
 from .seq import seq_add, seq_gt, seq_sub
 from .states import State
@@ -94,9 +95,15 @@ class OutputMixin:
             flags, ack = SYN | ACK, self.rcv_nxt
             opts = syn_options(cfg, self.mss_limit, self.rcv_wscale, tsval,
                                self.ts_recent or 0, offer)
+        payload = b""
+        if not self._syn_retries and not (flags & ACK and self.active_open):
+            opts = with_option(opts, self.tfo_option)   # RFC 7413: the first SYN(-ACK)
+            if flags == SYN:
+                payload = self._fastopen_syn_payload()
+                self.snd_nxt = seq_add(self.iss, 1 + len(payload))
         window = self._window_field(syn=True)
         self._out.append(TcpSegment(self.local_port, self.remote_port, self.iss, ack,
-                                    flags, window, b"", opts))
+                                    flags, window, payload, opts))
         self.segs_out += 1
         if self._syn_sent_ns is None:
             self._syn_sent_ns = now
@@ -118,8 +125,9 @@ class OutputMixin:
         fin = self.fin_pending and end == self._fin_at()
         if fin:
             flags |= FIN
-        if length and offset + length == len(self.sndbuf):
-            flags |= PSH
+        if length and (offset + length == len(self.sndbuf)
+                       or (retransmit and end == self.tfo_data_end)):
+            flags |= PSH             # Linux: the SYN data's skb was PSH (tcp_send_syn_data)
         self._emit(seq, flags, now, payload)
         used = length + fin
         self._on_transmit(seq, length, fin, now, retransmit)
@@ -140,7 +148,7 @@ class OutputMixin:
         pure ACK if one is still owed; then (re)arm the RTO or persist timer."""
         st = self.state
         if st in (State.ESTABLISHED, State.FIN_WAIT_1, State.CLOSE_WAIT, State.CLOSING,
-                  State.LAST_ACK):
+                  State.LAST_ACK) or (self.tfo_child and st is State.SYN_RECEIVED):
             self._send_retransmissions(now)
             self._send_new_data(now)
         if self._ack_now and st not in (State.CLOSED, State.LISTEN, State.SYN_SENT):

@@ -17,6 +17,7 @@ from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub
 from .states import RECEIVING, State
 
 SYN_REARM_NS = 2_000_000             # Linux TCP_TIMEOUT_MIN
+DELACK_MAX_NS = 200_000_000          # Linux TCP_DELACK_MAX
 
 
 class ReceiveMixin:
@@ -33,6 +34,7 @@ class ReceiveMixin:
         self._last_ack_sent = 0
         self._syn_sent_ns = None
         self.active_open = False
+        self.write_pending = False       # a writer waits for the handshake (Linux)
 
     # --- bookkeeping used by output --------------------------------------------
     def _ack_sent(self) -> None:
@@ -93,10 +95,15 @@ class ReceiveMixin:
         if f & ACK:
             self.snd_una = seg.ack
             self.snd_wl2 = seg.ack
+            self.delivered += 1                      # the SYN (and its data: one)
             self._rto_at = None
             self._syn_rtt(seg, now)
             self._established(now)
-            self._ack_now = True
+            if self.write_pending:                   # its data will carry the ACK
+                self._delack_at = now + DELACK_MAX_NS
+            else:
+                self._ack_now = True
+            self._fastopen_synack(seg, now)
             self._output(now)
         else:                                        # simultaneous open (§3.5)
             self._set_state(State.SYN_RECEIVED)
@@ -118,7 +125,8 @@ class ReceiveMixin:
 
     def _established(self, now: int) -> None:
         self._set_state(State.FIN_WAIT_1 if self.fin_pending else State.ESTABLISHED)
-        self._start_sending(now)
+        if not self.tfo_child:                       # a Fast Open child started at once
+            self._start_sending(now)
         self._retrans_stamp = None
         self._data_rcv_ns = now                  # Linux icsk_ack.lrcvtime
         self._keepalive_start(now)
@@ -166,19 +174,23 @@ class ReceiveMixin:
         if not f & ACK:
             return
         if st is State.SYN_RECEIVED:
-            if not (seq_lt(self.snd_una, seg.ack) and seq_le(seg.ack, self.snd_nxt)):
+            if not (seq_lt(self.iss, seg.ack) and seq_le(seg.ack, self.snd_nxt)):
                 self._reset_reply(seg.ack)
                 return
             self._update_ts_recent(ts, seq)
-            self.snd_una = seg.ack
+            if not self.tfo_child:     # whose SYN-ACK counts as acked from the start
+                self.snd_una = seg.ack
             self.snd_wnd = seg.window << self.neg.snd_wscale
             self.max_snd_wnd = max(self.max_snd_wnd, self.snd_wnd)
             self.snd_wl1, self.snd_wl2 = seq, seg.ack
             self._rto_at = None
+            self.delivered += 1                      # the SYN-ACK
             self._syn_rtt(seg, now)
             self._established(now)
             if simopen:
                 self._ack_now = True
+            if self.tfo_child:
+                self._process_ack(seg, now)
         elif not self._ack_arrives(seg, seq, ts, now):
             return
         if self.state is State.CLOSED:
@@ -222,7 +234,9 @@ class ReceiveMixin:
         """RFC 9293 §3.10.7.4 second check, errors as Linux's tcp_reset reports them."""
         st = self.state
         if st is State.SYN_RECEIVED:
-            self._enter_closed(Errno.ECONNREFUSED if self.active_open else None)
+            # a Fast Open child already has its socket: reset like an established one
+            self._enter_closed(Errno.ECONNREFUSED if self.active_open else
+                               Errno.ECONNRESET if self.tfo_child else None)
         elif st is State.CLOSE_WAIT:
             self._enter_closed(Errno.EPIPE)
         elif st in (State.CLOSING, State.LAST_ACK, State.TIME_WAIT):

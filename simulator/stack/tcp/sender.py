@@ -100,6 +100,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
             if sack is not None:
                 update = self.sb.on_sack(ack, list(sack.blocks))
                 newly_sacked = update.newly_sacked
+                self.delivered += -(-newly_sacked // self.snd_mss)
             if segs or newly_sacked:
                 self._reordering_on_ack(prior_fack, segs, update)    # reordering.py
         if acked >= 0:
@@ -123,6 +124,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         self.snd_una = ack
         self.retransmits = 0
         acked = self.sb.on_ack(ack)
+        self.delivered += sum(1 for s in acked if not s.sacked)
         if self._ns3 is not None:
             self._ns3.discard_up_to(ack)
         rtt = None
@@ -377,7 +379,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         self._output(now)
         self._clamp_rto_to_user_timeout(now)
 
-    def _loss_without_reduction(self, now: int) -> None:
+    def _loss_without_reduction(self, now: int, cause: str = "pmtu") -> None:
         """Resend everything outstanding without a congestion response (the MSS
         shrank: Linux tcp_simple_retransmit enters the loss state, cwnd kept)."""
         if self.flight == 0:
@@ -389,7 +391,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         self.sb.on_rto()
         if self._ns3 is not None:
             self._ns3.on_rto()
-        self._rtx_cause = "pmtu"
+        self._rtx_cause = cause
         self._trace_cwnd()
         self._output(now)
 
