@@ -204,9 +204,9 @@ def test_stop_ends_an_app_at_once(tmp_path):
      "run[0].link.ends", "unknown node 'c' (nodes: a, b)"),
     ("  - {at: 1s, link: {ends: [a, b], mtu: 60}}",
      "run[0].link.mtu", "must be at least 68, got 60"),
-    ("  - {at: 1s, name: t, on: a, traceroute: {dst: 10.0.0.2}}\n  - {at: 2s, stop: t}",
-     "run[1].stop", "a traceroute cannot be stopped (kinds that can: ping, udp_sink, "
-                    "udp_echo_server, udp_cbr, udp_cbr_sink)"),
+        ("  - {at: 1s, name: t, on: a, traceroute: {dst: 10.0.0.2}}\n"
+         "  - {at: 1s, name: f, flush: {on: a, arp: true}}\n  - {at: 2s, stop: f}",
+         "run[2].stop", "no app named 'f' in run (names: t)"),
     ("  - {at: 1s, every: 1s, name: f, flush: {on: a, arp: true}}\n"
      "  - {after: f, flush: {on: b, arp: true}}",
      "run[1].after", "'f' repeats to the end of the run, so it never ends; give it repeat or until"),
