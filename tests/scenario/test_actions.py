@@ -187,7 +187,7 @@ def test_stop_ends_an_app_at_once(tmp_path):
 """), tmp_path)
     cbr = next(r for r in result.results() if r["name"] == "cbr")
     assert cbr["transmitted"] == 10                     # one each 10 ms from 1 s: 1.00 … 1.09 s
-    assert cbr["output"][1] == "sent 10 datagrams, 12.5 KBytes in 0.10 sec"   # 95 ms, rounded
+    assert cbr["output"][1] == "sent 10 datagrams, 12.2 KBytes in 0.10 sec"   # 12,500 B; 95 ms, rounded
     assert result.apps[1].ended_ns == 1095 * MS
     assert [e["app"] for e in runs(events, "stop")] == ["cbr", "sink"]
     # the closed port answers with ICMP port unreachable
