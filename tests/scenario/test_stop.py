@@ -9,7 +9,6 @@ import pytest
 
 from simulator.apps import APPS
 from simulator.apps.lifecycle import Stoppable, live_processes
-
 from tests.scenario.test_actions import MS, PAIR, ROUTED, run, txs
 
 S = 1000 * MS
@@ -127,26 +126,33 @@ def test_a_stop_before_the_start_means_the_app_never_runs(tmp_path):
     assert not txs(events, "a", "UDP") and result.apps[0].stopped_ns == 1 * S
 
 
+@pytest.mark.parametrize("stop_at", ["1500ms", "500ms"], ids=["running", "before its start"])
 @pytest.mark.parametrize("kind", sorted(APPS))
-def test_every_app_kind_can_be_stopped(kind, tmp_path):
-    """Every kind's app has the Stoppable stop (the check used to refuse some)."""
-    from simulator.scenario.load import load_text
-    from simulator.scenario.build import build
-    from simulator.engine.sim import Simulation
-    spec = EXAMPLES[kind]
-    scenario = load_text(PAIR.format(run=f"  - {{at: 1s, on: a, name: x, {kind}: {spec}}}\n"
-                                         "  - {at: 2s, stop: x}"))
-    network = build(scenario.topology, Simulation())
-    app = APPS[kind].build(network.nodes["a"], scenario.run[0].app, "x")
-    assert isinstance(app, Stoppable)
+def test_every_app_kind_can_be_stopped(kind, stop_at, tmp_path):
+    """Any kind stops (netsim check used to refuse some), running or not yet started,
+    and reports it; nothing of it runs on."""
+    result, events = run(PAIR.format(run=f"""
+  - {{at: 1s, on: a, name: x, {kind}: {EXAMPLES[kind]}}}
+  - {{at: {stop_at}, stop: x}}
+"""), tmp_path)
+    app, = result.apps
+    assert isinstance(app, Stoppable) and live_processes(app) == []
+    report, = result.results()
+    stopped = 1500 * MS if stop_at == "1500ms" else 500 * MS
+    assert (report["stopped_ns"], report["stopped_by"]) == (stopped, "stop")
+    assert report["output"][-1] == f"{kind}: stopped at {stopped / S:.9f} s"
+    if stop_at == "500ms":
+        assert not [e for e in events if e["node"] == "a" and e["event"] == "tx"]
 
 
+# clients of 10.0.0.3, which nobody has: each is still trying (ARP, SYN, retries) at 1.5 s
 EXAMPLES = {
-    "browse": "{urls: [http://10.0.0.2/]}", "bulk_send": "{dst: 10.0.0.2}",
-    "bulk_sink": "{}", "dig": "{name: example.com, server: 10.0.0.2}",
-    "http_get": "{url: http://10.0.0.2/}", "nslookup": "{name: example.com, server: 10.0.0.2}",
-    "ping": "{dst: 10.0.0.2}", "reqresp": "{dst: 10.0.0.2}", "reqresp_server": "{}",
-    "tcp_echo": "{dst: 10.0.0.2}", "tcp_echo_server": "{}", "traceroute": "{dst: 10.0.0.2}",
-    "udp_cbr": "{dst: 10.0.0.2}", "udp_cbr_sink": "{}", "udp_echo": "{dst: 10.0.0.2}",
-    "udp_echo_server": "{}", "udp_send": "{dst: 10.0.0.2, port: 9}", "udp_sink": "{port: 9}",
+    "browse": "{urls: [http://10.0.0.3/]}", "bulk_send": "{dst: 10.0.0.3}",
+    "bulk_sink": "{}", "dig": "{name: example.com, server: 10.0.0.3}",
+    "http_get": "{url: http://10.0.0.3/}", "nslookup": "{name: example.com, server: 10.0.0.3}",
+    "ping": "{dst: 10.0.0.3}", "reqresp": "{dst: 10.0.0.3}", "reqresp_server": "{}",
+    "tcp_echo": "{dst: 10.0.0.3}", "tcp_echo_server": "{}", "traceroute": "{dst: 10.0.0.3}",
+    "udp_cbr": "{dst: 10.0.0.3}", "udp_cbr_sink": "{}", "udp_echo": "{dst: 10.0.0.3}",
+    "udp_echo_server": "{}", "udp_send": "{dst: 10.0.0.3, port: 9, count: 10}",
+    "udp_sink": "{port: 9}",
 }

@@ -155,7 +155,8 @@ class Browse(Stoppable):
 
     def release(self) -> None:
         self.fetcher.close_all()
-        self.done_ns = self.sim.now
+        if self.start_ns is not None:
+            self.done_ns = self.sim.now
 
     def result(self) -> dict:
         rows = self.fetcher.rows
