@@ -103,6 +103,7 @@ def _run_and_report(args, out: Console, stop, plotter) -> int:
     with without_gc():      # start-up: the imports and the schema's validators
         from simulator.scenario.dhcp_build import dhcp_results
         from simulator.scenario.load import load_scenario
+        from simulator.apps.lifecycle import report
         from simulator.scenario.run import run_scenario
 
         _golden_run(args)
@@ -120,7 +121,7 @@ def _run_and_report(args, out: Console, stop, plotter) -> int:
               f"until {scenario.until / 1e9:g} s)")
     for app in result.apps:
         out.rule(escape(f"{app.name} on {app.host.name}"), style="dim")
-        for line in app.result()["output"]:
+        for line in report(app)["output"]:
             out.print(line, markup=False, highlight=False)
     clients = dhcp_results(result.network)
     if clients:                    # each ip: dhcp interface: its lease, or why none

@@ -18,7 +18,7 @@ from simulator.apps import checks
 from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, Intervals, fmt_bytes, fmt_rate, interval, rate_bps
 from simulator.apps.sockopts import SocketOptions, options
-from simulator.apps.lifecycle import process
+from simulator.apps.lifecycle import Stoppable, process, spawn
 from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 from simulator.stack.sockets import SHUT_WR, TCP_INFO
@@ -34,13 +34,17 @@ def set_options(sock, options: dict) -> None:
         sock.setsockopt(option, value)
 
 
-class TcpServer:
+class TcpServer(Stoppable):
     """Base of the TCP server apps: at start, listen on ``self.port`` (any address)
     with the app's socket options and hand each accepted connection to
     ``connected(sock, peer)``. A port already taken is the app's result (``error``,
-    EADDRINUSE), not a crash."""
+    EADDRINUSE), not a crash. Stopped, it closes the listener (connections not yet
+    accepted get a RST, as Linux's) and every accepted connection."""
+
+    listener = None
 
     def start(self) -> None:
+        self.accepted: list = []
         sock = self.host.socket("tcp")
         set_options(sock, self.options)
         try:
@@ -50,12 +54,18 @@ class TcpServer:
             self.error = error.errno
             return
         self.listener = sock
-        self.sim.process(self._accept())
+        spawn(self, self._accept())
 
     def _accept(self):
         while True:
             sock, peer = yield self.listener.accept()
+            self.accepted.append(sock)
             self.connected(sock, peer)
+
+    def release(self) -> None:
+        for sock in [self.listener, *getattr(self, "accepted", ())]:
+            if sock is not None:
+                sock.close()
 
 
 def server_error(kind: str, port: int, error) -> dict:
@@ -73,7 +83,7 @@ def tcp_summary(sock) -> dict:
     return {"tcp_state": sock.state.value, "retransmits": info.get("tcpi_total_retrans", 0)}
 
 
-class BulkSend:
+class BulkSend(Stoppable):
     kind = "bulk_send"
 
     def __init__(self, host, dst, port: int = 5201, nbytes: int | None = None,
@@ -133,9 +143,16 @@ class BulkSend:
                 pass                      # until the receiver, having read all, closes
         except SocketError as error:
             self.error = error.errno
+        self.release()
+
+    def release(self) -> None:
+        """The transfer ends here: the table and the summary run to now; close()
+        sends the FIN after the data written (Linux: a killed iperf3 does the same)."""
         self.done_ns = self.sim.now
         self.table.finish()
-        self.sock.close()
+        self.acked_by_done = self.acked   # what the summary reports, as iperf3's
+        if self.sock is not None:
+            self.sock.close()
 
     def result(self) -> dict:
         self.table.finish()
@@ -151,7 +168,7 @@ class BulkSend:
                              f"  {total_retr - retr:4d}  {fmt_bytes(cwnd):>11}")
                 retr = total_retr
         summary = tcp_summary(self.sock)
-        acked = self.acked
+        acked = self.acked if self.done_ns is None else self.acked_by_done
         if self.connected_ns is not None:
             span = (self.done_ns or self.sim.now) - self.connected_ns
             lines += [RULE, "[ ID] Interval           Transfer     Bitrate         Retr",
@@ -191,7 +208,7 @@ class BulkSink(TcpServer):
         if self.first_ns is None:
             self.first_ns = self.sim.now
             self.table.start()
-        self.sim.process(self._read(sock))
+        spawn(self, self._read(sock))
 
     def _read(self, sock):
         try:
@@ -207,6 +224,10 @@ class BulkSink(TcpServer):
         self.active -= 1
         if not self.active:
             self.table.finish()           # the table ends with the last byte, as iperf3's
+
+    def release(self) -> None:
+        super().release()
+        self.table.finish()
 
     @property
     def goodput_bps(self) -> float:

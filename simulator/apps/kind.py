@@ -48,7 +48,6 @@ class AppKind:
     build: Callable[[Any, Any, str], Any]       # (node, spec, action name) → app
     checks: tuple[Check, ...]
     role: Role | Callable[[Any], Role | None] | None = None
-    stops: bool = False         # its app has stop(): a `stop` action can end it
 
     @property
     def ends(self) -> bool:

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from simulator.apps import checks
 from simulator.apps.kind import AppKind, AppSpec
-from simulator.apps.lifecycle import ended, process
+from simulator.apps.lifecycle import Stoppable, process
 from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import Errno
 from simulator.wire.icmp import DEST_UNREACHABLE, IcmpEcho, TIME_EXCEEDED
@@ -53,7 +53,7 @@ def format_ms(ns: int) -> str:
     return f"{us / 1000:.3f}"
 
 
-class Ping:
+class Ping(Stoppable):
     kind = "ping"
 
     def __init__(self, host, dst, count: int = 4, interval_ns: int = SECOND, size: int = 56,
@@ -85,18 +85,15 @@ class Ping:
             self._send(seq)
             if seq < self.count:
                 yield env.timeout(self.interval_ns)
-                if self.finished_ns is not None:
-                    return                          # stopped meanwhile
         yield env.timeout(self.timeout_ns) | self._all_answered
-        self.stop()
+        self.release()
 
-    def stop(self) -> None:
-        """Finish now, as iputils' ping does on SIGINT: no more requests, the
-        statistics of what was sent so far."""
+    def release(self) -> None:
+        """Finish now (at its end, or stopped as iputils' ping is by SIGINT): no more
+        requests, the statistics of what was sent so far."""
         if self.finished_ns is None and self.started_ns is not None:
             self.finished_ns = self.sim.now
             self._summarize()
-            ended(self)
 
     def _send(self, seq: int) -> None:
         now = self.sim.now
@@ -196,4 +193,4 @@ def build(node, spec: PingSpec, name: str) -> Ping:
 
 
 PING = AppKind("ping", PingSpec, build,
-               (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC), stops=True)
+               (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC))

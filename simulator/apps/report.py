@@ -1,5 +1,5 @@
 """iperf-style reporting shared by the traffic apps: a per-interval table, sizes and
-rates in iperf's units (decimal kB/MB, Mbits/sec), and an output that keeps the first
+rates in iperf3's units (binary KBytes/MBytes, decimal Kbits/Mbits/sec), and an output that keeps the first
 and last lines of anything per-packet (issue 11: per-packet detail is the trace's job).
 """
 
@@ -15,11 +15,12 @@ def _iperf_number(value: float) -> str:
 
 
 def fmt_bytes(n: int) -> str:
-    """``1.25 MBytes`` (decimal units)."""
-    for unit, div in (("GBytes", 10**9), ("MBytes", 10**6), ("KBytes", 10**3)):
+    """``1.19 MBytes``: iperf3's unit_snprintf for bytes ('A'), whose K, M and G are
+    1024, 1024² and 1024³ (its rates are decimal, :func:`fmt_rate`)."""
+    for unit, div in (("GBytes", 1 << 30), ("MBytes", 1 << 20), ("KBytes", 1 << 10)):
         if n >= div:
             return f"{_iperf_number(n / div)} {unit}"
-    return f"{n} Bytes"
+    return f"{_iperf_number(n)} Bytes"
 
 
 def fmt_rate(bps: float) -> str:

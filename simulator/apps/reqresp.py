@@ -17,7 +17,7 @@ from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
 from simulator.apps.sockopts import SocketOptions, options
 from simulator.apps.tcp_echo import read_exactly
-from simulator.apps.lifecycle import process
+from simulator.apps.lifecycle import Stoppable, process, spawn
 from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
@@ -37,7 +37,7 @@ class ReqRespServer(TcpServer):
 
     def connected(self, sock, _peer) -> None:
         self.sock = sock
-        self.sim.process(self._serve(sock))
+        spawn(self, self._serve(sock))
 
     def _serve(self, sock):
         try:
@@ -66,7 +66,7 @@ class ReqRespServer(TcpServer):
                 **server_error(self.kind, self.port, self.error)}
 
 
-class ReqResp:
+class ReqResp(Stoppable):
     kind = "reqresp"
 
     def __init__(self, host, dst, port: int = 8000, requests: int = 10, request: int = 100,
@@ -98,7 +98,7 @@ class ReqResp:
             for i in range(self.requests):
                 start = env.now
                 yield self.sock.sendall(message)
-                reader = env.process(read_exactly(self.sock, self.response))
+                reader = spawn(self, read_exactly(self.sock, self.response))
                 yield reader | env.timeout(self.timeout_ns)
                 if not reader.triggered or len(reader.value) < self.response:
                     self.error = "timeout" if not reader.triggered else "connection closed"
@@ -109,8 +109,12 @@ class ReqResp:
                     yield env.timeout(self.interval_ns)
         except SocketError as error:
             self.error = str(error)
-        self.done_ns = env.now
-        self.sock.close()
+        self.release()
+
+    def release(self) -> None:
+        self.done_ns = self.sim.now
+        if self.sock is not None:
+            self.sock.close()
 
     def result(self) -> dict:
         stats = rtt_stats(self.latencies)

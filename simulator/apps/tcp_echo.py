@@ -11,7 +11,7 @@ from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import SECOND, first_last, rtt_line, rtt_stats
 from simulator.apps.sockopts import SocketOptions, options
 from simulator.apps.udp_echo import echo_payload
-from simulator.apps.lifecycle import process
+from simulator.apps.lifecycle import Stoppable, process, spawn
 from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
 
@@ -40,7 +40,7 @@ class TcpEchoServer(TcpServer):
     def connected(self, sock, _peer) -> None:
         self.sock = sock
         self.connections += 1
-        self.sim.process(self._echo(sock))
+        spawn(self, self._echo(sock))
 
     def _echo(self, sock):
         try:
@@ -63,7 +63,7 @@ class TcpEchoServer(TcpServer):
                 **server_error(self.kind, self.port, self.error)}
 
 
-class TcpEcho:
+class TcpEcho(Stoppable):
     kind = "tcp_echo"
 
     def __init__(self, host, dst, port: int = 7, size: int = 56, count: int = 4,
@@ -93,7 +93,7 @@ class TcpEcho:
             for seq in range(1, self.count + 1):
                 data, sent = echo_payload(seq, self.size), env.now
                 yield self.sock.sendall(data)
-                reader = env.process(read_exactly(self.sock, self.size))
+                reader = spawn(self, read_exactly(self.sock, self.size))
                 yield reader | env.timeout(self.timeout_ns)
                 if not reader.triggered:
                     self.error = "timeout"
@@ -106,7 +106,11 @@ class TcpEcho:
                     yield env.timeout(self.interval_ns)
         except SocketError as error:
             self.error = str(error)
-        self.sock.close()
+        self.release()
+
+    def release(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
 
     def result(self) -> dict:
         stats = rtt_stats(self.rtts)

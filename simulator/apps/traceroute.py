@@ -19,7 +19,7 @@ from pydantic import Field
 
 from simulator.apps import checks
 from simulator.apps.kind import AppKind, AppSpec, Role
-from simulator.apps.lifecycle import process
+from simulator.apps.lifecycle import Stoppable, process
 from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.wire.icmp import DEST_UNREACHABLE, ECHO_REPLY, PORT_UNREACHABLE, IcmpEcho
 from simulator.wire.ipv4 import PROTO_ICMP
@@ -29,7 +29,7 @@ BASE_PORT = 33434
 ANNOTATIONS = {0: " !N", 1: " !H", 2: " !P", 4: " !F"}
 
 
-class Traceroute:
+class Traceroute(Stoppable):
     kind = "traceroute"
 
     def __init__(self, host, dst, max_hops: int = 30, probes: int = 3, wait_ns: int = 5 * SECOND,
@@ -86,8 +86,15 @@ class Traceroute:
             self.lines.append(self._format(ttl, answers))
             if stop:
                 break
+        self.release()
+
+    def release(self) -> None:
+        """No more probes: the hops completed so far are the result (as traceroute
+        interrupted mid-line)."""
+        self._waiting_for = None
         if self._socket is not None:
             self._socket.close()
+            self._socket = None
 
     def _send(self, ttl: int, sequence: int):
         """Send one probe: (the key its answer will carry, the send error or None)."""

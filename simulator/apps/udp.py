@@ -17,7 +17,7 @@ from pydantic import Field
 from simulator.apps import checks
 from simulator.apps.bulk import server_error
 from simulator.apps.kind import AppKind, AppSpec, Role
-from simulator.apps.lifecycle import ended, process
+from simulator.apps.lifecycle import Stoppable, process
 from simulator.apps.report import FirstLast, Intervals, fmt_bytes, fmt_rate, interval, rate_bps
 from simulator.spec.values import S, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 from simulator.stack.errno import SocketError
@@ -32,7 +32,7 @@ def pattern(size: int) -> bytes:
     return (_COUNTING * (size // 256 + 1))[:size]
 
 
-class UdpSend:
+class UdpSend(Stoppable):
     kind = "udp_send"
 
     def __init__(self, host, dst, port: int, size: int = 512, count: int = 1,
@@ -46,16 +46,17 @@ class UdpSend:
         self.errors = 0
         self.started_ns = self.last_ns = None
         self.lines = FirstLast(self._line)
+        self.socket = None
 
     def start(self) -> None:
         process(self, self._run())
 
     def _run(self):
-        socket = self.host.udp.bind(0)
+        self.socket = self.host.udp.bind(0)
         data = pattern(self.size)
         self.started_ns = self.sim.now
         for i in range(self.count):
-            error = socket.sendto(data, self.dst, self.port, ttl=self.ttl, df=self.df)
+            error = self.socket.sendto(data, self.dst, self.port, ttl=self.ttl, df=self.df)
             self.sent += 1
             self.last_ns = self.sim.now
             if error:
@@ -63,6 +64,11 @@ class UdpSend:
             self.lines.add(error)
             if i + 1 < self.count:
                 yield self.sim.env.timeout(self.interval_ns)
+
+    def release(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
 
     def _line(self, error) -> str:
         return (f"sent {self.size} bytes of UDP payload to {self.dst}:{self.port}"
@@ -78,7 +84,7 @@ class UdpSend:
                 "sent": self.sent, "errors": self.errors, "output": lines}
 
 
-class UdpServer:
+class UdpServer(Stoppable):
     """Base of the UDP server apps: at start, bind ``self.port`` and hand every
     datagram to ``on_datagram(packet, datagram)``. A port already taken is the app's
     result (``error``, EADDRINUSE), not a crash."""
@@ -91,14 +97,13 @@ class UdpServer:
             return
         self.socket.on_datagram = self.on_datagram
 
-    def stop(self) -> None:
+    def release(self) -> None:
         """Close the socket: datagrams to the port from now on get ICMP port
         unreachable (RFC 1122 §4.1.3.1)."""
         socket = getattr(self, "socket", None)
         if socket is not None:
             socket.close()
             self.socket = None
-        ended(self)
 
 
 class UdpSink(UdpServer):
@@ -198,4 +203,4 @@ def build_sink(node, spec: UdpSinkSpec, name: str) -> UdpSink:
 UDP_SEND = AppKind("udp_send", UdpSendSpec, build_send, checks.BASIC, Role.UDP_CLIENT)
 UDP_SINK = AppKind("udp_sink", UdpSinkSpec, build_sink,
                    (*checks.RECEIVES, checks.ERRORS, checks.INTACT, checks.OUTPUT_CONTAINS,
-                    *checks.BYTES), Role.UDP_SERVER, stops=True)
+                    *checks.BYTES), Role.UDP_SERVER)

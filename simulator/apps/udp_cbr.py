@@ -18,14 +18,14 @@ from simulator.apps.bulk import server_error
 from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import Intervals, fmt_bytes, fmt_rate, interval, rate_bps
 from simulator.apps.udp import MAX_UDP_PAYLOAD, UdpServer
-from simulator.apps.lifecycle import ended, process
+from simulator.apps.lifecycle import Stoppable, process
 from simulator.spec.values import S, BitsPerSecond, Bool, Bytes, Int, IPv4Addr, Nanoseconds
 
 SECOND = 1_000_000_000
 HEADER = struct.Struct("!QQ")
 
 
-class UdpCbr:
+class UdpCbr(Stoppable):
     kind = "udp_cbr"
 
     def __init__(self, host, dst, port: int = 5001, rate: int = 1_000_000,
@@ -39,7 +39,6 @@ class UdpCbr:
         self.sent = self.errors = 0
         self.first_error = None
         self.started_ns = None
-        self.stopped = False
 
     def start(self) -> None:
         self.socket = self.host.udp.bind(0)
@@ -49,7 +48,7 @@ class UdpCbr:
     def _run(self):
         padding = bytes(self.size - HEADER.size)
         end = self.started_ns + self.duration_ns
-        while self.sim.now < end and not self.stopped:
+        while self.sim.now < end:
             data = HEADER.pack(self.sent, self.sim.now) + padding
             error = self.socket.sendto(data, self.dst, self.port, df=self.df)
             self.sent += 1
@@ -58,10 +57,10 @@ class UdpCbr:
                 self.first_error = self.first_error or str(error)
             yield self.sim.env.timeout(self.period_ns)
 
-    def stop(self) -> None:
+    def release(self) -> None:
         """Send no more datagrams (the one due next is not sent)."""
-        self.stopped = True
-        ended(self)
+        if getattr(self, "socket", None) is not None:
+            self.socket.close()
 
     def result(self) -> dict:
         now = getattr(self, "ended_ns", None) or self.sim.now       # a stopped one: at its stop
@@ -174,9 +173,7 @@ def build_sink(node, spec: UdpCbrSinkSpec, name: str) -> UdpCbrSink:
     return UdpCbrSink(node, spec.port, interval_ns=spec.interval, name=name)
 
 
-UDP_CBR = AppKind("udp_cbr", UdpCbrSpec, build_source, checks.BASIC, Role.UDP_CLIENT,
-                  stops=True)
+UDP_CBR = AppKind("udp_cbr", UdpCbrSpec, build_source, checks.BASIC, Role.UDP_CLIENT)
 UDP_CBR_SINK = AppKind("udp_cbr_sink", UdpCbrSinkSpec, build_sink,
                        (*checks.LOSSES, *checks.RECEIVES, *checks.BASIC, *checks.BYTES,
-                        *checks.GOODPUTS, checks.JITTER_MAX, checks.JITTER), Role.UDP_SERVER,
-                       stops=True)
+                        *checks.GOODPUTS, checks.JITTER_MAX, checks.JITTER), Role.UDP_SERVER)

@@ -15,7 +15,7 @@ from simulator.apps.bulk import server_error
 from simulator.apps.kind import AppKind, AppSpec, Role
 from simulator.apps.report import first_last, rtt_line, rtt_stats
 from simulator.apps.udp import MAX_UDP_PAYLOAD, UdpServer
-from simulator.apps.lifecycle import process
+from simulator.apps.lifecycle import Stoppable, process
 from simulator.spec.values import S, Bytes, Int, IPv4Addr, Nanoseconds
 
 SECOND = 1_000_000_000
@@ -50,7 +50,7 @@ class UdpEchoServer(UdpServer):
                 **server_error(self.kind, self.port, self.error)}
 
 
-class UdpEcho:
+class UdpEcho(Stoppable):
     kind = "udp_echo"
 
     def __init__(self, host, dst, port: int = 7, size: int = 56, count: int = 4,
@@ -82,6 +82,12 @@ class UdpEcho:
                 yield self.sim.env.timeout(self.interval_ns)
         yield self.sim.env.timeout(self.timeout_ns)
         self.done = True
+
+    def release(self) -> None:
+        """Send no more; a reply arriving later is not counted (the socket is closed)."""
+        self.done = True
+        if getattr(self, "socket", None) is not None:
+            self.socket.close()
 
     def on_datagram(self, packet, datagram) -> None:
         data = datagram.payload
@@ -148,4 +154,4 @@ UDP_ECHO = AppKind("udp_echo", UdpEchoSpec, build_client,
                    (*checks.LOSSES, *checks.RECEIVES, *checks.RTTS, *checks.BASIC),
                    Role.UDP_CLIENT)
 UDP_ECHO_SERVER = AppKind("udp_echo_server", UdpEchoServerSpec, build_server,
-                          (*checks.RECEIVES, *checks.BASIC, *checks.BYTES), Role.UDP_SERVER, stops=True)
+                          (*checks.RECEIVES, *checks.BASIC, *checks.BYTES), Role.UDP_SERVER)

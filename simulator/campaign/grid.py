@@ -63,11 +63,15 @@ def point_key(params: dict[str, Any]) -> str:
 
 def scenario_dict(path: str | os.PathLike[str]) -> dict:
     """The scenario file's data with its topology file inline (the topology's
-    ``params:`` defaults joined to the scenario's, which win): all a worker needs."""
+    ``params:`` defaults joined to the scenario's, which win) and every file the
+    topology names made absolute (:func:`~simulator.scenario.compose.anchored`): all a
+    worker needs, whatever its working directory."""
     doc = load_yaml_file(path)
     data = dict(doc.data)
     ref = data.get("topology")
-    if isinstance(ref, str):
+    if isinstance(ref, dict):
+        data["topology"] = anchored(ref, os.path.dirname(os.path.abspath(path)))
+    elif isinstance(ref, str):
         tpath = os.path.normpath(os.path.join(os.path.dirname(os.fspath(path)), os.path.expanduser(ref)))
         topology = anchored(load_yaml_file(tpath).data, os.path.dirname(tpath))
         own = topology.pop("params", None) or {}

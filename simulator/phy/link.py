@@ -243,10 +243,11 @@ class Channel:
 
 
 def _proto_name(payload) -> str:
+    """Wireshark's Protocol column: a BPDU is ``STP`` (packet-stp.c), not its Ethernet."""
     name = type(payload).__name__
     if name == "IPv4Packet":
         return {1: "ICMP", 6: "TCP", 17: "UDP"}.get(payload.protocol, "IPv4")
-    return {"ArpPacket": "ARP"}.get(name, "Ethernet")
+    return {"ArpPacket": "ARP", "Bpdu": "STP"}.get(name, "Ethernet")
 
 
 class Link:

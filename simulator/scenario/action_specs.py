@@ -108,7 +108,7 @@ ACTION_DOC = {
         "every": "events only (an app repeats by itself)",
         "repeat": "with `every`, not with `until`", "until": "with `every`",
         "on": "required for an app, not allowed for an event; a host, router or l3switch",
-        "name": "unique among named actions", "stop": "an app in `run` whose kind can stop",
+        "name": "unique among named actions", "stop": "an app in `run`",
         "link_down": "a link of the topology", "link_up": "a link of the topology",
         "node_down": "a node of the topology", "node_up": "a node of the topology"},
 }

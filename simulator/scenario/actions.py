@@ -15,7 +15,7 @@ holds it down: a ``link_down`` action, or either end's node being down.
 from __future__ import annotations
 
 from simulator.apps import APPS
-from simulator.apps.lifecycle import ended, on_end
+from simulator.apps.lifecycle import on_end
 
 
 class Actions:
@@ -28,6 +28,7 @@ class Actions:
         self._apps_by_name: dict[str, object] = {}
         self._app_nodes: dict[str, str] = {}
         self._down: dict[object, set[str]] = {}         # link → why it is held down
+        self._started: set[str] = set()                 # the apps started (by name)
 
     def schedule(self) -> None:
         """Build the apps (so every app has a result, run or not) and arm each action."""
@@ -73,7 +74,9 @@ class Actions:
         name = action.name or (app.name if app is not None else action.kind)
         self.times.setdefault(name, self.sim.now)
         if app is not None:
-            app.start()
+            if getattr(app, "ended_ns", None) is None:     # not stopped before its start
+                self._started.add(app.name)
+                app.start()
             return
         getattr(self, "_" + action.kind)(action, getattr(action, action.kind))
         if last and action.name is not None:
@@ -90,7 +93,6 @@ class Actions:
         app = self._apps_by_name[name]
         self._trace(self._app_nodes[name], action, app=name)
         app.stop()
-        ended(app)
 
     def _hold(self, link, reason: str, down: bool) -> None:
         reasons = self._down.setdefault(link, set())
@@ -116,16 +118,17 @@ class Actions:
         return [link for link in self.network.links if name in (link.a.node.name, link.b.node.name)]
 
     def _node_down(self, action, name: str) -> None:
-        """Power off: the node's apps stop, its volatile state is lost, its links lose
-        carrier (the peers see the link go down, as with a real cable)."""
+        """Power off: its volatile state is lost (TCP connections vanish unsent), the
+        apps running on it end without sending anything more (an app due to start
+        later still starts then), its links lose carrier (the peers see the link go
+        down, as with a real cable)."""
         node = self.network.nodes[name]
         self._trace(name, action)
-        for app in getattr(node, "apps", ()):
-            if hasattr(app, "stop"):
-                app.stop()
-            ended(app)
         if hasattr(node, "reset_volatile"):
             node.reset_volatile()
+        for app in getattr(node, "apps", ()):
+            if app.name in self._started:
+                app.stop(power_off=True)
         for link in self._node_links(name):
             self._hold(link, name, True)
 

@@ -21,8 +21,6 @@ from .yamlpos import Path, YamlDocument
 
 __all__ = ["ScenarioChecks"]
 
-STOPPABLE = tuple(name for name, kind in APPS.items() if kind.stops)   # a stop action can stop
-
 
 def _on_link(node, via) -> bool:
     """Whether ``via`` is on a subnet of one of ``node``'s interfaces (or groups)."""
@@ -118,9 +116,6 @@ class ScenarioChecks:
                 if j is None or not run[j].is_app:
                     self.fail(("run", i, "stop"), f"no app named '{action.stop}' in run"
                                                   + self.known(named, apps=True))
-                elif not APPS[run[j].kind].stops:
-                    self.fail(("run", i, "stop"), f"a {run[j].kind} cannot be stopped (kinds "
-                                                  f"that can: {', '.join(STOPPABLE)})")
             if action.after is None:
                 continue
             j = named.get(action.after)

@@ -206,8 +206,9 @@ def _read(doc: YamlDocument, where: Path, base_dir: str, params, validate,
 
 
 def anchored(topology: dict, base_dir: str) -> dict:
-    """A topology's data with the files its ``extends``, ``include`` and ``generate``
-    name made absolute: what a copy read from elsewhere (a campaign's worker) needs."""
+    """A topology's data with the files its ``extends``, ``include``, ``generate`` and
+    DNS zones (``dns_server: {zones: [{file: …}]}``) name made absolute: what a copy
+    read from elsewhere (a campaign's worker) needs."""
     out = dict(topology)
 
     def absolute(ref):
@@ -221,4 +222,17 @@ def anchored(topology: dict, base_dir: str) -> dict:
             [absolute(ref) for ref in include]
     if isinstance(out.get("generate"), dict) and "file" in out["generate"]:
         out["generate"] = {**out["generate"], "file": absolute(out["generate"]["file"])}
+    if isinstance(out.get("nodes"), dict):
+        out["nodes"] = {name: _zone_files(node, absolute) for name, node in out["nodes"].items()}
     return out
+
+
+def _zone_files(node, absolute):
+    """``node`` with its DNS server's zone ``file`` paths made ``absolute``."""
+    server = node.get("dns_server") if isinstance(node, dict) else None
+    zones = server.get("zones") if isinstance(server, dict) else None
+    if not isinstance(zones, list):
+        return node
+    zones = [{**z, "file": absolute(z["file"])} if isinstance(z, dict) and "file" in z else z
+             for z in zones]
+    return {**node, "dns_server": {**server, "zones": zones}}

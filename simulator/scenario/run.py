@@ -26,6 +26,7 @@ from simulator.engine.sim import Simulation
 from simulator.engine.trace import JsonLinesSink, TraceFilter
 from simulator.phy.pcap import PcapWriter
 from simulator.phy.pcapng import PcapngWriter
+from simulator.apps import lifecycle
 from simulator.scenario.actions import Actions
 from simulator.scenario.build import Network, build
 from simulator.scenario.dhcp_build import dhcp_results, dhcp_services
@@ -60,7 +61,7 @@ class RunResult:
         return not self.stopped_early and all(v.ok for v in self.verdicts)
 
     def results(self) -> list[dict]:
-        return [app.result() for app in self.apps]
+        return [lifecycle.report(app) for app in self.apps]
 
     def summary(self) -> dict:
         sim = self.network.sim

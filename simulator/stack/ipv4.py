@@ -68,6 +68,18 @@ class IPv4:
         # The interface the datagram being delivered came in on (IP_PKTINFO's ipi_ifindex).
         self.rx_iface = None
         self.accept_any: set = set()                    # interfaces taking any unicast
+        self.sim.link_listeners.append(self._link_changed)
+
+    def _link_changed(self, link) -> None:
+        """An interface that loses carrier forgets its neighbours, the PERMANENT ones
+        excepted (Linux arp_netdev_event on NETDEV_CHANGE → neigh_carrier_down); what
+        waited for a resolution is dropped (``NEIGH_FLUSHED``)."""
+        if link.up:
+            return
+        for iface in (link.a, link.b):
+            arp = self.arps.get(iface)
+            if arp is not None:
+                arp.flush()
 
     # -- configuration -------------------------------------------------------------
     def attach(self, iface, arp: ArpConfig | None = None) -> None:

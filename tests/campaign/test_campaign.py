@@ -137,3 +137,46 @@ def test_artefacts_are_off_by_default_and_kept_per_run_when_asked(scenario, tmp_
     assert sorted(p.name for p in one.iterdir()) == ["summary.json"]    # tiny.yaml: trace off
     assert '"seed": 2' in (one / "summary.json").read_text()
     assert load(kept).drop(columns=VOLATILE).equals(load(plain).drop(columns=VOLATILE))
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_zone_files_resolve_from_the_topology_file_not_the_working_directory(tmp_path,
+                                                                             monkeypatch):
+    """dns_lookup's topology (topologies/dns_hierarchy.yaml) serves example.com. from
+    ``file: zones/example.com.zone``: relative to that file, wherever a worker runs."""
+    monkeypatch.chdir(tmp_path)
+    data = scenario_dict(REPO / "scenarios" / "dns_lookup.yaml")
+    zone = data["topology"]["nodes"]["ns1-example"]["dns_server"]["zones"][0]
+    assert zone["file"] == str(REPO / "topologies" / "zones" / "example.com.zone")
+    result = run(data, {}, 1)
+    assert result.ok, result.error
+    assert result.metrics                     # it ran: the dig apps report
+
+
+def test_an_inline_topology_zone_file_resolves_from_the_scenario_file(tmp_path, monkeypatch):
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "lab" / "zones").mkdir()
+    shutil.copy(REPO / "topologies" / "zones" / "example.com.zone",
+                tmp_path / "lab" / "zones" / "example.com.zone")
+    (tmp_path / "lab" / "dig.yaml").write_text("""\
+name: inline-zone
+topology:
+  name: pair
+  nodes:
+    pc: {type: host, ip: 10.0.0.1/24}
+    ns: {type: host, ip: 10.0.0.53/24,
+         dns_server: {zones: [{origin: example.com., file: zones/example.com.zone}]}}
+  links: [[pc, ns]]
+until: 2s
+run:
+  - {at: 0s, on: pc, name: q, dig: {name: ns1.example.com, server: 10.0.0.53}}
+expect:
+  - {app: q, rcode: NOERROR}
+""")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = run(scenario_dict(tmp_path / "lab" / "dig.yaml"), {}, 1)
+    assert result.ok, result.error

@@ -97,8 +97,8 @@ def test_link_down_and_every_drop_are_comments(failover):
     drops = [e for e in read_trace(failover / "trace.jsonl") if e["event"] == "drop"]
     assert len(drops) > 0
     assert len([c for c in comments if " drop " in c]) == len(drops)
-    assert ("2.102008160 s r1:n phy drop LINK_DOWN: Echo (ping) request id=0x0001, seq=12"
-            in comments)
+    # r1 forgot r2 with the carrier (neigh_carrier_down): its request for r2 is what is lost
+    assert "2.102008160 s r1:n phy drop LINK_DOWN: Who has 10.0.12.2? Tell 10.0.12.1" in comments
     summary = json.loads((failover / "summary.json").read_text())
     assert sum(n for node in summary["drops"].values() for n in node.values()) == len(drops)
 

@@ -142,13 +142,20 @@ def test_node_down_loses_links_state_and_apps_and_node_up_restores_the_links(tmp
     downs = [e["ns"] for e in events if e["event"] == "link_down"]
     ups = [e["ns"] for e in events if e["event"] == "link_up"]
     assert downs == [2500 * MS] * 2 and ups == [4500 * MS] * 2
-    ping = result.results()[0]
-    assert sorted(ping["rtt_ns"]) == ["1", "2", "5", "6"]      # 3 s and 4 s: r was off
+    rtt = result.results()[0]["rtt_ns"]
+    # a's link lost carrier at 2.5 s, so a forgot r (neigh_carrier_down): the pings of 3 s
+    # and 4 s wait for r's address; the requests of 3 s and 4 s are lost, the one of 5 s
+    # is answered (r is up): both arrive, ping 3 with 2 s more than ping 1 (which also
+    # resolved r, and r resolved b), ping 4 with 1 s more, behind it
+    assert sorted(rtt) == ["1", "2", "3", "4", "5", "6"]
+    assert rtt["3"] == 2 * S + rtt["1"] and S < rtt["4"] < rtt["3"] - 999 * MS
     assert [e["event"] for e in runs(events)] == ["node_down", "node_up"]
-    # r resolved a and b again after power-up
+    # r resolved b again after power-up; it learnt a from a's request
     states = [e for e in events if e["node"] == "r" and e["event"] == "arp_state"
-              and e["ns"] > 4500 * MS and e["state"] == "INCOMPLETE"]
-    assert len(states) == 2 and all(link.up for link in result.network.links)
+              and e["ns"] > 4500 * MS and e["state"] in ("INCOMPLETE", "STALE")]
+    assert [(e["ip"], e["state"]) for e in states] == [("10.0.1.10", "STALE"),
+                                                       ("10.0.2.10", "INCOMPLETE")]
+    assert all(link.up for link in result.network.links)
     assert r.ip.arps
 
 
@@ -187,7 +194,7 @@ def test_stop_ends_an_app_at_once(tmp_path):
 """), tmp_path)
     cbr = next(r for r in result.results() if r["name"] == "cbr")
     assert cbr["transmitted"] == 10                     # one each 10 ms from 1 s: 1.00 … 1.09 s
-    assert cbr["output"][1] == "sent 10 datagrams, 12.5 KBytes in 0.10 sec"   # 95 ms, rounded
+    assert cbr["output"][1] == "sent 10 datagrams, 12.2 KBytes in 0.10 sec"   # 12,500 B; 95 ms, rounded
     assert result.apps[1].ended_ns == 1095 * MS
     assert [e["app"] for e in runs(events, "stop")] == ["cbr", "sink"]
     # the closed port answers with ICMP port unreachable
@@ -204,9 +211,9 @@ def test_stop_ends_an_app_at_once(tmp_path):
      "run[0].link.ends", "unknown node 'c' (nodes: a, b)"),
     ("  - {at: 1s, link: {ends: [a, b], mtu: 60}}",
      "run[0].link.mtu", "must be at least 68, got 60"),
-    ("  - {at: 1s, name: t, on: a, traceroute: {dst: 10.0.0.2}}\n  - {at: 2s, stop: t}",
-     "run[1].stop", "a traceroute cannot be stopped (kinds that can: ping, udp_sink, "
-                    "udp_echo_server, udp_cbr, udp_cbr_sink)"),
+        ("  - {at: 1s, name: t, on: a, traceroute: {dst: 10.0.0.2}}\n"
+         "  - {at: 1s, name: f, flush: {on: a, arp: true}}\n  - {at: 2s, stop: f}",
+         "run[2].stop", "no app named 'f' in run (names: t)"),
     ("  - {at: 1s, every: 1s, name: f, flush: {on: a, arp: true}}\n"
      "  - {after: f, flush: {on: b, arp: true}}",
      "run[1].after", "'f' repeats to the end of the run, so it never ends; give it repeat or until"),

@@ -1,4 +1,4 @@
-"""The PDU pane's TCP and ICMP-error layers (viewer and ``netsim explain``) against
+"""The PDU pane's TCP, ICMP-error and BPDU layers (viewer and ``netsim explain``) against
 tshark's decoding of the same captured bytes: a TCP SYN's flags and options, an ICMP
 time-exceeded's quoted IPv4 and UDP headers."""
 
@@ -97,3 +97,53 @@ def test_an_icmp_error_shows_the_quoted_headers_tshark_finds(traceroute):
     data = read_pcapng(traceroute / "capture.pcapng")[n - 1][2]
     assert all(decoded[2]["o"] + 8 <= f["o"] and f["o"] + f["l"] <= len(data)
                for layer in decoded[3:5] for f in layer["fields"])
+
+
+@pytest.fixture(scope="module")
+def stp(tmp_path_factory):
+    return run(tmp_path_factory, "stp_triangle")
+
+
+def test_every_bpdu_decodes_as_tshark_decodes_it(stp):
+    require_tshark()
+    names = ["stp.type", "stp.flags", "stp.root.prio", "stp.root.hw", "stp.root.cost",
+             "stp.bridge.prio", "stp.bridge.hw", "stp.port", "stp.msg_age", "stp.max_age",
+             "stp.hello", "stp.forward", "llc.dsap", "_ws.col.Protocol"]
+    rows = tshark_fields(stp / "capture.pcapng", names)
+    frames = [layers(data) for _, _, data in read_pcapng(stp / "capture.pcapng")]
+    bpdus = [(row, decoded) for row, decoded in zip(rows, frames) if row["stp.type"]]
+    assert {row["stp.type"] for row, _ in bpdus} == {"0x00", "0x80"}
+    assert {row["stp.flags"] for row, _ in bpdus} >= {"0x00", "0x01"}    # TC set in some
+    assert len(bpdus) == sum(
+        decoded[-1]["title"] == "Spanning Tree Protocol" for decoded in frames)
+    for row, decoded in bpdus:
+        assert [layer["title"] for layer in decoded] == [
+            "IEEE 802.3 Ethernet", "Logical-Link Control", "Spanning Tree Protocol"]
+        assert row["_ws.col.Protocol"] == "STP" and row["llc.dsap"] == "0x42"
+        got = fields_of(decoded[2])
+        if row["stp.type"] == "0x80":
+            assert got["BPDU Type"] == "Topology Change Notification (0x80)"
+            assert list(got)[-1] == "BPDU Type"            # a TCN is 4 bytes
+            continue
+        assert got["BPDU Type"] == f"Configuration ({row['stp.type']})" == "Configuration (0x00)"
+        assert got["BPDU flags"] == row["stp.flags"]
+        assert got["Topology Change"] == ("Yes" if int(row["stp.flags"], 16) & 1 else "No")
+        assert got["Root Identifier"] == f"{row['stp.root.prio']} / 0 / {row['stp.root.hw']}"
+        assert got["Bridge Identifier"] == f"{row['stp.bridge.prio']} / 0 / {row['stp.bridge.hw']}"
+        assert (got["Root Path Cost"], got["Port identifier"]) == (row["stp.root.cost"],
+                                                                  row["stp.port"])
+        assert [got[k] for k in ("Message Age", "Max Age", "Hello Time", "Forward Delay")] == [
+            row[k] for k in ("stp.msg_age", "stp.max_age", "stp.hello", "stp.forward")]
+
+
+def test_bpdus_are_stp_in_the_trace_and_the_ladder(stp):
+    """The trace's proto (and so the ladder's and explain's line) is Wireshark's
+    Protocol column, STP, not the Ethernet carrying it."""
+    import json
+    from simulator.viz.ladder_labels import frame_text
+    events = [json.loads(line) for line in (stp / "trace.jsonl").read_text().splitlines()]
+    bpdus = [e for e in events if e["event"] == "tx" and e["eth_dst"] == "01:80:c2:00:00:00"]
+    assert bpdus and {e["proto"] for e in bpdus} == {"STP"}
+    assert frame_text(bpdus[0]) == (f"{bpdus[0]['eth_src']} → 01:80:c2:00:00:00  STP  "
+                                    + " ".join(bpdus[0]["info"].split()))   # spaces folded
+    assert bpdus[0]["info"].startswith("Conf. Root = ")

@@ -21,7 +21,9 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 COLUMN_X = PAGE_W_IN - 0.15 - COLUMN_IN      # where the packet list starts
 SHOWN = ("campus_l3switch", "failover", "fragmentation", "lan_ping", "pmtud", "routing_loop",
          "stp_triangle", "tcp_handshake", "traceroute", "dhcp_lan", "dhcp_exhausted",
-         "dhcp_no_server", "dns_lookup", "router_reboot", "generated_fat_tree")
+         "dhcp_no_server", "dns_lookup", "generated_fat_tree")
+# (router_reboot's ladder, 424 rows since its routers re-resolve after the carrier loss,
+# no longer fits the 20 pages: its last rows are cut, as the ladder says)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from pydantic import Field
 from simulator.apps import checks
 from simulator.apps.checks import Check
 from simulator.apps.kind import AppKind, AppSpec, Role
-from simulator.apps.lifecycle import ended
+from simulator.apps.lifecycle import Stoppable, ended
 from simulator.spec.values import S, Bool, Int, IPv4Addr, Nanoseconds, Text
 from simulator.wire.addr import IPv4Address
 from simulator.wire.dns import Edns, Message, rcode_text
@@ -98,8 +98,9 @@ def _answers(message: Message, qname: Name, qtype: int) -> tuple[list[str], bool
     return found, message.rcode == 0 and not found
 
 
-class _Lookup:
-    """What dig and nslookup share: the server, the ID stream, running Queries."""
+class _Lookup(Stoppable):
+    """What dig and nslookup share: the server, the ID stream, running Queries.
+    Stopped, it sends no more tries and keeps what was answered by then."""
 
     def __init__(self, host, name: str, server, timeout_ns: int, tries: int, app_name):
         self.host, self.sim = host, host.sim
@@ -110,6 +111,11 @@ class _Lookup:
         self.rng = self.sim.rng.stream(f"{self.kind}:{host.name}")
         self.lines: list[str] = []
         self.error = None
+        self._exchanges: list[Exchanges] = []
+
+    def release(self) -> None:
+        for exchanges in self._exchanges:
+            exchanges.close()
 
     def _server(self):
         if self.server is None:
@@ -122,6 +128,7 @@ class _Lookup:
                                 edns=edns)
         query = Query(self.server, message, transport, self.timeout_ns, self.tries)
         exchanges = Exchanges(self.host, query, lambda answer: then(query, answer))
+        self._exchanges.append(exchanges)
         exchanges.run(query.start(self.sim.now))
 
 

@@ -12,6 +12,8 @@ Every query a node sends is traced as ``dns.query``, every response as
 ``dns.response`` (layer ``dns``).
 """
 
+from simpy import Interrupt
+
 from simulator.engine.sim import Timer
 from simulator.stack.errno import SocketError
 from simulator.wire.dns import PORT, Message, TcpFramer, frame_tcp, rcode_text
@@ -46,6 +48,7 @@ class Exchanges:
         self.on_answer = on_answer
         self.timer = Timer(node.sim, self._timer_fires)
         self._udp: dict[tuple, object] = {}     # (server, id) → its UdpPort
+        self._tcp: list = []                    # the processes of the TCP exchanges
         self.malformed = 0                      # responses that did not decode
 
     def run(self, step) -> None:
@@ -55,7 +58,7 @@ class Exchanges:
             if send.transport == UDP:
                 self._send_udp(send)
             else:
-                self.sim.process(self._tcp_exchange(send))
+                self._tcp.append(self.sim.process(self._tcp_exchange(send)))
         for key in [k for k in self._udp if not self.engine.waiting_for(*k)]:
             self._udp.pop(key).close()
         if step.deadline is None:
@@ -64,6 +67,17 @@ class Exchanges:
             self.timer.start_at(max(step.deadline, self.sim.now))
         for answer in step.answers:
             self.on_answer(answer)
+
+    def close(self) -> None:
+        """The client is gone (dig stopped): no more tries, its UDP ports close and
+        its TCP exchanges end, closing their connections (as the process exit does)."""
+        self.timer.cancel()
+        for port in self._udp.values():
+            port.close()
+        self._udp.clear()
+        for process in self._tcp:
+            if process.is_alive:
+                process.interrupt("close")
 
     def _timer_fires(self) -> None:
         self.run(self.engine.timer_fires(self.sim.now))
@@ -111,6 +125,8 @@ class Exchanges:
                                                               self.sim.now, TCP))
         except SocketError:
             pass                                # refused, reset, unreachable: times out
+        except Interrupt:
+            pass                                # closed: the client is gone
         sock.close()
 
 

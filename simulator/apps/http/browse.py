@@ -21,7 +21,7 @@ from simulator.apps import checks
 from simulator.apps.bulk import tcp_summary
 from simulator.apps.http.client import HttpConnection, check_url, lookup, split_url
 from simulator.apps.kind import AppKind, AppSpec
-from simulator.apps.lifecycle import process
+from simulator.apps.lifecycle import Stoppable, process
 from simulator.spec.values import S, Int, Nanoseconds
 
 MAX_REDIRECTS = 5        # Chrome follows 20; a model needs few
@@ -93,6 +93,13 @@ class Fetcher:
             self.conn.close()
             self.conn = None
 
+    def close_all(self) -> None:
+        """Close every connection still open, the one being set up or finished too
+        (the app was stopped mid-request; that request has no row)."""
+        for sock in self.socks:
+            sock.close()
+        self.conn = None
+
     def summary(self) -> dict:
         """The result fields expectations read, over every row."""
         rows = self.rows
@@ -127,7 +134,7 @@ def network_tab(rows: list[dict]) -> list[str]:
     return lines
 
 
-class Browse:
+class Browse(Stoppable):
     kind = "browse"
 
     def __init__(self, host, urls: list[str], timeout_ns: int = 30_000_000_000,
@@ -144,8 +151,12 @@ class Browse:
         self.start_ns = self.sim.now
         for url in self.urls:
             yield from self.fetcher.fetch(url)
-        self.fetcher.close()
-        self.done_ns = self.sim.now
+        self.release()
+
+    def release(self) -> None:
+        self.fetcher.close_all()
+        if self.start_ns is not None:
+            self.done_ns = self.sim.now
 
     def result(self) -> dict:
         rows = self.fetcher.rows

@@ -10,11 +10,11 @@ from pydantic import Field, field_validator
 from simulator.apps.http.browse import DNS_SOURCE, HTTP_CHECKS, Fetcher, ms
 from simulator.apps.http.client import check_url
 from simulator.apps.kind import AppKind, AppSpec
-from simulator.apps.lifecycle import process
+from simulator.apps.lifecycle import Stoppable, process
 from simulator.spec.values import S, Bool, Int, Nanoseconds
 
 
-class HttpGet:
+class HttpGet(Stoppable):
     kind = "http_get"
 
     def __init__(self, host, url: str, method: str = "GET", count: int = 1,
@@ -32,6 +32,9 @@ class HttpGet:
         for _ in range(self.count):
             yield from self.fetcher.fetch(self.url, self.method, self.redirects)
         self.fetcher.close()
+
+    def release(self) -> None:
+        self.fetcher.close_all()
 
     def result(self) -> dict:
         lines = []

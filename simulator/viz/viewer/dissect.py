@@ -4,7 +4,8 @@ Each layer is ``{"title", "o", "l", "fields"}`` and each field ``{"n", "v", "o",
 name, value (worded as tshark 4 prints it with ``-V``), and the byte range it covers,
 so the page can light up a field's bytes. The bytes are decoded with this project's
 ``wire`` classes (RFC 894 Ethernet II, RFC 826 ARP, RFC 791 IPv4, RFC 792 ICMP,
-RFC 768 UDP, RFC 9293 TCP with its flag bits and options); an ICMP error's quoted
+RFC 768 UDP, RFC 9293 TCP with its flag bits and options; an 802.3 frame's LLC header
+and 802.1D BPDU, as packet-llc.c and packet-stp.c word them); an ICMP error's quoted
 IPv4 header and transport header are layers of their own, as Wireshark shows them;
 what the wire classes refuse becomes a "Malformed" layer.
 """
@@ -14,6 +15,7 @@ from simulator.wire import (ETHERTYPE_ARP, ETHERTYPE_IPV4, ArpPacket, DecodeErro
 from simulator.wire.icmp import CODE_NAMES, TYPE_NAMES, IcmpEcho
 from simulator.wire.icmp_quote import parse_quote
 from simulator.wire.ipv4 import PROTOCOL_NAMES
+from simulator.wire.stp import FLAG_TC, FLAG_TCA, LLC_STP, TCN, Bpdu
 from simulator.wire.tcp import flags_str
 from simulator.wire.tcp_options import (Eol, Mss, Nop, Sack, SackPermitted, Timestamps,
                                         WindowScale)
@@ -53,7 +55,9 @@ def layers(data: bytes, has_fcs: bool = False) -> list[dict]:
         fields.append(_f("Padding", body[end:].hex(), end, len(body) - end))
     if has_fcs:
         fields.append(_f("Frame check sequence", "0x" + data[-4:].hex(), len(body), 4))
-    out[0] = _layer(f"Ethernet II, Src: {_mac(body[6:12])}, Dst: {_mac(body[0:6])}", 0, len(data), fields)
+    title = f"Ethernet II, Src: {_mac(body[6:12])}, Dst: {_mac(body[0:6])}" \
+        if ethertype >= 0x0600 else "IEEE 802.3 Ethernet"
+    out[0] = _layer(title, 0, len(data), fields)
     return out
 
 
@@ -71,8 +75,40 @@ def _payload(frame: EthernetFrame, body: bytes, out: list) -> int:
         out.append(_ipv4(p, body))
         _transport(p, body[14 + p.header_len:14 + p.total_len], 14 + p.header_len, out)
         return p.total_len
+    if int.from_bytes(body[12:14], "big") < 0x0600 and bytes(p[:3]) == LLC_STP:
+        bpdu = Bpdu.unpack(p)
+        out += _stp(bpdu)
+        return len(bpdu)
     out.append(_layer("Data", 14, len(p), [_f("Data", bytes(p).hex(), 14, len(p))]))
     return len(p)
+
+
+def _stp(b: Bpdu) -> list[dict]:
+    """The LLC header (DSAP/SSAP 0x42, UI) and the BPDU (IEEE 802.1D-2004 §9.3)."""
+    sap = "Spanning Tree BPDU (0x42)"
+    llc = _layer("Logical-Link Control", 14, 3, [
+        _f("DSAP", sap, 14, 1), _f("SSAP", sap, 15, 1),
+        _f("Control field", "U, func=UI (0x03)", 16, 1)])
+    fields = [_f("Protocol Identifier", "Spanning Tree Protocol (0x0000)", 17, 2),
+              _f("Protocol Version Identifier", "Spanning Tree (0)", 19, 1),
+              _f("BPDU Type", "Topology Change Notification (0x80)" if b.type == TCN
+                 else "Configuration (0x00)", 20, 1)]
+    if b.type != TCN:
+        def yes(flag: int) -> str:
+            return "Yes" if b.flags & flag else "No"
+        fields += [
+            _f("BPDU flags", f"0x{b.flags:02x}", 21, 1),
+            _f("Topology Change Acknowledgment", yes(FLAG_TCA), 21, 1),
+            _f("Topology Change", yes(FLAG_TC), 21, 1),
+            _f("Root Identifier", str(b.root).replace("/", " / "), 22, 8),
+            _f("Root Path Cost", b.cost, 30, 4),
+            _f("Bridge Identifier", str(b.bridge).replace("/", " / "), 34, 8),
+            _f("Port identifier", f"0x{b.port:04x}", 42, 2)]
+        for i, (name, ns) in enumerate((("Message Age", b.message_age), ("Max Age", b.max_age),
+                                        ("Hello Time", b.hello_time),
+                                        ("Forward Delay", b.forward_delay))):
+            fields.append(_f(name, f"{ns / 1_000_000_000:g}", 44 + 2 * i, 2))   # seconds
+    return [llc, _layer("Spanning Tree Protocol", 17, len(b) - 3, fields)]
 
 
 def _arp(a: ArpPacket) -> dict:
