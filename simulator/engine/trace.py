@@ -138,6 +138,15 @@ class Tracer:
         for sink in self._sinks:
             sink(record)
 
+    def emit_record(self, record: Event) -> None:
+        """Emit an event built whole by its caller: ``t``, ``ns``, ``node``, ``layer``,
+        ``event`` first, then its fields (the per-frame events, built in one dict display)."""
+        keep = self._keep
+        if keep is not None and not keep(record["node"], record["layer"], record["event"]):
+            return
+        for sink in self._sinks:
+            sink(record)
+
     def sample(self, name: str, value: float) -> None:
         """Add ``(now, value)`` to the time series ``name``."""
         series = self.series.get(name)

@@ -24,6 +24,7 @@ from simpy.events import NORMAL, Event
 from simulator.engine.drops import Drop
 from simulator.phy.faults import CorruptedFrame, Faults
 from simulator.wire.addr import ip_text
+from simulator.wire.ipv4 import IPv4Packet
 
 NS_PER_S = 1_000_000_000
 _new = object.__new__
@@ -85,10 +86,11 @@ class Channel:
             return
         self._transmit(frame, now)
 
-    def send_idle(self, frame) -> bool:
+    def send_idle(self, frame, before: dict | None = None) -> bool:
         """The fast path's send: :meth:`send` and :meth:`_transmit` fused for the common
         case (link up, frame within the MTU, channel idle and nothing queued, no faults,
-        no capture on the sender, no trace). Sends ``frame`` exactly as they would and
+        no capture on the sender). Sends ``frame`` exactly as they would, tracing it as
+        they would (after ``before``, a trace record the caller had to emit first), and
         returns True; otherwise does nothing and returns False, and the caller takes the
         layered path."""
         sim = self.sim
@@ -96,7 +98,7 @@ class Channel:
         link = self.link
         wire_len = frame.wire_len
         if (now < self.busy_until or self.queue or self.faults is not None or not link.up
-                or wire_len > link.max_frame or self.src.captures or sim.tracer.on):
+                or wire_len > link.max_frame or self.src.captures):
             return False
         ser = self._tx_ns.get(wire_len)
         if ser is None:
@@ -111,6 +113,12 @@ class Channel:
         event._value = (frame, self.epoch)
         wait = link.delay if self._cut_through else ser + link.delay
         heappush(sim._queue, (now + wait, NORMAL, next(sim._eid), event))
+        tracer = sim.tracer
+        if tracer.on:
+            if before is not None:
+                tracer.emit_record(before)
+            tracer.emit_record(self._tx_record(frame, "ok", now, now, now + ser,
+                                               now + ser + link.delay))
         return True
 
     def has_room(self, wire_bytes: int) -> bool:
@@ -219,21 +227,32 @@ class Channel:
             return
         if frame.__class__ is CorruptedFrame:      # repeated damaged by a hub
             frame, fate = frame.original or frame, "corrupt"
+        tracer.emit_record(self._tx_record(frame, fate, enqueued, start, end, arrive))
+
+    def _tx_record(self, frame, fate, enqueued, start, end, arrive) -> dict:
+        """The ``tx`` event of :meth:`_trace_tx`, built in one dict display (a frame of
+        every hop of a traced run passes here)."""
         payload = frame.payload
-        fields = {"info": frame.info(), "fate": fate, "if": self.src.name,
-                  "peer": self.dst.node.name, "peer_if": self.dst.name,
-                  "arrive_ns": arrive, "queued_ns": enqueued, "ser_ns": end - start,
-                  "bytes": frame.wire_len, "proto": _proto_name(payload),
-                  "eth_src": frame.src.hex(":"), "eth_dst": frame.dst.hex(":")}
-        if type(payload).__name__ == "IPv4Packet":
-            fields["ip_src"] = ip_text(payload.src)
-            fields["ip_dst"] = ip_text(payload.dst)
-            fields["ip_id"] = payload.identification
-            fields["ttl"] = payload.ttl
-            if payload.mf or payload.frag_offset:      # a fragment: RFC 791 §3.1's MF and offset
-                fields["mf"] = payload.mf
-                fields["off"] = payload.frag_offset * 8
-        tracer.emit_fields(self.src.node.name, "phy", "tx", start, fields)
+        src, dst = self.src, self.dst
+        if payload.__class__ is not IPv4Packet:
+            return {"t": start / 1e9, "ns": start, "node": src.node.name, "layer": "phy",
+                    "event": "tx", "info": frame.info(), "fate": fate, "if": src.name,
+                    "peer": dst.node.name, "peer_if": dst.name, "arrive_ns": arrive,
+                    "queued_ns": enqueued, "ser_ns": end - start, "bytes": frame.wire_len,
+                    "proto": _L2_PROTO.get(payload.__class__.__name__, "Ethernet"),
+                    "eth_src": mac_text(frame.src), "eth_dst": mac_text(frame.dst)}
+        record = {"t": start / 1e9, "ns": start, "node": src.node.name, "layer": "phy",
+                  "event": "tx", "info": payload.info(), "fate": fate, "if": src.name,
+                  "peer": dst.node.name, "peer_if": dst.name, "arrive_ns": arrive,
+                  "queued_ns": enqueued, "ser_ns": end - start, "bytes": frame.wire_len,
+                  "proto": _IP_PROTO.get(payload.protocol, "IPv4"),
+                  "eth_src": mac_text(frame.src), "eth_dst": mac_text(frame.dst),
+                  "ip_src": ip_text(payload.src), "ip_dst": ip_text(payload.dst),
+                  "ip_id": payload.identification, "ttl": payload.ttl}
+        if payload.mf or payload.frag_offset:      # a fragment: RFC 791 §3.1's MF and offset
+            record["mf"] = payload.mf
+            record["off"] = payload.frag_offset * 8
+        return record
 
     def _trace_queue(self) -> None:
         tracer = self.sim.tracer
@@ -242,11 +261,20 @@ class Channel:
                     packets=len(self.queue), bytes=self.queued_bytes)
 
 
-def _proto_name(payload) -> str:
-    name = type(payload).__name__
-    if name == "IPv4Packet":
-        return {1: "ICMP", 6: "TCP", 17: "UDP"}.get(payload.protocol, "IPv4")
-    return {"ArpPacket": "ARP"}.get(name, "Ethernet")
+_IP_PROTO = {1: "ICMP", 6: "TCP", 17: "UDP"}     # a tx event's proto, by IPv4 protocol
+_L2_PROTO = {"ArpPacket": "ARP"}                # and by payload type, not IPv4
+_MAC_TEXT: dict[bytes, str] = {}
+
+
+def mac_text(mac: bytes) -> str:
+    """``02:00:00:00:00:01``, memoised (a trace writes the same few MACs for every frame;
+    the memo is bounded)."""
+    text = _MAC_TEXT.get(mac)
+    if text is None:
+        if len(_MAC_TEXT) >= 1 << 16:
+            _MAC_TEXT.clear()
+        text = _MAC_TEXT[mac] = mac.hex(":")
+    return text
 
 
 class Link:

@@ -12,6 +12,7 @@ datagram's lookup is traced (``route``: the route matched, next hop, TTL in and 
 """
 
 from simulator.engine.drops import Drop
+from simulator.phy.link import mac_text
 from simulator.wire.addr import ip_text
 from simulator.wire.icmp import (DEST_UNREACHABLE, FRAGMENTATION_NEEDED, NET_UNREACHABLE,
                                  TIME_EXCEEDED, TTL_EXCEEDED)
@@ -65,9 +66,31 @@ class Forwarder:
         route.iface.forwarded += 1
         tracer = ip.sim.tracer
         if tracer.on:
-            tracer.emit_fields(ip.node.name, "ip", "route", None, {
-                "if": iface.name, "dst": ip_text(packet.dst), "ip_src": ip_text(packet.src),
-                "ip_id": packet.identification, "route": str(route.network),
-                "via": ip_text(route.via) if route.via else None, "out": route.iface.name,
-                "ttl": packet.ttl, "ttl_out": out.ttl, "eth_src": route.iface.mac.hex(":")})
+            tracer.emit_record(route_record(ip.node.name, ip.sim.env.now, iface, packet, route,
+                                            out.ttl))
         ip.output(out, route)
+
+
+def route_record(node: str, ns: int, iface, packet, route, ttl_out: int) -> dict:
+    """The ``route`` event of a datagram forwarded at ``ns``: in at ``iface``, out by
+    ``route`` (built in one dict display: a traced run has one per routed hop)."""
+    via, out = route.via, route.iface
+    return {"t": ns / 1e9, "ns": ns, "node": node, "layer": "ip", "event": "route",
+            "if": iface.name, "dst": ip_text(packet.dst), "ip_src": ip_text(packet.src),
+            "ip_id": packet.identification, "route": _network_text(route.network),
+            "via": ip_text(via) if via else None, "out": out.name, "ttl": packet.ttl,
+            "ttl_out": ttl_out, "eth_src": mac_text(out.mac)}
+
+
+_NETWORK_TEXT: dict[int, tuple] = {}     # id(network) -> (network, str(network))
+
+
+def _network_text(network) -> str:
+    """``str(network)``, memoised by identity (a route keeps its network object; the
+    memo holds it, so the id is not reused while it is in; bounded)."""
+    hit = _NETWORK_TEXT.get(id(network))
+    if hit is None or hit[0] is not network:
+        if len(_NETWORK_TEXT) >= 1 << 12:
+            _NETWORK_TEXT.clear()
+        hit = _NETWORK_TEXT[id(network)] = (network, str(network))
+    return hit[1]
