@@ -33,22 +33,31 @@ class JsonLinesSink:
     def __init__(self, stream: BinaryIO, cap: int | None = None,
                  on_full: Callable[[], None] = lambda: None):
         self._write = stream.write
-        self._cap = cap
+        self._cap = cap if cap is not None else 1 << 62
+        self._room = self._cap            # bytes the file may still take
         self._on_full = on_full
-        self.written = 0
         self.full = False
 
+    @property
+    def written(self) -> int:
+        """Bytes written so far."""
+        return self._cap - self._room
+
     def __call__(self, event: Event) -> None:
-        line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
-        if self._cap is not None:
-            if self.full:
-                return
-            if self.written + len(line) > self._cap:
+        line = _dumps(event, option=_NEWLINE)
+        room = self._room - len(line)
+        if room < 0:
+            if not self.full:
                 self.full = True
+                self._cap -= self._room + 1     # room -1 from now on: every later line
+                self._room = -1                 # is refused, and written stays right
                 self._on_full()
-                return
-            self.written += len(line)
+            return
+        self._room = room
         self._write(line)
+
+
+_dumps, _NEWLINE = orjson.dumps, orjson.OPT_APPEND_NEWLINE
 
 
 class TraceFilter:
@@ -109,14 +118,23 @@ class Tracer:
     def __init__(self, clock: Callable[[], int]):
         self._clock = clock
         self._sinks: list[Sink] = []
+        self._for_kind: dict[str, tuple] = {}     # event kind -> the sinks that take it
         self._keep: TraceFilter | None = None
         self.on = False
         self.counters: Counter[tuple[str, str]] = Counter()
         self.series: dict[str, Series] = {}
 
     def add_sink(self, sink: Sink) -> None:
+        """Send events to ``sink``: all of them, or only the kinds in its ``kinds``
+        attribute if it has one (a table log needs only the table changes)."""
         self._sinks.append(sink)
+        self._for_kind.clear()
         self.on = True
+
+    def _sinks_for(self, kind: str) -> tuple:
+        sinks = self._for_kind[kind] = tuple(
+            s for s in self._sinks if getattr(s, "kinds", None) is None or kind in s.kinds)
+        return sinks
 
     def select(self, keep: TraceFilter) -> None:
         """Emit only the events ``keep`` accepts (counters and series are not filtered)."""
@@ -135,16 +153,18 @@ class Tracer:
             ns = self._clock()
         record = {"t": ns / 1e9, "ns": ns, "node": node, "layer": layer, "event": event}
         record.update(fields)
-        for sink in self._sinks:
+        sinks = self._for_kind.get(event)
+        for sink in sinks if sinks is not None else self._sinks_for(event):
             sink(record)
 
     def emit_record(self, record: Event) -> None:
         """Emit an event built whole by its caller: ``t``, ``ns``, ``node``, ``layer``,
         ``event`` first, then its fields (the per-frame events, built in one dict display)."""
-        keep = self._keep
-        if keep is not None and not keep(record["node"], record["layer"], record["event"]):
+        keep, kind = self._keep, record["event"]
+        if keep is not None and not keep(record["node"], record["layer"], kind):
             return
-        for sink in self._sinks:
+        sinks = self._for_kind.get(kind)
+        for sink in sinks if sinks is not None else self._sinks_for(kind):
             sink(record)
 
     def sample(self, name: str, value: float) -> None:

@@ -241,14 +241,16 @@ class Channel:
                     "queued_ns": enqueued, "ser_ns": end - start, "bytes": frame.wire_len,
                     "proto": _L2_PROTO.get(payload.__class__.__name__, "Ethernet"),
                     "eth_src": mac_text(frame.src), "eth_dst": mac_text(frame.dst)}
+        info, proto, ip_src, ip_dst = packet_texts(payload)
         record = {"t": start / 1e9, "ns": start, "node": src.node.name, "layer": "phy",
-                  "event": "tx", "info": payload.info(), "fate": fate, "if": src.name,
+                  "event": "tx", "info": info, "fate": fate, "if": src.name,
                   "peer": dst.node.name, "peer_if": dst.name, "arrive_ns": arrive,
                   "queued_ns": enqueued, "ser_ns": end - start, "bytes": frame.wire_len,
-                  "proto": _IP_PROTO.get(payload.protocol, "IPv4"),
-                  "eth_src": mac_text(frame.src), "eth_dst": mac_text(frame.dst),
-                  "ip_src": ip_text(payload.src), "ip_dst": ip_text(payload.dst),
-                  "ip_id": payload.identification, "ttl": payload.ttl}
+                  "proto": proto,
+                  "eth_src": _MAC_TEXT.get(frame.src) or mac_text(frame.src),
+                  "eth_dst": _MAC_TEXT.get(frame.dst) or mac_text(frame.dst),
+                  "ip_src": ip_src, "ip_dst": ip_dst, "ip_id": payload.identification,
+                  "ttl": payload.ttl}
         if payload.mf or payload.frag_offset:      # a fragment: RFC 791 §3.1's MF and offset
             record["mf"] = payload.mf
             record["off"] = payload.frag_offset * 8
@@ -264,6 +266,28 @@ class Channel:
 _IP_PROTO = {1: "ICMP", 6: "TCP", 17: "UDP"}     # a tx event's proto, by IPv4 protocol
 _L2_PROTO = {"ArpPacket": "ARP"}                # and by payload type, not IPv4
 _MAC_TEXT: dict[bytes, str] = {}
+_TEXTS: dict[int, tuple] = {}   # id(payload) -> (payload, src, dst, protocol, texts)
+
+
+def packet_texts(packet: IPv4Packet) -> tuple[str, str, str, str]:
+    """``(info, proto, ip_src, ip_dst)`` of an IPv4 packet, as its trace events write
+    them; memoised for a whole datagram by its payload object, which every hop's copy
+    shares (``IPv4Packet.forwarded``): made once a datagram, not twice a hop. The memo
+    holds the payload, so its id is not reused while it is in; a fragment's (whose Info
+    names its offset) are made each time; bounded."""
+    inner = packet.payload
+    fragment = packet.mf or packet.frag_offset
+    hit = _TEXTS.get(id(inner))
+    if (hit is not None and hit[0] is inner and hit[1] is packet.src
+            and hit[2] is packet.dst and hit[3] == packet.protocol and not fragment):
+        return hit[4]
+    texts = (packet.info(), _IP_PROTO.get(packet.protocol, "IPv4"), ip_text(packet.src),
+             ip_text(packet.dst))
+    if not fragment:
+        if len(_TEXTS) >= 1 << 10:
+            _TEXTS.clear()
+        _TEXTS[id(inner)] = (inner, packet.src, packet.dst, packet.protocol, texts)
+    return texts
 
 
 def mac_text(mac: bytes) -> str:

@@ -12,7 +12,7 @@ datagram's lookup is traced (``route``: the route matched, next hop, TTL in and 
 """
 
 from simulator.engine.drops import Drop
-from simulator.phy.link import mac_text
+from simulator.phy.link import mac_text, packet_texts
 from simulator.wire.addr import ip_text
 from simulator.wire.icmp import (DEST_UNREACHABLE, FRAGMENTATION_NEEDED, NET_UNREACHABLE,
                                  TIME_EXCEEDED, TTL_EXCEEDED)
@@ -74,23 +74,28 @@ class Forwarder:
 def route_record(node: str, ns: int, iface, packet, route, ttl_out: int) -> dict:
     """The ``route`` event of a datagram forwarded at ``ns``: in at ``iface``, out by
     ``route`` (built in one dict display: a traced run has one per routed hop)."""
-    via, out = route.via, route.iface
+    _, _, src, dst = packet_texts(packet)
+    network, via, out, eth_src = _route_texts(route)
     return {"t": ns / 1e9, "ns": ns, "node": node, "layer": "ip", "event": "route",
-            "if": iface.name, "dst": ip_text(packet.dst), "ip_src": ip_text(packet.src),
-            "ip_id": packet.identification, "route": _network_text(route.network),
-            "via": ip_text(via) if via else None, "out": out.name, "ttl": packet.ttl,
-            "ttl_out": ttl_out, "eth_src": mac_text(out.mac)}
+            "if": iface.name, "dst": dst, "ip_src": src, "ip_id": packet.identification,
+            "route": network, "via": via, "out": out, "ttl": packet.ttl, "ttl_out": ttl_out,
+            "eth_src": eth_src}
 
 
-_NETWORK_TEXT: dict[int, tuple] = {}     # id(network) -> (network, str(network))
+_ROUTE_TEXTS: dict[int, tuple] = {}     # id(route) -> (route, network, via, iface, texts)
 
 
-def _network_text(network) -> str:
-    """``str(network)``, memoised by identity (a route keeps its network object; the
-    memo holds it, so the id is not reused while it is in; bounded)."""
-    hit = _NETWORK_TEXT.get(id(network))
-    if hit is None or hit[0] is not network:
-        if len(_NETWORK_TEXT) >= 1 << 12:
-            _NETWORK_TEXT.clear()
-        hit = _NETWORK_TEXT[id(network)] = (network, str(network))
-    return hit[1]
+def _route_texts(route) -> tuple:
+    """``(network, via, out, eth_src)`` of a route as a ``route`` event writes them,
+    memoised by the route object (checked against its fields: a route changed in place
+    is redone; the memo holds the route, so its id is not reused while in; bounded)."""
+    hit = _ROUTE_TEXTS.get(id(route))
+    if (hit is not None and hit[0] is route and hit[1] is route.network
+            and hit[2] is route.via and hit[3] is route.iface):
+        return hit[4]
+    via, out = route.via, route.iface
+    texts = (str(route.network), ip_text(via) if via else None, out.name, mac_text(out.mac))
+    if len(_ROUTE_TEXTS) >= 1 << 12:
+        _ROUTE_TEXTS.clear()
+    _ROUTE_TEXTS[id(route)] = (route, route.network, via, out, texts)
+    return texts
