@@ -44,7 +44,11 @@ class JsonLinesSink:
         return self._cap - self._room
 
     def __call__(self, event: Event) -> None:
-        line = _dumps(event, option=_NEWLINE)
+        self.write(_dumps(event, option=_NEWLINE))
+
+    def write(self, line: bytes) -> None:
+        """Write one event's line, made by the caller exactly as :meth:`__call__` makes it
+        (see :meth:`Tracer.line_sink`)."""
         room = self._room - len(line)
         if room < 0:
             if not self.full:
@@ -58,6 +62,16 @@ class JsonLinesSink:
 
 
 _dumps, _NEWLINE = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+
+
+def json_text(value) -> bytes:
+    """``value`` as the JSON-lines sink writes it inside a line (orjson's own bytes),
+    copied: orjson's bytes keep its whole output buffer (KiBs), too much to memoise."""
+    return bytes(memoryview(_dumps(value)))
+
+
+json_number = _dumps        # a float as that sink writes it (orjson's shortest form, not
+                            # repr's: 1e-05 is 0.00001), for a line's ``t``; not to keep
 
 
 class TraceFilter:
@@ -119,6 +133,7 @@ class Tracer:
         self._clock = clock
         self._sinks: list[Sink] = []
         self._for_kind: dict[str, tuple] = {}     # event kind -> the sinks that take it
+        self._line_sinks: dict[str, JsonLinesSink | None] = {}   # see line_sink
         self._keep: TraceFilter | None = None
         self.on = False
         self.counters: Counter[tuple[str, str]] = Counter()
@@ -129,6 +144,7 @@ class Tracer:
         attribute if it has one (a table log needs only the table changes)."""
         self._sinks.append(sink)
         self._for_kind.clear()
+        self._line_sinks.clear()
         self.on = True
 
     def _sinks_for(self, kind: str) -> tuple:
@@ -136,9 +152,24 @@ class Tracer:
             s for s in self._sinks if getattr(s, "kinds", None) is None or kind in s.kinds)
         return sinks
 
+    def line_sink(self, kind: str) -> JsonLinesSink | None:
+        """The JSON-lines sink, when it alone takes events of ``kind`` and no filter is
+        set; else None. A per-frame site given it may write the event's line itself
+        (``JsonLinesSink.write``, the bytes orjson would make of the record) instead of
+        building the record: the fast path does, and is compared with the layered
+        path, which always emits records, byte for byte."""
+        sink = self._line_sinks.get(kind, False)
+        if sink is False:
+            sinks = self._sinks_for(kind)
+            sink = self._line_sinks[kind] = (
+                sinks[0] if self._keep is None and len(sinks) == 1
+                and type(sinks[0]) is JsonLinesSink else None)
+        return sink
+
     def select(self, keep: TraceFilter) -> None:
         """Emit only the events ``keep`` accepts (counters and series are not filtered)."""
         self._keep = keep
+        self._line_sinks.clear()
 
     def emit(self, node: str, layer: str, event: str, ns: int | None = None, **fields) -> None:
         """Emit an event stamped now (or at ``ns``, for a time already known)."""

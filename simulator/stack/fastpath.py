@@ -20,8 +20,10 @@ the layered path, which stays the reference:
   on the sending port (``Channel.send_idle``).
 
 With the trace on, the fast path emits what the layered path emits for such a
-hop, from the same builders: the router's ``route`` event
-(``forward.route_record``), then the channel's ``tx`` (``Channel._tx_record``).
+hop: the router's ``route`` event, then the channel's ``tx``. Where the JSON-lines
+sink alone takes them (no filter, no other sink), it writes their lines itself,
+made from memoised JSON pieces (``forward.route_line``, ``Channel.trace_idle``),
+instead of building records for orjson; the layered path always builds records.
 Nothing is changed before the last check passes, so a fallback sees exactly
 what the layered path would have seen. The two give identical outputs
 (tests/scenario/test_fastpath_scenarios.py runs every shipped scenario both
@@ -30,7 +32,8 @@ ways, trace on and off);
 """
 
 from simulator.stack.arp import FAILED, INCOMPLETE, STALE
-from simulator.stack.forward import route_record
+from simulator.engine.trace import json_text
+from simulator.stack.forward import route_line, route_record
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
 
 class RouterFastPath:
@@ -38,10 +41,12 @@ class RouterFastPath:
     as ``Forwarder`` does it, traced as it traces), else calls the node's layered
     ``l2.receive``."""
 
-    __slots__ = ("name", "ip", "forwarder", "tracer", "env", "slow")
+    __slots__ = ("name", "name_json", "iface_json", "ip", "forwarder", "tracer", "env", "slow")
 
     def __init__(self, node):
         self.name = node.name
+        self.name_json = json_text(node.name)
+        self.iface_json: dict = {}
         self.ip = node.ip
         self.forwarder = node.ip.forwarder
         self.tracer = node.sim.tracer
@@ -76,15 +81,30 @@ class RouterFastPath:
             return
         forwarded = packet.forwarded()
         out = EthernetFrame(neighbour.mac, out_iface.mac, ETHERTYPE_IPV4, forwarded)
-        now = self.env._now
-        record = (route_record(self.name, now, iface, packet, route, forwarded.ttl)
-                  if self.tracer.on else None)
-        if not channel.send_idle(out, record):
+        if not channel.send_idle(out):
             self.slow(iface, frame)
             return
+        now = self.env._now
         neighbour.used = now
         forwarder.forwarded += 1
         out_iface.forwarded += 1
+        tracer = self.tracer
+        if tracer.on:                   # as Forwarder traces it: route, then the tx
+            sink = tracer.line_sink("route")
+            if sink is None:
+                tracer.emit_record(route_record(self.name, now, iface, packet, route,
+                                                forwarded.ttl))
+            else:
+                sink.write(route_line(self.name_json, now, self._json(iface), packet, route,
+                                      forwarded.ttl))
+            channel.trace_idle(out)
+
+    def _json(self, iface) -> bytes:
+        """An interface's name as JSON (memoised: a router has a few)."""
+        text = self.iface_json.get(iface)
+        if text is None:
+            text = self.iface_json[iface] = json_text(iface.name)
+        return text
 
 
 class BridgeFastPath:
@@ -92,10 +112,11 @@ class BridgeFastPath:
     learnt source (802.1D §7.7-7.8, as ``Bridge.forward`` does it), else calls
     ``Bridge.forward``."""
 
-    __slots__ = ("bridge", "env", "slow")
+    __slots__ = ("bridge", "tracer", "env", "slow")
 
     def __init__(self, bridge):
         self.bridge = bridge
+        self.tracer = bridge.sim.tracer
         self.env = bridge.sim.env
         self.slow = bridge.forward
 
@@ -114,3 +135,5 @@ class BridgeFastPath:
             self.slow(port, frame)
             return
         bridge.mac_seen[src] = now
+        if self.tracer.on:
+            out.channel.trace_idle(frame)

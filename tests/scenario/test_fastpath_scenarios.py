@@ -43,8 +43,8 @@ def fused(monkeypatch):
     sent = []
     send_idle = Channel.send_idle
 
-    def counted(self, frame, before=None):
-        done = send_idle(self, frame, before)
+    def counted(self, frame):
+        done = send_idle(self, frame)
         sent.append(done)
         return done
 

@@ -10,10 +10,13 @@ or fallen back). tests/scenario/test_fastpath_scenarios.py does the same for
 every shipped scenario.
 """
 
+import io
+
+import orjson
 import pytest
 
 from simulator.engine.sim import Simulation
-from simulator.engine.trace import TraceFilter
+from simulator.engine.trace import JsonLinesSink, TraceFilter
 from simulator.nodes.host import Host
 from simulator.nodes.router import Router
 from simulator.nodes.switch import Switch
@@ -269,6 +272,30 @@ def test_traced_the_fast_path_fuses_and_emits_the_layered_paths_events(switch, k
     else:
         assert kinds == (hop[:1] * 3 if keep.events and not switch else [])
         assert all(keep(e["node"], e["layer"], e["event"]) for e in traces[True])
+
+
+@pytest.mark.parametrize("switch", [False, True])
+def test_to_a_json_lines_file_alone_the_fast_path_writes_the_layered_paths_lines(switch):
+    """The JSON-lines sink the only one: the fast path writes each fused hop's lines
+    itself (Tracer.line_sink); they are the bytes orjson makes of the layered records."""
+    marks, files = {}, {}
+
+    def case(w):
+        marks[w.sim.fast_path] = after_warm_up(w)
+        files[w.sim.fast_path] = io.BytesIO()
+        w.sim.tracer.add_sink(JsonLinesSink(files[w.sim.fast_path]))
+        w.inject(w.packet())
+        w.inject(w.packet(size=17))                    # a short frame, padded on the wire
+
+    fast = both(case, switch=switch)
+    assert len(fast.fallbacks) == marks[True]
+    assert fast.sim.tracer.line_sink("tx") is not None
+    lines = files[True].getvalue().splitlines()
+    assert files[True].getvalue() == files[False].getvalue()
+    hops = [e for e in map(orjson.loads, lines) if e["node"] in ("r", "sw")
+            and e.get("ip_src") == "10.0.0.1" and e["event"] in ("route", "tx")]
+    assert [e["event"] for e in hops] == (["tx"] if switch else ["route", "tx"]) * 6
+    assert [e["bytes"] for e in hops if e["event"] == "tx"] == [1000] * 3 + [64] * 3
 
 
 # ---------------------------------------------------------------------- switch
