@@ -3,6 +3,7 @@
 
     python benchmarks/user_path.py [--frames N] [--repeat R] [--variant router|switch ...]
                                    [--mode off|filter|full ...] [--growth] [--json PATH]
+                                   [--baseline NETSIM]
 
 Workload (issue 11): a host, 9 routers (or 9 switches), a host; 10 links of
 1 Gbps / 1 ms; one ping resolves every ARP on the path, then at 100 ms
@@ -20,7 +21,9 @@ floor's. Modes: ``off`` (``--trace off``), ``full`` (the default settings: full
 trace). Also reported: the child's peak RSS (``wait4`` rusage), the sizes of
 trace.jsonl and summary.json, and with ``--growth`` wall(2N)/wall(N) and the
 peak RSS at 2N. Best (minimum wall) of R repeats; every figure of a repeat is
-measured in one pass, floor and ours one after the other.
+measured in one pass, floor and ours one after the other. ``--baseline`` names
+the ``netsim`` of another checkout (the branch point, say): its runs go in the
+same passes, labelled ``base``, so before and after share the machine's load.
 """
 
 from __future__ import annotations
@@ -100,13 +103,13 @@ def floor(frames: int) -> dict:
                          "--frames", str(frames), "--hops", str(HOPS)])
 
 
-def ours(variant: str, frames: int, mode: str, work: str) -> dict:
+def ours(variant: str, frames: int, mode: str, work: str, netsim: str | None = None) -> dict:
     path = os.path.join(work, f"{variant}-{frames}.yaml")
     if not os.path.exists(path):
         with open(path, "w") as f:
             f.write(scenario_yaml(variant, frames))
     out = os.path.join(work, f"out-{variant}-{frames}-{mode}")
-    netsim = os.path.join(os.path.dirname(sys.executable), "netsim")
+    netsim = netsim or os.path.join(os.path.dirname(sys.executable), "netsim")
     cmd = [netsim, "run", path, "--no-plots", "--out", out]
     if mode != "full":
         cmd += ["--trace", mode]
@@ -131,6 +134,8 @@ def main(argv=None) -> int:
                     help="trace modes: off, full, or a --trace filter")
     ap.add_argument("--growth", action="store_true", help="also run trace off at 2N")
     ap.add_argument("--json", metavar="PATH")
+    ap.add_argument("--baseline", metavar="NETSIM",
+                    help="also run this netsim executable (another checkout), as 'base ...'")
     a = ap.parse_args(argv)
     n = a.frames
     print(f"user's path: {n} datagrams x {HOPS} hops, best of {a.repeat}; "
@@ -142,6 +147,9 @@ def main(argv=None) -> int:
             for v in a.variant:
                 for m in a.mode:
                     jobs.append((f"{v} trace {m}", n, lambda v=v, m=m, n=n: ours(v, n, m, work)))
+                    if a.baseline:
+                        jobs.append((f"base {v} trace {m}", n, lambda v=v, m=m, n=n: ours(
+                            v, n, m, work, a.baseline)))
                 if a.growth:
                     jobs.append(("floor 2N", 2 * n, lambda n=n: floor(2 * n)))
                     jobs.append((f"{v} trace off 2N", 2 * n,
@@ -171,10 +179,13 @@ def main(argv=None) -> int:
               f"{res['peak_rss_mb']:>12.1f} "
               + (f"{res['trace_mb']:>9.1f} {res['summary_kb']:>11.1f}" if "trace_mb" in res else ""))
     for v in a.variant:
-        on, off = best.get(f"{v} trace full"), best.get(f"{v} trace off")
-        if on and off:
-            print(f"  {v}: trace full / trace off wall = {on['wall_s'] / off['wall_s']:.2f}, CPU = "
-                  f"{min(x['cpu_s'] for x in runs[f'{v} trace full']) / min(x['cpu_s'] for x in runs[f'{v} trace off']):.2f}")
+        for who in ("", "base ") if a.baseline else ("",):
+            on, off = best.get(f"{who}{v} trace full"), best.get(f"{who}{v} trace off")
+            if on and off:
+                cpu_on = min(x["cpu_s"] for x in runs[f"{who}{v} trace full"])
+                cpu_off = min(x["cpu_s"] for x in runs[f"{who}{v} trace off"])
+                print(f"  {who}{v}: trace full / trace off wall = "
+                      f"{on['wall_s'] / off['wall_s']:.2f}, CPU = {cpu_on / cpu_off:.2f}")
         if a.growth:
             print(f"  {v}: wall(2N)/wall(N) trace off = "
                   f"{best[f'{v} trace off 2N']['wall_s'] / off['wall_s']:.2f}, peak RSS "

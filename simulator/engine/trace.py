@@ -33,22 +33,45 @@ class JsonLinesSink:
     def __init__(self, stream: BinaryIO, cap: int | None = None,
                  on_full: Callable[[], None] = lambda: None):
         self._write = stream.write
-        self._cap = cap
+        self._cap = cap if cap is not None else 1 << 62
+        self._room = self._cap            # bytes the file may still take
         self._on_full = on_full
-        self.written = 0
         self.full = False
 
+    @property
+    def written(self) -> int:
+        """Bytes written so far."""
+        return self._cap - self._room
+
     def __call__(self, event: Event) -> None:
-        line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
-        if self._cap is not None:
-            if self.full:
-                return
-            if self.written + len(line) > self._cap:
+        self.write(_dumps(event, option=_NEWLINE))
+
+    def write(self, line: bytes) -> None:
+        """Write one event's line, made by the caller exactly as :meth:`__call__` makes it
+        (see :meth:`Tracer.line_sink`)."""
+        room = self._room - len(line)
+        if room < 0:
+            if not self.full:
                 self.full = True
+                self._cap -= self._room + 1     # room -1 from now on: every later line
+                self._room = -1                 # is refused, and written stays right
                 self._on_full()
-                return
-            self.written += len(line)
+            return
+        self._room = room
         self._write(line)
+
+
+_dumps, _NEWLINE = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+
+
+def json_text(value) -> bytes:
+    """``value`` as the JSON-lines sink writes it inside a line (orjson's own bytes),
+    copied: orjson's bytes keep its whole output buffer (KiBs), too much to memoise."""
+    return bytes(memoryview(_dumps(value)))
+
+
+json_number = _dumps        # a float as that sink writes it (orjson's shortest form, not
+                            # repr's: 1e-05 is 0.00001), for a line's ``t``; not to keep
 
 
 class TraceFilter:
@@ -109,18 +132,44 @@ class Tracer:
     def __init__(self, clock: Callable[[], int]):
         self._clock = clock
         self._sinks: list[Sink] = []
+        self._for_kind: dict[str, tuple] = {}     # event kind -> the sinks that take it
+        self._line_sinks: dict[str, JsonLinesSink | None] = {}   # see line_sink
         self._keep: TraceFilter | None = None
         self.on = False
         self.counters: Counter[tuple[str, str]] = Counter()
         self.series: dict[str, Series] = {}
 
     def add_sink(self, sink: Sink) -> None:
+        """Send events to ``sink``: all of them, or only the kinds in its ``kinds``
+        attribute if it has one (a table log needs only the table changes)."""
         self._sinks.append(sink)
+        self._for_kind.clear()
+        self._line_sinks.clear()
         self.on = True
+
+    def _sinks_for(self, kind: str) -> tuple:
+        sinks = self._for_kind[kind] = tuple(
+            s for s in self._sinks if getattr(s, "kinds", None) is None or kind in s.kinds)
+        return sinks
+
+    def line_sink(self, kind: str) -> JsonLinesSink | None:
+        """The JSON-lines sink, when it alone takes events of ``kind`` and no filter is
+        set; else None. A per-frame site given it may write the event's line itself
+        (``JsonLinesSink.write``, the bytes orjson would make of the record) instead of
+        building the record: the fast path does, and is compared with the layered
+        path, which always emits records, byte for byte."""
+        sink = self._line_sinks.get(kind, False)
+        if sink is False:
+            sinks = self._sinks_for(kind)
+            sink = self._line_sinks[kind] = (
+                sinks[0] if self._keep is None and len(sinks) == 1
+                and type(sinks[0]) is JsonLinesSink else None)
+        return sink
 
     def select(self, keep: TraceFilter) -> None:
         """Emit only the events ``keep`` accepts (counters and series are not filtered)."""
         self._keep = keep
+        self._line_sinks.clear()
 
     def emit(self, node: str, layer: str, event: str, ns: int | None = None, **fields) -> None:
         """Emit an event stamped now (or at ``ns``, for a time already known)."""
@@ -135,7 +184,18 @@ class Tracer:
             ns = self._clock()
         record = {"t": ns / 1e9, "ns": ns, "node": node, "layer": layer, "event": event}
         record.update(fields)
-        for sink in self._sinks:
+        sinks = self._for_kind.get(event)
+        for sink in sinks if sinks is not None else self._sinks_for(event):
+            sink(record)
+
+    def emit_record(self, record: Event) -> None:
+        """Emit an event built whole by its caller: ``t``, ``ns``, ``node``, ``layer``,
+        ``event`` first, then its fields (the per-frame events, built in one dict display)."""
+        keep, kind = self._keep, record["event"]
+        if keep is not None and not keep(record["node"], record["layer"], kind):
+            return
+        sinks = self._for_kind.get(kind)
+        for sink in sinks if sinks is not None else self._sinks_for(kind):
             sink(record)
 
     def sample(self, name: str, value: float) -> None:

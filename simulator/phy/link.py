@@ -22,8 +22,10 @@ from heapq import heappush
 from simpy.events import NORMAL, Event
 
 from simulator.engine.drops import Drop
+from simulator.engine.trace import json_number, json_text
 from simulator.phy.faults import CorruptedFrame, Faults
 from simulator.wire.addr import ip_text
+from simulator.wire.ipv4 import IPv4Packet
 
 NS_PER_S = 1_000_000_000
 _new = object.__new__
@@ -56,6 +58,7 @@ class Channel:
         self._series = f"queue:{src.label}"
         self._cut_through = dst.node.repeater   # the peer acts at the first bit, not the last
         self._tx_ns: dict[int, int] = {}        # frame length -> serialization ns, for send_idle
+        self._tx_json = None                    # trace_idle's constant parts of a tx line
 
     def tx_time(self, wire_bytes: int) -> int:
         return serialization_ns(wire_bytes + self.link.overhead_bytes, self.link.rate)
@@ -88,15 +91,15 @@ class Channel:
     def send_idle(self, frame) -> bool:
         """The fast path's send: :meth:`send` and :meth:`_transmit` fused for the common
         case (link up, frame within the MTU, channel idle and nothing queued, no faults,
-        no capture on the sender, no trace). Sends ``frame`` exactly as they would and
-        returns True; otherwise does nothing and returns False, and the caller takes the
-        layered path."""
+        no capture on the sender). Sends ``frame`` exactly as they would and returns
+        True (with the trace on, the caller then calls :meth:`trace_idle`); otherwise
+        does nothing and returns False, and the caller takes the layered path."""
         sim = self.sim
         now = sim.env._now
         link = self.link
         wire_len = frame.wire_len
         if (now < self.busy_until or self.queue or self.faults is not None or not link.up
-                or wire_len > link.max_frame or self.src.captures or sim.tracer.on):
+                or wire_len > link.max_frame or self.src.captures):
             return False
         ser = self._tx_ns.get(wire_len)
         if ser is None:
@@ -112,6 +115,33 @@ class Channel:
         wait = link.delay if self._cut_through else ser + link.delay
         heappush(sim._queue, (now + wait, NORMAL, next(sim._eid), event))
         return True
+
+    def trace_idle(self, frame) -> None:
+        """Trace the frame :meth:`send_idle` has just sent, as :meth:`_trace_tx` would:
+        as a record, or, where the JSON-lines sink alone takes ``tx`` events, as the
+        line it would write (an IPv4 datagram, not a fragment: the common case)."""
+        tracer = self.sim.tracer
+        now = self.sim.env._now
+        ser = self._tx_ns[frame.wire_len]
+        arrive = now + ser + self.link.delay
+        packet = frame.payload
+        sink = tracer.line_sink("tx")
+        if (sink is None or packet.__class__ is not IPv4Packet
+                or packet.mf or packet.frag_offset):
+            tracer.emit_record(self._tx_record(frame, "ok", now, now, now + ser, arrive))
+            return
+        head = self._tx_json
+        if head is None:
+            head = self._tx_json = (
+                b'"node":%b,"layer":"phy","event":"tx",' % json_text(self.src.node.name),
+                b'"fate":"ok","if":%b,"peer":%b,"peer_if":%b,' % (
+                    json_text(self.src.name), json_text(self.dst.node.name),
+                    json_text(self.dst.name)))
+        info, proto, ip_src, ip_dst = packet_texts(packet)[4]
+        sink.write(_TX_LINE % (
+            json_number(now / 1e9), now, head[0], info, head[1], arrive, now, ser,
+            frame.wire_len, proto, mac_json(frame.src), mac_json(frame.dst), ip_src, ip_dst,
+            packet.identification, packet.ttl))
 
     def has_room(self, wire_bytes: int) -> bool:
         """Would a frame of ``wire_bytes`` be accepted now (sent or queued, not dropped)?"""
@@ -219,21 +249,34 @@ class Channel:
             return
         if frame.__class__ is CorruptedFrame:      # repeated damaged by a hub
             frame, fate = frame.original or frame, "corrupt"
+        tracer.emit_record(self._tx_record(frame, fate, enqueued, start, end, arrive))
+
+    def _tx_record(self, frame, fate, enqueued, start, end, arrive) -> dict:
+        """The ``tx`` event of :meth:`_trace_tx`, built in one dict display (a frame of
+        every hop of a traced run passes here)."""
         payload = frame.payload
-        fields = {"info": frame.info(), "fate": fate, "if": self.src.name,
-                  "peer": self.dst.node.name, "peer_if": self.dst.name,
-                  "arrive_ns": arrive, "queued_ns": enqueued, "ser_ns": end - start,
-                  "bytes": frame.wire_len, "proto": _proto_name(payload),
-                  "eth_src": frame.src.hex(":"), "eth_dst": frame.dst.hex(":")}
-        if type(payload).__name__ == "IPv4Packet":
-            fields["ip_src"] = ip_text(payload.src)
-            fields["ip_dst"] = ip_text(payload.dst)
-            fields["ip_id"] = payload.identification
-            fields["ttl"] = payload.ttl
-            if payload.mf or payload.frag_offset:      # a fragment: RFC 791 §3.1's MF and offset
-                fields["mf"] = payload.mf
-                fields["off"] = payload.frag_offset * 8
-        tracer.emit_fields(self.src.node.name, "phy", "tx", start, fields)
+        src, dst = self.src, self.dst
+        if payload.__class__ is not IPv4Packet:
+            return {"t": start / 1e9, "ns": start, "node": src.node.name, "layer": "phy",
+                    "event": "tx", "info": frame.info(), "fate": fate, "if": src.name,
+                    "peer": dst.node.name, "peer_if": dst.name, "arrive_ns": arrive,
+                    "queued_ns": enqueued, "ser_ns": end - start, "bytes": frame.wire_len,
+                    "proto": _L2_PROTO.get(payload.__class__.__name__, "Ethernet"),
+                    "eth_src": mac_text(frame.src), "eth_dst": mac_text(frame.dst)}
+        info, proto, ip_src, ip_dst, _ = packet_texts(payload)
+        record = {"t": start / 1e9, "ns": start, "node": src.node.name, "layer": "phy",
+                  "event": "tx", "info": info, "fate": fate, "if": src.name,
+                  "peer": dst.node.name, "peer_if": dst.name, "arrive_ns": arrive,
+                  "queued_ns": enqueued, "ser_ns": end - start, "bytes": frame.wire_len,
+                  "proto": proto,
+                  "eth_src": _MAC_TEXT.get(frame.src) or mac_text(frame.src),
+                  "eth_dst": _MAC_TEXT.get(frame.dst) or mac_text(frame.dst),
+                  "ip_src": ip_src, "ip_dst": ip_dst, "ip_id": payload.identification,
+                  "ttl": payload.ttl}
+        if payload.mf or payload.frag_offset:      # a fragment: RFC 791 §3.1's MF and offset
+            record["mf"] = payload.mf
+            record["off"] = payload.frag_offset * 8
+        return record
 
     def _trace_queue(self) -> None:
         tracer = self.sim.tracer
@@ -242,12 +285,61 @@ class Channel:
                     packets=len(self.queue), bytes=self.queued_bytes)
 
 
-def _proto_name(payload) -> str:
-    """Wireshark's Protocol column: a BPDU is ``STP`` (packet-stp.c), not its Ethernet."""
-    name = type(payload).__name__
-    if name == "IPv4Packet":
-        return {1: "ICMP", 6: "TCP", 17: "UDP"}.get(payload.protocol, "IPv4")
-    return {"ArpPacket": "ARP", "Bpdu": "STP"}.get(name, "Ethernet")
+_IP_PROTO = {1: "ICMP", 6: "TCP", 17: "UDP"}     # a tx event's proto, by IPv4 protocol
+_L2_PROTO = {"ArpPacket": "ARP", "Bpdu": "STP"}   # by payload type, not IPv4 (a BPDU:
+                                                  # Wireshark's packet-stp.c names it STP)
+_MAC_TEXT: dict[bytes, str] = {}
+_TEXTS: dict[int, tuple] = {}   # id(payload) -> (payload, src, dst, protocol, texts)
+
+
+def packet_texts(packet: IPv4Packet) -> tuple:
+    """``(info, proto, ip_src, ip_dst, json)`` of an IPv4 packet, as its trace events
+    write them (``json``: the four as JSON, for lines made whole); memoised for a whole
+    datagram by its payload object, which every hop's copy shares
+    (``IPv4Packet.forwarded``): made once a datagram, not twice a hop. The memo holds
+    the payload, so its id is not reused while it is in; a fragment's (whose Info names
+    its offset) are made each time; bounded."""
+    inner = packet.payload
+    fragment = packet.mf or packet.frag_offset
+    hit = _TEXTS.get(id(inner))
+    if (hit is not None and hit[0] is inner and hit[1] is packet.src
+            and hit[2] is packet.dst and hit[3] == packet.protocol and not fragment):
+        return hit[4]
+    texts = (packet.info(), _IP_PROTO.get(packet.protocol, "IPv4"), ip_text(packet.src),
+             ip_text(packet.dst))
+    texts += (tuple(json_text(text) for text in texts),)
+    if not fragment:
+        if len(_TEXTS) >= 1 << 10:
+            _TEXTS.clear()
+        _TEXTS[id(inner)] = (inner, packet.src, packet.dst, packet.protocol, texts)
+    return texts
+
+
+_MAC_JSON: dict[bytes, bytes] = {}
+_TX_LINE = (b'{"t":%b,"ns":%d,%b"info":%b,%b"arrive_ns":%d,"queued_ns":%d,"ser_ns":%d,'
+            b'"bytes":%d,"proto":%b,"eth_src":%b,"eth_dst":%b,"ip_src":%b,"ip_dst":%b,'
+            b'"ip_id":%d,"ttl":%d}\n')     # _tx_record's fields, in its order
+
+
+def mac_json(mac: bytes) -> bytes:
+    """``mac_text(mac)`` as JSON, memoised (bounded)."""
+    text = _MAC_JSON.get(mac)
+    if text is None:
+        if len(_MAC_JSON) >= 1 << 16:
+            _MAC_JSON.clear()
+        text = _MAC_JSON[mac] = json_text(mac_text(mac))
+    return text
+
+
+def mac_text(mac: bytes) -> str:
+    """``02:00:00:00:00:01``, memoised (a trace writes the same few MACs for every frame;
+    the memo is bounded)."""
+    text = _MAC_TEXT.get(mac)
+    if text is None:
+        if len(_MAC_TEXT) >= 1 << 16:
+            _MAC_TEXT.clear()
+        text = _MAC_TEXT[mac] = mac.hex(":")
+    return text
 
 
 class Link:

@@ -64,6 +64,8 @@ class Tables:
 class TableLog:
     """Tracer sink: the first ``limit`` table changes, with snapshots, and their count."""
 
+    kinds = CHANGES         # the tracer hands it only these (it skips anything else too)
+
     def __init__(self, limit: int = 500):
         self.limit = limit
         self.tables = Tables()

@@ -7,34 +7,46 @@ The fast path does what they do, for the case that costs nothing but the
 forwarding itself, in one function, and hands anything else, untouched, to
 the layered path, which stays the reference:
 
-- router: no trace; an IPv4 frame to the port's own MAC; a datagram built
+- router: an IPv4 frame to the port's own MAC; a datagram built
   here (no checksum to verify), not for this node, not multicast, TTL > 1, no
   interface taking any address (a DHCP client's ``accept_any``); a
   route; no fragmentation needed; no processing delay and no postrouting hook
   (NAT); the next hop's ARP entry usable as is (REACHABLE, DELAY, PROBE or
   PERMANENT: nothing to resolve, no STALE → DELAY transition);
-- switch (no spanning tree, no processing delay): no trace; unicast source
+- switch (no spanning tree, no processing delay): unicast source
   already learnt on the ingress port, unicast destination learnt on another
   forwarding port and not aged out;
 - both: the outgoing channel idle with nothing queued, no faults, no capture
   on the sending port (``Channel.send_idle``).
 
+With the trace on, the fast path emits what the layered path emits for such a
+hop: the router's ``route`` event, then the channel's ``tx``. Where the JSON-lines
+sink alone takes them (no filter, no other sink), it writes their lines itself,
+made from memoised JSON pieces (``forward.route_line``, ``Channel.trace_idle``),
+instead of building records for orjson; the layered path always builds records.
 Nothing is changed before the last check passes, so a fallback sees exactly
 what the layered path would have seen. The two give identical outputs
-(tests/stack/test_fastpath.py runs every shipped scenario both ways);
+(tests/scenario/test_fastpath_scenarios.py runs every shipped scenario both
+ways, trace on and off);
 ``NETSIM_FAST_PATH=0`` or ``Simulation(fast_path=False)`` turns it off.
 """
 
 from simulator.stack.arp import FAILED, INCOMPLETE, STALE
+from simulator.engine.trace import json_text
+from simulator.stack.forward import route_line, route_record
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
 
 class RouterFastPath:
     """``receive(iface, frame)`` for a Router: forwards the common case (RFC 1812 §5.2-5.3,
-    as ``Forwarder`` does it), else calls the node's layered ``l2.receive``."""
+    as ``Forwarder`` does it, traced as it traces), else calls the node's layered
+    ``l2.receive``."""
 
-    __slots__ = ("ip", "forwarder", "tracer", "env", "slow")
+    __slots__ = ("name", "name_json", "iface_json", "ip", "forwarder", "tracer", "env", "slow")
 
     def __init__(self, node):
+        self.name = node.name
+        self.name_json = json_text(node.name)
+        self.iface_json: dict = {}
         self.ip = node.ip
         self.forwarder = node.ip.forwarder
         self.tracer = node.sim.tracer
@@ -43,7 +55,7 @@ class RouterFastPath:
 
     def receive(self, iface, frame) -> None:
         packet = frame.payload
-        if (self.tracer.on or frame.ethertype != ETHERTYPE_IPV4 or frame.dst != iface.mac
+        if (frame.ethertype != ETHERTYPE_IPV4 or frame.dst != iface.mac
                 or packet.checksum is not None or packet.ttl <= 1):
             self.slow(iface, frame)
             return
@@ -67,13 +79,32 @@ class RouterFastPath:
                 or neighbour.state is STALE):
             self.slow(iface, frame)
             return
-        out = EthernetFrame(neighbour.mac, out_iface.mac, ETHERTYPE_IPV4, packet.forwarded())
+        forwarded = packet.forwarded()
+        out = EthernetFrame(neighbour.mac, out_iface.mac, ETHERTYPE_IPV4, forwarded)
         if not channel.send_idle(out):
             self.slow(iface, frame)
             return
-        neighbour.used = self.env._now
+        now = self.env._now
+        neighbour.used = now
         forwarder.forwarded += 1
         out_iface.forwarded += 1
+        tracer = self.tracer
+        if tracer.on:                   # as Forwarder traces it: route, then the tx
+            sink = tracer.line_sink("route")
+            if sink is None:
+                tracer.emit_record(route_record(self.name, now, iface, packet, route,
+                                                forwarded.ttl))
+            else:
+                sink.write(route_line(self.name_json, now, self._json(iface), packet, route,
+                                      forwarded.ttl))
+            channel.trace_idle(out)
+
+    def _json(self, iface) -> bytes:
+        """An interface's name as JSON (memoised: a router has a few)."""
+        text = self.iface_json.get(iface)
+        if text is None:
+            text = self.iface_json[iface] = json_text(iface.name)
+        return text
 
 
 class BridgeFastPath:
@@ -93,7 +124,7 @@ class BridgeFastPath:
         bridge = self.bridge
         src, dst = frame.src, frame.dst
         table = bridge.mac_port
-        if self.tracer.on or dst[0] & 1 or table.get(src) is not port:
+        if dst[0] & 1 or table.get(src) is not port:
             self.slow(port, frame)      # a group address, a new or moved (or group) source
             return
         out = table.get(dst)
@@ -104,3 +135,5 @@ class BridgeFastPath:
             self.slow(port, frame)
             return
         bridge.mac_seen[src] = now
+        if self.tracer.on:
+            out.channel.trace_idle(frame)

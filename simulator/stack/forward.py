@@ -12,6 +12,8 @@ datagram's lookup is traced (``route``: the route matched, next hop, TTL in and 
 """
 
 from simulator.engine.drops import Drop
+from simulator.engine.trace import json_number, json_text
+from simulator.phy.link import mac_text, packet_texts
 from simulator.wire.addr import ip_text
 from simulator.wire.icmp import (DEST_UNREACHABLE, FRAGMENTATION_NEEDED, NET_UNREACHABLE,
                                  TIME_EXCEEDED, TTL_EXCEEDED)
@@ -65,9 +67,53 @@ class Forwarder:
         route.iface.forwarded += 1
         tracer = ip.sim.tracer
         if tracer.on:
-            tracer.emit_fields(ip.node.name, "ip", "route", None, {
-                "if": iface.name, "dst": ip_text(packet.dst), "ip_src": ip_text(packet.src),
-                "ip_id": packet.identification, "route": str(route.network),
-                "via": ip_text(route.via) if route.via else None, "out": route.iface.name,
-                "ttl": packet.ttl, "ttl_out": out.ttl, "eth_src": route.iface.mac.hex(":")})
+            tracer.emit_record(route_record(ip.node.name, ip.sim.env.now, iface, packet, route,
+                                            out.ttl))
         ip.output(out, route)
+
+
+def route_record(node: str, ns: int, iface, packet, route, ttl_out: int) -> dict:
+    """The ``route`` event of a datagram forwarded at ``ns``: in at ``iface``, out by
+    ``route`` (built in one dict display: a traced run has one per routed hop)."""
+    _, _, src, dst, _ = packet_texts(packet)
+    network, via, out, eth_src, _ = _route_texts(route)
+    return {"t": ns / 1e9, "ns": ns, "node": node, "layer": "ip", "event": "route",
+            "if": iface.name, "dst": dst, "ip_src": src, "ip_id": packet.identification,
+            "route": network, "via": via, "out": out, "ttl": packet.ttl, "ttl_out": ttl_out,
+            "eth_src": eth_src}
+
+
+_ROUTE_LINE = (b'{"t":%b,"ns":%d,"node":%b,"layer":"ip","event":"route","if":%b,"dst":%b,'
+               b'"ip_src":%b,"ip_id":%d,%b,"ttl":%d,"ttl_out":%d,"eth_src":%b}\n')
+
+
+def route_line(node_json: bytes, ns: int, iface_json: bytes, packet, route, ttl_out: int) -> bytes:
+    """:func:`route_record`'s event as the JSON-lines sink would write it (the fast path's,
+    where that sink alone takes ``route`` events; names given as JSON)."""
+    _, _, src, dst = packet_texts(packet)[4]
+    route_json, eth_src = _route_texts(route)[4]
+    return _ROUTE_LINE % (json_number(ns / 1e9), ns, node_json, iface_json, dst, src,
+                          packet.identification, route_json, packet.ttl, ttl_out, eth_src)
+
+
+_ROUTE_TEXTS: dict[int, tuple] = {}     # id(route) -> (route, network, via, iface, texts)
+
+
+def _route_texts(route) -> tuple:
+    """``(network, via, out, eth_src, json)`` of a route as a ``route`` event writes them
+    (``json``: the first three as the line's ``"route":…,"via":…,"out":…``, and
+    ``eth_src``), memoised by the route object (checked against its fields: a route
+    changed in place is redone; the memo holds the route, so its id is not reused
+    while in; bounded)."""
+    hit = _ROUTE_TEXTS.get(id(route))
+    if (hit is not None and hit[0] is route and hit[1] is route.network
+            and hit[2] is route.via and hit[3] is route.iface):
+        return hit[4]
+    via, out = route.via, route.iface
+    texts = (str(route.network), ip_text(via) if via else None, out.name, mac_text(out.mac))
+    texts += ((b'"route":%b,"via":%b,"out":%b' % tuple(json_text(t) for t in texts[:3]),
+               json_text(texts[3])),)
+    if len(_ROUTE_TEXTS) >= 1 << 12:
+        _ROUTE_TEXTS.clear()
+    _ROUTE_TEXTS[id(route)] = (route, route.network, via, out, texts)
+    return texts

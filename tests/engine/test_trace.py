@@ -23,8 +23,32 @@ def test_the_capped_sink_never_passes_its_cap_and_reports_once():
     sink = JsonLinesSink(out, cap=3 * len(line) + 5, on_full=lambda: calls.append(1))
     for _ in range(10):
         sink({"ns": 1})
+    sink({})                                          # 3 bytes would fit: refused too
     assert out.getvalue() == 3 * line
     assert sink.full and sink.written == 3 * len(line) and calls == [1]
+
+
+def test_a_sink_with_kinds_gets_only_those_and_a_whole_record_goes_out_as_built():
+    everything, changes = [], []
+
+    class Changes:
+        kinds = frozenset({"learn"})
+
+        def __call__(self, event):
+            changes.append(event["event"])
+
+    tracer = Tracer(lambda: 5)
+    tracer.add_sink(everything.append)
+    tracer.emit("sw", "l2", "learn", mac="02:00:00:00:00:01")
+    tracer.add_sink(Changes())                        # added late: the routing is redone
+    tracer.emit("sw", "l2", "learn", mac="02:00:00:00:00:02")
+    record = {"t": 7e-09, "ns": 7, "node": "sw", "layer": "phy", "event": "tx", "bytes": 64}
+    tracer.emit_record(record)
+    tracer.select(TraceFilter(layers=["l2"]))
+    tracer.emit_record(dict(record, ns=8))
+    assert changes == ["learn"]
+    assert [e["ns"] for e in everything] == [5, 5, 7] and everything[2] is record
+    assert list(everything[1]) == ["t", "ns", "node", "layer", "event", "mac"]
 
 
 def test_the_filter_keeps_events_matching_every_list_given():

@@ -10,9 +10,13 @@ or fallen back). tests/scenario/test_fastpath_scenarios.py does the same for
 every shipped scenario.
 """
 
+import io
+
+import orjson
 import pytest
 
 from simulator.engine.sim import Simulation
+from simulator.engine.trace import JsonLinesSink, TraceFilter
 from simulator.nodes.host import Host
 from simulator.nodes.router import Router
 from simulator.nodes.switch import Switch
@@ -167,7 +171,6 @@ def data_frames(tap) -> list:
 
 
 ROUTER_FALLBACKS = {
-    "trace on": lambda w: w.sim.tracer.add_sink(lambda event: None),
     "ttl 1": lambda w: w.inject(w.packet(ttl=1)),
     "no route": lambda w: w.inject(w.packet(dst=IPv4Address("192.0.2.1"))),
     "for the router": lambda w: w.inject(w.packet(dst=IPv4Address("10.0.1.254"))),
@@ -201,11 +204,7 @@ def test_a_router_hands_the_unusual_to_the_layered_path_with_the_same_result(nam
 
     def case(w):
         marks[w.sim.fast_path] = after_warm_up(w)
-        if name == "trace on":
-            ROUTER_FALLBACKS[name](w)
-            w.inject(w.packet())
-        else:
-            ROUTER_FALLBACKS[name](w)
+        ROUTER_FALLBACKS[name](w)
 
     fast = both(case)
     assert len(fast.fallbacks) > marks[True], "the fast run did not fall back"
@@ -243,6 +242,62 @@ def test_frames_that_must_queue_go_the_layered_way(switch):
     assert [t2 - t1 for (t1, _), (t2, _) in zip(got, got[1:])] == [80 * US] * 4
 
 
+@pytest.mark.parametrize("switch", [False, True])
+@pytest.mark.parametrize("keep", [None, TraceFilter(events=["route"]), TraceFilter(nodes=["b"])])
+def test_traced_the_fast_path_fuses_and_emits_the_layered_paths_events(switch, keep):
+    """With the trace on (and a filter or not) the common case is still fused, and the
+    trace is event for event the layered path's: a router's ``route`` then its ``tx``."""
+    marks, traces = {}, {}
+
+    def case(w):
+        marks[w.sim.fast_path] = after_warm_up(w)
+        events = traces[w.sim.fast_path] = []
+        w.sim.tracer.add_sink(events.append)
+        if keep is not None:
+            w.sim.tracer.select(keep)
+        w.inject(w.packet())
+
+    fast = both(case, switch=switch)
+    assert len(fast.fallbacks) == marks[True]              # all 3 datagrams fused
+    assert traces[True] == traces[False]
+    data = [e for e in traces[True] if e["event"] in ("tx", "route")
+            and e.get("ip_src") == "10.0.0.1" and e.get("ip_dst", e.get("dst")) == "10.0.1.1"]
+    kinds = [(e["node"], e["event"]) for e in data]
+    hop = [("sw", "tx")] if switch else [("r", "route"), ("r", "tx")]
+    if keep is None:
+        assert kinds == [("a", "tx")] * 3 + hop * 3          # 100 us apart, 1.008 ms a hop
+        out = [e for e in data if e["node"] in ("r", "sw") and e["event"] == "tx"]
+        assert [e["ttl"] for e in out] == [64 if switch else 63] * 3
+        assert [e["arrive_ns"] - e["ns"] for e in out] == [8 * US + MS] * 3
+    else:
+        assert kinds == (hop[:1] * 3 if keep.events and not switch else [])
+        assert all(keep(e["node"], e["layer"], e["event"]) for e in traces[True])
+
+
+@pytest.mark.parametrize("switch", [False, True])
+def test_to_a_json_lines_file_alone_the_fast_path_writes_the_layered_paths_lines(switch):
+    """The JSON-lines sink the only one: the fast path writes each fused hop's lines
+    itself (Tracer.line_sink); they are the bytes orjson makes of the layered records."""
+    marks, files = {}, {}
+
+    def case(w):
+        marks[w.sim.fast_path] = after_warm_up(w)
+        files[w.sim.fast_path] = io.BytesIO()
+        w.sim.tracer.add_sink(JsonLinesSink(files[w.sim.fast_path]))
+        w.inject(w.packet())
+        w.inject(w.packet(size=17))                    # a short frame, padded on the wire
+
+    fast = both(case, switch=switch)
+    assert len(fast.fallbacks) == marks[True]
+    assert fast.sim.tracer.line_sink("tx") is not None
+    lines = files[True].getvalue().splitlines()
+    assert files[True].getvalue() == files[False].getvalue()
+    hops = [e for e in map(orjson.loads, lines) if e["node"] in ("r", "sw")
+            and e.get("ip_src") == "10.0.0.1" and e["event"] in ("route", "tx")]
+    assert [e["event"] for e in hops] == (["tx"] if switch else ["route", "tx"]) * 6
+    assert [e["bytes"] for e in hops if e["event"] == "tx"] == [1000] * 3 + [64] * 3
+
+
 # ---------------------------------------------------------------------- switch
 
 def test_a_switch_fuses_a_learnt_unicast_frame():
@@ -258,7 +313,6 @@ def test_a_switch_fuses_a_learnt_unicast_frame():
 
 
 SWITCH_FALLBACKS = {
-    "trace on": lambda w: (w.sim.tracer.add_sink(lambda event: None), w.inject(w.packet())),
     "unknown destination": lambda w: w.inject(w.packet(), dst_mac=MacAddress("02:00:00:00:99:99")),
     "broadcast": lambda w: w.inject(w.packet(), dst_mac=MacAddress.BROADCAST),
     "destination aged out": lambda w: (setattr(w.r.bridge, "aging_ns", 10 * MS),
