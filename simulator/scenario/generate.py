@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import os
 from ipaddress import IPv4Address
-from typing import Any
+from typing import Any, ClassVar
 
 import networkx as nx
 from pydantic import Field, field_validator
@@ -64,6 +64,8 @@ class _Generator(Model):
 
 
 class Line(_Generator):
+    """`r0`, `r1`…, a path (networkx `path_graph`)."""
+
     n: Int = Field(ge=1, le=MAX_ROUTERS)
 
     def routers(self):
@@ -71,6 +73,8 @@ class Line(_Generator):
 
 
 class Ring(_Generator):
+    """`r0`, `r1`…, a cycle (`cycle_graph`)."""
+
     n: Int = Field(ge=3, le=MAX_ROUTERS)
 
     def routers(self):
@@ -78,6 +82,8 @@ class Ring(_Generator):
 
 
 class Star(_Generator):
+    """`r0` the centre, `r1`… the `n` leaves (`star_graph`)."""
+
     n: Int = Field(ge=1, le=MAX_ROUTERS - 1)
 
     def routers(self):
@@ -85,6 +91,8 @@ class Star(_Generator):
 
 
 class Grid(_Generator):
+    """`r<row × cols + col>`, each joined to its four neighbours (`grid_2d_graph`)."""
+
     rows: Int = Field(ge=1, le=MAX_ROUTERS)
     cols: Int = Field(ge=1, le=MAX_ROUTERS)
 
@@ -96,6 +104,8 @@ class Grid(_Generator):
 
 
 class Tree(_Generator):
+    """A balanced tree from `r0` (`balanced_tree`); hosts on the leaves only."""
+
     branching: Int = Field(2, ge=1, le=64)
     height: Int = Field(ge=1, le=16)
 
@@ -107,6 +117,11 @@ class Tree(_Generator):
 
 
 class Random(_Generator):
+    """`n` routers and `edges` links at random from `seed` (`gnm_random_graph`), then
+    joined into one piece."""
+
+    doc_defaults: ClassVar = {"edges": "2 × `n`"}
+
     n: Int = Field(ge=2, le=MAX_ROUTERS)
     edges: Int | None = Field(None, ge=1)
     seed: Int = 1
@@ -120,6 +135,11 @@ class Random(_Generator):
 
 
 class Dumbbell(_Generator):
+    """`left` and `right`, joined by the `bottleneck` link; `hosts` on each side."""
+
+    doc_types: ClassVar = {"bottleneck": "link parameters, as in `links:`"}
+    doc_defaults: ClassVar = {"bottleneck": "the link defaults"}
+
     hosts: Int = Field(2, ge=1, le=MAX_HOSTS)
     bottleneck: LinkOverrides = Field(default_factory=LinkOverrides)
 
@@ -130,6 +150,11 @@ class Dumbbell(_Generator):
 
 
 class FatTree(_Generator):
+    """Al-Fares et al.'s k-ary fat tree: (k/2)² cores `c<i>`; per pod k/2 aggregation
+    `a<pod>_<i>` and k/2 edge routers `e<pod>_<i>`, the hosts on the edge routers."""
+
+    doc_defaults: ClassVar = {"hosts": "k/2 per edge router"}
+
     k: Int = Field(ge=2, le=64)
     hosts: Int | None = Field(None, ge=0, le=MAX_HOSTS)    # per edge router; default k/2
 
@@ -161,6 +186,9 @@ class FatTree(_Generator):
 
 
 class Zoo(_Generator):
+    """`r0`, `r1`… in the file's order; each link's rate from `LinkSpeedRaw`, its delay
+    from the great-circle distance between its ends at 2/3 of c."""
+
     file: Text
 
     def graph(self, doc, path, base_dir):

@@ -36,8 +36,8 @@ from simulator.apps.sockopts import Keepalive, SocketOptions
 from simulator.spec import values
 
 from ..engine.units import format_rate, format_size, format_time
-from . import (action_specs, dhcp_specs, dns_specs, expect_specs, node_specs, plots_spec,
-               run_specs, schema, transport, web_specs)
+from . import (action_specs, dhcp_specs, dns_specs, expect_specs, generate, node_specs,
+               plots_spec, run_specs, schema, transport, web_specs)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "yaml.md"
 COMMAND = "python -m simulator.scenario.reference"
@@ -250,7 +250,31 @@ def checks_table(anchors: dict[str, tuple[str, str]]) -> str:
     return CHECKS_HEADER + "".join(_row(names, cells) for names, cells in rows)
 
 
-TABLES = {"Checks": checks_table}
+GENERATORS_HEADER = "| kind | parameters | routers |\n|---|---|---|\n"
+
+
+def generators_table(anchors: dict[str, tuple[str, str]]) -> str:
+    """A row per ``generate:`` kind (:data:`generate.KINDS`): the keys its model adds
+    or redefines beyond every kind's (``hosts``, ``link``), each with its type, default
+    and bounds, and the routers it makes (the model's docstring)."""
+    common = generate.KINDS["line"].__mro__[1].model_fields
+    rows = []
+    for kind, model in generate.KINDS.items():
+        hints = typing.get_type_hints(model, include_extras=True)
+        params = []
+        for name, field in model.model_fields.items():
+            if name == "kind" or (name in common and field.default == common[name].default):
+                continue
+            hint = hints[name]
+            detail = [getattr(model, "doc_types", {}).get(name) or type_text(hint, anchors),
+                      default_text(model, name, hint),
+                      constraints_text(model, name, hint)]
+            params.append(f"`{name}` ({', '.join(d for d in detail if d)})")
+        rows.append(([kind], ("; ".join(params), " ".join((model.__doc__ or "").split()))))
+    return GENERATORS_HEADER + "".join(_row(names, cells) for names, cells in rows)
+
+
+TABLES = {"Checks": checks_table, "Generators": generators_table}
 
 
 def anchor(heading: str) -> str:

@@ -53,7 +53,7 @@ def test_every_model_a_file_holds_has_a_table():
     text = DOC.read_text()
     generated = tables(text)
     tabled = [MODELS[name] for name in MODELS if name in generated]
-    assert set(generated) == set(MODELS) | {"Checks"}
+    assert set(generated) == set(MODELS) | set(reference.TABLES)
     untabled = {m.__name__ for m in reference.reachable(schema.Topology, schema.Scenario)
                 if not any(issubclass(t, m) for t in tabled)}
     assert untabled == UNTABLED
@@ -135,3 +135,13 @@ def test_the_value_types_read_as_yaml():
     assert "| `timeout` | time | `30s` | > 0 |" in table
     assert "| `mtu` | integer | `1500` | 68..65535 |" in reference.render(MODELS["LinkParams"], {})
     assert "| `cubic_beta` | number | `0.7` | > 0; < 1 |" in reference.render(MODELS["TcpSpec"], {})
+
+
+def test_every_generator_kind_has_a_row_with_its_keys():
+    from simulator.scenario.generate import KINDS
+    rows = {row[0].strip("`"): row for row in tables(DOC.read_text())["Generators"]}
+    assert list(rows) == list(KINDS)
+    assert "`k` (integer, required, 2..64)" in rows["fat_tree"][1]
+    assert "`hosts` (integer, k/2 per edge router, 0..200)" in rows["fat_tree"][1]
+    assert "`hosts`" not in rows["line"][1]          # every kind's default: in the prose
+    assert all(row[2] for row in rows.values())      # each says which routers it makes
