@@ -110,10 +110,15 @@ class SenderMixin(RackTlpMixin):
         self.retransmits = 0
         acked = self.sb.on_ack(ack)
         rtt = None
-        if acked and not any(s.retransmitted for s in acked):
-            first = next((s for s in acked if not s.sacked), None)
-            if first is not None:
-                rtt = now - first.sent_ns
+        first = None                    # the first record not SACKed, if none was resent
+        for s in acked:
+            if s.retransmitted:
+                first = None
+                break
+            if first is None and not s.sacked:
+                first = s
+        if first is not None:
+            rtt = now - first.sent_ns
         if rtt is None and self.neg.timestamps:
             ts = seg.option(Timestamps)
             if ts is not None and ts.tsecr:
