@@ -150,7 +150,7 @@ class IPv4:
             if src is None and dev not in self.addresses:
                 self.sim.tracer.drop(self.node.name, "ip", Drop.NO_ROUTE, payload, dst=str(dst))
                 return _NETUNREACH
-        elif dst in self.local:
+        elif dst._ip in self._accepted and dst in self.local:   # ints first: cheap
             route = None
         elif route is None and (dst == LIMITED_BROADCAST or dst.is_multicast) and self.addresses:
             route = Route(IPv4Network("0.0.0.0/0"), next(iter(self.addresses)), kind="connected")

@@ -275,9 +275,10 @@ class TcpSocket(SocketBase):
         """Data, ``b""`` at EOF or once SHUT_RD drained the queue (Linux still hands
         out what had arrived), None when the caller must wait."""
         conn = self.ep.conn
-        data = self.tcp.call(self.ep, conn.recv, n)
-        if data:
-            return data
+        if conn.recv_ready:                         # else recv would return b"" and do nothing
+            data = self.tcp.call(self.ep, conn.recv, n)
+            if data:
+                return data
         if self._shut_rd or conn.eof or conn.state is State.CLOSED:
             return b""
         return None
@@ -424,7 +425,7 @@ class TcpSocket(SocketBase):
                     writer[0].fail(SocketError(errno))
                     continue
                 event, data, done, whole = writer
-                if done < len(data):
+                if done < len(data) and self.ep.conn.send_ready:   # else it would take 0
                     try:
                         done += self.tcp.call(self.ep, self.ep.conn.send, data[done:])
                     except TcpError as error:

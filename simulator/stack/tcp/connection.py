@@ -107,6 +107,11 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         return (self.state in (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED,
                                State.CLOSE_WAIT) and not self.fin_pending)
 
+    @property
+    def send_ready(self) -> bool:
+        """Would ``send`` do anything: room in the send buffer, or an error to raise?"""
+        return self.sndbuf.free > 0 or not self.can_send
+
     def send(self, data: bytes, now: int) -> int:
         """Queue ``data``; return how many bytes the send buffer took (0 = full)."""
         if not self.can_send:
@@ -115,6 +120,11 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         if n and self.state in SYNCHRONIZED:
             self._output(now)
         return n
+
+    @property
+    def recv_ready(self) -> bool:
+        """Would ``recv`` do anything: data to read, or the peer's FIN to report?"""
+        return self.rcvbuf.readable > 0 or self._fin_received
 
     def recv(self, n: int, now: int) -> bytes:
         """Take up to ``n`` in-order bytes; b"" at EOF. Opening the window may send a

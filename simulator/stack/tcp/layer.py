@@ -243,13 +243,17 @@ class TcpLayer:
     def drain(self, ep: Endpoint) -> None:
         """Send what the connection queued, deliver its events, re-arm its timer."""
         conn = ep.conn
-        tracer = self.sim.tracer
-        for record in conn.take_trace():
+        trace = conn.take_trace()
+        if trace:
+            tracer = self.sim.tracer
             if tracer.on:
-                event = record.pop("event")
-                tracer.emit(self.node.name, "tcp", event, conn=ep.name, **record)
-        for seg in conn.take_output():
-            self._output(ep, seg)
+                for record in trace:
+                    event = record.pop("event")
+                    tracer.emit(self.node.name, "tcp", event, conn=ep.name, **record)
+        out = conn.take_output()
+        if out:
+            for seg in out:
+                self._output(ep, seg)
         events = conn.take_events()
         if events:
             if ep.listener is not None:
@@ -257,13 +261,14 @@ class TcpLayer:
             if ep.owner is not None:
                 ep.owner.tcp_events(ep, events)
         deadline = conn.deadline
+        timer = ep.timer
         if conn.state is State.CLOSED:
             self._remove(ep)
         elif deadline is None:
-            ep.timer.cancel()
-        elif deadline != ep.timer.deadline:
+            timer.deadline = None                   # timer.cancel()
+        elif deadline != timer.deadline:
             now = self.sim.env.now
-            ep.timer.start_at(deadline if deadline > now else now)
+            timer.start_at(deadline if deadline > now else now)
 
     def _child_events(self, ep: Endpoint, events) -> None:
         """A listener's child: established → accept queue; dead before → forgotten."""
@@ -302,37 +307,38 @@ class TcpLayer:
     def receive(self, packet, iface) -> None:
         seg = packet.payload
         src, dst = packet.src, packet.dst
-        if not seg.verify_checksum(src, dst):
-            self.sim.tracer.drop(self.node.name, "tcp", Drop.BAD_CHECKSUM, packet)
+        tracer = self.sim.tracer
+        if seg.checksum is not None and not seg.verify_checksum(src, dst):
+            tracer.drop(self.node.name, "tcp", Drop.BAD_CHECKSUM, packet)
             return
         d, s = int(dst), int(src)
         if d >> 28 == 0xE or d in self.ip._broadcast_ints:     # RFC 9293 §3.10.7.2: unicast only
-            self.sim.tracer.drop(self.node.name, "tcp", Drop.NOT_UNICAST, packet)
+            tracer.drop(self.node.name, "tcp", Drop.NOT_UNICAST, packet)
             return
         key = (d, seg.dst_port, s, seg.src_port)
         ep = self.connections.get(key)
-        if self.sim.tracer.on:
+        if tracer.on:
             name = ep.name if ep else f"{dst}:{seg.dst_port}>{src}:{seg.src_port}"
-            self.sim.tracer.emit(self.node.name, "tcp", "tcp.rx", conn=name,
-                                 **segment_fields(seg))
+            tracer.emit(self.node.name, "tcp", "tcp.rx", conn=name, **segment_fields(seg))
         if ep is not None:
+            conn = ep.conn
             listener = ep.listener
-            if (listener is not None and ep.conn.state is State.SYN_RECEIVED
+            if (listener is not None and conn.state is State.SYN_RECEIVED
                     and len(listener.accept_queue) > listener.backlog and seg.flags & ACK):
                 # Linux (tcp_abort_on_overflow=0): the handshake's ACK is dropped while
                 # the accept queue is full; the SYN-ACK retransmission asks again.
-                self.sim.tracer.drop(self.node.name, "tcp", Drop.LISTEN_OVERFLOW, packet)
+                tracer.drop(self.node.name, "tcp", Drop.LISTEN_OVERFLOW, packet)
                 return
-            if ep.conn.state is State.TIME_WAIT and self._time_wait_reuse(ep, seg):
+            if conn.state is State.TIME_WAIT and self._time_wait_reuse(ep, seg):
                 listener = self._listener(d, seg.dst_port)
                 if listener is not None:      # else TIME-WAIT re-ACKs it (Linux TCP_TW_SYN)
-                    isn = seq_add(ep.conn.snd_nxt, TIME_WAIT_ISN_GAP)
+                    isn = seq_add(conn.snd_nxt, TIME_WAIT_ISN_GAP)
                     self._remove(ep)
                     self._listen_input(listener, key, seg, isn)
                     return
-            una = ep.conn.snd_una
-            self.call(ep, ep.conn.segment_arrives, seg)
-            if ep.conn.snd_una != una:    # new data acked: the neighbour is reachable
+            una = conn.snd_una
+            self.call(ep, conn.segment_arrives, seg)
+            if conn.snd_una != una:       # new data acked: the neighbour is reachable
                 self.ip.confirm_neighbour(src)     # (Linux dst_confirm_neigh)
             return
         listener = self._listener(d, seg.dst_port)
