@@ -40,6 +40,7 @@ import hashlib
 from simulator.engine.drops import Drop
 from simulator.engine.sim import Timer
 from simulator.stack.errno import Errno, SocketError
+from simulator.stack.hostpath import HostSendPath
 from simulator.stack.ports import PortAllocator
 from simulator.stack.tcp.connection import State, TcpConnection
 from simulator.stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
@@ -101,6 +102,8 @@ class TcpLayer:
         self._ephemeral = PortAllocator()
         self._secret = self.sim.rng.stream(f"tcp:isn:{self.node.name}").randbytes(16)
         self.txq = TxQueue(ip, self._transmit)
+        # IPv4.send, or the same with the common case fused (stack/hostpath.py)
+        self._ip_send = HostSendPath(ip).send if self.sim.fast_path else ip.send
         self.resets_sent = 0
 
     # -- for sockets -------------------------------------------------------------------
@@ -291,7 +294,7 @@ class TcpLayer:
         if self.sim.tracer.on:
             self.sim.tracer.emit(self.node.name, "tcp", "tcp.tx", conn=ep.name,
                                  **segment_fields(seg))
-        error = self.ip.send(ep.remote[0], PROTO_TCP, seg, df=True, src=ep.local[0])
+        error = self._ip_send(ep.remote[0], PROTO_TCP, seg, df=True, src=ep.local[0])
         if error is None:
             return
         if error.errno is Errno.EMSGSIZE:
