@@ -215,7 +215,7 @@ class IPv4:
         if packet.checksum is not None and not packet.verify_checksum():
             iface.drop(packet, Drop.BAD_CHECKSUM, "ip")
             return
-        if int(packet.dst) in self._accepted:
+        if packet.dst._ip in self._accepted:          # int(packet.dst), but cheaper
             self.rx_link_group = link_group
             self.deliver(packet, iface)
             self.rx_link_group = False

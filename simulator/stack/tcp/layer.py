@@ -314,7 +314,7 @@ class TcpLayer:
         if seg.checksum is not None and not seg.verify_checksum(src, dst):
             tracer.drop(self.node.name, "tcp", Drop.BAD_CHECKSUM, packet)
             return
-        d, s = int(dst), int(src)
+        d, s = dst._ip, src._ip           # int(), without ipaddress's Python-level __int__
         if d >> 28 == 0xE or d in self.ip._broadcast_ints:     # RFC 9293 §3.10.7.2: unicast only
             tracer.drop(self.node.name, "tcp", Drop.NOT_UNICAST, packet)
             return

@@ -186,10 +186,11 @@ class OutputMixin:
     def _send_new_segments(self, now: int) -> None:
         sent = 0
         flight_before = self.flight
-        sndbuf = self.sndbuf
+        buffered = len(self.sndbuf)             # neither changes while sending
+        data_seq = self._data_seq
         while True:
             seq = self.snd_nxt
-            unsent = len(sndbuf) - seq_sub(seq, self._data_seq)         # _unsent()
+            unsent = buffered - seq_sub(seq, data_seq)                    # _unsent()
             fin = self.fin_pending and not self._fin_sent                 # _fin_unsent()
             if unsent <= 0 and not fin:
                 return

@@ -72,11 +72,13 @@ class SenderMixin(RackTlpMixin):
     def _process_ack(self, seg, now: int) -> None:
         ack = seg.ack
         old_wnd = self.snd_wnd
-        if seq_lt(self.snd_wl1, seg.seq) or (self.snd_wl1 == seg.seq
-                                             and seq_le(self.snd_wl2, ack)):
-            self.snd_wnd = seg.window << self.neg.snd_wscale
+        neg = self.neg
+        wl1 = self.snd_wl1
+        if seq_lt(wl1, seg.seq) or (wl1 == seg.seq and seq_le(self.snd_wl2, ack)):
+            wnd = self.snd_wnd = seg.window << neg.snd_wscale
             self.snd_wl1, self.snd_wl2 = seg.seq, ack
-            self.max_snd_wnd = max(self.max_snd_wnd, self.snd_wnd)
+            if wnd > self.max_snd_wnd:
+                self.max_snd_wnd = wnd
         newly_sacked = 0
         rtt = None
         acked = seq_sub(ack, self.snd_una)
@@ -84,21 +86,21 @@ class SenderMixin(RackTlpMixin):
         segs, update = (), None
         if acked > 0:
             rtt, segs = self._new_ack(seg, ack, now)
-        if self.neg.sack:
+        if neg.sack:
             sack = seg.option(Sack)
             if sack is not None:
                 update = self.sb.on_sack(ack, list(sack.blocks))
                 newly_sacked = update.newly_sacked
-        if acked >= 0:
-            self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
+        if acked < 0:
+            return                              # an old ACK: nothing more
+        self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
         if acked > 0:
             self._after_new_ack(acked, newly_sacked, rtt, flight_before, now)
-        elif (ack == self.snd_una and self.flight > 0 and not seg.payload
-              and not seg.flags & 0x03 and (self.snd_wnd == old_wnd or newly_sacked)):
-            self._dupack(newly_sacked, now)
-        if acked >= 0:
-            self._probe_answered(flight_before == 0, now)
-            self._maybe_rack_recovery(max(acked, 0) + newly_sacked, now)
+        elif (self.snd_nxt != self.snd_una and not seg.payload and not seg.flags & 0x03
+              and (self.snd_wnd == old_wnd or newly_sacked)):
+            self._dupack(newly_sacked, now)     # ack == SND.UNA, data in flight
+        self._probe_answered(flight_before == 0, now)
+        self._maybe_rack_recovery(acked + newly_sacked, now)
 
     def _new_ack(self, seg, ack: int, now: int):
         """SND.UNA advances: free the buffer, take an RTT sample; (rtt, the records
