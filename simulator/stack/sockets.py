@@ -14,7 +14,7 @@ from collections import deque
 
 from simulator.stack.errno import Errno, SocketError
 from simulator.stack.tcp.connection import State, TcpError
-from simulator.stack.tcp.states import LINUX_NUMBER
+from simulator.stack.tcp.states import CLOSED, LINUX_NUMBER
 from simulator.wire.addr import IPv4Address
 
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
@@ -279,7 +279,7 @@ class TcpSocket(SocketBase):
             data = self.tcp.call(self.ep, conn.recv, n)
             if data:
                 return data
-        if self._shut_rd or conn.eof or conn.state is State.CLOSED:
+        if self._shut_rd or conn.eof or conn.state is CLOSED:
             return b""
         return None
 

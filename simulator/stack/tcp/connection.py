@@ -27,6 +27,8 @@ from .timers import TimersMixin
 
 __all__ = ["State", "TcpConnection", "TcpError"]
 
+_CAN_SEND = (State.ESTABLISHED, State.SYN_SENT, State.SYN_RECEIVED, State.CLOSE_WAIT)
+
 
 class TcpError(Exception):
     """An app call the connection's state does not allow (``errno`` says why)."""
@@ -104,8 +106,7 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
 
     @property
     def can_send(self) -> bool:
-        return (self.state in (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED,
-                               State.CLOSE_WAIT) and not self.fin_pending)
+        return self.state in _CAN_SEND and not self.fin_pending
 
     @property
     def send_ready(self) -> bool:

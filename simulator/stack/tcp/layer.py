@@ -43,6 +43,7 @@ from simulator.stack.errno import Errno, SocketError
 from simulator.stack.hostpath import HostSendPath
 from simulator.stack.ports import PortAllocator
 from simulator.stack.tcp.connection import State, TcpConnection
+from simulator.stack.tcp.states import CLOSED, TIME_WAIT
 from simulator.stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
 from simulator.stack.tcp.txqueue import TxQueue
 from simulator.wire.addr import IPv4Address
@@ -265,7 +266,7 @@ class TcpLayer:
                 ep.owner.tcp_events(ep, events)
         deadline = conn.deadline
         timer = ep.timer
-        if conn.state is State.CLOSED:
+        if conn.state is CLOSED:
             self._remove(ep)
         elif deadline is None:
             timer.deadline = None                   # timer.cancel()
@@ -332,7 +333,7 @@ class TcpLayer:
                 # the accept queue is full; the SYN-ACK retransmission asks again.
                 tracer.drop(self.node.name, "tcp", Drop.LISTEN_OVERFLOW, packet)
                 return
-            if conn.state is State.TIME_WAIT and self._time_wait_reuse(ep, seg):
+            if conn.state is TIME_WAIT and self._time_wait_reuse(ep, seg):
                 listener = self._listener(d, seg.dst_port)
                 if listener is not None:      # else TIME-WAIT re-ACKs it (Linux TCP_TW_SYN)
                     isn = seq_add(conn.snd_nxt, TIME_WAIT_ISN_GAP)

@@ -14,7 +14,7 @@ from simulator.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpSegment
 
 from .options import TS_LEN, max_sack_blocks, segment_options, syn_options
 from .seq import seq_add, seq_gt, seq_sub
-from .states import State
+from .states import RECEIVING, State
 
 _SACK_BASE = 4          # nop, nop, kind, length
 _SENDING = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
@@ -250,7 +250,7 @@ class OutputMixin:
         the buffer (a smaller move waits for the next ACK; RFC 9293 §3.8.6.2.2).
         ``linux`` (tcp_cleanup_rbuf): a pending delayed ACK covering more than one
         segment goes now; else only a window at least doubled is advertised."""
-        if self.state not in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2):
+        if self.state not in RECEIVING:
             return
         cur = max(seq_sub(self._rcv_adv, self.rcv_nxt), 0)
         free = self._rcv_space()

@@ -20,6 +20,11 @@ class State(enum.Enum):
         return self.value
 
 
+# The members as module constants, for the per-segment code: ``State.X`` goes through
+# the hook CPython 3.11 installs for EnumType.__getattr__ (~150 ns a time, 20 for a global).
+(CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT,
+ CLOSING, LAST_ACK, TIME_WAIT) = State
+
 # States in which the connection is synchronized (RFC 9293 §3.10.7.4). Tuples, not
 # sets: ``in`` then compares by identity, where a set would call Enum's Python-level
 # __hash__ (these tests run on every segment).
