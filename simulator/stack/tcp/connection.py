@@ -77,6 +77,8 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         self._out: list = []
         self._events: list = []
         self._trace: list = []
+        self.tracing = True                   # False: the driver drops trace records, so
+                                              # the per-ACK ones need not be built
         self._init_sender()
         self._init_receiver()
         self._init_timers()

@@ -195,6 +195,7 @@ class TcpLayer:
 
     def call(self, ep: Endpoint, method, *args):
         """Call ``method(*args, now)`` on the connection, then drain what it produced."""
+        ep.conn.tracing = self.sim.tracer.on
         try:
             return method(*args, self.sim.env.now)
         finally:
@@ -247,19 +248,19 @@ class TcpLayer:
     def drain(self, ep: Endpoint) -> None:
         """Send what the connection queued, deliver its events, re-arm its timer."""
         conn = ep.conn
-        trace = conn.take_trace()
-        if trace:
+        # the queues are looked at before they are taken: most calls leave them empty
+        if conn._trace:
+            trace = conn.take_trace()
             tracer = self.sim.tracer
             if tracer.on:
                 for record in trace:
                     event = record.pop("event")
                     tracer.emit(self.node.name, "tcp", event, conn=ep.name, **record)
-        out = conn.take_output()
-        if out:
-            for seg in out:
+        if conn._out:
+            for seg in conn.take_output():
                 self._output(ep, seg)
-        events = conn.take_events()
-        if events:
+        if conn._events:
+            events = conn.take_events()
             if ep.listener is not None:
                 self._child_events(ep, events)
             if ep.owner is not None:

@@ -174,8 +174,9 @@ class SenderMixin(RackTlpMixin):
     def _rtt_sample(self, rtt: int) -> None:
         self.rtt.sample(rtt, self.snd_una, self.snd_nxt)
         self._min_rtt = rtt if self._min_rtt is None else min(self._min_rtt, rtt)
-        self._record("tcp.rtt", rtt_ns=rtt, srtt_ns=self.rtt.srtt_ns,
-                     rttvar_ns=self.rtt.rttvar_ns, rto_ns=self.rtt.rto_ns)
+        if self.tracing:
+            self._record("tcp.rtt", rtt_ns=rtt, srtt_ns=self.rtt.srtt_ns,
+                         rttvar_ns=self.rtt.rttvar_ns, rto_ns=self.rtt.rto_ns)
 
     def _dupack(self, newly_sacked: int, now: int) -> None:
         self.dupacks += 1
@@ -364,4 +365,6 @@ class SenderMixin(RackTlpMixin):
         key = (cc.cwnd, cc.ssthresh, self.ca_state)
         if key != self._cwnd_traced:
             self._cwnd_traced = key
-            self._record("tcp.cwnd", cwnd=cc.cwnd, ssthresh=cc.ssthresh, state=self.ca_state)
+            if self.tracing:
+                self._record("tcp.cwnd", cwnd=cc.cwnd, ssthresh=cc.ssthresh,
+                             state=self.ca_state)
