@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The TCP benchmark: tcp_bulk's 20 s bulk transfer, netsim beside ns-3 3.44.
 
-    python benchmarks/tcp.py [--repeat R] [--cc newreno cubic] [--json PATH]
+    python benchmarks/tcp.py [--repeat R] [--cc newreno cubic] [--kinds K ...] [--json PATH]
 
 Workload: sender –100 Mbps/1 ms– r1 –10 Mbps/20 ms, 100-packet drop-tail– r2
 –100 Mbps/1 ms– receiver, 4 MiB buffers, bulk send for 20 s. NewReno runs
@@ -185,6 +185,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="TCP bulk benchmark: netsim beside ns-3 3.44")
     ap.add_argument("--repeat", type=int, default=3, help="best of R (default 3)")
     ap.add_argument("--cc", nargs="+", choices=sorted(SCENARIO), default=["newreno", "cubic"])
+    ap.add_argument("--kinds", nargs="+", choices=KINDS, default=KINDS,
+                    help="rows to run (default all)")
     ap.add_argument("--json", metavar="PATH", help="also write machine info and every run")
     ap.add_argument("--worker", choices=KINDS + ["ns3_count"], help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -198,7 +200,7 @@ def main(argv=None) -> int:
     print(f"  python  : {info['python']}")
     print(f"  loadavg at start: {' '.join(info['loadavg_start'] or [])}; best of {a.repeat}, "
           f"fresh subprocess per run, interleaved")
-    runs = {(k, cc): [] for cc in a.cc for k in KINDS}
+    runs = {(k, cc): [] for cc in a.cc for k in a.kinds}
     skipped: dict = {}
     ns3_tx: dict = {}
     for cc in a.cc:                       # ns-3's transmissions, in an untimed run of its own
@@ -207,7 +209,7 @@ def main(argv=None) -> int:
             ns3_tx[cc] = res["tx_frames"]
     for r in range(a.repeat):
         for cc in a.cc:
-            for kind in KINDS:
+            for kind in a.kinds:
                 if (kind, cc) in skipped:
                     continue
                 res = run_child(kind, cc)
