@@ -118,10 +118,10 @@ def run(cc: str, count_tx: bool = False) -> dict:
     cppyy.cppdef(CODE)
     bench = cppyy.gbl.netsim_bench
     bench.Build(CC[cc], count_tx)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     ns.Simulator.Run()
-    wall = time.perf_counter() - t0
-    res = {"wall_s": wall, "events": int(bench.Events()), "bytes_received": int(bench.Received()),
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    res = {"wall_s": wall, "cpu_s": cpu, "events": int(bench.Events()), "bytes_received": int(bench.Received()),
            "sim_s": ns.Simulator.Now().GetSeconds()}
     if count_tx:
         res["tx_frames"] = int(bench.Transmissions())

@@ -32,8 +32,8 @@ def fast_path_default() -> bool:
 
 class Simulation:
     """``fast_path``: routers and switches may forward the common case through fused
-    code (simulator/stack/fastpath.py) instead of the layered reference path; the two
-    give identical results. None: from the environment (:func:`fast_path_default`)."""
+    code (simulator/stack/fastpath.py), and hosts send TCP's (stack/hostpath.py),
+    instead of the layered reference path; the two give identical results. None: from the environment (:func:`fast_path_default`)."""
 
     def __init__(self, seed: int = 1, fast_path: bool | None = None):
         self.env = simpy.Environment(initial_time=0)

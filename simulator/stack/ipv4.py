@@ -162,7 +162,7 @@ class IPv4:
             if src is None and dev not in self.addresses:
                 self.sim.tracer.drop(self.node.name, "ip", Drop.NO_ROUTE, payload, dst=str(dst))
                 return _NETUNREACH
-        elif dst in self.local:
+        elif dst._ip in self._accepted and dst in self.local:   # ints first: cheap
             route = None
         elif route is None and (dst == LIMITED_BROADCAST or dst.is_multicast) and self.addresses:
             route = Route(IPv4Network("0.0.0.0/0"), next(iter(self.addresses)), kind="connected")
@@ -227,7 +227,7 @@ class IPv4:
         if packet.checksum is not None and not packet.verify_checksum():
             iface.drop(packet, Drop.BAD_CHECKSUM, "ip")
             return
-        if int(packet.dst) in self._accepted:
+        if packet.dst._ip in self._accepted:          # int(packet.dst), but cheaper
             self.rx_link_group = link_group
             self.deliver(packet, iface)
             self.rx_link_group = False

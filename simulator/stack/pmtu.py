@@ -18,6 +18,8 @@ class PmtuCache:
         self._entries: dict = {}                # destination → (mtu, expires_ns)
 
     def get(self, dst) -> int | None:
+        if not self._entries:
+            return None                         # the usual case: no hashing of ``dst``
         entry = self._entries.get(dst)
         if entry is None:
             return None

@@ -9,12 +9,15 @@ millions of route objects. A lookup probes the prefix lengths present in
 either, longest first: at most 33 probes and usually a handful. Among routes
 to the same prefix the lowest metric wins; on a tie the route added one by
 one wins over the computed one, and the first added over a later one.
+Answers are remembered per destination address until the table changes
+(every end host and router looks up the same few destinations per packet).
 """
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 _MASKS = [(0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF for length in range(33)]
+_CACHE_LIMIT = 4096                 # destinations remembered before the cache restarts
 
 
 @dataclass(slots=True)
@@ -35,8 +38,10 @@ class RoutingTable:
         self._by_length: dict[int, dict[int, Route]] = {}
         self.fib = None                    # the computed routes (a Fib), or None
         self._probes: list[tuple] = []     # (mask, own routes, fib prefixes), longest first
+        self._cache: dict[int, Route | None] = {}   # address → lookup_int's answer
 
     def add(self, route: Route) -> None:
+        self._cache.clear()
         length = route.network.prefixlen
         table = self._by_length.get(length)
         if table is None:
@@ -62,6 +67,7 @@ class RoutingTable:
         self._reprobe()
 
     def _reprobe(self) -> None:
+        self._cache.clear()
         shared = self.fib.prefixes.by_length if self.fib is not None else {}
         self._probes = [(_MASKS[length], self._by_length.get(length), shared.get(length))
                         for length in sorted(self._by_length.keys() | shared.keys(), reverse=True)]
@@ -70,6 +76,7 @@ class RoutingTable:
         """Withdraw the route to ``network`` (``ip route del``); the route, or None."""
         table = self._by_length.get(network.prefixlen)
         route = None if table is None else table.pop(int(network.network_address), None)
+        self._cache.clear()
         if table is not None and not table:
             del self._by_length[network.prefixlen]
             self._lengths = sorted(self._by_length, reverse=True)
@@ -81,12 +88,22 @@ class RoutingTable:
 
     def lookup_int(self, address: int) -> Route | None:
         """``lookup`` for an address given as its 32-bit integer."""
+        cache = self._cache
+        try:
+            return cache[address]
+        except KeyError:
+            pass
+        found = None
         for mask, own, shared in self._probes:
             key = address & mask
             route = own.get(key) if shared is None else self._winner(own, shared, key)
             if route is not None:
-                return route
-        return None
+                found = route
+                break
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[address] = found
+        return found
 
     def _winner(self, own, shared, key: int) -> Route | None:
         """The route to one prefix: our own, unless the computed one has a lower metric."""

@@ -18,7 +18,7 @@ from simulator.stack.errno import Errno, SocketError
 from simulator.stack.sockets_fastopen import FastOpenSocketMixin, key_text
 from simulator.stack.tcp import fastopen
 from simulator.stack.tcp.connection import State, TcpError
-from simulator.stack.tcp.states import LINUX_NUMBER
+from simulator.stack.tcp.states import CLOSED, LINUX_NUMBER
 from simulator.wire.addr import IPv4Address
 
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
@@ -338,14 +338,15 @@ class TcpSocket(FastOpenSocketMixin, SocketBase):
         """Data, ``b""`` at EOF or once SHUT_RD drained the queue (Linux still hands
         out what had arrived), None when the caller must wait."""
         conn = self.ep.conn
-        data = self.tcp.call(self.ep, conn.recv, n)
-        if data:
-            return data
-        if conn.state is State.CLOSED:
+        if conn.recv_ready:                         # else recv would return b"" and do nothing
+            data = self.tcp.call(self.ep, conn.recv, n)
+            if data:
+                return data
+        if conn.state is CLOSED:
             error = self._take_error()          # after the data that had arrived (Linux)
             if error is not None:
                 raise SocketError(error)
-        if self._shut_rd or conn.eof or conn.state is State.CLOSED:
+        if self._shut_rd or conn.eof or conn.state is CLOSED:
             return b""
         return None
 
@@ -509,7 +510,7 @@ class TcpSocket(FastOpenSocketMixin, SocketBase):
                 if conn.state in (State.SYN_SENT, State.SYN_RECEIVED) and not conn.tfo_child:
                     conn.write_pending = True       # Linux sk_stream_wait_connect
                     break
-                if done < len(data):
+                if done < len(data) and conn.send_ready:   # else it would take 0
                     try:
                         done += self.tcp.call(self.ep, self.ep.conn.send, data[done:])
                     except TcpError as error:

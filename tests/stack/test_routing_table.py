@@ -40,3 +40,19 @@ def test_lower_metric_wins_for_the_same_prefix():
     t.add(Route(N("10.0.0.0/8"), Dev("worse"), metric=20))
     assert t.lookup(A("10.9.9.9")).iface.name == "fast"
     assert len(t) == 1
+
+
+def test_a_remembered_answer_follows_every_change_to_the_table():
+    t = RoutingTable()
+    dst = A("10.1.2.3")
+    assert t.lookup(dst) is None                      # "no route" is remembered too
+    wide = Route(N("10.0.0.0/8"), Dev("wide"))
+    t.add(wide)
+    assert t.lookup(dst) is wide
+    narrow = Route(N("10.1.0.0/16"), Dev("narrow"))
+    t.add(narrow)
+    assert t.lookup(dst) is narrow
+    assert t.remove(N("10.1.0.0/16")) is narrow
+    assert t.lookup(dst) is wide
+    t.remove_dev(wide.iface)
+    assert t.lookup(dst) is None

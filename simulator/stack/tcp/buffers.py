@@ -75,7 +75,7 @@ class ReceiveBuffer:
     @property
     def free(self) -> int:
         """Space from RCV.NXT to the buffer's end: the window's source."""
-        return max(self.capacity - self.readable, 0)
+        return max(self.capacity - (len(self._data) - self._start), 0)   # - readable
 
     @property
     def has_gap(self) -> bool:

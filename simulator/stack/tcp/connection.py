@@ -31,6 +31,8 @@ from .timers import TimersMixin
 
 __all__ = ["State", "TcpConnection", "TcpError"]
 
+_CAN_SEND = (State.ESTABLISHED, State.SYN_SENT, State.SYN_RECEIVED, State.CLOSE_WAIT)
+
 
 class TcpError(Exception):
     """An app call the connection's state does not allow (``errno`` says why)."""
@@ -81,6 +83,8 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         self._out: list = []
         self._events: list = []
         self._trace: list = []
+        self.tracing = True                   # False: the driver drops trace records, so
+                                              # the per-ACK ones need not be built
         self._init_sender()
         self._init_receiver()
         self._init_timers()
@@ -116,8 +120,12 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
 
     @property
     def can_send(self) -> bool:
-        return (self.state in (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED,
-                               State.CLOSE_WAIT) and not self.fin_pending)
+        return self.state in _CAN_SEND and not self.fin_pending
+
+    @property
+    def send_ready(self) -> bool:
+        """Would ``send`` do anything: room in the send buffer, or an error to raise?"""
+        return self.sndbuf.free > 0 or not self.can_send
 
     def send(self, data: bytes, now: int) -> int:
         """Queue ``data``; return how many bytes the send buffer took (0 = full)."""
@@ -127,6 +135,11 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
         if n and (self.state in SYNCHRONIZED or self.tfo_child):
             self._output(now)
         return n
+
+    @property
+    def recv_ready(self) -> bool:
+        """Would ``recv`` do anything: data to read, or the peer's FIN to report?"""
+        return self.rcvbuf.readable > 0 or self._fin_received
 
     def recv(self, n: int, now: int) -> bytes:
         """Take up to ``n`` in-order bytes; b"" at EOF. Opening the window may send a

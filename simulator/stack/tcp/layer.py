@@ -44,10 +44,12 @@ import hashlib
 from simulator.engine.drops import Drop
 from simulator.engine.sim import Timer
 from simulator.stack.errno import Errno, SocketError
+from simulator.stack.hostpath import HostSendPath
 from simulator.stack.ports import PortAllocator
 from simulator.stack.tcp import fastopen
 from simulator.stack.tcp.connection import State, TcpConnection
 from simulator.stack.tcp.fastopen_host import FastOpenHostMixin
+from simulator.stack.tcp.states import CLOSED, TIME_WAIT
 from simulator.stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
 from simulator.stack.tcp.txqueue import TxQueue
 from simulator.wire.addr import IPv4Address
@@ -117,6 +119,8 @@ class TcpLayer(FastOpenHostMixin):
         self._ephemeral = PortAllocator()
         self._secret = self.sim.rng.stream(f"tcp:isn:{self.node.name}").randbytes(16)
         self.txq = TxQueue(ip, self._transmit)
+        # IPv4.send, or the same with the common case fused (stack/hostpath.py)
+        self._ip_send = HostSendPath(ip).send if self.sim.fast_path else ip.send
         self.resets_sent = 0
         self._init_fastopen()
 
@@ -216,6 +220,7 @@ class TcpLayer(FastOpenHostMixin):
 
     def call(self, ep: Endpoint, method, *args):
         """Call ``method(*args, now)`` on the connection, then drain what it produced."""
+        ep.conn.tracing = self.sim.tracer.on
         try:
             return method(*args, self.sim.env.now)
         finally:
@@ -268,15 +273,19 @@ class TcpLayer(FastOpenHostMixin):
     def drain(self, ep: Endpoint) -> None:
         """Send what the connection queued, deliver its events, re-arm its timer."""
         conn = ep.conn
-        tracer = self.sim.tracer
-        for record in conn.take_trace():
+        # the queues are looked at before they are taken: most calls leave them empty
+        if conn._trace:
+            trace = conn.take_trace()
+            tracer = self.sim.tracer
             if tracer.on:
-                event = record.pop("event")
-                tracer.emit(self.node.name, "tcp", event, conn=ep.name, **record)
-        for seg in conn.take_output():
-            self._output(ep, seg)
-        events = conn.take_events()
-        if events:
+                for record in trace:
+                    event = record.pop("event")
+                    tracer.emit(self.node.name, "tcp", event, conn=ep.name, **record)
+        if conn._out:
+            for seg in conn.take_output():
+                self._output(ep, seg)
+        if conn._events:
+            events = conn.take_events()
             for kind, value in events:
                 if kind == "tfo_cache":
                     self._fastopen_learn(value)
@@ -285,13 +294,14 @@ class TcpLayer(FastOpenHostMixin):
             if ep.owner is not None:
                 ep.owner.tcp_events(ep, events)
         deadline = conn.deadline
-        if conn.state is State.CLOSED:
+        timer = ep.timer
+        if conn.state is CLOSED:
             self._remove(ep)
         elif deadline is None:
-            ep.timer.cancel()
-        elif deadline != ep.timer.deadline:
+            timer.deadline = None                   # timer.cancel()
+        elif deadline != timer.deadline:
             now = self.sim.env.now
-            ep.timer.start_at(deadline if deadline > now else now)
+            timer.start_at(deadline if deadline > now else now)
 
     def _child_events(self, ep: Endpoint, events) -> None:
         """A listener's child: established → accept queue; dead before → forgotten."""
@@ -314,7 +324,7 @@ class TcpLayer(FastOpenHostMixin):
         if self.sim.tracer.on:
             self.sim.tracer.emit(self.node.name, "tcp", "tcp.tx", conn=ep.name,
                                  **segment_fields(seg))
-        error = self.ip.send(ep.remote[0], PROTO_TCP, seg, df=True, src=ep.local[0])
+        error = self._ip_send(ep.remote[0], PROTO_TCP, seg, df=True, src=ep.local[0])
         if error is None:
             return
         if error.errno is Errno.EMSGSIZE:
@@ -330,38 +340,39 @@ class TcpLayer(FastOpenHostMixin):
     def receive(self, packet, iface) -> None:
         seg = packet.payload
         src, dst = packet.src, packet.dst
-        if not seg.verify_checksum(src, dst):
-            self.sim.tracer.drop(self.node.name, "tcp", Drop.BAD_CHECKSUM, packet)
+        tracer = self.sim.tracer
+        if seg.checksum is not None and not seg.verify_checksum(src, dst):
+            tracer.drop(self.node.name, "tcp", Drop.BAD_CHECKSUM, packet)
             return
-        d, s = int(dst), int(src)
+        d, s = dst._ip, src._ip           # int(), without ipaddress's Python-level __int__
         if d >> 28 == 0xE or d in self.ip._broadcast_ints:     # RFC 9293 §3.10.7.2: unicast only
-            self.sim.tracer.drop(self.node.name, "tcp", Drop.NOT_UNICAST, packet)
+            tracer.drop(self.node.name, "tcp", Drop.NOT_UNICAST, packet)
             return
         key = (d, seg.dst_port, s, seg.src_port)
         ep = self.connections.get(key)
-        if self.sim.tracer.on:
+        if tracer.on:
             name = ep.name if ep else f"{dst}:{seg.dst_port}>{src}:{seg.src_port}"
-            self.sim.tracer.emit(self.node.name, "tcp", "tcp.rx", conn=name,
-                                 **segment_fields(seg))
+            tracer.emit(self.node.name, "tcp", "tcp.rx", conn=name, **segment_fields(seg))
         if ep is not None:
+            conn = ep.conn
             listener = ep.listener
-            if (listener is not None and ep.conn.state is State.SYN_RECEIVED
+            if (listener is not None and conn.state is State.SYN_RECEIVED
                     and len(listener.accept_queue) > listener.backlog and seg.flags & ACK
-                    and not ep.conn.tfo_child):
+                    and not conn.tfo_child):
                 # Linux (tcp_abort_on_overflow=0): the handshake's ACK is dropped while
                 # the accept queue is full; the SYN-ACK retransmission asks again.
-                self.sim.tracer.drop(self.node.name, "tcp", Drop.LISTEN_OVERFLOW, packet)
+                tracer.drop(self.node.name, "tcp", Drop.LISTEN_OVERFLOW, packet)
                 return
-            if ep.conn.state is State.TIME_WAIT and self._time_wait_reuse(ep, seg):
+            if conn.state is TIME_WAIT and self._time_wait_reuse(ep, seg):
                 listener = self._listener(d, seg.dst_port)
                 if listener is not None:      # else TIME-WAIT re-ACKs it (Linux TCP_TW_SYN)
-                    isn = seq_add(ep.conn.snd_nxt, TIME_WAIT_ISN_GAP)
+                    isn = seq_add(conn.snd_nxt, TIME_WAIT_ISN_GAP)
                     self._remove(ep)
                     self._listen_input(listener, key, seg, isn)
                     return
-            una = ep.conn.snd_una
-            self.call(ep, ep.conn.segment_arrives, seg)
-            if ep.conn.snd_una != una:    # new data acked: the neighbour is reachable
+            una = conn.snd_una
+            self.call(ep, conn.segment_arrives, seg)
+            if conn.snd_una != una:       # new data acked: the neighbour is reachable
                 self.ip.confirm_neighbour(src)     # (Linux dst_confirm_neigh)
             return
         listener = self._listener(d, seg.dst_port)

@@ -15,9 +15,12 @@ from simulator.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpSegment
 from .fastopen import with_option
 from .options import TS_LEN, max_sack_blocks, segment_options, syn_options
 from .seq import seq_add, seq_gt, seq_sub
-from .states import State
+from .states import RECEIVING, State
 
 _SACK_BASE = 4          # nop, nop, kind, length
+_SENDING = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
+            State.LAST_ACK)                     # where _output sends data
+_NO_ACK = (State.CLOSED, State.LISTEN, State.SYN_SENT)   # where it sends no ACK
 
 
 class OutputMixin:
@@ -27,9 +30,12 @@ class OutputMixin:
         ``config.rcv_ssthresh`` (Linux): the window is also capped by rcv_ssthresh,
         which starts at the SYN's window and grows with the data received
         (receive.py), and is rounded up, not down, to the scale (__tcp_select_window)."""
-        free = self.rcvbuf.free if syn else self._rcv_space()
+        rcvbuf = self.rcvbuf
+        free = rcvbuf.free
+        if not syn and self.config.rcv_ssthresh and self._rcv_ssthresh < free:
+            free = self._rcv_ssthresh                # _rcv_space()
         cur = seq_sub(self._rcv_adv, self.rcv_nxt)
-        if free - cur >= min(self.rcvbuf.capacity // 2, self.snd_mss) or free < cur:
+        if free - cur >= min(rcvbuf.capacity // 2, self.snd_mss) or free < cur:
             wnd = free
         else:
             wnd = max(cur, 0)
@@ -64,12 +70,14 @@ class OutputMixin:
         """Queue one synchronized-state segment with the current ACK, window and
         options (timestamps, SACK blocks on ACKs)."""
         neg = self.neg
+        blocks = ()
         if flags & RST:
             window = 0
-            blocks = ()
         else:
             window = self._window_field()
-            blocks = self._sack_option_blocks() if flags & ACK and neg and neg.sack else ()
+            if (flags & ACK and neg and neg.sack
+                    and (self._dsack is not None or self.rcvbuf.has_gap)):
+                blocks = self._sack_option_blocks()
         tsval = self._tsval(now) if neg and neg.timestamps else None
         options = segment_options(tsval, self.ts_recent or 0, blocks)
         ack = self.rcv_nxt if flags & ACK else 0
@@ -118,15 +126,16 @@ class OutputMixin:
         """Send [seq, seq+length) of the stream (plus our FIN if it ends there);
         return the sequence space used."""
         offset = seq_sub(seq, self._data_seq)
-        length = max(min(length, len(self.sndbuf) - offset), 0)
-        payload = self.sndbuf.peek(offset, length)
-        end = seq_add(seq, length)
+        sndbuf = self.sndbuf
+        buffered = len(sndbuf)
+        length = max(min(length, buffered - offset), 0)
+        payload = sndbuf.peek(offset, length)
         flags = ACK
-        fin = self.fin_pending and end == self._fin_at()
+        fin = self.fin_pending and seq_add(seq, length) == self._fin_at()
         if fin:
             flags |= FIN
-        if length and (offset + length == len(self.sndbuf)
-                       or (retransmit and end == self.tfo_data_end)):
+        if length and (offset + length == buffered
+                       or (retransmit and seq_add(seq, length) == self.tfo_data_end)):
             flags |= PSH             # Linux: the SYN data's skb was PSH (tcp_send_syn_data)
         self._emit(seq, flags, now, payload)
         used = length + fin
@@ -140,6 +149,8 @@ class OutputMixin:
     # --- what may be sent -----------------------------------------------------
     def _mss_now(self) -> int:
         """Payload that fits beside this segment's options (SACK blocks, RFC 2018)."""
+        if self._dsack is None and not self.rcvbuf.has_gap:
+            return self.snd_mss                 # no SACK blocks to carry
         n = len(self._sack_option_blocks(peek=True)) if self.neg and self.neg.sack else 0
         return self.snd_mss - (_SACK_BASE + 8 * n if n else 0)
 
@@ -147,11 +158,10 @@ class OutputMixin:
         """Send what the windows allow: retransmissions first, then new data; then a
         pure ACK if one is still owed; then (re)arm the RTO or persist timer."""
         st = self.state
-        if st in (State.ESTABLISHED, State.FIN_WAIT_1, State.CLOSE_WAIT, State.CLOSING,
-                  State.LAST_ACK) or (self.tfo_child and st is State.SYN_RECEIVED):
+        if st in _SENDING or (st is State.SYN_RECEIVED and self.tfo_child):
             self._send_retransmissions(now)
             self._send_new_data(now)
-        if self._ack_now and st not in (State.CLOSED, State.LISTEN, State.SYN_SENT):
+        if self._ack_now and st not in _NO_ACK:
             self._send_ack(now)
         self._arm_rto_or_persist(now)
 
@@ -169,7 +179,8 @@ class OutputMixin:
         depend on pacing, which is not modelled, so every segment carries it.
         With nothing queued there is nothing to do, not even cwnd validation (Linux
         tcp_write_xmit validates only after sending or when cwnd held data back)."""
-        if self._unsent() <= 0 and not self._fin_unsent():
+        if (len(self.sndbuf) - seq_sub(self.snd_nxt, self._data_seq) <= 0   # _unsent()
+                and not self._fin_unsent()):
             return
         first = len(self._out)
         self._send_new_segments(now)
@@ -183,17 +194,19 @@ class OutputMixin:
     def _send_new_segments(self, now: int) -> None:
         sent = 0
         flight_before = self.flight
+        buffered = len(self.sndbuf)             # neither changes while sending
+        data_seq = self._data_seq
         while True:
-            unsent = self._unsent()
-            fin = self._fin_unsent()
+            seq = self.snd_nxt
+            unsent = buffered - seq_sub(seq, data_seq)                    # _unsent()
+            fin = self.fin_pending and not self._fin_sent                 # _fin_unsent()
             if unsent <= 0 and not fin:
                 return
-            if self.flight == 0:
+            if seq == self.snd_una:                                       # flight 0
                 self._maybe_idle_restart(now)
             mss = self._mss_now()
             length = min(mss, max(unsent, 0))
-            budget = self._send_budget()
-            wnd_left = seq_sub(seq_add(self.snd_una, self.snd_wnd), self.snd_nxt)
+            wnd_left = seq_sub(seq_add(self.snd_una, self.snd_wnd), seq)
             if length:
                 edge = wnd_left < length
                 if edge:
@@ -201,14 +214,13 @@ class OutputMixin:
                                                                   flight_before):
                         return
                     length = wnd_left
-                if budget < length:
+                if self._send_budget() < length:
                     return
                 if length < mss and not edge and not (length == unsent and fin) \
                         and not self._nagle_allows(length, unsent):
                     return
             elif wnd_left < 1:
                 return              # a bare FIN needs window, not cwnd (tcp_cwnd_test)
-            seq = self.snd_nxt
             used = self._transmit(seq, length, now, retransmit=False)
             self.snd_nxt = seq_add(seq, used)
             sent += 1
@@ -246,7 +258,7 @@ class OutputMixin:
         the buffer (a smaller move waits for the next ACK; RFC 9293 §3.8.6.2.2).
         ``linux`` (tcp_cleanup_rbuf): a pending delayed ACK covering more than one
         segment goes now; else only a window at least doubled is advertised."""
-        if self.state not in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2):
+        if self.state not in RECEIVING:
             return
         cur = max(seq_sub(self._rcv_adv, self.rcv_nxt), 0)
         free = self._rcv_space()

@@ -14,7 +14,7 @@ from simulator.wire.tcp import ACK, FIN, RST, SYN, TcpSegment, Timestamps
 
 from .options import peer_offer, settle
 from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub
-from .states import RECEIVING, State
+from .states import CLOSED, LISTEN, RECEIVING, SYN_RECEIVED, SYN_SENT, State
 
 SYN_REARM_NS = 2_000_000             # Linux TCP_TIMEOUT_MIN
 DELACK_MAX_NS = 200_000_000          # Linux TCP_DELACK_MAX
@@ -71,9 +71,9 @@ class ReceiveMixin:
     def segment_arrives(self, seg, now: int) -> None:
         self.segs_in += 1
         st = self.state
-        if st is State.SYN_SENT:
+        if st is SYN_SENT:
             self._syn_sent_arrives(seg, now)
-        elif st not in (State.CLOSED, State.LISTEN):
+        elif st is not CLOSED and st is not LISTEN:
             self._synchronized_arrives(seg, now)
 
     def _syn_sent_arrives(self, seg, now: int) -> None:
@@ -136,11 +136,11 @@ class ReceiveMixin:
     def _synchronized_arrives(self, seg, now: int) -> None:
         f = seg.flags
         st = self.state
-        if st is State.SYN_RECEIVED and f & (SYN | ACK | RST) == SYN and seg.seq == self.irs:
+        if st is SYN_RECEIVED and f & (SYN | ACK | RST) == SYN and seg.seq == self.irs:
             self._send_syn(now)                      # the peer retransmitted its SYN
             return
         # Simultaneous open: the peer's SYN-ACK acks our SYN (Linux accepts it).
-        simopen = (st is State.SYN_RECEIVED and f & (SYN | ACK) == SYN | ACK
+        simopen = (st is SYN_RECEIVED and f & (SYN | ACK) == SYN | ACK
                    and seg.seq == self.irs and seg.ack == self.snd_nxt)
         seq = seq_add(seg.seq, 1) if simopen else seg.seq
         payload = seg.payload
@@ -173,7 +173,7 @@ class ReceiveMixin:
             return
         if not f & ACK:
             return
-        if st is State.SYN_RECEIVED:
+        if st is SYN_RECEIVED:
             if not (seq_lt(self.iss, seg.ack) and seq_le(seg.ack, self.snd_nxt)):
                 self._reset_reply(seg.ack)
                 return
@@ -193,7 +193,7 @@ class ReceiveMixin:
                 self._process_ack(seg, now)
         elif not self._ack_arrives(seg, seq, ts, now):
             return
-        if self.state is State.CLOSED:
+        if self.state is CLOSED:
             return
         if payload:
             if not text_ok:

@@ -82,11 +82,13 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
     def _process_ack(self, seg, now: int) -> None:
         ack = seg.ack
         old_wnd = self.snd_wnd
-        if seq_lt(self.snd_wl1, seg.seq) or (self.snd_wl1 == seg.seq
-                                             and seq_le(self.snd_wl2, ack)):
-            self.snd_wnd = seg.window << self.neg.snd_wscale
+        neg = self.neg
+        wl1 = self.snd_wl1
+        if seq_lt(wl1, seg.seq) or (wl1 == seg.seq and seq_le(self.snd_wl2, ack)):
+            wnd = self.snd_wnd = seg.window << neg.snd_wscale
             self.snd_wl1, self.snd_wl2 = seg.seq, ack
-            self.max_snd_wnd = max(self.max_snd_wnd, self.snd_wnd)
+            if wnd > self.max_snd_wnd:
+                self.max_snd_wnd = wnd
         newly_sacked = 0
         rtt = None
         acked = seq_sub(ack, self.snd_una)
@@ -95,7 +97,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         prior_fack = self._fack() if self.neg.sack else None
         if acked > 0:
             rtt, segs = self._new_ack(seg, ack, now)
-        if self.neg.sack:
+        if neg.sack:
             sack = seg.option(Sack)
             if sack is not None:
                 update = self.sb.on_sack(ack, list(sack.blocks))
@@ -103,17 +105,17 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
                 self.delivered += -(-newly_sacked // self.snd_mss)
             if segs or newly_sacked:
                 self._reordering_on_ack(prior_fack, segs, update)    # reordering.py
-        if acked >= 0:
-            self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
+        if acked < 0:
+            return                              # an old ACK: nothing more
+        self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
         if acked > 0:
             self._after_new_ack(acked, newly_sacked, rtt, flight_before, now)
-        elif (ack == self.snd_una and self.flight > 0 and not seg.payload
-              and not seg.flags & 0x03 and (self.snd_wnd == old_wnd or newly_sacked
-                                            or self._ns3 is not None)):  # ns-3: any window
-            self._dupack(newly_sacked, now)
-        if acked >= 0:
-            self._probe_answered(flight_before == 0, now)
-            self._maybe_rack_recovery(max(acked, 0) + newly_sacked, now)
+        elif (self.snd_nxt != self.snd_una and not seg.payload and not seg.flags & 0x03
+              and (self.snd_wnd == old_wnd or newly_sacked
+                   or self._ns3 is not None)):  # ns-3: a dupACK whatever its window
+            self._dupack(newly_sacked, now)     # ack == SND.UNA, data in flight
+        self._probe_answered(flight_before == 0, now)
+        self._maybe_rack_recovery(acked + newly_sacked, now)
 
     def _new_ack(self, seg, ack: int, now: int):
         """SND.UNA advances: free the buffer, take an RTT sample; (rtt, the records
@@ -128,10 +130,15 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         if self._ns3 is not None:
             self._ns3.discard_up_to(ack)
         rtt = None
-        if acked and not any(s.retransmitted for s in acked):
-            first = next((s for s in acked if not s.sacked), None)
-            if first is not None:
-                rtt = now - first.sent_ns
+        first = None                    # the first record not SACKed, if none was resent
+        for s in acked:
+            if s.retransmitted:
+                first = None
+                break
+            if first is None and not s.sacked:
+                first = s
+        if first is not None:
+            rtt = now - first.sent_ns
         if rtt is None and self.neg.timestamps:
             ts = seg.option(Timestamps)
             if ts is not None and ts.tsecr:
@@ -186,8 +193,9 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
     def _rtt_sample(self, rtt: int) -> None:
         self.rtt.sample(rtt, self.snd_una, self.snd_nxt)
         self._min_rtt = rtt if self._min_rtt is None else min(self._min_rtt, rtt)
-        self._record("tcp.rtt", rtt_ns=rtt, srtt_ns=self.rtt.srtt_ns,
-                     rttvar_ns=self.rtt.rttvar_ns, rto_ns=self.rtt.rto_ns)
+        if self.tracing:
+            self._record("tcp.rtt", rtt_ns=rtt, srtt_ns=self.rtt.srtt_ns,
+                         rttvar_ns=self.rtt.rttvar_ns, rto_ns=self.rtt.rto_ns)
 
     def _dupack(self, newly_sacked: int, now: int) -> None:
         if self._ns3 is not None:
@@ -400,4 +408,6 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         key = (cc.cwnd, cc.ssthresh, self.ca_state)
         if key != self._cwnd_traced:
             self._cwnd_traced = key
-            self._record("tcp.cwnd", cwnd=cc.cwnd, ssthresh=cc.ssthresh, state=self.ca_state)
+            if self.tracing:
+                self._record("tcp.cwnd", cwnd=cc.cwnd, ssthresh=cc.ssthresh,
+                             state=self.ca_state)

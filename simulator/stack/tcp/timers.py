@@ -15,6 +15,8 @@ from simulator.wire.tcp import ACK
 from .seq import seq_add
 from .states import State
 
+_NO_RTO = (State.SYN_SENT, State.SYN_RECEIVED, State.CLOSED, State.TIME_WAIT, State.LISTEN)
+
 
 class TimersMixin:
     def _init_timers(self) -> None:
@@ -34,9 +36,9 @@ class TimersMixin:
 
     @property
     def deadline(self) -> int | None:
-        best = None
-        for t in (self._rto_at, self._persist_at, self._delack_at, self._tw_at,
-                  self._rack_at, self._tlp_at, self._keepalive_at):
+        best = self._rto_at
+        for t in (self._persist_at, self._delack_at, self._tw_at, self._rack_at,
+                  self._tlp_at, self._keepalive_at):
             if t is not None and (best is None or t < best):
                 best = t
         return best
@@ -97,10 +99,9 @@ class TimersMixin:
     def _arm_rto_or_persist(self, now: int) -> None:
         """RFC 6298 §5.1/5.2: the RTO runs while data is outstanding; with none and
         a zero window over queued data, the persist timer runs instead."""
-        if self.state in (State.SYN_SENT, State.SYN_RECEIVED, State.CLOSED,
-                          State.TIME_WAIT, State.LISTEN):
+        if self.state in _NO_RTO:
             return
-        if self.flight > 0:
+        if self.snd_nxt != self.snd_una:             # flight > 0
             self._persist_at = None
             if self._rto_at is None:
                 self._rto_at = now + self.rtt.rto_ns

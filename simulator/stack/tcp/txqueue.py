@@ -27,7 +27,7 @@ class TxQueue:
 
     def send(self, ep, seg) -> None:
         """Transmit ``seg`` now if its interface queue has room, else when it has."""
-        route = None if ep.loopback else self.ip.routes.lookup(ep.remote[0])
+        route = None if ep.loopback else self.ip.routes.lookup_int(ep.remote[0]._ip)
         channel = route.iface.channel if route is not None else None
         if channel is not None:
             waiting = self._waiting.get(channel)

@@ -1,0 +1,103 @@
+"""The host send fast path (stack/hostpath.py) gives exactly what IPv4.send gives.
+
+A TCP transfer a → r → b, run with ``fast_path`` on and off: every frame each end
+received (time and bytes), every interface's counters, the ARP states, the IP
+identification counters and the bytes delivered must be equal, and the fast run
+must have taken the path the case is about: fused for the transfer's segments, or
+handed to IPv4.send for a segment larger than the path MTU or a STALE next hop.
+tests/scenario/test_fastpath_scenarios.py does the same for every shipped scenario.
+"""
+
+import pytest
+
+from simulator.engine.sim import Simulation
+from simulator.stack.arp import STALE
+from simulator.stack.ipv4 import IPv4
+from simulator.wire.addr import IPv4Address
+from tests.helpers import MS, SECOND, gateway_host, link, router
+
+B = IPv4Address("10.0.1.1")
+DATA = bytes(range(256)) * 400                   # 102,400 bytes: 71 full segments
+
+
+class Tap:
+    def __init__(self):
+        self.frames = []
+
+    def write(self, ns, frame):
+        self.frames.append((ns, frame.pack()))
+
+
+def transfer(fast: bool, monkeypatch, before=None) -> dict:
+    """Send DATA a → b; ``before(world)`` runs once ARP is resolved, before the data."""
+    calls = []
+    send = IPv4.send
+
+    def counted(self, *args, **kwargs):
+        calls.append(args[1])                      # the protocol
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(IPv4, "send", counted)
+    sim = Simulation(1, fast_path=fast)
+    a = gateway_host(sim, "a", "10.0.0.1/24", "10.0.0.254")
+    b = gateway_host(sim, "b", "10.0.1.1/24", "10.0.1.254")
+    r = router(sim, "r", "10.0.0.254/24", "10.0.1.254/24")
+    link(sim, a.interfaces["eth0"], r.interfaces["e0"], rate=10**8, delay=MS)
+    link(sim, r.interfaces["e1"], b.interfaces["eth0"], rate=10**7, delay=MS)
+    taps = {"a": Tap(), "b": Tap()}
+    a.interfaces["eth0"].captures.append(taps["a"])
+    b.interfaces["eth0"].captures.append(taps["b"])
+    got = bytearray()
+    listener = b.socket("tcp")
+    listener.bind(("0.0.0.0", 80))
+    listener.listen()
+
+    def server():
+        sock, _ = yield listener.accept()
+        while data := (yield sock.recv(65536)):
+            got.extend(data)
+
+    def client():
+        sock = a.socket("tcp")
+        yield sock.connect(("10.0.1.1", 80))
+        yield sim.env.timeout(10 * MS)
+        if before is not None:
+            before(a)
+        yield sock.sendall(DATA)
+        sock.close()
+
+    sim.process(server())
+    sim.process(client())
+    sim.run(5 * SECOND)
+    return {"frames": {k: t.frames for k, t in taps.items()}, "got": bytes(got),
+            "counters": {n.name: n.counters() for n in (a, r, b)},
+            "arp": {n.name: {i.name: {k: v.state for k, v in n.ip.arps[i].cache.items()}
+                             for i in n.ip.arps} for n in (a, b)},
+            "ident": (a.ip._identification, b.ip._identification),
+            "tcp_sends": calls.count(6), "pmtu": a.ip.pmtu.entries()}
+
+
+def _small_pmtu(a) -> None:
+    a.ip.pmtu.update(B, 1000, 1500)               # segments of 1448 no longer fit
+
+
+def _stale_gateway(a) -> None:
+    arp = a.ip.arps[a.interfaces["eth0"]]
+    arp._enter(arp.cache[int(IPv4Address("10.0.0.254"))], STALE)   # the next send: → DELAY
+
+
+@pytest.mark.parametrize("case, before", [("fused", None), ("pmtu", _small_pmtu),
+                                          ("stale", _stale_gateway)])
+def test_a_transfer_is_the_same_with_and_without_the_host_path(case, before, monkeypatch):
+    fast = transfer(True, monkeypatch, before)
+    slow = transfer(False, monkeypatch, before)
+    assert fast["got"] == slow["got"] == DATA
+    for key in ("frames", "counters", "arp", "ident", "pmtu"):
+        assert fast[key] == slow[key], key
+    assert slow["tcp_sends"] > 100                 # every segment, both ways, via IPv4.send
+    if case == "fused":
+        assert fast["tcp_sends"] <= 2              # only before ARP had resolved
+    elif case == "pmtu":      # the segments over the PMTU, until TCP lowers its MSS (EMSGSIZE)
+        assert fast["tcp_sends"] > 2
+    else:                                          # the one that finds the entry STALE
+        assert fast["tcp_sends"] == 3
