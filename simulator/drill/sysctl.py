@@ -57,7 +57,7 @@ def _fastopen_key(value: str) -> dict:
     return {"fastopen_key": value}
 
 
-# sysctl name (after net.ipv4.) -> function(value) -> dict of TcpConfig knobs
+# sysctl name (after net.ipv4.; net.core ones whole) -> function(value) -> dict of TcpConfig knobs
 MAPPING = {
     "tcp_sack": lambda v: {"sack": _bool(v)},
     "tcp_dsack": lambda v: {"dsack": _bool(v)},
@@ -82,6 +82,8 @@ MAPPING = {
     "tcp_early_retrans": lambda v: {"tlp": int(v) in (3, 4)},
     "tcp_fastopen": lambda v: {"fastopen": int(v, 0)},      # the bits, often in hex
     "tcp_fastopen_key": _fastopen_key,
+    "net.core.rmem_max": lambda v: {"rmem_max": int(v)},
+    "net.core.wmem_max": lambda v: {"wmem_max": int(v)},
 }
 # Values that ask for what netsim does anyway (no warning); None: any value is
 # harmless here (pacing and TSO sizing knobs, features netsim lacks entirely).

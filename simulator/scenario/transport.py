@@ -90,6 +90,12 @@ class TcpSpec(Model):
     rcv_ssthresh: Bool | None = Field(None, description=(
         "Linux's receive-window growth (`rcv_ssthresh`) instead of the whole free buffer"))
     wmem: Bytes | None = Field(None, ge=2048, description="send buffer")
+    rmem_max: Bytes | None = Field(None, ge=2048, description=(
+        "cap on an app's `rcvbuf` before it is doubled (Linux `net.core.rmem_max`; "
+        "`rfc`, `ns3`: no cap)"))
+    wmem_max: Bytes | None = Field(None, ge=2048, description=(
+        "cap on an app's `sndbuf` before it is doubled (Linux `net.core.wmem_max`; "
+        "`rfc`, `ns3`: no cap)"))
     # congestion control
     cc: CongestionControl | None = Field(None, description=(
         "congestion control (RFC 5681, RFC 6582, RFC 9438)"))

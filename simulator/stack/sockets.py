@@ -62,6 +62,8 @@ _CONFIG_OPTIONS = {
     TCP_FASTOPEN_NO_COOKIE: ("fastopen_no_cookie", bool),
     TCP_FASTOPEN_KEY: ("fastopen_key", key_text),
 }
+# the cap on each buffer option's value before it is doubled (Linux sock_setsockopt)
+_BUFFER_MAX = {SO_SNDBUF: "wmem_max", SO_RCVBUF: "rmem_max"}
 # getsockopt's unit for the knobs kept in nanoseconds (seconds, milliseconds)
 _REPORTED_IN = {TCP_KEEPIDLE: _S, TCP_KEEPINTVL: _S, TCP_USER_TIMEOUT: _MS}
 _KEEPALIVE_OPTIONS = (SO_KEEPALIVE, TCP_KEEPIDLE)   # these re-arm a live timer
@@ -394,6 +396,9 @@ class TcpSocket(FastOpenSocketMixin, SocketBase):
             raise SocketError(Errno.EOPNOTSUPP)     # Linux: the client side is off
         if option in _CONFIG_OPTIONS:
             knob, convert = _CONFIG_OPTIONS[option]
+            cap = getattr(self.config, _BUFFER_MAX.get(option, ""), None)
+            if cap is not None:
+                value = min(int(value), cap)        # net.core.wmem_max / rmem_max
             keepalive_before = self.config.keepalive
             try:
                 self.config = self.config.replace(**{knob: convert(value)})

@@ -76,6 +76,9 @@ class TcpConfig:
     rcv_ssthresh: bool = True           # Linux's receive window growth (output.py)
     rmem: int = 131072                  # receive buffer (Linux tcp_rmem default)
     wmem: int = 4194304                 # send buffer (Linux tcp_wmem max; no autotuning)
+    rmem_max: int | None = 212992       # SO_RCVBUF / SO_SNDBUF are capped at these
+    wmem_max: int | None = 212992       # before Linux doubles them (net.core.rmem_max,
+                                        # wmem_max; sock_setsockopt); None: no cap
     # --- congestion control (RFC 5681, 6582, 6675, 6937, 9438)
     cc: str = "cubic"
     initial_window: int | None = 10     # segments (RFC 6928); None: RFC 5681 §3.1 rule
@@ -196,7 +199,7 @@ _RFC = {
     "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
     "time_wait": 240 * S, "rcv_wscale": None, "newreno_impatient": True,
     "rcv_ssthresh": False, "synsent_rearm": False, "rack": False, "tlp": False,
-    "retries_rule": "count",
+    "retries_rule": "count", "rmem_max": None, "wmem_max": None,
 }
 _PROFILES = {
     "linux": {},
