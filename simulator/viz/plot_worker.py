@@ -40,14 +40,7 @@ class Plotter:
             return None
         jobs_r, jobs_w = os.pipe()
         results_r, results_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(jobs_w)
-                os.close(results_r)
-                _serve(jobs_r, results_w)
-            finally:
-                os._exit(0)                # never back into the parent's code
+        pid = _fork(lambda: _serve(jobs_r, results_w), jobs_w, results_r)
         os.close(jobs_r)
         os.close(results_w)
         try:
@@ -120,14 +113,8 @@ def _serve(jobs: int, results: int) -> None:
         _write(results, _outcome(draw, job, watch, 0, 1))
         return
     mine, theirs = os.pipe()
-    helper = os.fork()
-    if helper == 0:
-        try:
-            os.close(mine)
-            os.close(results)
-            _write(theirs, _outcome(draw, job, watch, 1, shares))
-        finally:
-            os._exit(0)
+    helper = _fork(lambda: _write(theirs, _outcome(draw, job, watch, 1, shares)),
+                   mine, results)
     os.close(theirs)
     outcome = _outcome(draw, job, watch, 0, shares)
     with os.fdopen(mine, "rb") as pipe:
@@ -135,6 +122,20 @@ def _serve(jobs: int, results: int) -> None:
     os.waitpid(helper, 0)
     _write(results, _worse(outcome, pickle.loads(other) if other else
                            "the second plot worker ended without a word"))
+
+
+def _fork(body: Callable[[], None], *parents_fds: int) -> int:
+    """Fork a child that closes the parent's ends of its pipes, runs ``body`` and exits
+    (never returning into the parent's code); the child's pid."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in parents_fds:
+                os.close(fd)
+            body()
+        finally:
+            os._exit(0)
+    return pid
 
 
 def _cores() -> int:
