@@ -66,7 +66,7 @@ class RouterFastPath:
                 or forwarder.processing_delay_ns or forwarder.postrouting is not None):
             self.slow(iface, frame)
             return
-        route = ip.routes.lookup(dst)
+        route = ip.routes.lookup_int(d)   # remembered per destination (routing.py)
         if route is None:
             self.slow(iface, frame)
             return

@@ -12,6 +12,7 @@ of ``stack/udp_socket.py`` (``node.socket("udp")``) is built on one.
 from typing import Callable
 
 from simulator.stack.errno import Errno, SendError, SocketError
+from simulator.stack.hostpath import HostSendPath
 from simulator.stack.ports import PortAllocator
 from simulator.engine.drops import Drop
 from simulator.wire.icmp import DEST_UNREACHABLE, PORT_UNREACHABLE
@@ -36,7 +37,7 @@ class UdpPort:
         """Send one datagram; a SendError (ENETUNREACH, EMSGSIZE...) if it could not leave.
         ``dev`` and ``link_dst`` as for ``IPv4.send`` (a DHCP client, server or relay)."""
         datagram = UdpDatagram(src_port or self.port, port, data)
-        return self.udp.ip.send(dst, PROTO_UDP, datagram, ttl=ttl, df=df, src=src, dev=dev,
+        return self.udp.ip_send(dst, PROTO_UDP, datagram, ttl=ttl, df=df, src=src, dev=dev,
                                 link_dst=link_dst)
 
     def close(self) -> None:
@@ -47,6 +48,8 @@ class Udp:
     def __init__(self, ip, icmp):
         self.ip = ip
         self.icmp = icmp
+        # IPv4.send, or the same with the common case fused (stack/hostpath.py)
+        self.ip_send = HostSendPath(ip).send if ip.sim.fast_path else ip.send
         ip.protocols[PROTO_UDP] = self.receive
         icmp.error_handlers[PROTO_UDP] = self._error
         self.sockets: dict[int, UdpPort] = {}

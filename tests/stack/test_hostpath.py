@@ -12,6 +12,7 @@ import pytest
 
 from simulator.engine.sim import Simulation
 from simulator.stack.arp import STALE
+from simulator.stack.errno import Errno
 from simulator.stack.ipv4 import IPv4
 from simulator.wire.addr import IPv4Address
 from tests.helpers import MS, SECOND, gateway_host, link, router
@@ -101,3 +102,75 @@ def test_a_transfer_is_the_same_with_and_without_the_host_path(case, before, mon
         assert fast["tcp_sends"] > 2
     else:                                          # the one that finds the entry STALE
         assert fast["tcp_sends"] == 3
+
+
+# (label, destination, payload size, ttl, df, fused): the UDP socket's common case and
+# every one the host path must hand to IPv4.send
+UDP_SENDS = [("first", "10.0.1.1", 100, None, False, False),      # ARP not yet resolved
+             ("plain", "10.0.1.1", 100, None, False, True),
+             ("df", "10.0.1.1", 1472, None, True, True),
+             ("ttl", "10.0.1.1", 100, 1, False, True),            # r answers Time Exceeded
+             ("fragmented", "10.0.1.1", 3000, None, False, False),
+             ("emsgsize", "10.0.1.1", 1473, None, True, False),
+             ("ttl 0", "10.0.1.1", 100, 0, False, False),         # EINVAL
+             ("broadcast", "255.255.255.255", 100, None, False, False),
+             ("directed", "10.0.0.255", 100, None, False, False),
+             ("multicast", "224.0.0.9", 100, None, False, False),
+             ("ourselves", "10.0.0.1", 100, None, False, False),
+             ("gateway", "10.0.0.254", 100, None, False, True),  # port unreachable back
+             ("last", "10.0.1.1", 500, None, False, True)]
+
+
+def udp_sends(fast: bool, monkeypatch) -> dict:
+    """Every UDP_SENDS datagram from a port of a, 10 ms apart, seen at both ends."""
+    calls = []
+    send = IPv4.send
+
+    def counted(self, *args, **kwargs):
+        calls.append(args[1])
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(IPv4, "send", counted)
+    sim = Simulation(1, fast_path=fast)
+    a = gateway_host(sim, "a", "10.0.0.1/24", "10.0.0.254")
+    b = gateway_host(sim, "b", "10.0.1.1/24", "10.0.1.254")
+    r = router(sim, "r", "10.0.0.254/24", "10.0.1.254/24")
+    link(sim, a.interfaces["eth0"], r.interfaces["e0"], rate=10**8, delay=MS)
+    link(sim, r.interfaces["e1"], b.interfaces["eth0"], rate=10**7, delay=MS)
+    taps = {"a": Tap(), "b": Tap()}
+    a.interfaces["eth0"].captures.append(taps["a"])
+    b.interfaces["eth0"].captures.append(taps["b"])
+    got = {"a": [], "b": []}
+    for node in (a, b):
+        port = node.udp.bind(9)
+        port.on_datagram = (lambda name: lambda packet, datagram: got[name].append(
+            (sim.now, str(packet.src), packet.identification, packet.ttl, packet.df,
+             bytes(datagram.payload))))(node.name)
+    results = []
+
+    def sender():
+        port = a.udp.bind(0)
+        for _, dst, size, ttl, df, _ in UDP_SENDS:
+            error = port.sendto((bytes(range(256)) * 12)[:size],
+                                IPv4Address(dst), 9, ttl=ttl, df=df)
+            results.append(None if error is None else (error.errno, error.mtu))
+            yield sim.env.timeout(10 * MS)
+
+    sim.process(sender())
+    sim.run(SECOND)
+    return {"frames": {k: t.frames for k, t in taps.items()}, "got": got, "results": results,
+            "counters": {n.name: n.counters() for n in (a, r, b)},
+            "ident": (a.ip._identification, b.ip._identification),
+            "udp_sends": calls.count(17)}
+
+
+def test_udp_datagrams_are_the_same_with_and_without_the_host_path(monkeypatch):
+    fast = udp_sends(True, monkeypatch)
+    slow = udp_sends(False, monkeypatch)
+    for key in ("frames", "got", "results", "counters", "ident"):
+        assert fast[key] == slow[key], key
+    assert slow["udp_sends"] == len(UDP_SENDS)
+    assert fast["udp_sends"] == sum(not fused for *_, fused in UDP_SENDS)
+    assert [r for r in fast["results"] if r] == [(Errno.EMSGSIZE, 1500), (Errno.EINVAL, None)]
+    assert len(fast["got"]["b"]) == 5              # not the TTL 1 one, the fragments reassembled
+    assert len(fast["got"]["a"]) == 1              # to ourselves, over the loopback
