@@ -13,6 +13,7 @@ its job pipe and exits.
 
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 import select
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from simulator.viz.plot_job import PlotsInterrupted, Watch
 
 POLL_S = 0.05           # how often the waiting parent looks at the stop request
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 class Plotter:
@@ -40,7 +42,13 @@ class Plotter:
             return None
         jobs_r, jobs_w = os.pipe()
         results_r, results_w = os.pipe()
-        pid = _fork(lambda: _serve(jobs_r, results_w), jobs_w, results_r)
+        # SIGINT and SIGTERM stay blocked in the child until its handlers are in: a stop
+        # request that comes at once is then taken as one, not as the worker's death
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        try:
+            pid = _fork(lambda: _serve(jobs_r, results_w), jobs_w, results_r)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(jobs_r)
         os.close(results_w)
         try:
@@ -97,9 +105,17 @@ def _serve(jobs: int, results: int) -> None:
         os.setpgid(0, 0)
     except OSError:
         pass                               # the parent did it first
-    stop: list[bool] = []
+    # the stop flag lives in memory shared with the helper forked below: a SIGTERM
+    # caught by the worker just as it forks (CPython forgets a caught signal whose
+    # handler has not run yet in the child) still stops both shares
+    stop = mmap.mmap(-1, 1)
+
+    def stop_requested(_signum, _frame) -> None:
+        stop[0] = 1
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda _n, _f: stop.append(True))
+    signal.signal(signal.SIGTERM, stop_requested)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)     # blocked by Plotter.start
     from simulator.viz.run_plots import draw   # matplotlib: the import this worker is for
 
     with os.fdopen(jobs, "rb") as pipe:
@@ -107,7 +123,7 @@ def _serve(jobs: int, results: int) -> None:
     if not data:
         return                             # the parent needs no plots
     job = pickle.loads(data)
-    watch = Watch(lambda: bool(stop))
+    watch = Watch(lambda: stop[0] == 1)
     shares = 2 if _cores() > 1 else 1
     if shares == 1:
         _write(results, _outcome(draw, job, watch, 0, 1))
