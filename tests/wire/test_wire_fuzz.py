@@ -14,7 +14,8 @@ from simulator.wire.icmp import (IcmpDestUnreachable, IcmpEcho, IcmpMessage, Icm
 from simulator.wire.icmp_quote import parse_quote
 from simulator.wire.ipv4 import IPv4Packet
 from simulator.wire.tcp import ACK, SYN, TcpSegment
-from simulator.wire.tcp_options import (Eol, Mss, Nop, Sack, SackPermitted, Timestamps,
+from simulator.wire.tcp_options import (FASTOPEN_MAGIC, Eol, FastOpen, Mss, Nop, Sack,
+                                        SackPermitted, Timestamps,
                                         UnknownOption, WindowScale, pack_options,
                                         parse_options)
 from simulator.wire.udp import UdpDatagram
@@ -186,7 +187,10 @@ options = st.one_of(
     st.builds(Timestamps, st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)),
     st.builds(Sack, st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)),
                              min_size=1, max_size=3)),
-    st.builds(UnknownOption, st.integers(9, 255), st.binary(max_size=6)))
+    st.builds(FastOpen, st.binary(max_size=16), st.booleans()),
+    st.builds(UnknownOption, st.integers(9, 255).filter(lambda kind: kind != 34),
+              st.binary(max_size=6)).filter(   # kind 254 with F989 is Fast Open's
+        lambda opt: not (opt.kind == 254 and opt.data[:2] == FASTOPEN_MAGIC)))
 
 
 @FUZZ
