@@ -1,6 +1,7 @@
 """The start-up benchmark: what a trivial run costs as a user feels it.
 
-    python benchmarks/startup.py [--repeat 5] [--baseline DIR] [--importtime] [--figures]
+    python benchmarks/startup.py [--repeat 5] [--baseline DIR [--baseline-path DIR]]
+                                 [--importtime] [--figures]
 
 Wall time of whole processes, interleaved: ``python -c pass`` (the
 interpreter alone), ``netsim check`` and ``netsim run`` of
@@ -9,11 +10,13 @@ to warm the bytecode cache (PYTHONDONTWRITEBYTECODE is dropped from the
 environment: an installed package has its .pyc files), then ``--repeat``
 times; best and median are printed. ``--baseline DIR`` interleaves the same
 commands run from another checkout (e.g. ``git archive`` of an older commit),
+``--baseline-path DIR`` puts DIR first on the baseline's PYTHONPATH (another version of a
+dependency, e.g. ``pip install --target DIR 'matplotlib==3.11.2' --no-deps``),
 ``--importtime`` adds the packages that ``netsim run --no-plots`` spends most
 import time in (``python -X importtime``), ``--figures`` the wall and CPU time of each
 figure of the run drawn in one process, one after the other (best of ``--repeat`` fresh
-processes). CPU times include the processes' children: ``netsim run`` draws its plots
-in two forked workers.
+processes; with ``--baseline-path`` again with that path). CPU times include the
+processes' children: ``netsim run`` draws its plots in two forked workers.
 """
 
 import argparse
@@ -33,15 +36,16 @@ SCENARIO = Path("scenarios") / "lan_ping.yaml"
 NETSIM = [sys.executable, "-m", "simulator.cli"]      # the simulator package of the cwd
 
 
-def commands(root: Path, out: str, tag: str = "") -> dict[str, tuple[Path, list[str]]]:
-    """Each command as (the checkout it runs in, argv)."""
+def commands(root: Path, out: str, env: dict,
+             tag: str = "") -> dict[str, tuple[Path, list[str], dict]]:
+    """Each command as (the checkout it runs in, argv, environment)."""
     return {
-        f"python -c pass{tag}": (root, [sys.executable, "-c", "pass"]),
-        f"netsim check lan_ping{tag}": (root, NETSIM + ["check", str(SCENARIO)]),
+        f"python -c pass{tag}": (root, [sys.executable, "-c", "pass"], env),
+        f"netsim check lan_ping{tag}": (root, NETSIM + ["check", str(SCENARIO)], env),
         f"netsim run lan_ping --no-plots{tag}": (root, NETSIM + ["run", str(SCENARIO),
-                                                                 "--no-plots", "--out", out]),
+                                                                 "--no-plots", "--out", out], env),
         f"netsim run lan_ping (plots){tag}": (root, NETSIM + ["run", str(SCENARIO),
-                                                              "--out", out]),
+                                                              "--out", out], env),
     }
 
 
@@ -118,20 +122,27 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="another checkout to run the same commands from, interleaved")
+    parser.add_argument("--baseline-path", type=Path, metavar="DIR",
+                        help="put DIR first on the baseline's PYTHONPATH")
     parser.add_argument("--importtime", action="store_true")
     parser.add_argument("--figures", action="store_true")
     args = parser.parse_args(argv)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as tmp:
-        runs = commands(ROOT, str(Path(tmp) / "out"))
+        runs = commands(ROOT, str(Path(tmp) / "out"), env)
         if args.baseline:
-            runs.update(commands(args.baseline.resolve(), str(Path(tmp) / "base"), " [baseline]"))
+            base_env = env
+            if args.baseline_path:
+                path = [str(args.baseline_path.resolve()), env.get("PYTHONPATH", "")]
+                base_env = dict(env, PYTHONPATH=os.pathsep.join(filter(None, path)))
+            runs.update(commands(args.baseline.resolve(), str(Path(tmp) / "base"), base_env,
+                                 " [baseline]"))
         walls: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
-        for root, command in runs.values():
-            _wall(root, command, env)                            # warm the .pyc cache
+        for root, command, run_env in runs.values():
+            _wall(root, command, run_env)                        # warm the .pyc cache
         for _ in range(args.repeat):
-            for name, (root, command) in runs.items():
-                walls[name].append(_wall(root, command, env))
+            for name, (root, command, run_env) in runs.items():
+                walls[name].append(_wall(root, command, run_env))
         print(f"{'command':45} {'best s':>7} {'median s':>8} {'best CPU s':>10}   "
               f"({args.repeat} runs each, interleaved; load average {os.getloadavg()[0]:.1f})")
         for name, values in walls.items():
@@ -143,10 +154,15 @@ def main(argv=None) -> int:
             for ms, name in import_profile(runs["netsim run lan_ping --no-plots"][1], env):
                 print(f"  {ms:7.1f}  {name}")
         if args.figures:
-            print(f"each figure drawn in one process (best of {args.repeat}; load average "
-                  f"{os.getloadavg()[0]:.1f}):")
-            for name, (wall, cpu) in figure_times(env, str(Path(tmp) / "fig"), args.repeat).items():
-                print(f"  {name:38} wall {wall:6.3f} s   CPU {cpu:6.3f} s")
+            envs = {"": env}
+            if args.baseline and args.baseline_path:     # this checkout's code, their path
+                envs[f" [{args.baseline_path}]"] = base_env
+            for tag, fig_env in envs.items():
+                print(f"each figure drawn in one process{tag} (best of {args.repeat}; load "
+                      f"average {os.getloadavg()[0]:.1f}):")
+                for name, (wall, cpu) in figure_times(fig_env, str(Path(tmp) / "fig"),
+                                                      args.repeat).items():
+                    print(f"  {name:38} wall {wall:6.3f} s   CPU {cpu:6.3f} s")
     return 0
 
 

@@ -30,7 +30,12 @@ def _redetail(err: dict[str, Any]) -> InitErrorDetails:
 class Model(BaseModel):
     """Base of every schema model: unknown keys are errors, with a suggestion."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: a model's validator is built when it is first used on its own; the
+    # schema's ~80 models are otherwise each compiled at import, every nested model again
+    # inside each parent's validator, while a file goes through Topology and Scenario only
+    # (benchmarks/RESULTS.md, "Start-up, fourth pass"). pydantic >= 2.14 builds a deferred
+    # model under a lock, so threads that meet it first at once (a Dask worker) are safe.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     @model_validator(mode="wrap")
     @classmethod
