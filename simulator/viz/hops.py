@@ -341,7 +341,8 @@ def plot_hop_breakdown(hops: list[Hop], out_path, title: str | None = None,
     if not hops:
         ax.text(0.5, 0.5, "no such packet in the trace", transform=ax.transAxes,
                 ha="center", va="center", color="#666666")
-    fig.savefig(out_path, dpi=DPI, format="png", metadata={"Software": None})
+    fig.savefig(out_path, dpi=DPI, format="png", metadata={"Software": None},
+                pil_kwargs={"compress_level": 3})
 
 
 def _bar(ax, y, hop: Hop, scale, px_per_unit) -> None:

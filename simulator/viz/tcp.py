@@ -30,7 +30,8 @@ NO_SSTHRESH = 0x3FFFFFFF  # ssthresh at or above this is "infinite" (not drawn)
 
 
 def _save(fig: Figure, out_path) -> None:
-    fig.savefig(out_path, dpi=DPI, format="png", metadata={"Software": None})
+    fig.savefig(out_path, dpi=DPI, format="png", metadata={"Software": None},
+                pil_kwargs={"compress_level": 3})
 
 
 def _seconds(ns) -> float:

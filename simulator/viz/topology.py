@@ -80,7 +80,7 @@ def plot_topology(topology: Drawing, out: Path, title: str, events=(), positions
     run's trace, gives the link failures to show; ``positions``, the YAML's ``pos:`` by
     node name."""
     fig = draw_topology(topology, title, events, positions)
-    fig.savefig(out, dpi=DPI, metadata={"Software": None})
+    fig.savefig(out, dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     return out
 
 

@@ -101,5 +101,7 @@ def test_shares_draw_every_page_once_the_last_one_also_the_other_figures():
             runs = [list(share_of(pages, i, shares)) for i in range(shares)]
             assert sum(runs, []) == list(range(pages))
             loads = [len(r) for r in runs[:-1]] + [len(runs[-1]) + OTHERS_PAGES]
-            assert max(loads) - min(loads) <= 1 or pages < shares
-    assert [list(share_of(3, i, 2)) for i in (0, 1)] == [[0, 1], [2]]   # lan_ping's
+            # balanced to a page, unless the other figures alone outweigh a fair share
+            assert (max(loads) - min(loads) <= 1 or pages < shares
+                    or (max(loads) == OTHERS_PAGES and not runs[-1]))
+    assert [list(share_of(3, i, 2)) for i in (0, 1)] == [[0, 1, 2], []]   # lan_ping's
