@@ -29,8 +29,9 @@ class Tap:
         self.frames.append((ns, frame.pack()))
 
 
-def transfer(fast: bool, monkeypatch, before=None) -> dict:
-    """Send DATA a → b; ``before(world)`` runs once ARP is resolved, before the data."""
+def world(fast: bool, monkeypatch):
+    """a –100 Mbps– r –10 Mbps– b, 1 ms each, a tap at each end; every ``IPv4.send``
+    call's protocol counted in ``calls``: ``(sim, a, b, r, taps, calls)``."""
     calls = []
     send = IPv4.send
 
@@ -48,6 +49,12 @@ def transfer(fast: bool, monkeypatch, before=None) -> dict:
     taps = {"a": Tap(), "b": Tap()}
     a.interfaces["eth0"].captures.append(taps["a"])
     b.interfaces["eth0"].captures.append(taps["b"])
+    return sim, a, b, r, taps, calls
+
+
+def transfer(fast: bool, monkeypatch, before=None) -> dict:
+    """Send DATA a → b; ``before(world)`` runs once ARP is resolved, before the data."""
+    sim, a, b, r, taps, calls = world(fast, monkeypatch)
     got = bytearray()
     listener = b.socket("tcp")
     listener.bind(("0.0.0.0", 80))
@@ -123,23 +130,7 @@ UDP_SENDS = [("first", "10.0.1.1", 100, None, False, False),      # ARP not yet 
 
 def udp_sends(fast: bool, monkeypatch) -> dict:
     """Every UDP_SENDS datagram from a port of a, 10 ms apart, seen at both ends."""
-    calls = []
-    send = IPv4.send
-
-    def counted(self, *args, **kwargs):
-        calls.append(args[1])
-        return send(self, *args, **kwargs)
-
-    monkeypatch.setattr(IPv4, "send", counted)
-    sim = Simulation(1, fast_path=fast)
-    a = gateway_host(sim, "a", "10.0.0.1/24", "10.0.0.254")
-    b = gateway_host(sim, "b", "10.0.1.1/24", "10.0.1.254")
-    r = router(sim, "r", "10.0.0.254/24", "10.0.1.254/24")
-    link(sim, a.interfaces["eth0"], r.interfaces["e0"], rate=10**8, delay=MS)
-    link(sim, r.interfaces["e1"], b.interfaces["eth0"], rate=10**7, delay=MS)
-    taps = {"a": Tap(), "b": Tap()}
-    a.interfaces["eth0"].captures.append(taps["a"])
-    b.interfaces["eth0"].captures.append(taps["b"])
+    sim, a, b, r, taps, calls = world(fast, monkeypatch)
     got = {"a": [], "b": []}
     for node in (a, b):
         port = node.udp.bind(9)
