@@ -12,77 +12,32 @@ SocketError(EAGAIN), and event-style apps can set ``on_readable``,
 
 from collections import deque
 
-_S, _MS = 1_000_000_000, 1_000_000
-
 from simulator.stack.errno import Errno, SocketError
-from simulator.stack.sockets_fastopen import FastOpenSocketMixin, key_text
+from simulator.stack.socket_options import (
+    BUFFER_MAX, CONFIG_OPTIONS, KEEPALIVE_OPTIONS, REPORTED_IN, SOCK_MIN_RCVBUF,
+    SOCK_MIN_SNDBUF, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR,
+    SO_SNDBUF, TCP_CONGESTION, TCP_FASTOPEN, TCP_FASTOPEN_CONNECT, TCP_FASTOPEN_KEY,
+    TCP_FASTOPEN_NO_COOKIE, TCP_INFO, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL,
+    TCP_MAXSEG, TCP_NODELAY, TCP_SYNCNT, TCP_USER_TIMEOUT)
+from simulator.stack.sockets_fastopen import FastOpenSocketMixin
 from simulator.stack.tcp import fastopen
 from simulator.stack.tcp.connection import State, TcpError
 from simulator.stack.tcp.states import CLOSED, LINUX_NUMBER
 from simulator.wire.addr import IPv4Address
 
+# the API: the sockets, shutdown's modes, and the options (socket_options.py) by name
+__all__ = [
+    "SocketBase", "TcpSocket", "parse_address", "SHUT_RD", "SHUT_WR", "SHUT_RDWR",
+    "SOMAXCONN", "SOCK_MIN_RCVBUF", "SOCK_MIN_SNDBUF", "SO_ERROR", "SO_KEEPALIVE",
+    "SO_LINGER", "SO_RCVBUF", "SO_REUSEADDR", "SO_SNDBUF", "TCP_CONGESTION", "TCP_FASTOPEN",
+    "TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_KEY", "TCP_FASTOPEN_NO_COOKIE", "TCP_INFO",
+    "TCP_KEEPCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_MAXSEG", "TCP_NODELAY",
+    "TCP_SYNCNT", "TCP_USER_TIMEOUT"]
+
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
 
-# Options, by their Linux names; setsockopt(option, value), getsockopt(option).
-TCP_NODELAY = "TCP_NODELAY"
-TCP_MAXSEG = "TCP_MAXSEG"
-TCP_CONGESTION = "TCP_CONGESTION"
-TCP_INFO = "TCP_INFO"
-SO_SNDBUF = "SO_SNDBUF"
-SO_RCVBUF = "SO_RCVBUF"
-SO_LINGER = "SO_LINGER"
-SO_REUSEADDR = "SO_REUSEADDR"
-SO_ERROR = "SO_ERROR"
-SO_KEEPALIVE = "SO_KEEPALIVE"
-TCP_KEEPIDLE = "TCP_KEEPIDLE"
-TCP_KEEPINTVL = "TCP_KEEPINTVL"
-TCP_KEEPCNT = "TCP_KEEPCNT"
-TCP_USER_TIMEOUT = "TCP_USER_TIMEOUT"
-TCP_SYNCNT = "TCP_SYNCNT"
-TCP_FASTOPEN = "TCP_FASTOPEN"                   # a listener's Fast Open queue length
-TCP_FASTOPEN_CONNECT = "TCP_FASTOPEN_CONNECT"   # connect() defers the SYN to the write
-TCP_FASTOPEN_KEY = "TCP_FASTOPEN_KEY"           # the listener's 16-byte key
-TCP_FASTOPEN_NO_COOKIE = "TCP_FASTOPEN_NO_COOKIE"
-
-# The TcpConfig knob each option sets, and how the value maps onto it.
-_CONFIG_OPTIONS = {
-    TCP_NODELAY: ("nagle", lambda v: not v),
-    TCP_MAXSEG: ("mss", int),
-    TCP_CONGESTION: ("cc", str),
-    SO_SNDBUF: ("wmem", lambda v: max(2 * int(v), SOCK_MIN_SNDBUF)),
-    SO_RCVBUF: ("rmem", lambda v: max(2 * int(v), SOCK_MIN_RCVBUF)),
-    SO_KEEPALIVE: ("keepalive", bool),
-    TCP_KEEPIDLE: ("keepalive_time", lambda v: _in_range(v, 1, 32767) * _S),
-    TCP_KEEPINTVL: ("keepalive_intvl", lambda v: _in_range(v, 1, 32767) * _S),
-    TCP_KEEPCNT: ("keepalive_probes", lambda v: _in_range(v, 1, 127)),
-    TCP_USER_TIMEOUT: ("user_timeout", lambda v: _in_range(v, 0, 2**31 - 1) * _MS),
-    TCP_SYNCNT: ("syn_retries", int),
-    TCP_FASTOPEN: ("fastopen_qlen", int),
-    TCP_FASTOPEN_CONNECT: ("fastopen_connect", bool),
-    TCP_FASTOPEN_NO_COOKIE: ("fastopen_no_cookie", bool),
-    TCP_FASTOPEN_KEY: ("fastopen_key", key_text),
-}
-# the cap on each buffer option's value before it is doubled (Linux sock_setsockopt)
-_BUFFER_MAX = {SO_SNDBUF: "wmem_max", SO_RCVBUF: "rmem_max"}
-# getsockopt's unit for the knobs kept in nanoseconds (seconds, milliseconds)
-_REPORTED_IN = {TCP_KEEPIDLE: _S, TCP_KEEPINTVL: _S, TCP_USER_TIMEOUT: _MS}
-_KEEPALIVE_OPTIONS = (SO_KEEPALIVE, TCP_KEEPIDLE)   # these re-arm a live timer
-# Linux sock_setsockopt stores twice the SO_SNDBUF/SO_RCVBUF asked for (room for
-# its bookkeeping) and reports that; the floors are include/net/sock.h's, x86-64:
-# TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)) = 2304.
-SOCK_MIN_RCVBUF = 2304
-SOCK_MIN_SNDBUF = 2 * SOCK_MIN_RCVBUF
 _WRITABLE_STATES = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT)
 SOMAXCONN = 4096                    # Linux net.core.somaxconn (5.4+): backlog cap
-
-
-def _in_range(value, low: int, high: int) -> int:
-    """Linux's bounds on the keep-alive options and TCP_USER_TIMEOUT (EINVAL outside:
-    MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL 32767 s, MAX_TCP_KEEPCNT 127)."""
-    value = int(value)
-    if not low <= value <= high:
-        raise ValueError(value)
-    return value
 
 
 def parse_address(address) -> tuple[IPv4Address, int]:
@@ -394,9 +349,9 @@ class TcpSocket(FastOpenSocketMixin, SocketBase):
         if option == TCP_FASTOPEN_CONNECT and not self.tcp.config.fastopen & \
                 fastopen.CLIENT_ENABLE:
             raise SocketError(Errno.EOPNOTSUPP)     # Linux: the client side is off
-        if option in _CONFIG_OPTIONS:
-            knob, convert = _CONFIG_OPTIONS[option]
-            cap = getattr(self.config, _BUFFER_MAX.get(option, ""), None)
+        if option in CONFIG_OPTIONS:
+            knob, convert = CONFIG_OPTIONS[option]
+            cap = getattr(self.config, BUFFER_MAX.get(option, ""), None)
             if cap is not None:
                 value = min(int(value), cap)        # net.core.wmem_max / rmem_max
             keepalive_before = self.config.keepalive
@@ -406,7 +361,7 @@ class TcpSocket(FastOpenSocketMixin, SocketBase):
                 raise SocketError(Errno.EINVAL) from None
             if self.ep is not None:
                 self.ep.conn.config = self.config
-                if option in _KEEPALIVE_OPTIONS:
+                if option in KEEPALIVE_OPTIONS:
                     self.tcp.call(self.ep, self.ep.conn.keepalive_changed, keepalive_before)
                 if option == SO_SNDBUF:             # Linux: sk_sndbuf takes effect at once
                     self.ep.conn.sndbuf.capacity = self.config.wmem
@@ -430,11 +385,11 @@ class TcpSocket(FastOpenSocketMixin, SocketBase):
             return 0 if error is None else int(error)
         if option == TCP_MAXSEG:
             return self._maxseg()
-        if option in _CONFIG_OPTIONS:
-            knob = _CONFIG_OPTIONS[option][0]
+        if option in CONFIG_OPTIONS:
+            knob = CONFIG_OPTIONS[option][0]
             value = getattr(self.config, knob)
-            if option in _REPORTED_IN:
-                return value // _REPORTED_IN[option]
+            if option in REPORTED_IN:
+                return value // REPORTED_IN[option]
             return (not value) if option == TCP_NODELAY else value
         if option == SO_LINGER:
             return self.linger
