@@ -98,7 +98,7 @@ class BulkSend(Stoppable):
         self._acked, self._una = 0, None  # bytes acknowledged; SND.UNA when last looked
         self.error = None
         self.connected_ns = self.done_ns = None
-        self.table = Intervals(self.sim, interval_ns, self._sample)
+        self.table = Intervals(self, interval_ns, self._sample)
 
     def start(self) -> None:
         process(self, self._run())
@@ -199,7 +199,7 @@ class BulkSink(TcpServer):
         self.active = 0                       # connections being read
         self.first_ns = self.last_ns = None
         self.error = None
-        self.table = Intervals(self.sim, interval_ns, lambda: (self.received, None))
+        self.table = Intervals(self, interval_ns, lambda: (self.received, None))
 
     def connected(self, sock, peer) -> None:
         self.sock = sock
@@ -224,10 +224,6 @@ class BulkSink(TcpServer):
         self.active -= 1
         if not self.active:
             self.table.finish()           # the table ends with the last byte, as iperf3's
-
-    def release(self) -> None:
-        super().release()
-        self.table.finish()
 
     @property
     def goodput_bps(self) -> float:

@@ -5,6 +5,8 @@ and last lines of anything per-packet (issue 11: per-packet detail is the trace'
 
 from collections import deque
 
+from simulator.apps.lifecycle import on_end, spawn
+
 SECOND = 1_000_000_000
 KEEP = 3          # lines kept at each end of a per-packet list
 
@@ -80,23 +82,26 @@ class FirstLast:
 
 
 class Intervals:
-    """A counter sampled every ``period_ns`` into rows ``(start, end, delta, extra)``.
+    """A counter of ``app``'s sampled every ``period_ns`` into rows ``(start, end, delta, extra)``.
 
     ``sample()`` returns the cumulative count and any extra columns at the tick; the
-    table starts at ``start()`` and a partial last row is closed by ``finish()``.
+    table starts at ``start()`` and a partial last row is closed by ``finish()``, which
+    the app's end calls: stopped, the app's table ends at the stop (iperf3 prints the
+    partial interval on SIGINT) and its ticker, one of the app's processes, with it.
     """
 
-    def __init__(self, sim, period_ns: int, sample):
-        self.sim, self.period_ns, self.sample = sim, period_ns, sample
+    def __init__(self, app, period_ns: int, sample):
+        self.app, self.sim, self.period_ns, self.sample = app, app.sim, period_ns, sample
         self.rows: list[tuple[int, int, int, object]] = []
         self.origin = self._mark = None
         self._last = 0
         self._done = False
+        on_end(app, lambda _ns: self.finish())
 
     def start(self) -> None:
         self.origin = self._mark = self.sim.now
         self._last = self.sample()[0]
-        self.sim.process(self._tick())
+        spawn(self.app, self._tick())
 
     def _tick(self):
         while not self._done:

@@ -117,7 +117,7 @@ class UdpSink(UdpServer):
         self.received = self.intact = self.bytes = 0
         self.first_ns = self.last_ns = None
         self.lines = FirstLast(_received_line)
-        self.table = Intervals(self.sim, interval_ns, self._sample) if interval_ns else None
+        self.table = Intervals(self, interval_ns, self._sample) if interval_ns else None
         self.error = None
 
     def _sample(self):

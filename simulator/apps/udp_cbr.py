@@ -90,7 +90,7 @@ class UdpCbrSink(UdpServer):
         self._transit = None
         self.first_ns = self.last_ns = None
         self.error = None
-        self.table = Intervals(self.sim, interval_ns, self._sample)
+        self.table = Intervals(self, interval_ns, self._sample)
 
     def _sample(self):
         return self.bytes, (self.jitter, self.received, self.highest + 1)
