@@ -37,7 +37,8 @@ def run_local(scenario: dict, tasks: Iterable[Task], done: Done, workers: int | 
     beside it: those are retried in a fresh pool, then recorded as failed."""
     workers = workers or os.cpu_count() or 1
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["simulator.campaign.task", "simulator.scenario.run"])
+    context.set_forkserver_preload(["simulator.campaign.version", "simulator.campaign.task",
+                                   "simulator.scenario.run"])
     todo = deque((params, seed, 0) for params, seed in tasks)
     while todo:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:

@@ -9,18 +9,12 @@ failed :class:`Result`, never an exception.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import subprocess
 import time
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 __all__ = ["Result", "run", "run_folder", "metrics", "code_version"]
-
-PACKAGE = Path(__file__).resolve().parents[1]      # simulator/
 
 
 @dataclass(frozen=True)
@@ -98,21 +92,9 @@ def metrics(summary: dict) -> dict[str, Any]:
     return out
 
 
-@functools.cache
 def code_version() -> dict[str, str]:
-    """netsim's version, the git commit it was run from (``unknown`` outside a
-    checkout) and a digest of its source files (catches uncommitted edits)."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
-    try:
-        commit = subprocess.run(["git", "-C", str(PACKAGE), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = "unknown"
-    try:
-        version = metadata.version("netsim-sim")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    return {"netsim_version": version, "git_commit": commit or "unknown",
-            "code_digest": digest.hexdigest()[:16]}
+    """netsim's version, git commit and code digest as this process loaded them
+    (:mod:`simulator.campaign.version`): every run of a process carries the same."""
+    from .version import VERSION
+
+    return VERSION
