@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import json
 import os
 import platform
@@ -73,7 +74,7 @@ def load_impl(name):
         return bare_simpy_1event, None
     if name == "ns_py":
         try:
-            import ns  # noqa: F401
+            importlib.import_module("ns")      # importable, without binding a name
         except ImportError as e:
             return None, f"ns.py not importable ({e}); pip install ns-py==0.4.3"
         from benchmarks.baselines import ns_py

@@ -17,6 +17,7 @@ there replaces ``ns`` by its bindings, which breaks ``import ns.packet``. So thi
 module imports ns-3 as ``ns3.ns``, which works whichever of the two won.
 """
 
+import importlib
 import time
 
 CODE = r"""
@@ -105,7 +106,7 @@ CC = {"newreno": "ns3::TcpNewReno", "cubic": "ns3::TcpCubic"}
 def available():
     """``None`` when ns-3 imports, else the reason it does not."""
     try:
-        from ns3.ns import ns  # noqa: F401
+        importlib.import_module("ns3.ns")  # loads the bindings (ns3.ns.ns), binding no name
     except Exception as e:          # ImportError, or the bindings failing to load
         return f"ns-3 not importable ({type(e).__name__}: {e}); pip install ns3==3.44.post0"
     return None
