@@ -74,25 +74,21 @@ def test_nothing_of_a_stopped_app_wakes_after_the_stop(kind, how, resumed, tmp_p
     assert woke and min(woke) < 2500 * MS and max(woke) == 2500 * MS   # the last: halted
 
 
-def test_a_stopped_udp_sink_closes_its_table_at_the_stop(tmp_path):
-    result, _ = run(PAIR.format(run=TICKING["udp_sink"] + "\n  - {at: 2500ms, stop: x}"),
-                    tmp_path)
-    out = next(r for r in result.results() if r["name"] == "x")["output"]
-    # 512-byte datagrams every 100 ms from 1 s, the first in at 1.0014464 s: ten in the
-    # first second, five (2.0 … 2.4 s) in the 498.5536 ms up to the stop
-    assert table(out) == [
+# udp_sink: 512-byte datagrams every 100 ms from 1 s, the first in at 1.0014464 s: ten
+# in the first second, five (2.0 … 2.4 s) in the 498.5536 ms up to the stop.
+# udp_cbr_sink: one 1250-byte datagram each 100 ms from 1 s, in 2.0368 ms later: 10 in
+# the first second, 5 in the 497.9632 ms up to the cut (the one of 2.0 s arrives at the tick)
+@pytest.mark.parametrize("kind, event, rows, last", [
+    ("udp_sink", "stop: x", [
         "[  1]   0.00-1.00   sec  5.00 KBytes  41.0 Kbits/sec         10",
-        "[  1]   1.00-1.50   sec  2.50 KBytes  41.1 Kbits/sec          5"]
-    assert out[-1] == "udp_sink: stopped at 2.500000000 s"
-
-
-def test_a_powered_off_udp_cbr_sink_closes_its_table_at_the_power_cut(tmp_path):
-    result, _ = run(PAIR.format(run=TICKING["udp_cbr_sink"] + "\n  - {at: 2500ms, node_down: a}"),
-                    tmp_path)
-    out = next(r for r in result.results() if r["name"] == "x")["output"]
-    # one 1250-byte datagram each 100 ms from 1 s, in 2.0368 ms later: 10 in the first
-    # second, 5 in the 497.9632 ms up to the cut (the one of 2.0 s arrives at the tick)
-    assert table(out) == [
+        "[  1]   1.00-1.50   sec  2.50 KBytes  41.1 Kbits/sec          5"],
+     "udp_sink: stopped at 2.500000000 s"),
+    ("udp_cbr_sink", "node_down: a", [
         "[  1]   0.00-1.00   sec  12.2 KBytes   100 Kbits/sec  0.000 ms  0/10 (0%)",
-        "[  1]   1.00-1.50   sec  6.10 KBytes   100 Kbits/sec  0.000 ms  0/5 (0%)"]
-    assert out[-1] == "udp_cbr_sink: stopped at 2.500000000 s (power off)"
+        "[  1]   1.00-1.50   sec  6.10 KBytes   100 Kbits/sec  0.000 ms  0/5 (0%)"],
+     "udp_cbr_sink: stopped at 2.500000000 s (power off)"),
+])
+def test_a_stopped_sink_closes_its_table_at_the_stop(kind, event, rows, last, tmp_path):
+    result, _ = run(PAIR.format(run=f"{TICKING[kind]}\n  - {{at: 2500ms, {event}}}"), tmp_path)
+    out = next(r for r in result.results() if r["name"] == "x")["output"]
+    assert table(out) == rows and out[-1] == last
