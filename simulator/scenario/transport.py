@@ -73,6 +73,9 @@ class TcpSpec(Model):
         "ACK at least every Nth full-sized segment"))
     quickack: Int | None = Field(None, ge=0, description=(
         "ACKs sent at once at connection start (Linux; `0` for none)"))
+    pingpong_thresh: Int | None = Field(None, ge=0, le=255, description=(
+        "replies sent within the delayed-ACK time of data received that start Linux's "
+        "pingpong mode (ACKs wait to ride on the reply); `0` = never (`rfc`, `ns3`)"))
     # sending
     nagle: Bool | None = Field(None, description="Nagle's algorithm (RFC 9293 §3.7.4)")
     nagle_minshall: Bool | None = Field(None, description="Minshall's variant of Nagle")

@@ -65,6 +65,9 @@ class TcpConfig:
     delayed_ack: int = 40 * MS          # delayed-ACK timer; 0 = ACK every segment
     delayed_ack_segments: int = 2       # ACK at least every Nth full-sized segment
     quickack: int = 16                  # ACKs sent at once at connection start (Linux)
+    pingpong_thresh: int = 1            # replies sent within an ATO of data received
+                                        # that start Linux's pingpong mode (delayed
+                                        # ACKs ride on replies); 0 = never
     # --- sending
     nagle: bool = True                  # RFC 9293 §3.7.4; False = TCP_NODELAY
     nagle_minshall: bool = True         # Linux: hold a small segment only while an
@@ -143,6 +146,8 @@ class TcpConfig:
             raise ValueError(f"TcpConfig.rcv_wscale: {self.rcv_wscale} not in 0..14")
         if self.user_timeout < 0:
             raise ValueError("TcpConfig.user_timeout: must not be negative")
+        if not 0 <= self.pingpong_thresh <= 255:
+            raise ValueError(f"TcpConfig.pingpong_thresh: {self.pingpong_thresh} not in 0..255")
         for name in ("rmem", "wmem", "mss_default", "delayed_ack_segments", "dupthresh",
                      "ts_hz", "initial_rto", "max_rto", "keepalive_time", "keepalive_intvl",
                      "keepalive_probes"):
@@ -192,7 +197,7 @@ class TcpConfig:
 
 _RFC = {
     "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
-    "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
+    "pingpong_thresh": 0, "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
     "sender_sws": "rfc", "prr_recover_fs": "flight", "prr_units": "bytes", "ack_unsent": "ack",
     "zero_window_probe": "rfc", "cc": "newreno", "initial_window": None, "abc": 1,
     "hystart": False, "recovery": "classic", "ca_byte_counting": False,

@@ -336,6 +336,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         self._last_send_ns = now
         if not retransmit:
             self._tlp_rearm = True              # RFC 8985 §7.2: new data sent
+            self._data_sent(now)                # delack.py: pingpong mode
         if fin:
             self._fin_sent = True
             self._fin_seq = seq_add(seq, length)
