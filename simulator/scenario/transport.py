@@ -133,6 +133,9 @@ class TcpSpec(Model):
         "(`ns3`, the `ns3` profile) or RFC 5681/6582 (`off`); docs/tcp.md \"ns-3's non-SACK "
         "recovery\""))
     dupthresh: Int | None = Field(None, ge=1, description="duplicate ACKs that mean a loss")
+    sack_whole_segments: Bool | None = Field(None, description=(
+        "a SACK block marks only the segments it covers whole (Linux); `false`: every "
+        "byte it covers (RFC 2018)"))
     limited_transmit: Bool | None = Field(None, description="limited transmit (RFC 3042)")
     rack: Bool | None = Field(None, description=(
         "RACK loss detection with SACK (RFC 8985 §6)"))

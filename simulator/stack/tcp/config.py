@@ -109,6 +109,8 @@ class TcpConfig:
     reno_sack_emulation: str = "off"    # without SACK: "ns3" = ns-3 3.44's emulated
                                         # SACK scoreboard (ns3_reno_sack.py) with
                                         # recovery "classic"; "off" = RFC 5681/6582
+    sack_whole_segments: bool = True    # a SACK block marks only segments it covers
+                                        # whole (Linux); False: any bytes (RFC 2018)
     dupthresh: int = 3                  # RFC 5681 §3.2 / RFC 6675 DupThresh
     limited_transmit: bool = True       # RFC 3042
     rack: bool = True                   # RACK loss detection with SACK (RFC 8985 §6;
@@ -204,6 +206,7 @@ _RFC = {
     "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
     "time_wait": 240 * S, "rcv_wscale": None, "newreno_impatient": True,
     "rcv_ssthresh": False, "synsent_rearm": False, "rack": False, "tlp": False,
+    "sack_whole_segments": False,
     "retries_rule": "count", "rmem_max": None, "wmem_max": None,
 }
 _PROFILES = {

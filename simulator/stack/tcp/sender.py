@@ -67,7 +67,8 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         cfg = self.config
         self.cc = make_cc(cfg.cc, self.snd_mss, cfg.initial_window_bytes(self.snd_mss), cfg)
         self.sb = Scoreboard(self.snd_mss, cfg.dupthresh,
-                             dupthresh_rule=not (cfg.rack and self.neg.sack))
+                             dupthresh_rule=not (cfg.rack and self.neg.sack),
+                             whole_segments=cfg.sack_whole_segments)
         self._rack_start()
         if (cfg.reno_sack_emulation == "ns3" and not self.neg.sack
                 and cfg.recovery == "classic"):
