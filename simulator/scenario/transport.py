@@ -118,6 +118,9 @@ class TcpSpec(Model):
         "byte counting in congestion avoidance (RFC 3465)"))
     cwnd_validation: Bool | None = Field(None, description=(
         "grow cwnd only while cwnd-limited"))
+    cwnd_growth: Literal["acked", "delivered"] | None = Field(None, description=(
+        "what an ACK grows cwnd by: the bytes it `acked` (RFC 5681) or newly "
+        "`delivered` (Linux: not those SACKed before)"))
     recovery: Literal["prr", "classic"] | None = Field(None, description=(
         "loss recovery: PRR (RFC 6937) or RFC 5681/6675"))
     newreno_impatient: Bool | None = Field(None, description=(

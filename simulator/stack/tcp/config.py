@@ -28,6 +28,7 @@ _CHOICES = {
     "ack_unsent": ("ack", "drop"),
     "reno_sack_emulation": ("off", "ns3"),
     "retries_rule": ("time", "count"),
+    "cwnd_growth": ("acked", "delivered"),
 }
 
 
@@ -97,6 +98,9 @@ class TcpConfig:
     ca_byte_counting: bool = True       # congestion avoidance counts bytes (RFC 3465,
                                         # Linux); False: SMSS²/cwnd per ACK (RFC 5681)
     cwnd_validation: bool = True        # grow only while cwnd-limited (Linux)
+    cwnd_growth: str = "delivered"      # what an ACK grows cwnd by: the bytes it
+                                        # "acked" (RFC 5681) or newly "delivered"
+                                        # (Linux: not those SACKed before)
     idle_restart: str = "linux"         # "rfc": cwnd = min(IW, cwnd); "linux": halve per RTO
     recovery: str = "prr"               # "prr" (RFC 6937) or "classic" (RFC 5681/6675)
     prr_bound: str = "ssrb"             # PRR reduction bound: "ssrb" or "crb"
@@ -206,7 +210,7 @@ _RFC = {
     "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
     "time_wait": 240 * S, "rcv_wscale": None, "newreno_impatient": True,
     "rcv_ssthresh": False, "synsent_rearm": False, "rack": False, "tlp": False,
-    "sack_whole_segments": False,
+    "sack_whole_segments": False, "cwnd_growth": "acked",
     "retries_rule": "count", "rmem_max": None, "wmem_max": None,
 }
 _PROFILES = {
