@@ -189,8 +189,11 @@ class ReceiveMixin:
             self.delivered += 1                      # the SYN-ACK
             self._syn_rtt(seg, now)
             self._established(now)
-            if simopen:
-                self._ack_now = True
+            if simopen:                              # Linux tcp_data_queue: "a
+                self._ack_now = True                 # retransmit", its SYN a D-SACK
+                self._enter_quickack_mode()
+                if self.config.dsack and self.neg.sack:
+                    self._dsack = (seg.seq, seq)
             if self.tfo_child:
                 self._process_ack(seg, now)
         elif not self._ack_arrives(seg, seq, ts, now):
