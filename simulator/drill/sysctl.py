@@ -76,6 +76,7 @@ MAPPING = {
     "tcp_reordering": lambda v: {"dupthresh": int(v)},
     "tcp_rto_min_us": lambda v: {"min_rto": int(v) * 1000},
     "tcp_delack_min": lambda v: {"delayed_ack": int(v) * MS},
+    "tcp_pingpong_thresh": lambda v: {"pingpong_thresh": int(v)},
     # bit 0 of tcp_recovery is RACK loss detection; tcp_early_retrans 3 and 4 enable
     # TLP (1 and 2 are the retired early-retransmit modes: no TLP)
     "tcp_recovery": lambda v: {"rack": bool(int(v) & 1)},

@@ -73,6 +73,9 @@ class TcpSpec(Model):
         "ACK at least every Nth full-sized segment"))
     quickack: Int | None = Field(None, ge=0, description=(
         "ACKs sent at once at connection start (Linux; `0` for none)"))
+    pingpong_thresh: Int | None = Field(None, ge=0, le=255, description=(
+        "replies sent within the delayed-ACK time of data received that start Linux's "
+        "pingpong mode (ACKs wait to ride on the reply); `0` = never (`rfc`, `ns3`)"))
     # sending
     nagle: Bool | None = Field(None, description="Nagle's algorithm (RFC 9293 §3.7.4)")
     nagle_minshall: Bool | None = Field(None, description="Minshall's variant of Nagle")
@@ -115,6 +118,9 @@ class TcpSpec(Model):
         "byte counting in congestion avoidance (RFC 3465)"))
     cwnd_validation: Bool | None = Field(None, description=(
         "grow cwnd only while cwnd-limited"))
+    cwnd_growth: Literal["acked", "delivered"] | None = Field(None, description=(
+        "what an ACK grows cwnd by: the bytes it `acked` (RFC 5681) or newly "
+        "`delivered` (Linux: not those SACKed before)"))
     recovery: Literal["prr", "classic"] | None = Field(None, description=(
         "loss recovery: PRR (RFC 6937) or RFC 5681/6675"))
     newreno_impatient: Bool | None = Field(None, description=(
@@ -130,6 +136,9 @@ class TcpSpec(Model):
         "(`ns3`, the `ns3` profile) or RFC 5681/6582 (`off`); docs/tcp.md \"ns-3's non-SACK "
         "recovery\""))
     dupthresh: Int | None = Field(None, ge=1, description="duplicate ACKs that mean a loss")
+    sack_whole_segments: Bool | None = Field(None, description=(
+        "a SACK block marks only the segments it covers whole (Linux); `false`: every "
+        "byte it covers (RFC 2018)"))
     limited_transmit: Bool | None = Field(None, description="limited transmit (RFC 3042)")
     rack: Bool | None = Field(None, description=(
         "RACK loss detection with SACK (RFC 8985 §6)"))

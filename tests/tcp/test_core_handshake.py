@@ -4,7 +4,7 @@ RFC 6298 §5.7): exact seq/ack/window/options/times."""
 from simulator.stack.errno import Errno
 from simulator.stack.tcp.connection import State, TcpConnection
 from tests.tcp.core_harness import (ACK, MS, RST, S, SYN, A_IP, A_PORT, B_IP, B_PORT, Mss,
-                                    Nop, SackPermitted, Timestamps, WindowScale, cfg, client,
+                                    Nop, Sack, SackPermitted, Timestamps, WindowScale, cfg, client,
                                     established_client, peer_seg)
 
 LINUX_SYN_OPTS = (Mss(1460), SackPermitted(), Timestamps(0 + 1000, 0), Nop(), WindowScale(7))
@@ -132,6 +132,18 @@ def test_simultaneous_open():
     (ack,) = c.take_output()
     assert c.state is State.ESTABLISHED
     assert (ack.flags, ack.seq, ack.ack) == (ACK, 1001, 5001)
+
+
+def test_simultaneous_open_with_sack_dsacks_the_synack():
+    c = client(cfg("linux", timestamps=False))
+    c.open_active(0)
+    c.take_output()
+    opts = (Mss(1460), Nop(), Nop(), SackPermitted())
+    c.segment_arrives(peer_seg(SYN, 5000, 0, 65535, options=opts), 10 * MS)
+    c.take_output()
+    c.segment_arrives(peer_seg(SYN | ACK, 5000, 1001, 65535, options=opts), 20 * MS)
+    (ack,) = c.take_output()                   # its SYN is old: reported as a duplicate
+    assert (ack.flags, ack.ack) == (ACK, 5001) and ack.option(Sack) == Sack([(5000, 5001)])
 
 
 def test_rst_in_syn_sent():

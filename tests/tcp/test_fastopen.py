@@ -151,6 +151,19 @@ def test_retransmitted_syn_carries_neither_data_nor_option():
     assert syn.payload == b"" and not any(isinstance(o, FastOpen) for o in syn.options)
 
 
+def test_frag_needed_for_the_syn_data_resends_a_bare_syn_at_once():
+    c = _fastopen_client(bytes(1000), b"abcd")
+    c.take_output()
+    rto = c.deadline
+    c.icmp_error(3, 4, 840, 1000, 10_000_000)        # frag needed, quoting the SYN
+    (syn,) = c.take_output()
+    assert (syn.flags, syn.payload, syn.option(Mss)) == (SYN, b"", Mss(800))
+    assert not any(isinstance(o, FastOpen) for o in syn.options)
+    assert c.total_retrans == 1 and c.deadline == 10_000_000 + rto   # not backed off
+    c.icmp_error(3, 4, 600, 1000, 11_000_000)        # a bare SYN: not resent again
+    assert c.take_output() == [] and c.mss_limit == 560
+
+
 def test_unanswered_request_tries_the_experimental_form_next():
     entry = fastopen.CacheEntry()
     c = client(cfg("linux", timestamps=False))

@@ -306,3 +306,23 @@ def test_scoreboard_matches_the_rfc_definitions(script):
         got = sb.next_seg(seq(top), MSS)
         if lost:
             assert got is not None and got[0] == seq(lost[0][0])
+
+
+def test_whole_segments_a_block_inside_a_segment_marks_nothing():
+    sb = Scoreboard(MSS, whole_segments=True)
+    for i in range(4):
+        sb.on_send(seq(i * MSS), MSS, now=i)
+    update = sb.on_sack(sb.high_ack, [(seq(4 * MSS - 1), seq(4 * MSS))])  # the last byte
+    assert update.newly_sacked == 0 and sb.sacked_bytes == 0 and sb.high_sacked is None
+    assert len(sb) == 4                                   # no record was cut
+    update = sb.on_sack(sb.high_ack, [(seq(1500), seq(4 * MSS))])   # half of segment 1
+    assert update.newly_sacked == 2 * MSS                 # segments 2 and 3 only
+    assert [s.sacked for s in sb] == [False, False, True, True]
+    assert sb.high_sacked == seq(4 * MSS) and not sb.is_lost(seq(1999))
+
+
+def test_without_whole_segments_every_byte_counts():
+    sb = board(4)
+    update = sb.on_sack(sb.high_ack, [(seq(4 * MSS - 1), seq(4 * MSS))])
+    assert update.newly_sacked == 1
+    assert [(s.length, s.sacked) for s in sb][-2:] == [(MSS - 1, False), (1, True)]

@@ -28,6 +28,7 @@ _CHOICES = {
     "ack_unsent": ("ack", "drop"),
     "reno_sack_emulation": ("off", "ns3"),
     "retries_rule": ("time", "count"),
+    "cwnd_growth": ("acked", "delivered"),
 }
 
 
@@ -65,6 +66,9 @@ class TcpConfig:
     delayed_ack: int = 40 * MS          # delayed-ACK timer; 0 = ACK every segment
     delayed_ack_segments: int = 2       # ACK at least every Nth full-sized segment
     quickack: int = 16                  # ACKs sent at once at connection start (Linux)
+    pingpong_thresh: int = 1            # replies sent within an ATO of data received
+                                        # that start Linux's pingpong mode (delayed
+                                        # ACKs ride on replies); 0 = never
     # --- sending
     nagle: bool = True                  # RFC 9293 §3.7.4; False = TCP_NODELAY
     nagle_minshall: bool = True         # Linux: hold a small segment only while an
@@ -94,6 +98,9 @@ class TcpConfig:
     ca_byte_counting: bool = True       # congestion avoidance counts bytes (RFC 3465,
                                         # Linux); False: SMSS²/cwnd per ACK (RFC 5681)
     cwnd_validation: bool = True        # grow only while cwnd-limited (Linux)
+    cwnd_growth: str = "delivered"      # what an ACK grows cwnd by: the bytes it
+                                        # "acked" (RFC 5681) or newly "delivered"
+                                        # (Linux: not those SACKed before)
     idle_restart: str = "linux"         # "rfc": cwnd = min(IW, cwnd); "linux": halve per RTO
     recovery: str = "prr"               # "prr" (RFC 6937) or "classic" (RFC 5681/6675)
     prr_bound: str = "ssrb"             # PRR reduction bound: "ssrb" or "crb"
@@ -106,6 +113,8 @@ class TcpConfig:
     reno_sack_emulation: str = "off"    # without SACK: "ns3" = ns-3 3.44's emulated
                                         # SACK scoreboard (ns3_reno_sack.py) with
                                         # recovery "classic"; "off" = RFC 5681/6582
+    sack_whole_segments: bool = True    # a SACK block marks only segments it covers
+                                        # whole (Linux); False: any bytes (RFC 2018)
     dupthresh: int = 3                  # RFC 5681 §3.2 / RFC 6675 DupThresh
     limited_transmit: bool = True       # RFC 3042
     rack: bool = True                   # RACK loss detection with SACK (RFC 8985 §6;
@@ -143,6 +152,8 @@ class TcpConfig:
             raise ValueError(f"TcpConfig.rcv_wscale: {self.rcv_wscale} not in 0..14")
         if self.user_timeout < 0:
             raise ValueError("TcpConfig.user_timeout: must not be negative")
+        if not 0 <= self.pingpong_thresh <= 255:
+            raise ValueError(f"TcpConfig.pingpong_thresh: {self.pingpong_thresh} not in 0..255")
         for name in ("rmem", "wmem", "mss_default", "delayed_ack_segments", "dupthresh",
                      "ts_hz", "initial_rto", "max_rto", "keepalive_time", "keepalive_intvl",
                      "keepalive_probes"):
@@ -192,13 +203,14 @@ class TcpConfig:
 
 _RFC = {
     "rtt_estimator": "rfc", "min_rto": 1 * S, "delayed_ack": 200 * MS, "quickack": 0,
-    "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
+    "pingpong_thresh": 0, "nagle_minshall": False, "tso_psh": False, "window_update": "rfc",
     "sender_sws": "rfc", "prr_recover_fs": "flight", "prr_units": "bytes", "ack_unsent": "ack",
     "zero_window_probe": "rfc", "cc": "newreno", "initial_window": None, "abc": 1,
     "hystart": False, "recovery": "classic", "ca_byte_counting": False,
     "syn_loss_window_after": 1, "cwnd_validation": False, "idle_restart": "rfc",
     "time_wait": 240 * S, "rcv_wscale": None, "newreno_impatient": True,
     "rcv_ssthresh": False, "synsent_rearm": False, "rack": False, "tlp": False,
+    "sack_whole_segments": False, "cwnd_growth": "acked",
     "retries_rule": "count", "rmem_max": None, "wmem_max": None,
 }
 _PROFILES = {

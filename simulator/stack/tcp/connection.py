@@ -7,9 +7,9 @@ order), ``take_events()``, ``take_trace()`` and re-arms one timer at ``deadline`
 Nothing here knows about SimPy, nodes or the tracer.
 
 The class is assembled from one mixin per concern: ``receive`` (segment arrival, the
-state machine's input side), ``sender`` (ACK processing, loss recovery), ``output``
-(segmentation, the segments' fields and options), ``timers``, ``icmp_errors``,
-``keepalive`` and ``retries`` (when to give up).
+state machine's input side), ``delack`` (when received data is ACKed), ``sender``
+(ACK processing, loss recovery), ``output`` (segmentation, the segments' fields and
+options), ``timers``, ``icmp_errors``, ``keepalive`` and ``retries`` (when to give up).
 """
 
 from simulator.stack.errno import Errno
@@ -17,6 +17,7 @@ from simulator.wire.tcp import ACK, RST
 
 from . import info as tcp_info
 from .buffers import ReceiveBuffer, SendBuffer
+from .delack import DelayedAckMixin
 from .fastopen import FastOpenMixin
 from .icmp_errors import IcmpErrorsMixin
 from .keepalive import KeepaliveMixin
@@ -42,8 +43,8 @@ class TcpError(Exception):
         self.errno = errno
 
 
-class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErrorsMixin,
-                    KeepaliveMixin, RetriesMixin, FastOpenMixin):
+class TcpConnection(ReceiveMixin, DelayedAckMixin, SenderMixin, OutputMixin, TimersMixin,
+                    IcmpErrorsMixin, KeepaliveMixin, RetriesMixin, FastOpenMixin):
     """The transmission control block and its event processing (RFC 9293 §3.3.1)."""
 
     def __init__(self, config, local_ip, local_port: int, remote_ip, remote_port: int,
@@ -87,6 +88,7 @@ class TcpConnection(ReceiveMixin, SenderMixin, OutputMixin, TimersMixin, IcmpErr
                                               # the per-ACK ones need not be built
         self._init_sender()
         self._init_receiver()
+        self._init_delack()
         self._init_timers()
         self._init_retries()
         self._init_fastopen()

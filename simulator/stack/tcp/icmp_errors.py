@@ -4,7 +4,8 @@ The driver hands over the type, code, next-hop MTU and the quoted segment's sequ
 number. An error whose quoted sequence number is outside SND.UNA..SND.NXT is ignored
 (RFC 5927 §4.1: it cannot be about anything in flight). Fragmentation Needed lowers
 the MSS to the next-hop MTU less 40 and resends what is outstanding at the new size,
-with no congestion response (Linux tcp_simple_retransmit). The other Destination
+with no congestion response (Linux tcp_simple_retransmit); about a SYN with Fast Open
+data, the SYN is resent at once without it. The other Destination
 Unreachable codes that Linux deems hard abort a connection still in its handshake
 (RFC 5927 §4.2 allows), and any of them aborts a Fast Open child still in
 SYN-RECEIVED, whose window starts at its ISN (Linux tcp_v4_err); otherwise every
@@ -59,6 +60,17 @@ class IcmpErrorsMixin:
         else:
             self.soft_error = errno
 
+    def _resend_syn_without_data(self, now: int) -> None:
+        """Our SYN's data met a smaller MTU: the SYN goes again at once, without data,
+        the RTO restarted but not backed off (Linux tcp_simple_retransmit, which takes
+        the Fast Open SYN for lost)."""
+        self._note_retransmit(now)
+        self._syn_retries += 1
+        self.total_retrans += 1
+        self._record("tcp.retransmit", seq=self.iss, len=0, fin=False, cause="pmtu")
+        self._rto_at = None
+        self._send_syn(now)
+
     def _path_mtu(self, mtu: int, now: int) -> None:
         """RFC 1191 §6.1 for TCP: a smaller MSS, and what is in flight resent."""
         if mtu <= _IP_TCP_HEADERS:
@@ -69,6 +81,8 @@ class IcmpErrorsMixin:
         self.mss_limit = limit
         self._record("tcp.pmtu", mtu=mtu, mss=limit)
         if self.cc is None:                  # still in the handshake
+            if self.state is State.SYN_SENT and self._fastopen_syn_payload():
+                self._resend_syn_without_data(now)
             return
         self.snd_mss = self._effective_mss()
         self.cc.set_mss(self.snd_mss)

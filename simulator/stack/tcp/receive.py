@@ -27,7 +27,6 @@ class ReceiveMixin:
         self._rcv_ssthresh = 0           # Linux's window cap (config.rcv_ssthresh)
         self._ack_now = False            # an ACK is owed now
         self._unacked = 0                # bytes received since our last ACK
-        self._quick = None               # Linux quick-ACK budget; None until first data
         self._dsack = None               # (left, right) to report once (RFC 2883)
         self._ooo_fin = None             # sequence number of a FIN beyond a gap
         self._offer = None               # options.Negotiated from the peer's SYN
@@ -43,7 +42,7 @@ class ReceiveMixin:
         self._delack_at = None
         self._last_ack_sent = self.rcv_nxt
         if self._quick:
-            self._quick -= 1
+            self._quick -= 1                 # Linux tcp_dec_quickack_mode
 
     def _learn_syn(self, seg) -> None:
         """The peer's SYN: IRS, its options, its (unscaled) window."""
@@ -100,6 +99,7 @@ class ReceiveMixin:
             self._syn_rtt(seg, now)
             self._established(now)
             if self.write_pending:                   # its data will carry the ACK
+                self._enter_quickack_mode()
                 self._delack_at = now + DELACK_MAX_NS
             else:
                 self._ack_now = True
@@ -158,6 +158,8 @@ class ReceiveMixin:
             if st is State.TIME_WAIT and f & FIN:
                 self._start_time_wait(now)           # a retransmitted FIN: re-ACK it
             end = seq_add(seq, len(payload))
+            if seg_len and seq_lt(seq, self.rcv_nxt):
+                self._enter_quickack_mode()          # Linux tcp_send_dupack
             if payload and self.config.dsack and self.neg.sack and seq_le(end, self.rcv_nxt):
                 self._dsack = (seq, end)             # RFC 2883 §4: a duplicate
             self._challenge_ack(now)
@@ -187,8 +189,11 @@ class ReceiveMixin:
             self.delivered += 1                      # the SYN-ACK
             self._syn_rtt(seg, now)
             self._established(now)
-            if simopen:
-                self._ack_now = True
+            if simopen:                              # Linux tcp_data_queue: "a
+                self._ack_now = True                 # retransmit", its SYN a D-SACK
+                self._enter_quickack_mode()
+                if self.config.dsack and self.neg.sack:
+                    self._dsack = (seg.seq, seq)
             if self.tfo_child:
                 self._process_ack(seg, now)
         elif not self._ack_arrives(seg, seq, ts, now):
@@ -196,7 +201,8 @@ class ReceiveMixin:
         if self.state is CLOSED:
             return
         if payload:
-            if not text_ok:
+            if not text_ok:                          # a zero window: Linux out_of_window
+                self._enter_quickack_mode()
                 self._ack_now = True
             elif self.state in RECEIVING:
                 if self.app_closed:
@@ -279,17 +285,13 @@ class ReceiveMixin:
     def _accept_data(self, seq: int, payload: bytes, now: int) -> bool:
         """Queue the segment's text (RFC 9293 §3.10.7.4 seventh); choose when to ACK.
         Returns False if some of it did not fit in the buffer."""
-        self._data_rcv_ns = now
+        self._data_received(now)
         skip = seq_sub(self.rcv_nxt, seq)
         if skip > 0:                                 # starts below RCV.NXT: trim
             if self.config.dsack and self.neg.sack:
                 self._dsack = (seq, self.rcv_nxt)
             payload = payload[skip:]
             seq = self.rcv_nxt
-        if self._quick is None:                      # Linux tcp_incr_quickack
-            self.rcv_mss = min(self.rcv_mss, 536)
-            self._quick = min(self.config.quickack,
-                              max(self.rcvbuf.free // (2 * self.rcv_mss), 2))
         if len(payload) > self.rcv_mss:
             self.rcv_mss = min(len(payload), self.mss_limit)
         if len(payload) >= 128:                      # Linux tcp_grow_window
@@ -312,12 +314,7 @@ class ReceiveMixin:
                 or skip > 0):
             self._ack_now = True                     # RFC 5681 §4.2, RFC 9293 §3.10.7.4
         elif res.advanced:
-            cfg = self.config
-            if (self._quick or cfg.delayed_ack == 0
-                    or self._unacked > (cfg.delayed_ack_segments - 1) * self.rcv_mss):
-                self._ack_now = True
-            else:
-                self._schedule_delack(now)
+            self._ack_or_delay(now)
         return not res.trimmed
 
     def _fin_arrives(self, now: int) -> None:

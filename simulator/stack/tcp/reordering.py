@@ -7,8 +7,9 @@ highest SACKed sequence seen before that ACK (Linux's "fack"), a hole was filled
 by reordering, not by a retransmission: that is one more reordering event, and
 if the distance from that segment to the highest SACKed sequence is more than
 ``reordering`` segments, ``reordering`` becomes that distance in segments (at most
-net.ipv4.tcp_max_reordering, 300). The measure is reported only; DupThresh and
-RACK's reordering window keep their own rules (rack.py).
+net.ipv4.tcp_max_reordering, 300). DupThresh and RACK's reordering window keep
+their own rules (rack.py); with ``cwnd_growth: delivered``, once it exceeds
+``dupthresh`` an ACK that only SACKs grows cwnd too (Linux tcp_may_raise_cwnd).
 """
 
 from .seq import seq_lt, seq_sub

@@ -9,6 +9,9 @@ D-SACK (RFC 2883 §4, as Linux's tcp_check_dsack): the first block reports a dup
 when it starts below the ACK field, or lies within the second block. Such a block marks
 nothing. (A first block inside an already-SACKed range is *not* taken for a D-SACK: a
 window update repeats the current blocks.) Blocks reaching beyond HighData are ignored.
+``whole_segments`` (Linux tcp_match_skb_to_sack): a block SACKs only the segments it
+covers whole, so a block holding part of a segment marks nothing of it; else (RFC 2018)
+every byte it covers.
 
 Sequence numbers come in and go out as 32-bit values; inside they are unwrapped to
 plain integers relative to SND.UNA, so comparisons are ordinary ones. Records sit in a
@@ -83,8 +86,10 @@ class SackUpdate:
 
 
 class Scoreboard:
-    def __init__(self, mss: int, dupthresh: int = 3, dupthresh_rule: bool = True):
+    def __init__(self, mss: int, dupthresh: int = 3, dupthresh_rule: bool = True,
+                 whole_segments: bool = False):
         self.mss = mss
+        self.whole_segments = whole_segments
         self.dupthresh = dupthresh
         self.dupthresh_rule = dupthresh_rule  # IsLost by DupThresh (False: RACK marks)
         self._segs: list[SentSegment] = []
@@ -243,6 +248,8 @@ class Scoreboard:
             if right <= left or right > self._high_data:
                 continue
             left = max(left, self._una)
+            if self.whole_segments and left < right:
+                left, right = self._whole(left, right)
             if left < right:
                 update.newly_sacked += self._mark(left, right, update)
         if update.newly_sacked:
@@ -250,6 +257,17 @@ class Scoreboard:
             self.delivered += update.newly_sacked
             self._update_lost()
         return update
+
+    def _whole(self, left: int, right: int) -> tuple[int, int]:
+        """[left, right) narrowed to the records it covers whole (empty if none)."""
+        segs = self._segs
+        i = bisect_right(segs, left, lo=self._head, key=_START) - 1
+        if i >= self._head and segs[i].start < left:
+            left = segs[i].end                   # a record it starts inside: not it
+        j = bisect_left(segs, right, lo=self._head, key=_START) - 1
+        if j >= self._head and segs[j].end > right:
+            right = segs[j].start                # a record it ends inside: not it
+        return left, right
 
     def _within(self, inner, outer) -> bool:
         (a, b), (c, d) = (self._pos(x) for x in inner), (self._pos(x) for x in outer)

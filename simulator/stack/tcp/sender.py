@@ -67,7 +67,8 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         cfg = self.config
         self.cc = make_cc(cfg.cc, self.snd_mss, cfg.initial_window_bytes(self.snd_mss), cfg)
         self.sb = Scoreboard(self.snd_mss, cfg.dupthresh,
-                             dupthresh_rule=not (cfg.rack and self.neg.sack))
+                             dupthresh_rule=not (cfg.rack and self.neg.sack),
+                             whole_segments=cfg.sack_whole_segments)
         self._rack_start()
         if (cfg.reno_sack_emulation == "ns3" and not self.neg.sack
                 and cfg.recovery == "classic"):
@@ -95,6 +96,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         flight_before = self.flight
         segs, update = (), None
         prior_fack = self._fack() if self.neg.sack else None
+        delivered_before = self.sb.delivered
         if acked > 0:
             rtt, segs = self._new_ack(seg, ack, now)
         if neg.sack:
@@ -109,13 +111,20 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
             return                              # an old ACK: nothing more
         self._rack_on_ack(seg, segs, update, newly_sacked, acked, now)
         if acked > 0:
-            self._after_new_ack(acked, newly_sacked, rtt, flight_before, now)
+            grow = self._grow_bytes(acked, delivered_before)
+            self._after_new_ack(acked, newly_sacked, grow, rtt, flight_before, now)
         elif (self.snd_nxt != self.snd_una and not seg.payload and not seg.flags & 0x03
               and (self.snd_wnd == old_wnd or newly_sacked
                    or self._ns3 is not None)):  # ns-3: a dupACK whatever its window
             self._dupack(newly_sacked, now)     # ack == SND.UNA, data in flight
         self._probe_answered(flight_before == 0, now)
         self._maybe_rack_recovery(acked + newly_sacked, now)
+        if (acked == 0 and newly_sacked and self.ca_state != RECOVERY
+                and self.config.cwnd_growth == "delivered"
+                and self.reordering > self.config.dupthresh):
+            # Linux tcp_may_raise_cwnd: with reordering seen, SACKs grow cwnd too
+            self.cc.on_ack(now, 0, None, self._usage_flight(flight_before), newly_sacked)
+            self._trace_cwnd()
 
     def _new_ack(self, seg, ack: int, now: int):
         """SND.UNA advances: free the buffer, take an RTT sample; (rtt, the records
@@ -150,8 +159,20 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
             self._event("writable", self.sndbuf.free)
         return rtt, acked
 
-    def _after_new_ack(self, acked: int, newly_sacked: int, rtt, flight_before: int,
-                       now: int) -> None:
+    def _grow_bytes(self, acked: int, delivered_before: int) -> int | None:
+        """What an ACK advancing SND.UNA grows cwnd by. ``cwnd_growth: acked``: the
+        bytes it acks (RFC 5681; None). ``delivered`` (Linux tcp_cong_control's
+        acked_sacked): the bytes it newly delivers, so not those SACKed before but
+        those it SACKs now; without SACK each duplicate ACK since the last new ACK
+        counts a segment delivered then (tcp_remove_reno_sacks), one at least."""
+        if self.config.cwnd_growth == "acked":
+            return None
+        if self.neg.sack:
+            return self.sb.delivered - delivered_before
+        return max(acked - self.dupacks * self.snd_mss, min(acked, self.snd_mss))
+
+    def _after_new_ack(self, acked: int, newly_sacked: int, grow: int | None, rtt,
+                       flight_before: int, now: int) -> None:
         was = self.ca_state
         if self.ca_state == RECOVERY:
             if seq_ge(self.snd_una, self.recover) or (self.cc.name == "reno"
@@ -163,7 +184,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
             self.ca_state = OPEN
         # the ACK ending recovery sets cwnd only (ns-3 also grows it, from ssthresh)
         if was != RECOVERY or (self._ns3 is not None and self.ca_state == OPEN):
-            self.cc.on_ack(now, acked, rtt, self._usage_flight(flight_before))
+            self.cc.on_ack(now, acked, rtt, self._usage_flight(flight_before), grow)
         self.dupacks = 0
         self._tlp_rearm = True                  # RFC 8985 §7.2: an ACK of new data
         # RFC 6298 §5.3: restart the RTO; NewReno's "Impatient" variant (RFC 6582
@@ -336,6 +357,7 @@ class SenderMixin(RackTlpMixin, Ns3RenoMixin, ReorderingMixin):
         self._last_send_ns = now
         if not retransmit:
             self._tlp_rearm = True              # RFC 8985 §7.2: new data sent
+            self._data_sent(now)                # delack.py: pingpong mode
         if fin:
             self._fin_sent = True
             self._fin_seq = seq_add(seq, length)

@@ -55,8 +55,7 @@ class TimersMixin:
             return
         if self._delack_at is not None and self._delack_at <= now:
             self._delack_at = None
-            self._ack_now = True
-            self._output(now)
+            self._delack_fires(now)             # delack.py
         if self._rack_at is not None and self._rack_at <= now:
             self._rack_at = None
             self._rack_timeout(now)
@@ -158,11 +157,7 @@ class TimersMixin:
         if self._persist_at is None and self._rto_at is None:
             self._persist_at = now + self._persist_interval()
 
-    # --- delayed ACK and TIME-WAIT ------------------------------------------------
-    def _schedule_delack(self, now: int) -> None:
-        if self._delack_at is None:
-            self._delack_at = now + self.config.delayed_ack
-
+    # --- TIME-WAIT ------------------------------------------------------------
     def _start_time_wait(self, now: int) -> None:
         """Enter TIME-WAIT, or restart its 2·MSL timer (RFC 9293 §3.10.7.4)."""
         self._rto_at = self._persist_at = self._delack_at = None

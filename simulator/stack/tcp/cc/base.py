@@ -62,8 +62,11 @@ class CongestionControl:
 
     # --- growth
     def on_ack(self, now: int, acked_bytes: int, rtt_ns: int | None,
-               flight_bytes: int) -> None:
-        """A new cumulative ACK outside recovery: slow start or congestion avoidance."""
+               flight_bytes: int, grow_bytes: int | None = None) -> None:
+        """A new cumulative ACK outside recovery: slow start or congestion avoidance,
+        by ``grow_bytes`` (default: the bytes acked)."""
+        if grow_bytes is not None:
+            acked_bytes = grow_bytes
         if acked_bytes <= 0 or not self._cwnd_limited(flight_bytes):
             return
         if self.in_slow_start():

@@ -71,14 +71,13 @@ class Cubic(CongestionControl):
 
     # --- growth
     def on_ack(self, now: int, acked_bytes: int, rtt_ns: int | None,
-               flight_bytes: int) -> None:
-        if acked_bytes <= 0:
-            return
-        if self.hystart is not None:
-            self.hystart.on_acked(acked_bytes)
-        if rtt_ns is not None:
-            self._rtt_sample(now, max(rtt_ns, 1), flight_bytes - acked_bytes)
-        super().on_ack(now, acked_bytes, rtt_ns, flight_bytes)
+               flight_bytes: int, grow_bytes: int | None = None) -> None:
+        if acked_bytes > 0:                  # SND.UNA advanced (cubictcp_acked)
+            if self.hystart is not None:
+                self.hystart.on_acked(acked_bytes)
+            if rtt_ns is not None:
+                self._rtt_sample(now, max(rtt_ns, 1), flight_bytes - acked_bytes)
+        super().on_ack(now, acked_bytes, rtt_ns, flight_bytes, grow_bytes)
 
     def _rtt_sample(self, now: int, rtt_ns: int, outstanding: int) -> None:
         """tcp_cubic.c cubictcp_acked: the min RTT, and HyStart in slow start."""
