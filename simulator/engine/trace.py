@@ -37,6 +37,8 @@ class JsonLinesSink:
         self._room = self._cap            # bytes the file may still take
         self._on_full = on_full
         self.full = False
+        self._head_ns = -1                # head's last instant, and its text
+        self._head = b""
 
     @property
     def written(self) -> int:
@@ -46,32 +48,49 @@ class JsonLinesSink:
     def __call__(self, event: Event) -> None:
         self.write(_dumps(event, option=_NEWLINE))
 
-    def write(self, line: bytes) -> None:
-        """Write one event's line, made by the caller exactly as :meth:`__call__` makes it
-        (see :meth:`Tracer.line_sink`)."""
-        room = self._room - len(line)
+    def head(self, ns: int) -> bytes:
+        """``{"t":…,"ns":…,``: how an event's line at ``ns`` begins, as orjson writes it
+        (``t`` in its shortest form, not repr's: 1e-05 is 0.00001); made once per instant,
+        which a routed hop's two lines, and often several hops, share."""
+        if ns != self._head_ns:
+            self._head_ns = ns
+            self._head = b'{"t":%b,"ns":%d,' % (_dumps(ns / 1e9), ns)
+        return self._head
+
+    def write(self, lines: bytes) -> None:
+        """Write one or more events' lines, each made by the caller exactly as
+        :meth:`__call__` makes it (see :meth:`Tracer.line_sink`)."""
+        room = self._room - len(lines)
         if room < 0:
-            if not self.full:
-                self.full = True
-                self._cap -= self._room + 1     # room -1 from now on: every later line
-                self._room = -1                 # is refused, and written stays right
-                self._on_full()
+            self._overflow(lines)
             return
         self._room = room
-        self._write(line)
+        self._write(lines)
+
+    def _overflow(self, lines: bytes) -> None:
+        """The cap falls within ``lines``: write those that fit whole, then refuse
+        every later line (``full``) and call ``on_full``, once."""
+        if self.full:
+            return
+        for line in lines.splitlines(keepends=True):
+            if len(line) > self._room:
+                break
+            self._room -= len(line)
+            self._write(line)
+        self.full = True
+        self._cap -= self._room + 1     # room -1 from now on: every later line
+        self._room = -1                 # is refused, and written stays right
+        self._on_full()
 
 
 _dumps, _NEWLINE = orjson.dumps, orjson.OPT_APPEND_NEWLINE
 
 
-def json_text(value) -> bytes:
-    """``value`` as the JSON-lines sink writes it inside a line (orjson's own bytes),
-    copied: orjson's bytes keep its whole output buffer (KiBs), too much to memoise."""
-    return bytes(memoryview(_dumps(value)))
-
-
-json_number = _dumps        # a float as that sink writes it (orjson's shortest form, not
-                            # repr's: 1e-05 is 0.00001), for a line's ``t``; not to keep
+def json_fields(fields: dict) -> bytes:
+    """``fields`` as the JSON-lines sink writes them inside a line, each ``"key":value,``
+    in order: a run of a line's keys made once and memoised by a per-frame site that
+    writes lines whole (a copy: orjson's bytes keep its whole output buffer)."""
+    return _dumps(fields)[1:-1] + b","
 
 
 class TraceFilter:
