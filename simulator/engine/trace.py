@@ -181,6 +181,7 @@ class Tracer:
         self._line_sinks: dict[str, JsonLinesSink | None] = {}   # see line_sink
         self._keep: TraceFilter | None = None
         self.on = False
+        self.lines: JsonLinesSink | None = None   # see _frame_lines
         self.counters: Counter[tuple[str, str]] = Counter()
         self.series: dict[str, Series] = {}
 
@@ -191,6 +192,7 @@ class Tracer:
         self._for_kind.clear()
         self._line_sinks.clear()
         self.on = True
+        self.lines = self._frame_lines()
 
     def _sinks_for(self, kind: str) -> tuple:
         sinks = self._for_kind[kind] = tuple(
@@ -215,6 +217,14 @@ class Tracer:
         """Emit only the events ``keep`` accepts (counters and series are not filtered)."""
         self._keep = keep
         self._line_sinks.clear()
+        self.lines = self._frame_lines()
+
+    def _frame_lines(self) -> JsonLinesSink | None:
+        """The JSON-lines sink when it is :meth:`line_sink` for both per-frame kinds,
+        ``tx`` and ``route`` (``lines``, read by the per-frame sites: one attribute
+        instead of a call a kind)."""
+        sink = self.line_sink("tx")
+        return sink if sink is not None and self.line_sink("route") is sink else None
 
     def emit(self, node: str, layer: str, event: str, ns: int | None = None, **fields) -> None:
         """Emit an event stamped now (or at ``ns``, for a time already known)."""

@@ -117,29 +117,20 @@ class Channel:
         return True
 
     def trace_idle(self, frame) -> None:
-        """Trace the frame :meth:`send_idle` has just sent, as :meth:`_trace_tx` would:
-        as a record, or, where the JSON-lines sink alone takes ``tx`` events, as the
-        line it would write (an IPv4 datagram, not a fragment: the common case)."""
-        tracer = self.sim.tracer
-        packet = frame.payload
-        sink = tracer.line_sink("tx")
-        if (sink is None or packet.__class__ is not IPv4Packet
-                or packet.mf or packet.frag_offset):
-            now = self.sim.env._now
-            ser = self._tx_ns[frame.wire_len]
-            tracer.emit_record(self._tx_record(frame, "ok", now, now, now + ser,
-                                               now + ser + self.link.delay))
-            return
-        sink.write(self.tx_line(frame, sink.head(self.sim.env._now), packet_texts(packet)[4][1]))
+        """Trace the frame :meth:`send_idle` has just sent, as :meth:`_transmit` traces it."""
+        now, end = self.sim.env._now, self.busy_until
+        self._trace_tx(frame, now, now, end, end + self.link.delay, "ok")
 
-    def tx_line(self, frame, head: bytes, datagram: bytes) -> bytes:
-        """The line of :meth:`trace_idle`'s ``tx`` event, as the JSON-lines sink would
-        write its record: ``head`` is the sink's for now, ``datagram`` the frame's
-        IPv4 datagram's fields (``packet_texts``); the fields from ``node`` to
-        ``eth_dst`` are made once per sender and receiver MAC and frame length."""
-        wire_len = frame.wire_len
-        ser = self._tx_ns[wire_len]
-        key = (frame.src, frame.dst, wire_len)
+    def tx_line(self, frame, head: bytes, datagram: bytes, enqueued: int) -> bytes:
+        """The line of the ``tx`` event of the frame being sent now (its serialization
+        ends at ``busy_until``), as the JSON-lines sink would write the record:
+        ``head`` is the sink's for now, ``datagram`` the frame's IPv4 datagram's fields
+        (``packet_texts``); the fields from ``node`` to ``eth_dst`` are made once per
+        sender and receiver MAC, frame length and rate."""
+        now = self.sim.env._now
+        end = self.busy_until
+        ser = end - now
+        key = (frame.src, frame.dst, frame.wire_len)
         hit = self._tx_json.get(key)
         if hit is None or hit[0] != ser:        # (a new rate: a new ser_ns)
             src, dst = self.src, self.dst
@@ -148,10 +139,9 @@ class Channel:
             hit = self._tx_json[key] = (ser, json_fields({
                 "node": src.node.name, "layer": "phy", "event": "tx", "fate": "ok",
                 "if": src.name, "peer": dst.node.name, "peer_if": dst.name, "ser_ns": ser,
-                "bytes": wire_len, "eth_src": mac_text(frame.src),
+                "bytes": frame.wire_len, "eth_src": mac_text(frame.src),
                 "eth_dst": mac_text(frame.dst)}))
-        now = self.sim.env._now
-        return _TX_LINE % (head, hit[1], now + ser + self.link.delay, now, datagram,
+        return _TX_LINE % (head, hit[1], end + self.link.delay, enqueued, datagram,
                            frame.payload.ttl)
 
     def has_room(self, wire_bytes: int) -> bool:
@@ -260,7 +250,13 @@ class Channel:
             return
         if frame.__class__ is CorruptedFrame:      # repeated damaged by a hub
             frame, fate = frame.original or frame, "corrupt"
-        tracer.emit_record(self._tx_record(frame, fate, enqueued, start, end, arrive))
+        packet, sink = frame.payload, tracer.lines
+        if (sink is None or fate != "ok" or packet.__class__ is not IPv4Packet
+                or packet.mf or packet.frag_offset or arrive != end + self.link.delay):
+            tracer.emit_record(self._tx_record(frame, fate, enqueued, start, end, arrive))
+            return
+        # the common case, where the JSON-lines sink alone takes tx events: its line
+        sink.write(self.tx_line(frame, sink.head(start), packet_texts(packet)[4][1], enqueued))
 
     def _tx_record(self, frame, fate, enqueued, start, end, arrive) -> dict:
         """The ``tx`` event of :meth:`_trace_tx`, built in one dict display (a frame of

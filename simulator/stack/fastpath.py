@@ -89,9 +89,8 @@ class RouterFastPath:
         out_iface.forwarded += 1
         tracer = self.tracer
         if tracer.on:                   # as Forwarder traces it: route, then the tx
-            sink = tracer.line_sink("route")
-            if (sink is None or tracer.line_sink("tx") is not sink
-                    or packet.mf or packet.frag_offset):
+            sink = tracer.lines
+            if sink is None or packet.mf or packet.frag_offset:
                 tracer.emit_record(route_record(self.name, now, iface, packet, route,
                                                 forwarded.ttl))
                 channel.trace_idle(out)
@@ -102,7 +101,7 @@ class RouterFastPath:
                 node_if = self.heads[iface] = route_head(self.name, iface)
             route_json, tx_json = packet_texts(packet)[4]
             sink.write(route_line(head, node_if, route, route_json, packet.ttl)
-                       + channel.tx_line(out, head, tx_json))
+                       + channel.tx_line(out, head, tx_json, now))
 
 
 class BridgeFastPath:
