@@ -24,19 +24,29 @@ Sink = Callable[[Event], None]
 
 
 class JsonLinesSink:
-    """Writes each event as one JSON object per line (orjson, into a buffered binary file).
+    """Writes each event as one JSON object per line (orjson) to a binary stream,
+    gathering the lines and writing them ``block`` bytes at a time (with 0, each as it
+    comes): one write of a large block costs less than many of one line each.
+    :meth:`close` writes what is gathered and closes the stream; the run calls it
+    however it ends.
 
     With ``cap`` (bytes), the line that would take the file past it is not written:
     the sink stops writing and calls ``on_full`` once.
     """
 
     def __init__(self, stream: BinaryIO, cap: int | None = None,
-                 on_full: Callable[[], None] = lambda: None):
-        self._write = stream.write
+                 on_full: Callable[[], None] = lambda: None, block: int = 0):
+        self._stream = stream
+        self._lines: list[bytes] = []     # gathered, not yet written
+        self._gather = self._lines.append
+        self._block = block
         self._cap = cap if cap is not None else 1 << 62
         self._room = self._cap            # bytes the file may still take
+        self._due = max(self._room - block, 0)   # room below which the lines go out
         self._on_full = on_full
         self.full = False
+        self._head_ns = -1                # head's last instant, and its text
+        self._head = b""
 
     @property
     def written(self) -> int:
@@ -46,32 +56,67 @@ class JsonLinesSink:
     def __call__(self, event: Event) -> None:
         self.write(_dumps(event, option=_NEWLINE))
 
-    def write(self, line: bytes) -> None:
-        """Write one event's line, made by the caller exactly as :meth:`__call__` makes it
-        (see :meth:`Tracer.line_sink`)."""
-        room = self._room - len(line)
-        if room < 0:
-            if not self.full:
-                self.full = True
-                self._cap -= self._room + 1     # room -1 from now on: every later line
-                self._room = -1                 # is refused, and written stays right
-                self._on_full()
+    def head(self, ns: int) -> bytes:
+        """``{"t":…,"ns":…,``: how an event's line at ``ns`` begins, as orjson writes it
+        (``t`` in its shortest form, not repr's: 1e-05 is 0.00001); made once per instant,
+        which a routed hop's two lines, and often several hops, share."""
+        if ns != self._head_ns:
+            self._head_ns = ns
+            self._head = b'{"t":%b,"ns":%d,' % (_dumps(ns / 1e9), ns)
+        return self._head
+
+    def write(self, lines: bytes) -> None:
+        """Write one or more events' lines, each made by the caller exactly as
+        :meth:`__call__` makes it (see :meth:`Tracer.line_sink`)."""
+        room = self._room - len(lines)
+        if room < self._due:
+            self._spill(lines, room)
             return
         self._room = room
-        self._write(line)
+        self._gather(lines)
+
+    def flush(self) -> None:
+        """Write the gathered lines to the stream."""
+        if self._lines:
+            self._stream.write(b"".join(self._lines))
+            self._lines.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self._stream.close()
+
+    def _spill(self, lines: bytes, room: int) -> None:
+        """A block is due (written with ``lines``), or the cap falls within ``lines``:
+        then those that fit whole are written, every later line is refused
+        (``full``) and ``on_full`` called, once."""
+        if room >= 0:
+            self._room = room
+            self._gather(lines)
+            self.flush()
+            self._due = max(room - self._block, 0)
+            return
+        if self.full:
+            return
+        for line in lines.splitlines(keepends=True):
+            if len(line) > self._room:
+                break
+            self._room -= len(line)
+            self._gather(line)
+        self.flush()
+        self.full = True
+        self._cap -= self._room + 1     # room -1 from now on: every later line
+        self._room = -1                 # is refused, and written stays right
+        self._on_full()
 
 
 _dumps, _NEWLINE = orjson.dumps, orjson.OPT_APPEND_NEWLINE
 
 
-def json_text(value) -> bytes:
-    """``value`` as the JSON-lines sink writes it inside a line (orjson's own bytes),
-    copied: orjson's bytes keep its whole output buffer (KiBs), too much to memoise."""
-    return bytes(memoryview(_dumps(value)))
-
-
-json_number = _dumps        # a float as that sink writes it (orjson's shortest form, not
-                            # repr's: 1e-05 is 0.00001), for a line's ``t``; not to keep
+def json_fields(fields: dict) -> bytes:
+    """``fields`` as the JSON-lines sink writes them inside a line, each ``"key":value,``
+    in order: a run of a line's keys made once and memoised by a per-frame site that
+    writes lines whole (a copy: orjson's bytes keep its whole output buffer)."""
+    return _dumps(fields)[1:-1] + b","
 
 
 class TraceFilter:
@@ -136,6 +181,7 @@ class Tracer:
         self._line_sinks: dict[str, JsonLinesSink | None] = {}   # see line_sink
         self._keep: TraceFilter | None = None
         self.on = False
+        self.lines: JsonLinesSink | None = None   # see _frame_lines
         self.counters: Counter[tuple[str, str]] = Counter()
         self.series: dict[str, Series] = {}
 
@@ -146,6 +192,7 @@ class Tracer:
         self._for_kind.clear()
         self._line_sinks.clear()
         self.on = True
+        self.lines = self._frame_lines()
 
     def _sinks_for(self, kind: str) -> tuple:
         sinks = self._for_kind[kind] = tuple(
@@ -170,6 +217,14 @@ class Tracer:
         """Emit only the events ``keep`` accepts (counters and series are not filtered)."""
         self._keep = keep
         self._line_sinks.clear()
+        self.lines = self._frame_lines()
+
+    def _frame_lines(self) -> JsonLinesSink | None:
+        """The JSON-lines sink when it is :meth:`line_sink` for both per-frame kinds,
+        ``tx`` and ``route`` (``lines``, read by the per-frame sites: one attribute
+        instead of a call a kind)."""
+        sink = self.line_sink("tx")
+        return sink if sink is not None and self.line_sink("route") is sink else None
 
     def emit(self, node: str, layer: str, event: str, ns: int | None = None, **fields) -> None:
         """Emit an event stamped now (or at ``ns``, for a time already known)."""

@@ -22,7 +22,7 @@ from heapq import heappush
 from simpy.events import NORMAL, Event
 
 from simulator.engine.drops import Drop
-from simulator.engine.trace import json_number, json_text
+from simulator.engine.trace import json_fields
 from simulator.phy.faults import CorruptedFrame, Faults
 from simulator.wire.addr import ip_text
 from simulator.wire.ipv4 import IPv4Packet
@@ -58,7 +58,7 @@ class Channel:
         self._series = f"queue:{src.label}"
         self._cut_through = dst.node.repeater   # the peer acts at the first bit, not the last
         self._tx_ns: dict[int, int] = {}        # frame length -> serialization ns, for send_idle
-        self._tx_json = None                    # trace_idle's constant parts of a tx line
+        self._tx_json: dict = {}                # (MACs, length) -> tx_line's constant part
 
     def tx_time(self, wire_bytes: int) -> int:
         return serialization_ns(wire_bytes + self.link.overhead_bytes, self.link.rate)
@@ -117,31 +117,32 @@ class Channel:
         return True
 
     def trace_idle(self, frame) -> None:
-        """Trace the frame :meth:`send_idle` has just sent, as :meth:`_trace_tx` would:
-        as a record, or, where the JSON-lines sink alone takes ``tx`` events, as the
-        line it would write (an IPv4 datagram, not a fragment: the common case)."""
-        tracer = self.sim.tracer
+        """Trace the frame :meth:`send_idle` has just sent, as :meth:`_transmit` traces it."""
+        now, end = self.sim.env._now, self.busy_until
+        self._trace_tx(frame, now, now, end, end + self.link.delay, "ok")
+
+    def tx_line(self, frame, head: bytes, datagram: bytes, enqueued: int) -> bytes:
+        """The line of the ``tx`` event of the frame being sent now (its serialization
+        ends at ``busy_until``), as the JSON-lines sink would write the record:
+        ``head`` is the sink's for now, ``datagram`` the frame's IPv4 datagram's fields
+        (``packet_texts``); the fields from ``node`` to ``eth_dst`` are made once per
+        sender and receiver MAC, frame length and rate."""
         now = self.sim.env._now
-        ser = self._tx_ns[frame.wire_len]
-        arrive = now + ser + self.link.delay
-        packet = frame.payload
-        sink = tracer.line_sink("tx")
-        if (sink is None or packet.__class__ is not IPv4Packet
-                or packet.mf or packet.frag_offset):
-            tracer.emit_record(self._tx_record(frame, "ok", now, now, now + ser, arrive))
-            return
-        head = self._tx_json
-        if head is None:
-            head = self._tx_json = (
-                b'"node":%b,"layer":"phy","event":"tx",' % json_text(self.src.node.name),
-                b'"fate":"ok","if":%b,"peer":%b,"peer_if":%b,' % (
-                    json_text(self.src.name), json_text(self.dst.node.name),
-                    json_text(self.dst.name)))
-        info, proto, ip_src, ip_dst = packet_texts(packet)[4]
-        sink.write(_TX_LINE % (
-            json_number(now / 1e9), now, head[0], info, head[1], arrive, now, ser,
-            frame.wire_len, proto, mac_json(frame.src), mac_json(frame.dst), ip_src, ip_dst,
-            packet.identification, packet.ttl))
+        end = self.busy_until
+        ser = end - now
+        key = (frame.src, frame.dst, frame.wire_len)
+        hit = self._tx_json.get(key)
+        if hit is None or hit[0] != ser:        # (a new rate: a new ser_ns)
+            src, dst = self.src, self.dst
+            if len(self._tx_json) >= 1 << 8:
+                self._tx_json.clear()
+            hit = self._tx_json[key] = (ser, json_fields({
+                "node": src.node.name, "layer": "phy", "event": "tx", "fate": "ok",
+                "if": src.name, "peer": dst.node.name, "peer_if": dst.name, "ser_ns": ser,
+                "bytes": frame.wire_len, "eth_src": mac_text(frame.src),
+                "eth_dst": mac_text(frame.dst)}))
+        return _TX_LINE % (head, hit[1], end + self.link.delay, enqueued, datagram,
+                           frame.payload.ttl)
 
     def has_room(self, wire_bytes: int) -> bool:
         """Would a frame of ``wire_bytes`` be accepted now (sent or queued, not dropped)?"""
@@ -249,28 +250,34 @@ class Channel:
             return
         if frame.__class__ is CorruptedFrame:      # repeated damaged by a hub
             frame, fate = frame.original or frame, "corrupt"
-        tracer.emit_record(self._tx_record(frame, fate, enqueued, start, end, arrive))
+        packet, sink = frame.payload, tracer.lines
+        if (sink is None or fate != "ok" or packet.__class__ is not IPv4Packet
+                or packet.mf or packet.frag_offset or arrive != end + self.link.delay):
+            tracer.emit_record(self._tx_record(frame, fate, enqueued, start, end, arrive))
+            return
+        # the common case, where the JSON-lines sink alone takes tx events: its line
+        sink.write(self.tx_line(frame, sink.head(start), packet_texts(packet)[4][1], enqueued))
 
     def _tx_record(self, frame, fate, enqueued, start, end, arrive) -> dict:
         """The ``tx`` event of :meth:`_trace_tx`, built in one dict display (a frame of
-        every hop of a traced run passes here)."""
+        every hop of a traced run passes here). Its keys run from those constant for
+        the channel to those of the datagram, as :meth:`tx_line` groups them."""
         payload = frame.payload
         src, dst = self.src, self.dst
         if payload.__class__ is not IPv4Packet:
             return {"t": start / 1e9, "ns": start, "node": src.node.name, "layer": "phy",
-                    "event": "tx", "info": frame.info(), "fate": fate, "if": src.name,
-                    "peer": dst.node.name, "peer_if": dst.name, "arrive_ns": arrive,
-                    "queued_ns": enqueued, "ser_ns": end - start, "bytes": frame.wire_len,
-                    "proto": _L2_PROTO.get(payload.__class__.__name__, "Ethernet"),
-                    "eth_src": mac_text(frame.src), "eth_dst": mac_text(frame.dst)}
+                    "event": "tx", "fate": fate, "if": src.name, "peer": dst.node.name,
+                    "peer_if": dst.name, "ser_ns": end - start, "bytes": frame.wire_len,
+                    "eth_src": mac_text(frame.src), "eth_dst": mac_text(frame.dst),
+                    "arrive_ns": arrive, "queued_ns": enqueued, "info": frame.info(),
+                    "proto": _L2_PROTO.get(payload.__class__.__name__, "Ethernet")}
         info, proto, ip_src, ip_dst, _ = packet_texts(payload)
         record = {"t": start / 1e9, "ns": start, "node": src.node.name, "layer": "phy",
-                  "event": "tx", "info": info, "fate": fate, "if": src.name,
-                  "peer": dst.node.name, "peer_if": dst.name, "arrive_ns": arrive,
-                  "queued_ns": enqueued, "ser_ns": end - start, "bytes": frame.wire_len,
-                  "proto": proto,
+                  "event": "tx", "fate": fate, "if": src.name, "peer": dst.node.name,
+                  "peer_if": dst.name, "ser_ns": end - start, "bytes": frame.wire_len,
                   "eth_src": _MAC_TEXT.get(frame.src) or mac_text(frame.src),
                   "eth_dst": _MAC_TEXT.get(frame.dst) or mac_text(frame.dst),
+                  "arrive_ns": arrive, "queued_ns": enqueued, "info": info, "proto": proto,
                   "ip_src": ip_src, "ip_dst": ip_dst, "ip_id": payload.identification,
                   "ttl": payload.ttl}
         if payload.mf or payload.frag_offset:      # a fragment: RFC 791 §3.1's MF and offset
@@ -289,46 +296,38 @@ _IP_PROTO = {1: "ICMP", 6: "TCP", 17: "UDP"}     # a tx event's proto, by IPv4 p
 _L2_PROTO = {"ArpPacket": "ARP", "Bpdu": "STP"}   # by payload type, not IPv4 (a BPDU:
                                                   # Wireshark's packet-stp.c names it STP)
 _MAC_TEXT: dict[bytes, str] = {}
-_TEXTS: dict[int, tuple] = {}   # id(payload) -> (payload, src, dst, protocol, texts)
+_TEXTS: dict[int, tuple] = {}   # id(payload) -> (payload, src, dst, protocol, id, texts)
 
 
 def packet_texts(packet: IPv4Packet) -> tuple:
     """``(info, proto, ip_src, ip_dst, json)`` of an IPv4 packet, as its trace events
-    write them (``json``: the four as JSON, for lines made whole); memoised for a whole
-    datagram by its payload object, which every hop's copy shares
-    (``IPv4Packet.forwarded``): made once a datagram, not twice a hop. The memo holds
-    the payload, so its id is not reused while it is in; a fragment's (whose Info names
-    its offset) are made each time; bounded."""
+    write them; ``json``, for lines made whole: a ``route`` line's ``ip_src``, ``dst``
+    and ``ip_id``, and a ``tx`` line's ``info``, ``proto``, ``ip_src``, ``ip_dst`` and
+    ``ip_id`` (``json_fields``). Memoised for a whole datagram by its payload object,
+    which every hop's copy shares (``IPv4Packet.forwarded``): made once a datagram,
+    not twice a hop. The memo holds the payload, so its id is not reused while it is
+    in; a fragment's (whose Info names its offset) are made each time; bounded."""
     inner = packet.payload
     fragment = packet.mf or packet.frag_offset
     hit = _TEXTS.get(id(inner))
     if (hit is not None and hit[0] is inner and hit[1] is packet.src
-            and hit[2] is packet.dst and hit[3] == packet.protocol and not fragment):
-        return hit[4]
-    texts = (packet.info(), _IP_PROTO.get(packet.protocol, "IPv4"), ip_text(packet.src),
-             ip_text(packet.dst))
-    texts += (tuple(json_text(text) for text in texts),)
+            and hit[2] is packet.dst and hit[3] == packet.protocol
+            and hit[4] == packet.identification and not fragment):
+        return hit[5]
+    info, proto = packet.info(), _IP_PROTO.get(packet.protocol, "IPv4")
+    src, dst, ip_id = ip_text(packet.src), ip_text(packet.dst), packet.identification
+    texts = (info, proto, src, dst, (
+        json_fields({"ip_src": src, "dst": dst, "ip_id": ip_id}),
+        json_fields({"info": info, "proto": proto, "ip_src": src, "ip_dst": dst,
+                     "ip_id": ip_id})))
     if not fragment:
         if len(_TEXTS) >= 1 << 10:
             _TEXTS.clear()
-        _TEXTS[id(inner)] = (inner, packet.src, packet.dst, packet.protocol, texts)
+        _TEXTS[id(inner)] = (inner, packet.src, packet.dst, packet.protocol, ip_id, texts)
     return texts
 
 
-_MAC_JSON: dict[bytes, bytes] = {}
-_TX_LINE = (b'{"t":%b,"ns":%d,%b"info":%b,%b"arrive_ns":%d,"queued_ns":%d,"ser_ns":%d,'
-            b'"bytes":%d,"proto":%b,"eth_src":%b,"eth_dst":%b,"ip_src":%b,"ip_dst":%b,'
-            b'"ip_id":%d,"ttl":%d}\n')     # _tx_record's fields, in its order
-
-
-def mac_json(mac: bytes) -> bytes:
-    """``mac_text(mac)`` as JSON, memoised (bounded)."""
-    text = _MAC_JSON.get(mac)
-    if text is None:
-        if len(_MAC_JSON) >= 1 << 16:
-            _MAC_JSON.clear()
-        text = _MAC_JSON[mac] = json_text(mac_text(mac))
-    return text
+_TX_LINE = b'%b%b"arrive_ns":%d,"queued_ns":%d,%b"ttl":%d}\n'    # _tx_record's fields
 
 
 def mac_text(mac: bytes) -> str:

@@ -175,22 +175,23 @@ def _limits(scenario) -> Limits:
                   stall=limits.stall)
 
 
-TRACE_BUFFER = 1 << 20      # bytes: the trace is written in large blocks
+TRACE_BLOCK = 1 << 20       # bytes: the trace is written in large blocks
 
 
-def _open_trace(scenario, sim, out_dir: Path, stop: StopRequest):
-    """``trace.jsonl`` as the scenario selects it; ``None`` with ``trace: off``."""
+def _open_trace(scenario, sim, out_dir: Path, stop: StopRequest) -> JsonLinesSink | None:
+    """The sink writing ``trace.jsonl`` as the scenario selects it; ``None`` with
+    ``trace: off``."""
     path = out_dir / "trace.jsonl"
     if scenario.trace.off:
         path.unlink(missing_ok=True)         # not a stale trace from an earlier run
         return None
-    trace_file = open(path, "wb", buffering=TRACE_BUFFER)
-    sim.tracer.add_sink(JsonLinesSink(trace_file, cap=scenario.limits.trace_size,
-                                      on_full=lambda: stop.request("trace_size")))
+    trace = JsonLinesSink(open(path, "wb"), cap=scenario.limits.trace_size,
+                          on_full=lambda: stop.request("trace_size"), block=TRACE_BLOCK)
+    sim.tracer.add_sink(trace)
     spec = scenario.trace
     if spec.filtered:
         sim.tracer.select(TraceFilter(spec.nodes, spec.layers, spec.events))
-    return trace_file
+    return trace
 
 
 def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
@@ -202,14 +203,14 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
     sim = Simulation(scenario.seed)
     network = build(scenario.topology, sim)
     result = RunResult(scenario, network, out_dir=out_dir)
-    writers, trace_file = [], None
+    writers, trace = [], None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        trace_file = _open_trace(scenario, sim, out_dir, stop)
+        trace = _open_trace(scenario, sim, out_dir, stop)
         writers = _open_captures(scenario, network, out_dir)
-        if trace_file is not None and scenario.capture:
+        if trace is not None and scenario.capture:
             sim.tracer.add_sink(writers[-1].on_event)       # drops as capture comments
-        if trace_file is not None:
+        if trace is not None:
             result.tables = TableLog()
             sim.tracer.add_sink(result.tables)
     actions = result.actions = Actions(scenario, network)
@@ -224,14 +225,14 @@ def run_scenario(scenario, out_dir: Path | None = None, plots: bool = True,
     finally:
         for writer in writers:
             writer.close()
-        if trace_file is not None:
-            trace_file.close()
+        if trace is not None:
+            trace.close()
     results = result.results()
     results += dhcp_results(network)          # `app: dhcp` judges the DHCP clients
     result.verdicts = [evaluate(e, results, watch, actions.times) for e in scenario.expect]
     if out_dir is not None:
         (out_dir / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
-        if plots and trace_file is not None:
+        if plots and trace is not None:
             _plot(result, out_dir, stop, plotter)
     return result
 

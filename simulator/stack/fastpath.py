@@ -32,8 +32,8 @@ ways, trace on and off);
 """
 
 from simulator.stack.arp import FAILED, INCOMPLETE, STALE
-from simulator.engine.trace import json_text
-from simulator.stack.forward import route_line, route_record
+from simulator.phy.link import packet_texts
+from simulator.stack.forward import route_head, route_line, route_record
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
 
 class RouterFastPath:
@@ -41,12 +41,11 @@ class RouterFastPath:
     as ``Forwarder`` does it, traced as it traces), else calls the node's layered
     ``l2.receive``."""
 
-    __slots__ = ("name", "name_json", "iface_json", "ip", "forwarder", "tracer", "env", "slow")
+    __slots__ = ("name", "heads", "ip", "forwarder", "tracer", "env", "slow")
 
     def __init__(self, node):
         self.name = node.name
-        self.name_json = json_text(node.name)
-        self.iface_json: dict = {}
+        self.heads: dict = {}             # ingress interface -> its route_head
         self.ip = node.ip
         self.forwarder = node.ip.forwarder
         self.tracer = node.sim.tracer
@@ -90,21 +89,19 @@ class RouterFastPath:
         out_iface.forwarded += 1
         tracer = self.tracer
         if tracer.on:                   # as Forwarder traces it: route, then the tx
-            sink = tracer.line_sink("route")
-            if sink is None:
+            sink = tracer.lines
+            if sink is None or packet.mf or packet.frag_offset:
                 tracer.emit_record(route_record(self.name, now, iface, packet, route,
                                                 forwarded.ttl))
-            else:
-                sink.write(route_line(self.name_json, now, self._json(iface), packet, route,
-                                      forwarded.ttl))
-            channel.trace_idle(out)
-
-    def _json(self, iface) -> bytes:
-        """An interface's name as JSON (memoised: a router has a few)."""
-        text = self.iface_json.get(iface)
-        if text is None:
-            text = self.iface_json[iface] = json_text(iface.name)
-        return text
+                channel.trace_idle(out)
+                return
+            head = sink.head(now)
+            node_if = self.heads.get(iface)
+            if node_if is None:
+                node_if = self.heads[iface] = route_head(self.name, iface)
+            route_json, tx_json = packet_texts(packet)[4]
+            sink.write(route_line(head, node_if, route, route_json, packet.ttl)
+                       + channel.tx_line(out, head, tx_json, now))
 
 
 class BridgeFastPath:

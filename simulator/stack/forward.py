@@ -12,7 +12,7 @@ datagram's lookup is traced (``route``: the route matched, next hop, TTL in and 
 """
 
 from simulator.engine.drops import Drop
-from simulator.engine.trace import json_number, json_text
+from simulator.engine.trace import json_fields
 from simulator.phy.link import mac_text, packet_texts
 from simulator.wire.addr import ip_text
 from simulator.wire.icmp import (DEST_UNREACHABLE, FRAGMENTATION_NEEDED, NET_UNREACHABLE,
@@ -74,45 +74,47 @@ class Forwarder:
 
 def route_record(node: str, ns: int, iface, packet, route, ttl_out: int) -> dict:
     """The ``route`` event of a datagram forwarded at ``ns``: in at ``iface``, out by
-    ``route`` (built in one dict display: a traced run has one per routed hop)."""
+    ``route`` (built in one dict display: a traced run has one per routed hop). Its keys
+    run from the node's, the interface's and the route's to the datagram's, as
+    :func:`route_line` groups them."""
     _, _, src, dst, _ = packet_texts(packet)
     network, via, out, eth_src, _ = _route_texts(route)
     return {"t": ns / 1e9, "ns": ns, "node": node, "layer": "ip", "event": "route",
-            "if": iface.name, "dst": dst, "ip_src": src, "ip_id": packet.identification,
-            "route": network, "via": via, "out": out, "ttl": packet.ttl, "ttl_out": ttl_out,
-            "eth_src": eth_src}
+            "if": iface.name, "route": network, "via": via, "out": out, "eth_src": eth_src,
+            "ip_src": src, "dst": dst, "ip_id": packet.identification, "ttl": packet.ttl,
+            "ttl_out": ttl_out}
 
 
-_ROUTE_LINE = (b'{"t":%b,"ns":%d,"node":%b,"layer":"ip","event":"route","if":%b,"dst":%b,'
-               b'"ip_src":%b,"ip_id":%d,%b,"ttl":%d,"ttl_out":%d,"eth_src":%b}\n')
+def route_head(node: str, iface) -> bytes:
+    """The fields of a ``route`` line constant for the node and the interface it came
+    in at (``json_fields``), for :func:`route_line`."""
+    return json_fields({"node": node, "layer": "ip", "event": "route", "if": iface.name})
 
 
-def route_line(node_json: bytes, ns: int, iface_json: bytes, packet, route, ttl_out: int) -> bytes:
+def route_line(head: bytes, node_if: bytes, route, datagram: bytes, ttl: int) -> bytes:
     """:func:`route_record`'s event as the JSON-lines sink would write it (the fast path's,
-    where that sink alone takes ``route`` events; names given as JSON)."""
-    _, _, src, dst = packet_texts(packet)[4]
-    route_json, eth_src = _route_texts(route)[4]
-    return _ROUTE_LINE % (json_number(ns / 1e9), ns, node_json, iface_json, dst, src,
-                          packet.identification, route_json, packet.ttl, ttl_out, eth_src)
+    where that sink alone takes ``route`` events): ``head``, the sink's for now;
+    ``node_if``, :func:`route_head`'s; ``datagram``, the datagram's fields
+    (``packet_texts``); ``ttl``, its TTL in (one less out: RFC 1812 §5.3.1)."""
+    return _ROUTE_LINE % (head, node_if, _route_texts(route)[4], datagram, ttl, ttl - 1)
 
 
+_ROUTE_LINE = b'%b%b%b%b"ttl":%d,"ttl_out":%d}\n'
 _ROUTE_TEXTS: dict[int, tuple] = {}     # id(route) -> (route, network, via, iface, texts)
 
 
 def _route_texts(route) -> tuple:
     """``(network, via, out, eth_src, json)`` of a route as a ``route`` event writes them
-    (``json``: the first three as the line's ``"route":…,"via":…,"out":…``, and
-    ``eth_src``), memoised by the route object (checked against its fields: a route
-    changed in place is redone; the memo holds the route, so its id is not reused
-    while in; bounded)."""
+    (``json``: the four as the line's fields, ``json_fields``), memoised by the route
+    object (checked against its fields: a route changed in place is redone; the memo
+    holds the route, so its id is not reused while in; bounded)."""
     hit = _ROUTE_TEXTS.get(id(route))
     if (hit is not None and hit[0] is route and hit[1] is route.network
             and hit[2] is route.via and hit[3] is route.iface):
         return hit[4]
     via, out = route.via, route.iface
     texts = (str(route.network), ip_text(via) if via else None, out.name, mac_text(out.mac))
-    texts += ((b'"route":%b,"via":%b,"out":%b' % tuple(json_text(t) for t in texts[:3]),
-               json_text(texts[3])),)
+    texts += (json_fields(dict(zip(("route", "via", "out", "eth_src"), texts))),)
     if len(_ROUTE_TEXTS) >= 1 << 12:
         _ROUTE_TEXTS.clear()
     _ROUTE_TEXTS[id(route)] = (route, route.network, via, out, texts)

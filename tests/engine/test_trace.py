@@ -3,8 +3,9 @@
 import io
 
 import orjson
+import pytest
 
-from simulator.engine.trace import JsonLinesSink, Series, TraceFilter, Tracer
+from simulator.engine.trace import JsonLinesSink, Series, TraceFilter, Tracer, json_fields
 
 
 def test_the_sink_writes_one_json_object_a_line():
@@ -26,6 +27,60 @@ def test_the_capped_sink_never_passes_its_cap_and_reports_once():
     sink({})                                          # 3 bytes would fit: refused too
     assert out.getvalue() == 3 * line
     assert sink.full and sink.written == 3 * len(line) and calls == [1]
+
+
+def test_a_sink_with_a_block_gathers_lines_and_writes_them_in_order_a_block_at_a_time():
+    out = io.BytesIO()
+    sink = JsonLinesSink(out, block=100)
+    line = orjson.dumps({"ns": 1}) + b"\n"           # 9 bytes
+    for k in range(11):                               # 99 bytes: not a block yet
+        sink.write(line) if k % 2 else sink({"ns": 1})
+    assert out.getvalue() == b""
+    sink({"ns": 2})                                   # the block is due: all of it goes
+    assert out.getvalue() == 11 * line + b'{"ns":2}\n'
+    sink.write(line + line)
+    assert len(out.getvalue()) == 108 and sink.written == 126
+    sink.flush()
+    assert out.getvalue() == 11 * line + b'{"ns":2}\n' + 2 * line
+
+
+def test_close_writes_the_gathered_lines_and_closes_the_stream(tmp_path):
+    path = tmp_path / "trace.jsonl"
+    sink = JsonLinesSink(open(path, "wb"), block=1 << 20)
+    for ns in range(1000):
+        sink({"ns": ns})
+    sink.close()
+    assert [orjson.loads(line)["ns"] for line in path.read_bytes().splitlines()] == list(
+        range(1000))
+
+
+@pytest.mark.parametrize("block", [0, 10, 1 << 20])
+def test_the_cap_falling_inside_a_hops_lines_keeps_the_first_and_refuses_the_rest(block):
+    out, calls = io.BytesIO(), []
+    route, tx = b'{"event":"route"}\n', b'{"event":"tx"}\n'       # 18 and 15 bytes
+    sink = JsonLinesSink(out, cap=2 * 33 + 20, on_full=lambda: calls.append(1), block=block)
+    sink.write(route + tx)
+    sink.write(route + tx)
+    sink.write(route + tx)                            # 18 of the 20 bytes left: route fits
+    sink.write(tx)                                    # refused, as every later line is
+    sink.write(b"{}\n")
+    sink.flush()
+    assert out.getvalue() == (route + tx) * 2 + route
+    assert sink.full and sink.written == 2 * 33 + 18 and calls == [1]
+
+
+@pytest.mark.parametrize("ns", [0, 1, 10_000, 999_999_999, 1_000_000_000, 1_234_567_891,
+                                86_400_000_000_007, 2 ** 62])
+def test_a_lines_head_is_how_orjson_begins_the_record(ns):
+    sink = JsonLinesSink(io.BytesIO())
+    line = orjson.dumps({"t": ns / 1e9, "ns": ns, "node": "r1"})
+    assert sink.head(ns) + b'"node":"r1"}' == line
+    assert sink.head(ns) is sink.head(ns)             # made once per instant
+
+
+def test_json_fields_are_a_records_fields_as_orjson_writes_them_inside_a_line():
+    fields = {"node": "r\u00e9\"1", "via": None, "ttl": 63, "info": "a \u2192 b", "mf": True}
+    assert b"{" + json_fields(fields) + b'"end":0}' == orjson.dumps({**fields, "end": 0})
 
 
 def test_a_sink_with_kinds_gets_only_those_and_a_whole_record_goes_out_as_built():
