@@ -19,7 +19,7 @@ can repeat it cut-through while every event still happens at its own time.
 from collections import deque
 from heapq import heappush
 
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL
 
 from simulator.engine.drops import Drop
 from simulator.engine.trace import json_number, json_text
@@ -29,6 +29,18 @@ from simulator.wire.ipv4 import IPv4Packet
 
 NS_PER_S = 1_000_000_000
 _new = object.__new__
+
+
+class Arrival:
+    """A frame on the wire, scheduled for its arrival: an event as SimPy's
+    ``Environment.step`` takes one (it reads ``callbacks``, calls each with the event,
+    and reads ``_ok``; nothing else). What ``sim.call_later(wait, channel._arrive,
+    (frame, epoch))`` pushes, the same heap entry and so the same order, made
+    cheaper for every hop: slots, the channel's one callbacks tuple, no value tuple
+    (tests/phy/test_arrival.py pins what ``step`` needs)."""
+
+    __slots__ = ("callbacks", "frame", "epoch")
+    _ok = True
 
 
 def serialization_ns(wire_bytes: int, rate_bps: int) -> int:
@@ -58,6 +70,7 @@ class Channel:
         self._series = f"queue:{src.label}"
         self._cut_through = dst.node.repeater   # the peer acts at the first bit, not the last
         self._tx_ns: dict[int, int] = {}        # frame length -> serialization ns, for send_idle
+        self._on_arrival = (self._arrive,)      # every Arrival's callbacks
         self._tx_json = None                    # trace_idle's constant parts of a tx line
 
     def tx_time(self, wire_bytes: int) -> int:
@@ -108,12 +121,11 @@ class Channel:
         src = self.src
         src.tx_frames += 1
         src.tx_bytes += wire_len
-        # sim.call_later(wait, self._arrive, (frame, self.epoch)), inlined: the same entry
-        event = _new(Event)
-        event.env, event.callbacks, event._ok = sim.env, [self._arrive], True
-        event._value = (frame, self.epoch)
+        # self._schedule(wait, frame), inlined
+        arrival = _new(Arrival)
+        arrival.callbacks, arrival.frame, arrival.epoch = self._on_arrival, frame, self.epoch
         wait = link.delay if self._cut_through else ser + link.delay
-        heappush(sim._queue, (now + wait, NORMAL, next(sim._eid), event))
+        heappush(sim._queue, (now + wait, NORMAL, next(sim._eid), arrival))
         return True
 
     def trace_idle(self, frame) -> None:
@@ -200,7 +212,7 @@ class Channel:
         wait = self.link.delay if self._cut_through else arrive - start
         faults = self.faults
         if faults is None:
-            self.sim.call_later(wait, self._arrive, (frame, self.epoch))
+            self._schedule(wait, frame)
             if self.sim.tracer.on:
                 self._trace_tx(frame, enqueued, start, end, arrive, "ok")
             return
@@ -212,15 +224,23 @@ class Channel:
         for _ in range(copies):
             extra = faults.extra_delay()
             wire_frame = faults.damage(frame)
-            self.sim.call_later(wait + extra, self._arrive, (wire_frame, self.epoch))
+            self._schedule(wait + extra, wire_frame)
             if self.sim.tracer.on:
                 self._trace_tx(frame, enqueued, start, end, arrive + extra,
                                "ok" if wire_frame is frame else "corrupt")
 
-    def _arrive(self, event) -> None:
-        frame, epoch = event._value
+    def _schedule(self, wait: int, frame) -> None:
+        """``frame`` reaches the peer ``wait`` ns from now, unless the link goes down
+        meanwhile (:meth:`flush`)."""
+        sim = self.sim
+        arrival = _new(Arrival)
+        arrival.callbacks, arrival.frame, arrival.epoch = self._on_arrival, frame, self.epoch
+        heappush(sim._queue, (sim.env._now + wait, NORMAL, next(sim._eid), arrival))
+
+    def _arrive(self, arrival: Arrival) -> None:
+        frame = arrival.frame
         dst = self.dst
-        if epoch != self.epoch:
+        if arrival.epoch != self.epoch:
             dst.drop(frame, Drop.LINK_DOWN)
             return
         if dst.captures or frame.__class__ is CorruptedFrame:
@@ -393,6 +413,8 @@ class Link:
             self.mtu, self.max_frame = mtu, 14 + max(mtu, 46) + 4
             self.a.mtu = self.b.mtu = mtu
         for channel in (self.ab, self.ba):
+            if rate is not None:
+                channel._tx_ns.clear()      # send_idle's memo holds times at the old rate
             faults = channel.impairments
             if loss is not None:
                 faults.loss = loss
