@@ -71,6 +71,7 @@ class Channel:
         self._cut_through = dst.node.repeater   # the peer acts at the first bit, not the last
         self._tx_ns: dict[int, int] = {}        # frame length -> serialization ns, for send_idle
         self._on_arrival = (self._arrive,)      # every Arrival's callbacks
+        self._env, self._heap, self._eids = sim.env, sim.env._queue, sim.env._eid  # SimPy's
         self._tx_json = None                    # trace_idle's constant parts of a tx line
 
     def tx_time(self, wire_bytes: int) -> int:
@@ -107,25 +108,23 @@ class Channel:
         no capture on the sender). Sends ``frame`` exactly as they would and returns
         True (with the trace on, the caller then calls :meth:`trace_idle`); otherwise
         does nothing and returns False, and the caller takes the layered path."""
-        sim = self.sim
-        now = sim.env._now
-        link = self.link
+        now = self._env._now
+        link, src = self.link, self.src
         wire_len = frame.wire_len
         if (now < self.busy_until or self.queue or self.faults is not None or not link.up
-                or wire_len > link.max_frame or self.src.captures):
+                or wire_len > link.max_frame or src.captures):
             return False
         ser = self._tx_ns.get(wire_len)
         if ser is None:
             ser = self._tx_ns[wire_len] = self.tx_time(wire_len)
         self.busy_until = now + ser
-        src = self.src
         src.tx_frames += 1
         src.tx_bytes += wire_len
         # self._schedule(wait, frame), inlined
-        arrival = _new(Arrival)
+        arrival = Arrival()
         arrival.callbacks, arrival.frame, arrival.epoch = self._on_arrival, frame, self.epoch
         wait = link.delay if self._cut_through else ser + link.delay
-        heappush(sim._queue, (now + wait, NORMAL, next(sim._eid), arrival))
+        heappush(self._heap, (now + wait, NORMAL, next(self._eids), arrival))
         return True
 
     def trace_idle(self, frame) -> None:
@@ -232,10 +231,9 @@ class Channel:
     def _schedule(self, wait: int, frame) -> None:
         """``frame`` reaches the peer ``wait`` ns from now, unless the link goes down
         meanwhile (:meth:`flush`)."""
-        sim = self.sim
-        arrival = _new(Arrival)
+        arrival = Arrival()
         arrival.callbacks, arrival.frame, arrival.epoch = self._on_arrival, frame, self.epoch
-        heappush(sim._queue, (sim.env._now + wait, NORMAL, next(sim._eid), arrival))
+        heappush(self._heap, (self._env._now + wait, NORMAL, next(self._eids), arrival))
 
     def _arrive(self, arrival: Arrival) -> None:
         frame = arrival.frame
