@@ -1,4 +1,5 @@
-"""The host send fast path: a datagram to a resolved neighbour, fused.
+"""The host fast paths: a datagram sent to a resolved neighbour, and one received
+for the host itself, each fused.
 
 Every datagram a host sends goes through ``IPv4.send``, ``IPv4.output``,
 ``IPv4._link_output``, ``Arp.output`` and ``Interface.send``: five calls, each
@@ -23,10 +24,18 @@ are remembered per destination until the routing table changes
 (``Channel.send_idle``, traced by ``trace_idle``); a busy one queues it
 (``Channel.send``), as ``Interface.send`` would.
 
+Every frame a host receives goes through ``L2Demux.receive``, ``IPv4.receive``
+and ``IPv4.deliver`` to its protocol. ``HostReceivePath.receive`` hands a datagram
+straight to the protocol when those three would (a unicast frame to the port's
+MAC carrying IPv4; a datagram built here, no checksum to verify; not a fragment;
+to one of the host's addresses, ``IPv4._accepted``; a protocol registered), with
+the stack's ``rx_iface`` and ``rx_link_group`` set as they set them; anything
+else goes to ``L2Demux.receive``.
+
 Nothing is changed before the last check passes (the path MTU cache's lookup,
 which may forget an expired entry, is one ``IPv4.send`` repeats with the same
 answer), so a fallback sees exactly what the layered path would have seen.
-``Simulation(fast_path=False)`` or ``NETSIM_FAST_PATH=0`` turns it off, as it does
+``Simulation(fast_path=False)`` or ``NETSIM_FAST_PATH=0`` turns them off, as it does
 the routers' (tests/scenario/test_fastpath_scenarios.py runs every shipped
 scenario both ways and compares the outputs byte for byte).
 """
@@ -105,3 +114,31 @@ class HostSendPath:
                               d if route.via is None else route.via._ip, address,
                               None if address is None else address.ip)
         return hop
+
+
+class HostReceivePath:
+    """``receive(iface, frame)`` for a Host: ``L2Demux.receive``'s result, the
+    common case of a datagram for the host fused (see the module docstring)."""
+
+    __slots__ = ("ip", "slow")
+
+    def __init__(self, node):
+        self.ip = node.ip
+        self.slow = node.l2.receive
+
+    def receive(self, iface, frame) -> None:
+        packet = frame.payload
+        ip = self.ip
+        if (frame.dst != iface.mac or frame.ethertype != ETHERTYPE_IPV4
+                or packet.checksum is not None or packet.mf or packet.frag_offset
+                or packet.dst._ip not in ip._accepted):
+            self.slow(iface, frame)
+            return
+        handler = ip.protocols.get(packet.protocol)
+        if handler is None:
+            self.slow(iface, frame)
+            return
+        ip.rx_link_group = False          # a unicast frame (IPv4.receive)
+        ip.rx_iface = iface               # IPv4.deliver
+        handler(packet, iface)
+        ip.rx_link_group = False
