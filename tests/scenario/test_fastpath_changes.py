@@ -7,8 +7,6 @@ the change (it is not simply switched off by it).
 
 import json
 
-import pytest
-
 from simulator.phy.link import Channel
 from simulator.scenario.load import load_scenario
 from simulator.scenario.run import run_scenario
