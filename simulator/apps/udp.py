@@ -52,18 +52,20 @@ class UdpSend(Stoppable):
         process(self, self._run())
 
     def _run(self):
-        self.socket = self.host.udp.bind(0)
+        socket = self.socket = self.host.udp.bind(0)
         data = pattern(self.size)
-        self.started_ns = self.sim.now
+        env, add = self.sim.env, self.lines.add
+        dst, port, ttl, df = self.dst, self.port, self.ttl, self.df
+        self.started_ns = env.now
         for i in range(self.count):
-            error = self.socket.sendto(data, self.dst, self.port, ttl=self.ttl, df=self.df)
+            error = socket.sendto(data, dst, port, ttl, df)
             self.sent += 1
-            self.last_ns = self.sim.now
+            self.last_ns = env.now
             if error:
                 self.errors += 1
-            self.lines.add(error)
+            add(error)
             if i + 1 < self.count:
-                yield self.sim.env.timeout(self.interval_ns)
+                yield env.timeout(self.interval_ns)
 
     def release(self) -> None:
         if self.socket is not None:
@@ -125,17 +127,18 @@ class UdpSink(UdpServer):
 
     def on_datagram(self, packet, datagram) -> None:
         payload = datagram.payload
-        now = self.sim.now
+        size = len(payload)
+        now = self.sim.env.now
         if self.first_ns is None:
             self.first_ns = now
             if self.table is not None:
                 self.table.start()
         self.last_ns = now
         self.received += 1
-        self.bytes += len(payload)
-        whole = payload == pattern(len(payload))
+        self.bytes += size
+        whole = payload == pattern(size)
         self.intact += whole
-        self.lines.add(now, len(payload), packet.src, datagram.src_port, whole)
+        self.lines.add(now, size, packet.src, datagram.src_port, whole)
 
     def result(self) -> dict:
         lines = self.lines.lines()

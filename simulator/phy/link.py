@@ -19,7 +19,7 @@ can repeat it cut-through while every event still happens at its own time.
 from collections import deque
 from heapq import heappush
 
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL
 
 from simulator.engine.drops import Drop
 from simulator.engine.trace import json_fields
@@ -29,6 +29,18 @@ from simulator.wire.ipv4 import IPv4Packet
 
 NS_PER_S = 1_000_000_000
 _new = object.__new__
+
+
+class Arrival:
+    """A frame on the wire, scheduled for its arrival: an event as SimPy's
+    ``Environment.step`` takes one (it reads ``callbacks``, calls each with the event,
+    and reads ``_ok``; nothing else). What ``sim.call_later(wait, channel._arrive,
+    (frame, epoch))`` pushes, the same heap entry and so the same order, made
+    cheaper for every hop: slots, the channel's one callbacks tuple, no value tuple
+    (tests/phy/test_arrival.py pins what ``step`` needs)."""
+
+    __slots__ = ("callbacks", "frame", "epoch")
+    _ok = True
 
 
 def serialization_ns(wire_bytes: int, rate_bps: int) -> int:
@@ -58,6 +70,8 @@ class Channel:
         self._series = f"queue:{src.label}"
         self._cut_through = dst.node.repeater   # the peer acts at the first bit, not the last
         self._tx_ns: dict[int, int] = {}        # frame length -> serialization ns, for send_idle
+        self._on_arrival = (self._arrive,)      # every Arrival's callbacks
+        self._env, self._heap, self._eids = sim.env, sim.env._queue, sim.env._eid  # SimPy's
         self._tx_json: dict = {}                # (MACs, length) -> tx_line's constant part
 
     def tx_time(self, wire_bytes: int) -> int:
@@ -94,26 +108,23 @@ class Channel:
         no capture on the sender). Sends ``frame`` exactly as they would and returns
         True (with the trace on, the caller then calls :meth:`trace_idle`); otherwise
         does nothing and returns False, and the caller takes the layered path."""
-        sim = self.sim
-        now = sim.env._now
-        link = self.link
+        now = self._env._now
+        link, src = self.link, self.src
         wire_len = frame.wire_len
         if (now < self.busy_until or self.queue or self.faults is not None or not link.up
-                or wire_len > link.max_frame or self.src.captures):
+                or wire_len > link.max_frame or src.captures):
             return False
         ser = self._tx_ns.get(wire_len)
         if ser is None:
             ser = self._tx_ns[wire_len] = self.tx_time(wire_len)
         self.busy_until = now + ser
-        src = self.src
         src.tx_frames += 1
         src.tx_bytes += wire_len
-        # sim.call_later(wait, self._arrive, (frame, self.epoch)), inlined: the same entry
-        event = _new(Event)
-        event.env, event.callbacks, event._ok = sim.env, [self._arrive], True
-        event._value = (frame, self.epoch)
+        # self._schedule(wait, frame), inlined
+        arrival = Arrival()
+        arrival.callbacks, arrival.frame, arrival.epoch = self._on_arrival, frame, self.epoch
         wait = link.delay if self._cut_through else ser + link.delay
-        heappush(sim._queue, (now + wait, NORMAL, next(sim._eid), event))
+        heappush(self._heap, (now + wait, NORMAL, next(self._eids), arrival))
         return True
 
     def trace_idle(self, frame) -> None:
@@ -201,7 +212,7 @@ class Channel:
         wait = self.link.delay if self._cut_through else arrive - start
         faults = self.faults
         if faults is None:
-            self.sim.call_later(wait, self._arrive, (frame, self.epoch))
+            self._schedule(wait, frame)
             if self.sim.tracer.on:
                 self._trace_tx(frame, enqueued, start, end, arrive, "ok")
             return
@@ -213,15 +224,22 @@ class Channel:
         for _ in range(copies):
             extra = faults.extra_delay()
             wire_frame = faults.damage(frame)
-            self.sim.call_later(wait + extra, self._arrive, (wire_frame, self.epoch))
+            self._schedule(wait + extra, wire_frame)
             if self.sim.tracer.on:
                 self._trace_tx(frame, enqueued, start, end, arrive + extra,
                                "ok" if wire_frame is frame else "corrupt")
 
-    def _arrive(self, event) -> None:
-        frame, epoch = event._value
+    def _schedule(self, wait: int, frame) -> None:
+        """``frame`` reaches the peer ``wait`` ns from now, unless the link goes down
+        meanwhile (:meth:`flush`)."""
+        arrival = Arrival()
+        arrival.callbacks, arrival.frame, arrival.epoch = self._on_arrival, frame, self.epoch
+        heappush(self._heap, (self._env._now + wait, NORMAL, next(self._eids), arrival))
+
+    def _arrive(self, arrival: Arrival) -> None:
+        frame = arrival.frame
         dst = self.dst
-        if epoch != self.epoch:
+        if arrival.epoch != self.epoch:
             dst.drop(frame, Drop.LINK_DOWN)
             return
         if dst.captures or frame.__class__ is CorruptedFrame:
@@ -392,6 +410,8 @@ class Link:
             self.mtu, self.max_frame = mtu, 14 + max(mtu, 46) + 4
             self.a.mtu = self.b.mtu = mtu
         for channel in (self.ab, self.ba):
+            if rate is not None:
+                channel._tx_ns.clear()      # send_idle's memo holds times at the old rate
             faults = channel.impairments
             if loss is not None:
                 faults.loss = loss

@@ -58,6 +58,8 @@ RANDOMIZE_EVERY_NS = 300 * SECOND       # neigh_periodic_work redraws reachable_
 INCOMPLETE, REACHABLE, STALE, DELAY, PROBE, FAILED, PERMANENT = (
     "INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "PERMANENT")
 VALID = frozenset({REACHABLE, STALE, DELAY, PROBE})        # NUD_VALID minus PERMANENT
+# sent to as is (nothing to resolve, no STALE → DELAY): what the fast paths take
+USABLE = frozenset({REACHABLE, DELAY, PROBE, PERMANENT})
 
 
 @dataclass

@@ -19,11 +19,18 @@ the layered path, which stays the reference:
 - both: the outgoing channel idle with nothing queued, no faults, no capture
   on the sending port (``Channel.send_idle``).
 
+A router remembers per destination what only a routing table change can
+change (the route, the outgoing interface, its channel and ARP cache, the next
+hop), in a memo the table empties when it changes (``RoutingTable.memo``);
+what can change from packet to packet (the neighbour entry's state and MAC, the
+MTU, the flags above) it checks every time.
+
 With the trace on, the fast path emits what the layered path emits for such a
 hop: the router's ``route`` event, then the channel's ``tx``. Where the JSON-lines
 sink alone takes them (no filter, no other sink), it writes their lines itself,
-made from memoised JSON pieces (``forward.route_line``, ``Channel.trace_idle``),
-instead of building records for orjson; the layered path always builds records.
+made from memoised JSON pieces (``forward.route_line``, ``Channel.tx_line``; a
+switch and a host through ``Channel.trace_idle``), instead of building records for
+orjson; the layered path always builds records.
 Nothing is changed before the last check passes, so a fallback sees exactly
 what the layered path would have seen. The two give identical outputs
 (tests/scenario/test_fastpath_scenarios.py runs every shipped scenario both
@@ -31,17 +38,20 @@ ways, trace on and off);
 ``NETSIM_FAST_PATH=0`` or ``Simulation(fast_path=False)`` turns it off.
 """
 
-from simulator.stack.arp import FAILED, INCOMPLETE, STALE
 from simulator.phy.link import packet_texts
+from simulator.stack.arp import USABLE
 from simulator.stack.forward import route_head, route_line, route_record
+from simulator.stack.routing import CACHE_LIMIT
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
+
+_new = object.__new__
 
 class RouterFastPath:
     """``receive(iface, frame)`` for a Router: forwards the common case (RFC 1812 §5.2-5.3,
     as ``Forwarder`` does it, traced as it traces), else calls the node's layered
     ``l2.receive``."""
 
-    __slots__ = ("name", "heads", "ip", "forwarder", "tracer", "env", "slow")
+    __slots__ = ("name", "heads", "ip", "forwarder", "tracer", "env", "slow", "hops")
 
     def __init__(self, node):
         self.name = node.name
@@ -51,6 +61,7 @@ class RouterFastPath:
         self.tracer = node.sim.tracer
         self.env = node.sim.env
         self.slow = node.l2.receive
+        self.hops = node.ip.routes.memo()   # destination → _hop's answer, while routes hold
 
     def receive(self, iface, frame) -> None:
         packet = frame.payload
@@ -59,27 +70,28 @@ class RouterFastPath:
             self.slow(iface, frame)
             return
         ip, forwarder = self.ip, self.forwarder
-        dst = packet.dst
-        d = dst._ip                       # int(dst), without ipaddress's Python-level __int__
-        if (d in ip._accepted or d >> 28 == 0xE or ip.accept_any
+        d = packet.dst._ip                # int(dst), without ipaddress's Python-level __int__
+        if (d in ip._accepted or ip.accept_any
                 or forwarder.processing_delay_ns or forwarder.postrouting is not None):
             self.slow(iface, frame)
             return
-        route = ip.routes.lookup_int(d)   # remembered per destination (routing.py)
-        if route is None:
-            self.slow(iface, frame)
-            return
-        out_iface = route.iface
-        channel = out_iface.channel
-        hop = route.via or dst
-        neighbour = ip.arps[out_iface].cache.get(hop._ip)
-        if (packet.total_len > out_iface.mtu or channel is None or neighbour is None
-                or neighbour.state is INCOMPLETE or neighbour.state is FAILED
-                or neighbour.state is STALE):
+        hop = self.hops.get(d)
+        if hop is None:
+            hop = self._hop(d)
+            if hop is None:
+                self.slow(iface, frame)
+                return
+        route, out_iface, channel, neighbours, next_hop = hop
+        neighbour = neighbours.get(next_hop)
+        if packet.total_len > out_iface.mtu or neighbour is None or neighbour.state not in USABLE:
             self.slow(iface, frame)
             return
         forwarded = packet.forwarded()
-        out = EthernetFrame(neighbour.mac, out_iface.mac, ETHERTYPE_IPV4, forwarded)
+        # EthernetFrame(neighbour.mac, out_iface.mac, ETHERTYPE_IPV4, forwarded) without
+        # __init__'s sums: the datagram is as long as the one that came in
+        out = _new(EthernetFrame)
+        out.dst, out.src, out.ethertype = neighbour.mac, out_iface.mac, ETHERTYPE_IPV4
+        out.payload, out.wire_len = forwarded, frame.wire_len
         if not channel.send_idle(out):
             self.slow(iface, frame)
             return
@@ -102,6 +114,25 @@ class RouterFastPath:
             route_json, tx_json = packet_texts(packet)[4]
             sink.write(route_line(head, node_if, route, route_json, packet.ttl)
                        + channel.tx_line(out, head, tx_json, now))
+
+    def _hop(self, d: int) -> tuple | None:
+        """``(route, out interface, its channel, its ARP cache, next hop as an int)`` for
+        destination ``d``, remembered until the routing table changes (an interface's
+        channel and ARP are made once); None for a multicast destination, no route, or
+        an interface without a link or ARP (the layered path has its answer)."""
+        ip = self.ip
+        route = None if d >> 28 == 0xE else ip.routes.lookup_int(d)
+        if route is None:
+            return None
+        out_iface = route.iface
+        arp = ip.arps.get(out_iface)
+        if out_iface.channel is None or arp is None:
+            return None
+        if len(self.hops) >= CACHE_LIMIT:
+            self.hops.clear()
+        hop = self.hops[d] = (route, out_iface, out_iface.channel, arp.cache,
+                              d if route.via is None else route.via._ip)
+        return hop
 
 
 class BridgeFastPath:

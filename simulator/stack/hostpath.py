@@ -1,4 +1,5 @@
-"""The host send fast path: a datagram to a resolved neighbour, fused.
+"""The host fast paths: a datagram sent to a resolved neighbour, and one received
+for the host itself, each fused.
 
 Every datagram a host sends goes through ``IPv4.send``, ``IPv4.output``,
 ``IPv4._link_output``, ``Arp.output`` and ``Interface.send``: five calls, each
@@ -17,15 +18,30 @@ untouched, to ``IPv4.send``, which stays the reference:
 - the next hop's ARP entry usable as is (REACHABLE, DELAY, PROBE or PERMANENT:
   nothing to resolve, no STALE → DELAY transition).
 
+The route's outgoing interface, channel, ARP cache, next hop and source address
+are remembered per destination until the routing table changes
+(``RoutingTable.memo``). An idle channel sends the frame at once
+(``Channel.send_idle``, traced by ``trace_idle``); a busy one queues it
+(``Channel.send``), as ``Interface.send`` would.
+
+Every frame a host receives goes through ``L2Demux.receive``, ``IPv4.receive``
+and ``IPv4.deliver`` to its protocol. ``HostReceivePath.receive`` hands a datagram
+straight to the protocol when those three would (a unicast frame to the port's
+MAC carrying IPv4; a datagram built here, no checksum to verify; not a fragment;
+to one of the host's addresses, ``IPv4._accepted``; a protocol registered), with
+the stack's ``rx_iface`` and ``rx_link_group`` set as they set them; anything
+else goes to ``L2Demux.receive``.
+
 Nothing is changed before the last check passes (the path MTU cache's lookup,
 which may forget an expired entry, is one ``IPv4.send`` repeats with the same
 answer), so a fallback sees exactly what the layered path would have seen.
-``Simulation(fast_path=False)`` or ``NETSIM_FAST_PATH=0`` turns it off, as it does
+``Simulation(fast_path=False)`` or ``NETSIM_FAST_PATH=0`` turns them off, as it does
 the routers' (tests/scenario/test_fastpath_scenarios.py runs every shipped
 scenario both ways and compares the outputs byte for byte).
 """
 
-from simulator.stack.arp import FAILED, INCOMPLETE, STALE
+from simulator.stack.arp import USABLE
+from simulator.stack.routing import CACHE_LIMIT
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
 from simulator.wire.ipv4 import IPv4Packet
 
@@ -34,39 +50,95 @@ class HostSendPath:
     """``send(...)``: ``IPv4.send``'s result for the same arguments, the common case
     fused (see the module docstring)."""
 
-    __slots__ = ("ip", "env")
+    __slots__ = ("ip", "env", "tracer", "hops")
 
     def __init__(self, ip):
         self.ip = ip
         self.env = ip.sim.env
+        self.tracer = ip.sim.tracer
+        self.hops = ip.routes.memo()      # destination → _hop's answer, while routes hold
 
     def send(self, dst, protocol: int, payload, ttl: int | None = None, df: bool = False,
              src=None, dev=None, link_dst=None):
         ip = self.ip
         d = dst._ip                       # int(dst), without ipaddress's Python-level __int__
-        route = None if dev is not None or link_dst is not None else ip.routes.lookup_int(d)
-        if route is None or ttl == 0 or d in ip._accepted or d >> 28 == 0xE:
+        hop = None if dev is not None or link_dst is not None else self.hops.get(d)
+        if hop is None and dev is None and link_dst is None:
+            hop = self._hop(d)
+        if hop is None or ttl == 0 or d in ip._accepted:
             return ip.send(dst, protocol, payload, ttl=ttl, df=df, src=src, dev=dev,
                            link_dst=link_dst)
-        iface = route.iface
+        iface, channel, neighbours, next_hop, address, source = hop
         mtu = iface.mtu
         if df:
             pmtu = ip.pmtu.get(dst)
             if pmtu is not None and pmtu < mtu:
                 mtu = pmtu
-        source = src
-        if source is None:                # IPv4.send's choice: the outgoing interface's
-            address = ip.addresses.get(iface)
-            source = None if address is None else address.ip
-        hop = route.via or dst
-        neighbour = ip.arps[iface].cache.get(hop._ip)
-        if (source is None or 20 + len(payload) > mtu or iface.channel is None or neighbour is None
-                or neighbour.state is INCOMPLETE or neighbour.state is FAILED
-                or neighbour.state is STALE):
+        if src is None:                   # IPv4.send's choice: the outgoing interface's
+            if ip.addresses.get(iface) is not address:
+                source = None
+        else:
+            source = src
+        neighbour = neighbours.get(next_hop)
+        if (source is None or 20 + len(payload) > mtu or neighbour is None
+                or neighbour.state not in USABLE):
             return ip.send(dst, protocol, payload, ttl=ttl, df=df, src=src)
         packet = IPv4Packet(source, dst, protocol, payload,
-                            ttl=ip.default_ttl if ttl is None else ttl,
-                            identification=ip.next_identification(), df=df)
+                            ip.default_ttl if ttl is None else ttl, ip.next_identification(), df)
         neighbour.used = self.env._now
-        iface.send(EthernetFrame(neighbour.mac, iface.mac, ETHERTYPE_IPV4, packet))
+        frame = EthernetFrame(neighbour.mac, iface.mac, ETHERTYPE_IPV4, packet)
+        if channel.send_idle(frame):      # Interface.send → Channel.send, the idle case fused
+            if self.tracer.on:
+                channel.trace_idle(frame)
+        else:
+            channel.send(frame)
         return None
+
+    def _hop(self, d: int) -> tuple | None:
+        """``(out interface, its channel, its ARP cache, next hop as an int, its address,
+        that address's IP)`` for destination ``d``, remembered until the routing table
+        changes (the address is checked at each send); None for a multicast
+        destination, no route, or an interface without a link or ARP."""
+        ip = self.ip
+        route = None if d >> 28 == 0xE else ip.routes.lookup_int(d)
+        if route is None:
+            return None
+        iface = route.iface
+        arp = ip.arps.get(iface)
+        if iface.channel is None or arp is None:
+            return None
+        address = ip.addresses.get(iface)
+        if len(self.hops) >= CACHE_LIMIT:
+            self.hops.clear()
+        hop = self.hops[d] = (iface, iface.channel, arp.cache,
+                              d if route.via is None else route.via._ip, address,
+                              None if address is None else address.ip)
+        return hop
+
+
+class HostReceivePath:
+    """``receive(iface, frame)`` for a Host: ``L2Demux.receive``'s result, the
+    common case of a datagram for the host fused (see the module docstring)."""
+
+    __slots__ = ("ip", "slow")
+
+    def __init__(self, node):
+        self.ip = node.ip
+        self.slow = node.l2.receive
+
+    def receive(self, iface, frame) -> None:
+        packet = frame.payload
+        ip = self.ip
+        if (frame.dst != iface.mac or frame.ethertype != ETHERTYPE_IPV4
+                or packet.checksum is not None or packet.mf or packet.frag_offset
+                or packet.dst._ip not in ip._accepted):
+            self.slow(iface, frame)
+            return
+        handler = ip.protocols.get(packet.protocol)
+        if handler is None:
+            self.slow(iface, frame)
+            return
+        ip.rx_link_group = False          # a unicast frame (IPv4.receive)
+        ip.rx_iface = iface               # IPv4.deliver
+        handler(packet, iface)
+        ip.rx_link_group = False

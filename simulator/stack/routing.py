@@ -10,14 +10,15 @@ either, longest first: at most 33 probes and usually a handful. Among routes
 to the same prefix the lowest metric wins; on a tie the route added one by
 one wins over the computed one, and the first added over a later one.
 Answers are remembered per destination address until the table changes
-(every end host and router looks up the same few destinations per packet).
+(every end host and router looks up the same few destinations per packet), and
+so is what a fast path derives from them (:meth:`RoutingTable.memo`).
 """
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 _MASKS = [(0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF for length in range(33)]
-_CACHE_LIMIT = 4096                 # destinations remembered before the cache restarts
+CACHE_LIMIT = 4096                  # destinations remembered before a cache restarts
 
 
 @dataclass(slots=True)
@@ -39,9 +40,23 @@ class RoutingTable:
         self.fib = None                    # the computed routes (a Fib), or None
         self._probes: list[tuple] = []     # (mask, own routes, fib prefixes), longest first
         self._cache: dict[int, Route | None] = {}   # address → lookup_int's answer
+        self._memos: list[dict] = []       # what memo() handed out
+
+    def memo(self) -> dict:
+        """A dict for a fast path to remember, per destination address, what it derives
+        from the route; emptied whenever the table changes. Its user bounds it
+        (:data:`CACHE_LIMIT` entries, say)."""
+        memo: dict = {}
+        self._memos.append(memo)
+        return memo
+
+    def _changed(self) -> None:
+        self._cache.clear()
+        for memo in self._memos:
+            memo.clear()
 
     def add(self, route: Route) -> None:
-        self._cache.clear()
+        self._changed()
         length = route.network.prefixlen
         table = self._by_length.get(length)
         if table is None:
@@ -67,7 +82,7 @@ class RoutingTable:
         self._reprobe()
 
     def _reprobe(self) -> None:
-        self._cache.clear()
+        self._changed()
         shared = self.fib.prefixes.by_length if self.fib is not None else {}
         self._probes = [(_MASKS[length], self._by_length.get(length), shared.get(length))
                         for length in sorted(self._by_length.keys() | shared.keys(), reverse=True)]
@@ -76,10 +91,9 @@ class RoutingTable:
         """Withdraw the route to ``network`` (``ip route del``); the route, or None."""
         table = self._by_length.get(network.prefixlen)
         route = None if table is None else table.pop(int(network.network_address), None)
-        self._cache.clear()
         if table is not None and not table:
             del self._by_length[network.prefixlen]
-            self._lengths = sorted(self._by_length, reverse=True)
+        self._reprobe()
         return route
 
     def lookup(self, dst: IPv4Address) -> Route | None:
@@ -100,7 +114,7 @@ class RoutingTable:
             if route is not None:
                 found = route
                 break
-        if len(cache) >= _CACHE_LIMIT:
+        if len(cache) >= CACHE_LIMIT:
             cache.clear()
         cache[address] = found
         return found

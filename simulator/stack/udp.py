@@ -37,8 +37,7 @@ class UdpPort:
         """Send one datagram; a SendError (ENETUNREACH, EMSGSIZE...) if it could not leave.
         ``dev`` and ``link_dst`` as for ``IPv4.send`` (a DHCP client, server or relay)."""
         datagram = UdpDatagram(src_port or self.port, port, data)
-        return self.udp.ip_send(dst, PROTO_UDP, datagram, ttl=ttl, df=df, src=src, dev=dev,
-                                link_dst=link_dst)
+        return self.udp.ip_send(dst, PROTO_UDP, datagram, ttl, df, src, dev, link_dst)
 
     def close(self) -> None:
         self.udp.sockets.pop(self.port, None)

@@ -91,15 +91,25 @@ class IPv4Packet(ChecksummedHeader):
 
     def forwarded(self) -> "IPv4Packet":
         """This packet one router further: TTL - 1, header checksum recomputed at pack
-        (RFC 1812 §5.3.1). A field-by-field copy: routers call it for every packet."""
+        (RFC 1812 §5.3.1). A field-by-field copy: routers call it for every packet (one
+        assignment a field: four or more in one statement build and unpack a tuple)."""
         new = _new(IPv4Packet)
-        new.src, new.dst, new.protocol, new.payload = self.src, self.dst, self.protocol, self.payload
-        new.identification, new.df, new.mf = self.identification, self.df, self.mf
-        new.frag_offset, new.dscp, new.ecn = self.frag_offset, self.dscp, self.ecn
-        new.options, new.reserved_flag = self.options, self.reserved_flag
-        new.header_len, new.total_len = self.header_len, self.total_len
+        new.src = self.src
+        new.dst = self.dst
+        new.protocol = self.protocol
+        new.payload = self.payload
         new.ttl = self.ttl - 1
+        new.identification = self.identification
+        new.df = self.df
+        new.mf = self.mf
+        new.frag_offset = self.frag_offset
+        new.dscp = self.dscp
+        new.ecn = self.ecn
+        new.options = self.options
+        new.reserved_flag = self.reserved_flag
         new.checksum = None
+        new.header_len = self.header_len
+        new.total_len = self.total_len
         return new
 
     def replace(self, **fields) -> "IPv4Packet":
