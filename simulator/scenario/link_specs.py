@@ -97,7 +97,7 @@ class LinkOverrides(Model):
 class Defaults(Model):
     doc_types: ClassVar = {"link": "[link parameters](#link-parameters)"}
 
-    link: LinkOverrides = Field(default_factory=LinkOverrides, description=(
+    link: LinkOverrides = Field(default_factory=LinkOverrides.model_construct, description=(
         "parameters every link starts from (not `cost` or `up`)"))
 
 

@@ -134,7 +134,11 @@ class IpStackSpec(Model):
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0, description=(
         "how long fragments wait for the rest of their datagram (Linux `ipfrag_time`); then "
         "ICMP Time Exceeded code 1 if the first fragment came"))
-    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory, description=(
+    # a default spec is made with model_construct: its values are the defaults, which a
+    # validator (built for it alone, ~1-5 ms each) would only confirm (tests/scenario/
+    # test_schema.py checks that they validate to the same)
+    reassembly_memory: ReassemblyMemory = Field(
+        default_factory=ReassemblyMemory.model_construct, description=(
         "bytes of fragments (IP header and data) held for reassembly; past `high`, the "
         "datagrams least recently added to are dropped (`FRAG_EVICTED`, no ICMP) until `low` "
         "is left (Linux `ipfrag_high_thresh`/`ipfrag_low_thresh`)"))
@@ -144,13 +148,14 @@ class IpStackSpec(Model):
         "Linux `icmp_ratelimit`: ICMP errors to one destination host, after a burst of 6, at "
         "most one per this; `0` turns the per-host limit off (the global `icmp_msgs_per_sec` "
         "bucket stays)"))
-    arp: ArpSpec = Field(default_factory=ArpSpec, description="ARP on every interface")
-    tcp: TcpSpec = Field(default_factory=TcpSpec, description=(
+    arp: ArpSpec = Field(default_factory=ArpSpec.model_construct,
+                         description="ARP on every interface")
+    tcp: TcpSpec = Field(default_factory=TcpSpec.model_construct, description=(
         "the node's TCP: a profile and any knob overridden"))
     dns_server: DnsServerSpec | None = Field(None, description="an authoritative DNS server")
     dns_resolver: DnsResolverSpec | None = Field(None, description="a recursive DNS resolver")
     dns_forwarder: DnsForwarderSpec | None = Field(None, description="a DNS forwarder")
-    dns: HostDnsSpec = Field(default_factory=HostDnsSpec, description=(
+    dns: HostDnsSpec = Field(default_factory=HostDnsSpec.model_construct, description=(
         "the node's stub resolver (the servers its apps ask)"))
     http_server: HttpServerSpec | None = Field(None, description="an HTTP server (docs/http.md)")
     dhcp_server: DhcpServerSpec | None = Field(None, description="a DHCP server")

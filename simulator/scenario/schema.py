@@ -70,7 +70,7 @@ class Topology(Model):
                      "add a generated topology (routers, hosts, addresses) and `routing: auto`")}
 
     name: Text = Field(description="the topology's name")
-    defaults: Defaults = Field(default_factory=Defaults, description=(
+    defaults: Defaults = Field(default_factory=Defaults.model_construct, description=(
         "`link`: parameters every link starts from"))
     routing: Literal["static", "auto"] = Field("static", description=(
         "`static`: routers use their `routes`; `auto`: routes are computed from the graph "
@@ -348,10 +348,11 @@ class Scenario(Model):
         "since 1970-01-01, a Unix time such as `1767225600` shows the run on that date "
         "([outputs.md](outputs.md#capturepcapng))"))
     expect: list[Expectation] = Field(default_factory=list, description="what must hold at the end")
-    limits: LimitsSpec = Field(default_factory=LimitsSpec, description=(
+    limits: LimitsSpec = Field(default_factory=LimitsSpec.model_construct, description=(
         "when a runaway run is stopped"))
-    trace: TraceSpec = Field(default_factory=TraceSpec, description="what `trace.jsonl` records")
-    plots: PlotsSpec = Field(default_factory=PlotsSpec, description=(
+    trace: TraceSpec = Field(default_factory=TraceSpec.model_construct,
+                             description="what `trace.jsonl` records")
+    plots: PlotsSpec = Field(default_factory=PlotsSpec.model_construct, description=(
         "settings of the ladder and hops figures"))
 
     @field_validator("topology", mode="before")

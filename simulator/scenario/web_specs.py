@@ -102,7 +102,7 @@ class NatOptions(Model):
     ports: PortRange = Field((1024, 65535), description="external TCP and UDP ports")
     mapping: Behaviour = Field("endpoint-independent", description="RFC 4787 §4.1")
     filtering: Behaviour = Field("address-and-port-dependent", description="RFC 4787 §5")
-    timeouts: NatTimeouts = Field(default_factory=NatTimeouts, description=(
+    timeouts: NatTimeouts = Field(default_factory=NatTimeouts.model_construct, description=(
         "RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508 REQ-1"))
     hairpinning: Bool = Field(True, description="RFC 4787 REQ-9")
     forwards: list[NatForward] = Field(default_factory=list, description="static forwards (DNAT)")
