@@ -77,6 +77,28 @@ def test_a_run_with_plots_leaves_matplotlib_to_its_plot_worker(tmp_path):
     assert "simulator.viz.plot_job" in modules
 
 
+# Runs a scenario with its plots drawn in this process and prints the modules imported.
+DRAWN = """
+import json, sys
+from pathlib import Path
+from simulator.scenario.load import load_scenario
+from simulator.scenario.run import run_scenario
+run_scenario(load_scenario(sys.argv[1]), Path(sys.argv[2]), plots=True)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_figures_are_drawn_without_networkx(tmp_path):
+    """lan_ping's topology is no chain: its spring layout is simulator.viz.spring's, in
+    numpy, which the figures import anyway (networkx's import cost more than the figure)."""
+    done = subprocess.run([sys.executable, "-c", DRAWN, "scenarios/lan_ping.yaml", str(tmp_path)],
+                          cwd=REPO, check=True, capture_output=True, text=True)
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    assert (tmp_path / "plots" / "topology.png").is_file()
+    assert "simulator.viz.spring" in modules and "matplotlib" in modules
+    assert "networkx" not in modules
+
+
 # Loads a scenario in a fresh interpreter and prints which schema models have a validator.
 BUILT = """
 import json, sys
