@@ -152,6 +152,32 @@ def test_a_default_spec_made_without_validation_is_what_validation_makes():
     assert [name for name, same, fields in made if not (same and fields)] == []
 
 
+def test_links_and_expectations_put_together_unvalidated_are_what_validation_makes():
+    """Topology.link_params merges validated values with model_construct, and
+    summary.json's expectations are dumped field by field (spec_of), so that neither
+    LinkParams' validator nor Expectation's serializer is built in a run: over every
+    shipped scenario, each equals what the model itself makes."""
+    from simulator.scenario.expect import spec_of
+    from simulator.scenario.load import load_scenario
+    from simulator.scenario.schema import BUILTIN_LINK, LinkParams
+
+    assert BUILTIN_LINK == LinkParams() and BUILTIN_LINK.queue.model_fields_set == {"packets"}
+    links = expectations = 0
+    for path in sorted((REPO / "scenarios").glob("*.yaml")):
+        scenario = load_scenario(path)
+        topology = scenario.topology
+        for link in topology.links:
+            made = topology.link_params(link)
+            merged = {**BUILTIN_LINK.model_dump(), **topology.defaults.link.given(),
+                      **link.given()}
+            assert made == LinkParams.model_validate(merged), (path.name, link)
+            links += 1
+        for expectation in scenario.expect:
+            assert spec_of(expectation) == expectation.model_dump(exclude_none=True, mode="json")
+            expectations += 1
+    assert links > 100 and expectations > 50
+
+
 def test_loading_a_file_builds_the_validators_of_the_root_models_only():
     """Each model's validator is built on first use (defer_build): a file is validated
     through Topology and Scenario, whose validators hold the nested models, so the app

@@ -83,11 +83,12 @@ class Topology(Model):
         "the cables; a node with no links is allowed"))
 
     def link_params(self, link: LinkSpec) -> LinkParams:
-        """Built-in defaults ← this topology's ``defaults.link`` ← the link's own fields."""
-        merged = BUILTIN_LINK.model_dump()
+        """Built-in defaults ← this topology's ``defaults.link`` ← the link's own fields
+        (each already validated, by the same constraints: put together unvalidated)."""
+        merged = dict(BUILTIN_LINK)
         merged.update(self.defaults.link.given())
         merged.update(link.given())
-        return LinkParams.model_validate(merged)
+        return LinkParams.model_construct(**merged)
 
 
 # ----------------------------------------------------------------------- scenario
