@@ -420,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     explain.add_argument("--node", help="only this node's steps")
     explain.add_argument("--packet", help="only one IPv4 datagram: ID or SRC:ID (identification)")
     args = parser.parse_args(argv)
-    out, err = make_console(), make_console(stderr=True)
+    # sweep's progress display is rich's, on a terminal or not
+    out, err = make_console(rich=args.command == "sweep"), make_console(stderr=True)
     try:
         handler = {"run": _run, "check": _check, "test": _test, "schema": _schema,
                    "view": _view, "explain": _explain, "drill": drill.run,

@@ -39,10 +39,11 @@ def plain(markup: str) -> str:
     return "".join(out)
 
 
-def make_console(stderr: bool = False):
-    """The console for standard output (or error): rich's on a terminal, else plain."""
+def make_console(stderr: bool = False, rich: bool = False):
+    """The console for standard output (or error): rich's on a terminal (or when
+    ``rich``), else plain."""
     file = sys.stderr if stderr else sys.stdout
-    if not _styled(file):
+    if not (rich or _styled(file)):
         return PlainConsole(file)
     from rich.console import Console
 
@@ -65,23 +66,32 @@ def _styled(file) -> bool:
 
 class PlainConsole:
     """The part of rich's ``Console`` the commands use, for output that is not a
-    terminal: lines are never wrapped (rich's ``soft_wrap``)."""
+    terminal: ``print``, ``rule`` and ``file``; lines are never wrapped (rich's
+    ``soft_wrap``). What else it prints (a ``Table``) is rich's, on a console it makes
+    for the same file; a command that needs more (a progress display) asks
+    :func:`make_console` for rich's."""
 
     def __init__(self, file):
         self._file = file
+        self._console = None
 
     @property
     def file(self):
         return self._file
 
-    def print(self, text="", markup: bool = True, highlight: bool = False) -> None:
-        """Print ``text`` (markup unless ``markup=False``); anything else rich renders
-        (a ``Table``), rich prints."""
-        if not isinstance(text, str):
+    def _rich(self):
+        if self._console is None:
             from rich.console import Console
 
-            Console(file=self._file, highlight=False, soft_wrap=True, emoji=False).print(
-                text, markup=markup, highlight=highlight)
+            self._console = Console(file=self._file, highlight=False, soft_wrap=True,
+                                    emoji=False)
+        return self._console
+
+    def print(self, text="", markup: bool = True, highlight: bool = False, **options) -> None:
+        """Print ``text`` (markup unless ``markup=False``); anything else rich renders,
+        or text with other options (``style=``, ``end=``), rich prints."""
+        if options or not isinstance(text, str):
+            self._rich().print(text, markup=markup, highlight=highlight, **options)
             return
         self._file.write((plain(text) if markup else text) + "\n")
 

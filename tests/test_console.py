@@ -73,6 +73,12 @@ def test_a_table_is_left_to_rich(monkeypatch):
     assert ours == theirs and "a" in ours
 
 
+def test_a_print_with_more_options_is_left_to_rich(monkeypatch):
+    ours, theirs = both(lambda c: (c.print("[b]a[/b]", style="red", end="|"), c.print("b")),
+                        monkeypatch)
+    assert ours == theirs == "a|b\n"
+
+
 @pytest.mark.parametrize("env, tty, styled", [
     ({}, False, False), ({}, True, True), ({"FORCE_COLOR": "1"}, False, True),
     ({"FORCE_COLOR": ""}, True, False), ({"TTY_COMPATIBLE": "0"}, True, False),
