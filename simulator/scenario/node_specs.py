@@ -28,7 +28,9 @@ class ArpSpec(Model):
     doc_types: ClassVar = {"queue": "size with its unit (`212992B`, `64KiB`; a bare number is "
                                     "refused, since a bare queue length means packets on links)"}
 
-    static: dict[IPv4Addr, Mac] = Field(default_factory=dict, description=(
+    # an empty default by lambda, not list/dict: pydantic reads a builtin's signature
+    # from its text with tokenize (~10 ms of a trivial run, benchmarks/RESULTS.md)
+    static: dict[IPv4Addr, Mac] = Field(default_factory=lambda: {}, description=(
         "permanent entries (PERMANENT: never expire, never requested, never overwritten)"))
     timeout: Nanoseconds = Field(30 * S, gt=0, description=(
         "Linux `base_reachable_time`: a confirmed entry stays REACHABLE for a random 0.5–1.5 × "
@@ -197,9 +199,9 @@ class HostSpec(IpStackSpec):
         "[configured by DHCP](#dhcp-ip-dhcp-dhcp_server-dhcp_relay)"))
     mac: Mac | None = Field(None, description="MAC of `eth0`")
     gateway: IPv4Addr | None = Field(None, description="default gateway: a `default` route via it")
-    interfaces: dict[Name, InterfaceSpec] = Field(default_factory=dict, description=(
+    interfaces: dict[Name, InterfaceSpec] = Field(default_factory=lambda: {}, description=(
         "several (or named) interfaces"))
-    multicast: list[MulticastGroup] = Field(default_factory=list, description=(
+    multicast: list[MulticastGroup] = Field(default_factory=lambda: [], description=(
         "groups joined: datagrams to them are delivered"))
     dhcp: DhcpClientSpec | None = Field(None, description=(
         "eth0's DHCP client settings, written `ip: {dhcp: {...}}`"))
@@ -297,7 +299,7 @@ class RouterSpec(IpStackSpec):
     type: Literal["router"] = Field(description="the node's kind")
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1, description=(
         "the router's numbered interfaces"))
-    routes: list[RouteSpec] = Field(default_factory=list, description=(
+    routes: list[RouteSpec] = Field(default_factory=lambda: [], description=(
         "static routes (connected subnets are implicit)"))
     processing_delay: Nanoseconds = Field(0, ge=0, description="per-packet delay before forwarding")
     pos: Position | None = Field(None, description=(
@@ -356,7 +358,7 @@ class L3SwitchSpec(IpStackSpec):
 
     type: Literal["l3switch"] = Field(description="the node's kind")
     groups: dict[Name, GroupSpec] = Field(min_length=1, description="the subnets")
-    routes: list[RouteSpec] = Field(default_factory=list, description=(
+    routes: list[RouteSpec] = Field(default_factory=lambda: [], description=(
         "static routes beyond the groups' subnets"))
     aging: Nanoseconds = Field(300 * S, ge=0, description=(
         "MAC table entry lifetime (each group has its own table)"))
