@@ -312,9 +312,16 @@ def subtitle_lines(hops: list[Hop], why: str = "") -> list[str]:
 
 def plot_hop_breakdown(hops: list[Hop], out_path, title: str | None = None,
                        subtitle: str = "") -> None:
-    """Draw one horizontal stacked bar per hop (processing, ARP wait, queueing,
-    serialization, propagation) to a PNG at ``out_path``; identical hops are one bar with
-    a count (:func:`summarise`); the end-to-end latency is in the title."""
+    """Draw :func:`hop_figure` to a PNG at ``out_path``."""
+    hop_figure(hops, title, subtitle).savefig(out_path, dpi=DPI, format="png",
+                                              metadata={"Software": None},
+                                              pil_kwargs={"compress_level": 3})
+
+
+def hop_figure(hops: list[Hop], title: str | None = None, subtitle: str = "") -> Figure:
+    """One horizontal stacked bar per hop (processing, ARP wait, queueing, serialization,
+    propagation); identical hops are one bar with a count (:func:`summarise`); the
+    end-to-end latency is in the title, the packet and ``subtitle`` under it."""
     bars = summarise(hops)
     n = max(len(bars), 1)
     lines = subtitle_lines(hops, subtitle)
@@ -356,8 +363,7 @@ def plot_hop_breakdown(hops: list[Hop], out_path, title: str | None = None,
     if not hops:
         ax.text(0.5, 0.5, "no such packet in the trace", transform=ax.transAxes,
                 ha="center", va="center", color="#666666")
-    fig.savefig(out_path, dpi=DPI, format="png", metadata={"Software": None},
-                pil_kwargs={"compress_level": 3})
+    return fig
 
 
 def _bar(ax, y, hop: Hop, scale, px_per_unit) -> None:
