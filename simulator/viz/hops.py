@@ -41,7 +41,7 @@ SHORT = {"processing": "proc", "ARP wait": "ARP", "queueing": "queue", "serializ
 MAX_BARS = 16  # hops shown; the middle of a longer path is summed into one bar
 DPI = 110
 FIG_W_IN = 10.0
-SUBTITLE_PT, SUBTITLE_MARGIN_IN = 8.5, 0.25   # the subtitle's type size; room left each side
+SUBTITLE_PT, SUBTITLE_MARGIN_IN = 8.5, 0.15   # the subtitle's type size; room left each side
 SUBTITLE_LINE_IN = 8.5 * 1.25 * 1.2 / 72     # the height of its second line
 AXES_OFF = 3.9  # inches of the figure's width not in the axes: hop names left, notes right
 BROADCAST = "ff:ff:ff:ff:ff:ff"
@@ -325,14 +325,16 @@ def hop_figure(hops: list[Hop], title: str | None = None, subtitle: str = "") ->
     bars = summarise(hops)
     n = max(len(bars), 1)
     lines = subtitle_lines(hops, subtitle)
-    top = 1.95 + SUBTITLE_LINE_IN * (len(lines) - 1)     # inches above the axes' bottom
+    extra = SUBTITLE_LINE_IN * (len(lines) - 1)          # inches: a second subtitle line
+    top = 1.95 + extra                                     # inches above the axes' bottom
     W, H = FIG_W_IN, top + 0.45 * n
     fig = Figure(figsize=(W, H), dpi=DPI)
     ax = fig.add_axes((1.9 / W, 0.55 / H, (W - AXES_OFF - 0.4) / W, (H - top) / H))
     total = end_to_end_ns(hops)
     heading = title or "Hop-by-hop latency"
     if hops:
-        heading += (f" — end-to-end {fmt_ns(total)} over {len(hops)} hops" if total is not None
+        over = f"{len(hops)} hop{'s' * (len(hops) > 1)}"
+        heading += (f" — end-to-end {fmt_ns(total)} over {over}" if total is not None
                     else f" — lost on hop {len(hops)} ({hops[-1].label})")
     fig.text(0.5, 1 - 0.12 / H, heading, ha="center", va="top", fontsize=11, weight="bold",
              parse_math=False)
@@ -358,7 +360,7 @@ def hop_figure(hops: list[Hop], title: str | None = None, subtitle: str = "") ->
     handles = [Patch(color=COLOURS[p], label=f"{p} ({fmt_ns(sums[p])})") for p in PARTS
                if sums[p] or p != "ARP wait"]
     fig.legend(handles=handles, loc="upper center",
-               bbox_to_anchor=(0.5, 1 - (0.75 + top - 1.95) / H),
+               bbox_to_anchor=(0.5, 1 - (0.75 + extra) / H),
                ncol=len(handles), frameon=False, fontsize=8, handlelength=1.4)
     if not hops:
         ax.text(0.5, 0.5, "no such packet in the trace", transform=ax.transAxes,

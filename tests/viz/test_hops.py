@@ -246,3 +246,11 @@ def test_a_long_subtitle_is_two_lines_inside_the_figure():
         legend = fig.legends[0].get_window_extent(renderer)
         assert legend.y1 <= box.y0                             # below the subtitle
     assert "…" in sub.get_text() and "and and" in sub.get_text()
+
+
+def test_the_title_counts_hops_in_english():
+    from simulator.viz.hops import hop_figure
+
+    hops = hop_breakdown(TRACE, {"ip_id": 7})
+    titles = [hop_figure(h, "t").texts[0].get_text() for h in (hops, hops[:1])]
+    assert titles == ["t — end-to-end 2.561 ms over 3 hops", "t — end-to-end 1.012 ms over 1 hop"]
