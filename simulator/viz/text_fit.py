@@ -56,13 +56,15 @@ def fit_lines(head: str, tail: str, room: float, pt: float, lines: int = 2) -> l
     """``head + tail`` wrapped into at most ``lines`` lines of ``room`` inches. What does
     not fit is taken off ``head``'s end (an ellipsis marks where); ``tail`` is kept whole
     when it fits the lines alone, else it is shortened too."""
-    whole = wrap(head + tail, room, pt)
-    if len(whole) <= lines and all(width(s, pt) <= room for s in whole):
-        return whole
+    def fits(out: list[str]) -> bool:
+        return len(out) <= lines and all(width(s, pt) <= room for s in out)
+
     words = head.split(" ")
-    for n in range(len(words) - 1, 0, -1):      # fewest words dropped first
-        out = wrap(" ".join(words[:n]).rstrip() + ELLIPSIS + tail, room, pt)
-        if len(out) <= lines and all(width(s, pt) <= room for s in out):
+    tries = [head + tail] + [" ".join(words[:n]).rstrip() + ELLIPSIS + tail
+                             for n in range(len(words) - 1, 0, -1)]   # fewest words dropped first
+    for text in tries:
+        out = wrap(text, room, pt)
+        if fits(out):
             return out
     out = wrap(shortened(head, room, pt) + tail, room, pt)
     return [shortened(s, room, pt) for s in out[:lines - 1]] + [

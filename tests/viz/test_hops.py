@@ -253,4 +253,5 @@ def test_the_title_counts_hops_in_english():
 
     hops = hop_breakdown(TRACE, {"ip_id": 7})
     titles = [hop_figure(h, "t").texts[0].get_text() for h in (hops, hops[:1])]
-    assert titles == ["t — end-to-end 2.561 ms over 3 hops", "t — end-to-end 1.012 ms over 1 hop"]
+    assert titles == ["t — end-to-end 2.561 ms over 3 hops",
+                      "t — end-to-end 1.012 ms over 1 hop"]

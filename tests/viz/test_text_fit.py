@@ -27,7 +27,8 @@ def test_wrap_breaks_at_spaces_within_the_room():
 
 
 def test_what_fits_is_left_alone():
-    assert fit_lines("Echo (ping) request", "  (a → b)", 9.5, PT) == ["Echo (ping) request  (a → b)"]
+    assert fit_lines("Echo (ping) request", "  (a → b)", 9.5, PT) == [
+        "Echo (ping) request  (a → b)"]
     assert shortened("short", 1.0, PT) == "short"
 
 
