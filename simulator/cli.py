@@ -102,7 +102,7 @@ def _run_and_report(args, out, stop, plotter) -> int:
         from simulator.scenario.dhcp_build import dhcp_results
         from simulator.scenario.load import load_scenario
         from simulator.apps.lifecycle import report
-        from simulator.scenario.run import run_scenario
+        from simulator.scenario.run import plots_note, run_scenario
 
         _golden_run(args)
         scenario = load_scenario(args.scenario, seed=args.seed, params=_overrides(args.param))
@@ -137,6 +137,9 @@ def _run_and_report(args, out, stop, plotter) -> int:
                       if p.is_file() and p not in foreign)
     out.print(printable(f"outputs in {out_dir}/: " + ", ".join(outputs)), markup=False,
               highlight=False)
+    note = None if args.no_plots else plots_note(scenario)
+    if note is not None:
+        out.print(printable(note), markup=False, highlight=False)
     if args.update_golden and not result.stopped_early:
         from simulator.scenario import golden
 
