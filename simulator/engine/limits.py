@@ -22,6 +22,7 @@ Only ``wall_clock`` depends on the machine; every other end is deterministic.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from heapq import heappop
@@ -40,6 +41,9 @@ class Limits:
     max_events: int = 200_000_000
     wall_clock_ns: int = 3600 * S
     stall: int = 1_000_000
+
+
+UNLIMITED = Limits(max_events=sys.maxsize, wall_clock_ns=sys.maxsize, stall=sys.maxsize)
 
 
 @dataclass(frozen=True)

@@ -96,16 +96,18 @@ def queue_of(env) -> list:
 
 @pytest.mark.parametrize("until", [6, 7, 12, 40])
 def test_the_inline_step_of_run_bounded_does_what_environment_step_does(until):
-    """run_bounded steps SimPy inline: the same callbacks at the same times, the same
-    heap left behind (the end marker rescheduled as step reschedules it), as env.run."""
+    """run_bounded (and Simulation.run, through it) steps SimPy inline: the same
+    callbacks at the same times, the same heap left behind (the end marker rescheduled
+    as step reschedules it), as env.run."""
     runs = []
-    for run in (lambda env: env.run(until=until),
-                lambda env: run_bounded(env, until, Limits())):
+    for run in (lambda sim: sim.env.run(until=until),
+                lambda sim: run_bounded(sim.env, until, Limits()),
+                lambda sim: sim.run(until)):
         sim, seen = Simulation(1), []
         busy_world(sim, seen)
-        run(sim.env)
+        run(sim)
         runs.append((seen, sim.env.now, queue_of(sim.env), next(sim.env._eid)))
-    assert runs[0] == runs[1]
+    assert runs[0] == runs[1] == runs[2]
     assert runs[0][0]
 
 
