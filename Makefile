@@ -12,12 +12,17 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,dask]'
+	$(BIN)/python -m compileall -q simulator
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/netsim run scenarios/lan_ping.yaml --out out/lan_ping
 
+# compileall: the bytecode of every module written once, as pip writes it for a regular
+# install (the editable install leaves it to the first import, which an environment with
+# PYTHONDONTWRITEBYTECODE never does: then every netsim process compiles ~170 modules)
 test: $(STAMP) tshark browser
+	$(BIN)/python -m compileall -q simulator
 	$(BIN)/python -m pytest
 
 plots: $(STAMP)

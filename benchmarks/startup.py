@@ -138,17 +138,22 @@ def main(argv=None) -> int:
             runs.update(commands(args.baseline.resolve(), str(Path(tmp) / "base"), base_env,
                                  " [baseline]"))
         walls: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+        loads: dict[str, list[float]] = {name: [] for name in runs}
         for root, command, run_env in runs.values():
             _wall(root, command, run_env)                        # warm the .pyc cache
         for _ in range(args.repeat):
             for name, (root, command, run_env) in runs.items():
+                loads[name].append(os.getloadavg()[0])
                 walls[name].append(_wall(root, command, run_env))
-        print(f"{'command':45} {'best s':>7} {'median s':>8} {'best CPU s':>10}   "
-              f"({args.repeat} runs each, interleaved; load average {os.getloadavg()[0]:.1f})")
+        print(f"{'command':45} {'best s':>7} {'median s':>8} {'best CPU s':>10} "
+              f"{'med CPU s':>9} {'load':>9}   ({args.repeat} runs each, interleaved; "
+              "wall, CPU = user + system with children; load: the 1-min load average "
+              "before its runs, min-max)")
         for name, values in walls.items():
-            wall = [w for w, _ in values]
+            wall, cpu = [w for w, _ in values], [c for _, c in values]
+            load = f"{min(loads[name]):.1f}-{max(loads[name]):.1f}"
             print(f"{name:45} {min(wall):7.3f} {statistics.median(wall):8.3f} "
-                  f"{min(c for _, c in values):10.3f}")
+                  f"{min(cpu):10.3f} {statistics.median(cpu):9.3f} {load:>9}")
         if args.importtime:
             print("import time of netsim run --no-plots, by package (self, ms):")
             for ms, name in import_profile(runs["netsim run lan_ping --no-plots"][1], env):

@@ -25,10 +25,8 @@ import signal
 import sys
 from pathlib import Path
 
-from rich.console import Console
-from rich.markup import escape
-
 from simulator.campaign import commands as campaign_commands
+from simulator.console import escape, make_console
 from simulator.engine.gc_pause import without_gc
 from simulator.scenario.errors import ScenarioError, printable
 
@@ -76,7 +74,7 @@ def _prepare(out_dir: Path) -> set[Path]:
     return present | {out_dir / MARKER}
 
 
-def _run(args, out: Console) -> int:
+def _run(args, out) -> int:
     """Run with SIGINT and SIGTERM asking the run to stop at its next safe point (files
     closed, summary written); the previous handlers come back afterwards. With plots, a
     plot worker is forked first: its import of matplotlib overlaps the run's."""
@@ -99,12 +97,12 @@ def _run(args, out: Console) -> int:
             plotter.close()
 
 
-def _run_and_report(args, out: Console, stop, plotter) -> int:
+def _run_and_report(args, out, stop, plotter) -> int:
     with without_gc():      # start-up: the imports and the schema's validators
         from simulator.scenario.dhcp_build import dhcp_results
         from simulator.scenario.load import load_scenario
         from simulator.apps.lifecycle import report
-        from simulator.scenario.run import run_scenario
+        from simulator.scenario.run import plots_note, run_scenario
 
         _golden_run(args)
         scenario = load_scenario(args.scenario, seed=args.seed, params=_overrides(args.param))
@@ -139,6 +137,9 @@ def _run_and_report(args, out: Console, stop, plotter) -> int:
                       if p.is_file() and p not in foreign)
     out.print(printable(f"outputs in {out_dir}/: " + ", ".join(outputs)), markup=False,
               highlight=False)
+    note = None if args.no_plots else plots_note(scenario)
+    if note is not None:
+        out.print(printable(note), markup=False, highlight=False)
     if args.update_golden and not result.stopped_early:
         from simulator.scenario import golden
 
@@ -250,7 +251,7 @@ def _add_run_options(run) -> None:
                      help="what trace.jsonl records: off, full, or e.g. 'nodes=r1,r2;layers=ip'")
 
 
-def _check(args, out: Console) -> int:
+def _check(args, out) -> int:
     with without_gc():
         from simulator.scenario.load import load_any
 
@@ -320,7 +321,7 @@ def _add_test_commands(commands) -> None:
     schema.add_argument("--out", help="write to this file (default: standard output)")
 
 
-def _test(args, out: Console) -> int:
+def _test(args, out) -> int:
     import time
 
     from simulator.scenario import testing
@@ -332,7 +333,7 @@ def _test(args, out: Console) -> int:
     return testing.exit_status(outcomes)
 
 
-def _schema(args, out: Console) -> int:
+def _schema(args, out) -> int:
     from simulator.scenario.jsonschema import schema_text
 
     text = schema_text(args.kind)
@@ -346,7 +347,7 @@ def _schema(args, out: Console) -> int:
     return EXIT_OK
 
 
-def _view(args, out: Console) -> int:
+def _view(args, out) -> int:
     """Write RUN_DIR's step-through viewer (one offline HTML file) and open it."""
     import webbrowser
 
@@ -365,7 +366,7 @@ def _view(args, out: Console) -> int:
     return EXIT_OK
 
 
-def _explain(args, out: Console) -> int:
+def _explain(args, out) -> int:
     """Print RUN_DIR's story, or one frame of its capture.pcapng taken apart."""
     from simulator.viz.explain import frame_details, story
 
@@ -422,8 +423,8 @@ def main(argv: list[str] | None = None) -> int:
     explain.add_argument("--node", help="only this node's steps")
     explain.add_argument("--packet", help="only one IPv4 datagram: ID or SRC:ID (identification)")
     args = parser.parse_args(argv)
-    out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    # sweep's progress display is rich's, on a terminal or not
+    out, err = make_console(rich=args.command == "sweep"), make_console(stderr=True)
     try:
         handler = {"run": _run, "check": _check, "test": _test, "schema": _schema,
                    "view": _view, "explain": _explain, "drill": drill.run,

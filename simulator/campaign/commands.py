@@ -8,8 +8,10 @@ failed (raised, or its worker died: see the store's ``error`` column), 2 on bad 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+if TYPE_CHECKING:               # a command's console: rich's, or simulator.console's plain one
+    from rich.console import Console
 
 __all__ = ["add_commands", "HANDLERS"]
 

@@ -136,11 +136,14 @@ class Channel:
         """The line of the ``tx`` event of the frame being sent now (its serialization
         ends at ``busy_until``), as the JSON-lines sink would write the record:
         ``head`` is the sink's for now, ``datagram`` the frame's IPv4 datagram's fields
-        (``packet_texts``); the fields from ``node`` to ``eth_dst`` are made once per
+        (``packet_texts``), the rest :meth:`tx_fields`' (``TX_LINE``'s order)."""
+        return TX_LINE % (head, self.tx_fields(frame), self.busy_until + self.link.delay,
+                          enqueued, datagram, frame.payload.ttl)
+
+    def tx_fields(self, frame) -> bytes:
+        """The fields from ``node`` to ``eth_dst`` of :meth:`tx_line`, made once per
         sender and receiver MAC, frame length and rate."""
-        now = self.sim.env._now
-        end = self.busy_until
-        ser = end - now
+        ser = self.busy_until - self._env._now
         key = (frame.src, frame.dst, frame.wire_len)
         hit = self._tx_json.get(key)
         if hit is None or hit[0] != ser:        # (a new rate: a new ser_ns)
@@ -152,8 +155,7 @@ class Channel:
                 "if": src.name, "peer": dst.node.name, "peer_if": dst.name, "ser_ns": ser,
                 "bytes": frame.wire_len, "eth_src": mac_text(frame.src),
                 "eth_dst": mac_text(frame.dst)}))
-        return _TX_LINE % (head, hit[1], end + self.link.delay, enqueued, datagram,
-                           frame.payload.ttl)
+        return hit[1]
 
     def has_room(self, wire_bytes: int) -> bool:
         """Would a frame of ``wire_bytes`` be accepted now (sent or queued, not dropped)?"""
@@ -314,38 +316,31 @@ _IP_PROTO = {1: "ICMP", 6: "TCP", 17: "UDP"}     # a tx event's proto, by IPv4 p
 _L2_PROTO = {"ArpPacket": "ARP", "Bpdu": "STP"}   # by payload type, not IPv4 (a BPDU:
                                                   # Wireshark's packet-stp.c names it STP)
 _MAC_TEXT: dict[bytes, str] = {}
-_TEXTS: dict[int, tuple] = {}   # id(payload) -> (payload, src, dst, protocol, id, texts)
 
 
 def packet_texts(packet: IPv4Packet) -> tuple:
     """``(info, proto, ip_src, ip_dst, json)`` of an IPv4 packet, as its trace events
     write them; ``json``, for lines made whole: a ``route`` line's ``ip_src``, ``dst``
     and ``ip_id``, and a ``tx`` line's ``info``, ``proto``, ``ip_src``, ``ip_dst`` and
-    ``ip_id`` (``json_fields``). Memoised for a whole datagram by its payload object,
-    which every hop's copy shares (``IPv4Packet.forwarded``): made once a datagram,
-    not twice a hop. The memo holds the payload, so its id is not reused while it is
-    in; a fragment's (whose Info names its offset) are made each time; bounded."""
-    inner = packet.payload
-    fragment = packet.mf or packet.frag_offset
-    hit = _TEXTS.get(id(inner))
-    if (hit is not None and hit[0] is inner and hit[1] is packet.src
-            and hit[2] is packet.dst and hit[3] == packet.protocol
-            and hit[4] == packet.identification and not fragment):
-        return hit[5]
+    ``ip_id`` (``json_fields``). Memoised in the packet's ``texts`` slot, which every
+    hop's copy carries (``IPv4Packet.forwarded``): made once a datagram, not twice a
+    hop. A fragment's (whose Info names its offset) are made each time."""
+    texts = packet.texts
+    if texts is not None:
+        return texts
     info, proto = packet.info(), _IP_PROTO.get(packet.protocol, "IPv4")
     src, dst, ip_id = ip_text(packet.src), ip_text(packet.dst), packet.identification
     texts = (info, proto, src, dst, (
         json_fields({"ip_src": src, "dst": dst, "ip_id": ip_id}),
         json_fields({"info": info, "proto": proto, "ip_src": src, "ip_dst": dst,
                      "ip_id": ip_id})))
-    if not fragment:
-        if len(_TEXTS) >= 1 << 10:
-            _TEXTS.clear()
-        _TEXTS[id(inner)] = (inner, packet.src, packet.dst, packet.protocol, ip_id, texts)
+    if not (packet.mf or packet.frag_offset):
+        packet.texts = texts
     return texts
 
 
-_TX_LINE = b'%b%b"arrive_ns":%d,"queued_ns":%d,%b"ttl":%d}\n'    # _tx_record's fields
+# a tx line: head, tx_fields, arrive_ns, queued_ns, packet_texts' json, ttl (_tx_record's)
+TX_LINE = b'%b%b"arrive_ns":%d,"queued_ns":%d,%b"ttl":%d}\n'
 
 
 def mac_text(mac: bytes) -> str:

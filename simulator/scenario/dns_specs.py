@@ -172,9 +172,11 @@ class HostDnsSpec(_ResolvConfSpec):
 
     doc_types: ClassVar = {"hosts": "mapping name → IPv4 address or list of them"}
 
-    servers: list[IPv4Addr] = Field(default_factory=list, max_length=3, description=(
+    # an empty default by lambda, not list/dict: pydantic reads a builtin's signature
+    # from its text with tokenize (~10 ms of a trivial run, benchmarks/RESULTS.md)
+    servers: list[IPv4Addr] = Field(default_factory=lambda: [], max_length=3, description=(
         "`nameserver` lines: the servers its apps ask"))
-    hosts: dict[Text, Addresses] = Field(default_factory=dict, description=(
+    hosts: dict[Text, Addresses] = Field(default_factory=lambda: {}, description=(
         "/etc/hosts, answered first (A, and PTR of the reverse name)"))
     domain: Domain | None = Field(None, description=(
         "search domain appended to a name without a dot"))

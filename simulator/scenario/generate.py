@@ -51,7 +51,7 @@ LIGHT_IN_FIBRE_KM_S = 299_792.458 * 2 / 3
 class _Generator(Model):
     kind: str
     hosts: Int = Field(1, ge=0, le=MAX_HOSTS)     # per router that has hosts
-    link: LinkOverrides = Field(default_factory=LinkOverrides)
+    link: LinkOverrides = Field(default_factory=LinkOverrides.model_construct)
 
     def graph(self, doc: YamlDocument, path: Path, base_dir: str) -> tuple[nx.Graph, list]:
         """The router graph and the routers that get hosts (here: all of them)."""
@@ -141,7 +141,7 @@ class Dumbbell(_Generator):
     doc_defaults: ClassVar = {"bottleneck": "the link defaults"}
 
     hosts: Int = Field(2, ge=1, le=MAX_HOSTS)
-    bottleneck: LinkOverrides = Field(default_factory=LinkOverrides)
+    bottleneck: LinkOverrides = Field(default_factory=LinkOverrides.model_construct)
 
     def graph(self, doc, path, base_dir):
         graph = nx.Graph()

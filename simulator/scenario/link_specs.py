@@ -59,7 +59,8 @@ class LinkParams(Model):
     mtu: Mtu = Field(1500, description=(
         "largest IP packet; the MTU of both ends' interfaces unless they set their own; "
         "larger frames are dropped (`OVERSIZE`)"))
-    queue: QueueLimit = Field(default_factory=lambda: QueueLimit(packets=100), description=(
+    queue: QueueLimit = Field(default_factory=lambda: QueueLimit.model_construct(packets=100),
+                              description=(
         "transmit queue of each direction (drop-tail; the frame being sent is not counted)"))
     loss: Probability = Field(0.0, description=(
         "probability a frame is lost (serialized, never arrives)"))
@@ -73,7 +74,9 @@ class LinkParams(Model):
         "the wire (a 64 B frame then takes 84 byte-times)"))
 
 
-BUILTIN_LINK = LinkParams()
+# made without a validator of its own: its values are the defaults (tests/test_startup_
+# imports.py checks that validation makes the same); so is each link's merge of them
+BUILTIN_LINK = LinkParams.model_construct()
 
 
 class LinkOverrides(Model):
@@ -97,7 +100,7 @@ class LinkOverrides(Model):
 class Defaults(Model):
     doc_types: ClassVar = {"link": "[link parameters](#link-parameters)"}
 
-    link: LinkOverrides = Field(default_factory=LinkOverrides, description=(
+    link: LinkOverrides = Field(default_factory=LinkOverrides.model_construct, description=(
         "parameters every link starts from (not `cost` or `up`)"))
 
 

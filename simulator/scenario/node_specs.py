@@ -28,7 +28,9 @@ class ArpSpec(Model):
     doc_types: ClassVar = {"queue": "size with its unit (`212992B`, `64KiB`; a bare number is "
                                     "refused, since a bare queue length means packets on links)"}
 
-    static: dict[IPv4Addr, Mac] = Field(default_factory=dict, description=(
+    # an empty default by lambda, not list/dict: pydantic reads a builtin's signature
+    # from its text with tokenize (~10 ms of a trivial run, benchmarks/RESULTS.md)
+    static: dict[IPv4Addr, Mac] = Field(default_factory=lambda: {}, description=(
         "permanent entries (PERMANENT: never expire, never requested, never overwritten)"))
     timeout: Nanoseconds = Field(30 * S, gt=0, description=(
         "Linux `base_reachable_time`: a confirmed entry stays REACHABLE for a random 0.5–1.5 × "
@@ -134,7 +136,11 @@ class IpStackSpec(Model):
     reassembly_timeout: Nanoseconds = Field(30 * S, gt=0, description=(
         "how long fragments wait for the rest of their datagram (Linux `ipfrag_time`); then "
         "ICMP Time Exceeded code 1 if the first fragment came"))
-    reassembly_memory: ReassemblyMemory = Field(default_factory=ReassemblyMemory, description=(
+    # a default spec is made with model_construct: its values are the defaults, which a
+    # validator (built for it alone, ~1-5 ms each) would only confirm (tests/scenario/
+    # test_schema.py checks that they validate to the same)
+    reassembly_memory: ReassemblyMemory = Field(
+        default_factory=ReassemblyMemory.model_construct, description=(
         "bytes of fragments (IP header and data) held for reassembly; past `high`, the "
         "datagrams least recently added to are dropped (`FRAG_EVICTED`, no ICMP) until `low` "
         "is left (Linux `ipfrag_high_thresh`/`ipfrag_low_thresh`)"))
@@ -144,13 +150,14 @@ class IpStackSpec(Model):
         "Linux `icmp_ratelimit`: ICMP errors to one destination host, after a burst of 6, at "
         "most one per this; `0` turns the per-host limit off (the global `icmp_msgs_per_sec` "
         "bucket stays)"))
-    arp: ArpSpec = Field(default_factory=ArpSpec, description="ARP on every interface")
-    tcp: TcpSpec = Field(default_factory=TcpSpec, description=(
+    arp: ArpSpec = Field(default_factory=ArpSpec.model_construct,
+                         description="ARP on every interface")
+    tcp: TcpSpec = Field(default_factory=TcpSpec.model_construct, description=(
         "the node's TCP: a profile and any knob overridden"))
     dns_server: DnsServerSpec | None = Field(None, description="an authoritative DNS server")
     dns_resolver: DnsResolverSpec | None = Field(None, description="a recursive DNS resolver")
     dns_forwarder: DnsForwarderSpec | None = Field(None, description="a DNS forwarder")
-    dns: HostDnsSpec = Field(default_factory=HostDnsSpec, description=(
+    dns: HostDnsSpec = Field(default_factory=HostDnsSpec.model_construct, description=(
         "the node's stub resolver (the servers its apps ask)"))
     http_server: HttpServerSpec | None = Field(None, description="an HTTP server (docs/http.md)")
     dhcp_server: DhcpServerSpec | None = Field(None, description="a DHCP server")
@@ -192,9 +199,9 @@ class HostSpec(IpStackSpec):
         "[configured by DHCP](#dhcp-ip-dhcp-dhcp_server-dhcp_relay)"))
     mac: Mac | None = Field(None, description="MAC of `eth0`")
     gateway: IPv4Addr | None = Field(None, description="default gateway: a `default` route via it")
-    interfaces: dict[Name, InterfaceSpec] = Field(default_factory=dict, description=(
+    interfaces: dict[Name, InterfaceSpec] = Field(default_factory=lambda: {}, description=(
         "several (or named) interfaces"))
-    multicast: list[MulticastGroup] = Field(default_factory=list, description=(
+    multicast: list[MulticastGroup] = Field(default_factory=lambda: [], description=(
         "groups joined: datagrams to them are delivered"))
     dhcp: DhcpClientSpec | None = Field(None, description=(
         "eth0's DHCP client settings, written `ip: {dhcp: {...}}`"))
@@ -292,7 +299,7 @@ class RouterSpec(IpStackSpec):
     type: Literal["router"] = Field(description="the node's kind")
     interfaces: dict[Name, InterfaceSpec] = Field(min_length=1, description=(
         "the router's numbered interfaces"))
-    routes: list[RouteSpec] = Field(default_factory=list, description=(
+    routes: list[RouteSpec] = Field(default_factory=lambda: [], description=(
         "static routes (connected subnets are implicit)"))
     processing_delay: Nanoseconds = Field(0, ge=0, description="per-packet delay before forwarding")
     pos: Position | None = Field(None, description=(
@@ -351,7 +358,7 @@ class L3SwitchSpec(IpStackSpec):
 
     type: Literal["l3switch"] = Field(description="the node's kind")
     groups: dict[Name, GroupSpec] = Field(min_length=1, description="the subnets")
-    routes: list[RouteSpec] = Field(default_factory=list, description=(
+    routes: list[RouteSpec] = Field(default_factory=lambda: [], description=(
         "static routes beyond the groups' subnets"))
     aging: Nanoseconds = Field(300 * S, ge=0, description=(
         "MAC table entry lifetime (each group has its own table)"))

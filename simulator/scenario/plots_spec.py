@@ -97,9 +97,9 @@ class HopsPlotSpec(Model):
 class PlotsSpec(Model):
     doc_types: ClassVar = {"ladder": "`ladder:` (below)", "hops": "`hops:` (below)"}
 
-    ladder: LadderPlotSpec = Field(default_factory=LadderPlotSpec, description=(
+    ladder: LadderPlotSpec = Field(default_factory=LadderPlotSpec.model_construct, description=(
         "what the ladder shows"))
-    hops: HopsPlotSpec = Field(default_factory=HopsPlotSpec, description=(
+    hops: HopsPlotSpec = Field(default_factory=HopsPlotSpec.model_construct, description=(
         "which packet the hop-latency plot follows"))
 
 

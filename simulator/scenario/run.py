@@ -90,6 +90,9 @@ class RunResult:
         services = _services(self.network)
         if services:                      # services: {node: {service: {...}}}
             summary["services"] = services
+        note = plots_note(self.scenario)
+        if note is not None:              # plots: why the ladder cannot be drawn
+            summary["plots"] = note
         return summary
 
     def _ended(self) -> dict | None:
@@ -250,7 +253,15 @@ def plot_job(result: RunResult, out_dir: Path):
                    HopsPick(hops.packet, hops.ip_id), drawing(result.network),
                    {name: spec.pos for name, spec in scenario.topology.nodes.items()},
                    {name: node.tcp_config.cc for name, node in result.network.nodes.items()
-                    if hasattr(node, "tcp_config")})
+                    if hasattr(node, "tcp_config")}, frames=plots_note(scenario) is None)
+
+
+def plots_note(scenario) -> str | None:
+    """Why the trace the scenario keeps cannot give its ladder and hop plot, in one line
+    that says how to get them (:func:`~simulator.viz.plot_job.no_frames`); else ``None``."""
+    from simulator.viz.plot_job import no_frames
+
+    return None if scenario.trace.off else no_frames(scenario.trace.layers, scenario.trace.events)
 
 
 def _plot(result: RunResult, out_dir: Path, stop: StopRequest, plotter) -> None:

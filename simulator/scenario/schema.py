@@ -70,7 +70,7 @@ class Topology(Model):
                      "add a generated topology (routers, hosts, addresses) and `routing: auto`")}
 
     name: Text = Field(description="the topology's name")
-    defaults: Defaults = Field(default_factory=Defaults, description=(
+    defaults: Defaults = Field(default_factory=Defaults.model_construct, description=(
         "`link`: parameters every link starts from"))
     routing: Literal["static", "auto"] = Field("static", description=(
         "`static`: routers use their `routes`; `auto`: routes are computed from the graph "
@@ -79,15 +79,18 @@ class Topology(Model):
         "with `routing: auto`, delay between a link going down/up and the new routes; "
         "ignored with `static`"))
     nodes: dict[Name, NodeSpec] = Field(min_length=1, description="the nodes; `type` picks the kind")
-    links: list[LinkSpec] = Field(default_factory=list, description=(
+    # an empty default by lambda, not list/dict: pydantic reads a builtin's signature
+    # from its text with tokenize (~10 ms of a trivial run, benchmarks/RESULTS.md)
+    links: list[LinkSpec] = Field(default_factory=lambda: [], description=(
         "the cables; a node with no links is allowed"))
 
     def link_params(self, link: LinkSpec) -> LinkParams:
-        """Built-in defaults ← this topology's ``defaults.link`` ← the link's own fields."""
-        merged = BUILTIN_LINK.model_dump()
+        """Built-in defaults ← this topology's ``defaults.link`` ← the link's own fields
+        (each already validated, by the same constraints: put together unvalidated)."""
+        merged = dict(BUILTIN_LINK)
         merged.update(self.defaults.link.given())
         merged.update(link.given())
-        return LinkParams.model_validate(merged)
+        return LinkParams.model_construct(**merged)
 
 
 # ----------------------------------------------------------------------- scenario
@@ -339,19 +342,20 @@ class Scenario(Model):
         "seed of every random stream (`netsim run --seed N` overrides it); the same seed gives "
         "byte-identical outputs"))
     until: Nanoseconds = Field(gt=0, description="simulated time to run for")
-    run: list[Action] = Field(default_factory=list, description=(
+    run: list[Action] = Field(default_factory=lambda: [], description=(
         "apps to start and link events, each at a time"))
-    capture: list[CaptureSpec] = Field(default_factory=list, description=(
+    capture: list[CaptureSpec] = Field(default_factory=lambda: [], description=(
         "pcap files to write (and `capture.pcapng`, all of them merged)"))
     capture_epoch: Int = Field(0, ge=0, lt=1 << 32, description=(
         "added to every timestamp in `capture.pcapng` (not the pcaps): `0` shows simulated time "
         "since 1970-01-01, a Unix time such as `1767225600` shows the run on that date "
         "([outputs.md](outputs.md#capturepcapng))"))
-    expect: list[Expectation] = Field(default_factory=list, description="what must hold at the end")
-    limits: LimitsSpec = Field(default_factory=LimitsSpec, description=(
+    expect: list[Expectation] = Field(default_factory=lambda: [], description="what must hold at the end")
+    limits: LimitsSpec = Field(default_factory=LimitsSpec.model_construct, description=(
         "when a runaway run is stopped"))
-    trace: TraceSpec = Field(default_factory=TraceSpec, description="what `trace.jsonl` records")
-    plots: PlotsSpec = Field(default_factory=PlotsSpec, description=(
+    trace: TraceSpec = Field(default_factory=TraceSpec.model_construct,
+                             description="what `trace.jsonl` records")
+    plots: PlotsSpec = Field(default_factory=PlotsSpec.model_construct, description=(
         "settings of the ladder and hops figures"))
 
     @field_validator("topology", mode="before")

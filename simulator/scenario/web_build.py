@@ -2,7 +2,6 @@
 each node's ``http_server``, kept in ``node.web_services`` (kind → object with
 ``summary()``), which :func:`web_services` reports for summary.json's ``services``."""
 
-from simulator.apps.http.server import HttpServer, filler
 from simulator.scenario.web_specs import content_type
 from simulator.stack.nat_table import StaticForward
 from simulator.wire.ipv4 import PROTO_TCP, PROTO_UDP
@@ -11,6 +10,8 @@ PROTOCOLS = {"tcp": PROTO_TCP, "udp": PROTO_UDP}
 
 
 def start_web_services(net) -> None:
+    """Configure each NAT node and start each ``http_server`` (h11 is imported only
+    where a node has one)."""
     for name, spec in net.topology.nodes.items():
         node = net.nodes[name]
         node.web_services = {}
@@ -18,6 +19,8 @@ def start_web_services(net) -> None:
             _configure_nat(node, spec)
         server = getattr(spec, "http_server", None)
         if server is not None:
+            from simulator.apps.http.server import HttpServer, filler
+
             resources = {path: (r.body.encode() if r.body is not None else filler(r.size),
                                 r.type or content_type(path))
                          for path, r in server.paths.items()}

@@ -102,10 +102,12 @@ class NatOptions(Model):
     ports: PortRange = Field((1024, 65535), description="external TCP and UDP ports")
     mapping: Behaviour = Field("endpoint-independent", description="RFC 4787 §4.1")
     filtering: Behaviour = Field("address-and-port-dependent", description="RFC 4787 §5")
-    timeouts: NatTimeouts = Field(default_factory=NatTimeouts, description=(
+    timeouts: NatTimeouts = Field(default_factory=NatTimeouts.model_construct, description=(
         "RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508 REQ-1"))
     hairpinning: Bool = Field(True, description="RFC 4787 REQ-9")
-    forwards: list[NatForward] = Field(default_factory=list, description="static forwards (DNAT)")
+    # an empty default by lambda, not list/dict: pydantic reads a builtin's signature
+    # from its text with tokenize (~10 ms of a trivial run, benchmarks/RESULTS.md)
+    forwards: list[NatForward] = Field(default_factory=lambda: [], description="static forwards (DNAT)")
 
 
 # ------------------------------------------------------------------------- HTTP
@@ -165,10 +167,10 @@ class HttpServerSpec(Model):
     doc_rules: ClassVar = {"paths": "paths start with `/`", "redirects": "not also in `paths`"}
 
     port: Int = Field(80, ge=1, le=65535, description="TCP port listened on")
-    paths: dict[str, HttpResource] = Field(default_factory=dict, description=(
+    paths: dict[str, HttpResource] = Field(default_factory=lambda: {}, description=(
         "content: a size (`10KB`, a generated body), a string (the body), or `{size: ...}` / "
         "`{body: ..., type: ...}`"))
-    redirects: dict[str, str] = Field(default_factory=dict, description="301 with `Location`")
+    redirects: dict[str, str] = Field(default_factory=lambda: {}, description="301 with `Location`")
     keep_alive: Nanoseconds = Field(5 * S, gt=0, description=(
         "an idle persistent connection is closed after it"))
 

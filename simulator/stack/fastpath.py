@@ -28,9 +28,9 @@ MTU, the flags above) it checks every time.
 With the trace on, the fast path emits what the layered path emits for such a
 hop: the router's ``route`` event, then the channel's ``tx``. Where the JSON-lines
 sink alone takes them (no filter, no other sink), it writes their lines itself,
-made from memoised JSON pieces (``forward.route_line``, ``Channel.tx_line``; a
-switch and a host through ``Channel.trace_idle``), instead of building records for
-orjson; the layered path always builds records.
+made from memoised JSON pieces in one format (``forward.ROUTE_LINE`` and
+``phy.link.TX_LINE``; a switch and a host through ``Channel.trace_idle``), instead
+of building records for orjson; the layered path always builds records.
 Nothing is changed before the last check passes, so a fallback sees exactly
 what the layered path would have seen. The two give identical outputs
 (tests/scenario/test_fastpath_scenarios.py runs every shipped scenario both
@@ -38,13 +38,15 @@ ways, trace on and off);
 ``NETSIM_FAST_PATH=0`` or ``Simulation(fast_path=False)`` turns it off.
 """
 
-from simulator.phy.link import packet_texts
+from simulator.phy.link import TX_LINE, packet_texts
 from simulator.stack.arp import USABLE
-from simulator.stack.forward import route_head, route_line, route_record
+from simulator.stack.forward import ROUTE_LINE, route_fields, route_head, route_record
 from simulator.stack.routing import CACHE_LIMIT
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
 
 _new = object.__new__
+_HOP_LINES = ROUTE_LINE + TX_LINE       # a routed hop's two lines, in one format
+
 
 class RouterFastPath:
     """``receive(iface, frame)`` for a Router: forwards the common case (RFC 1812 §5.2-5.3,
@@ -81,7 +83,7 @@ class RouterFastPath:
             if hop is None:
                 self.slow(iface, frame)
                 return
-        route, out_iface, channel, neighbours, next_hop = hop
+        route, out_iface, channel, neighbours, next_hop, _ = hop
         neighbour = neighbours.get(next_hop)
         if packet.total_len > out_iface.mtu or neighbour is None or neighbour.state not in USABLE:
             self.slow(iface, frame)
@@ -111,15 +113,19 @@ class RouterFastPath:
             node_if = self.heads.get(iface)
             if node_if is None:
                 node_if = self.heads[iface] = route_head(self.name, iface)
-            route_json, tx_json = packet_texts(packet)[4]
-            sink.write(route_line(head, node_if, route, route_json, packet.ttl)
-                       + channel.tx_line(out, head, tx_json, now))
+            route_json, tx_json = (forwarded.texts or packet_texts(forwarded))[4]
+            ttl = forwarded.ttl
+            sink.write(_HOP_LINES % (head, node_if, hop[5], route_json, ttl + 1, ttl,
+                                     head, channel.tx_fields(out),
+                                     channel.busy_until + channel.link.delay, now,
+                                     tx_json, ttl))
 
     def _hop(self, d: int) -> tuple | None:
-        """``(route, out interface, its channel, its ARP cache, next hop as an int)`` for
-        destination ``d``, remembered until the routing table changes (an interface's
-        channel and ARP are made once); None for a multicast destination, no route, or
-        an interface without a link or ARP (the layered path has its answer)."""
+        """``(route, out interface, its channel, its ARP cache, next hop as an int, the
+        route's trace fields)`` for destination ``d``, remembered until the routing
+        table changes (an interface's channel and ARP are made once); None for a
+        multicast destination, no route, or an interface without a link or ARP (the
+        layered path has its answer)."""
         ip = self.ip
         route = None if d >> 28 == 0xE else ip.routes.lookup_int(d)
         if route is None:
@@ -131,7 +137,7 @@ class RouterFastPath:
         if len(self.hops) >= CACHE_LIMIT:
             self.hops.clear()
         hop = self.hops[d] = (route, out_iface, out_iface.channel, arp.cache,
-                              d if route.via is None else route.via._ip)
+                              d if route.via is None else route.via._ip, route_fields(route))
         return hop
 
 

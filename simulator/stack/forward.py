@@ -87,19 +87,20 @@ def route_record(node: str, ns: int, iface, packet, route, ttl_out: int) -> dict
 
 def route_head(node: str, iface) -> bytes:
     """The fields of a ``route`` line constant for the node and the interface it came
-    in at (``json_fields``), for :func:`route_line`."""
+    in at (``json_fields``), for ``ROUTE_LINE``."""
     return json_fields({"node": node, "layer": "ip", "event": "route", "if": iface.name})
 
 
-def route_line(head: bytes, node_if: bytes, route, datagram: bytes, ttl: int) -> bytes:
-    """:func:`route_record`'s event as the JSON-lines sink would write it (the fast path's,
-    where that sink alone takes ``route`` events): ``head``, the sink's for now;
-    ``node_if``, :func:`route_head`'s; ``datagram``, the datagram's fields
-    (``packet_texts``); ``ttl``, its TTL in (one less out: RFC 1812 §5.3.1)."""
-    return _ROUTE_LINE % (head, node_if, _route_texts(route)[4], datagram, ttl, ttl - 1)
+def route_fields(route) -> bytes:
+    """A ``route`` line's ``route``, ``via``, ``out`` and ``eth_src`` (``json_fields``):
+    with :func:`route_head`'s, ``packet_texts``' and the TTLs in and out (RFC 1812
+    §5.3.1), ``ROUTE_LINE`` makes :func:`route_record`'s event as the JSON-lines sink
+    would write it, where that sink alone takes ``route`` events."""
+    return _route_texts(route)[4]
 
 
-_ROUTE_LINE = b'%b%b%b%b"ttl":%d,"ttl_out":%d}\n'
+# a route line: the sink's head, route_head, route_fields, packet_texts' json, ttl, ttl_out
+ROUTE_LINE = b'%b%b%b%b"ttl":%d,"ttl_out":%d}\n'
 _ROUTE_TEXTS: dict[int, tuple] = {}     # id(route) -> (route, network, via, iface, texts)
 
 

@@ -39,6 +39,7 @@ class Entry:
     images: list[str] = field(default_factory=list)  # file names in the gallery folder
     error: str | None = None
     hidden: int = 0                                  # pages past GALLERY_PAGES, not copied
+    note: str | None = None                          # why some plots are not drawn
 
 
 def _page(stem: str) -> tuple[str, int]:
@@ -61,8 +62,7 @@ def run_one(path: Path, out_dir: Path) -> Entry:
     """Run one scenario file and copy its plots into ``out_dir``."""
     from simulator.scenario.errors import ScenarioError
     from simulator.scenario.load import load_scenario
-    from simulator.scenario.run import run_scenario
-    from simulator.viz.hops import plot_run
+    from simulator.scenario.run import plots_note, run_scenario
 
     entry = Entry(path.stem, path)
     try:
@@ -73,9 +73,7 @@ def run_one(path: Path, out_dir: Path) -> Entry:
             result = run_scenario(scenario, out_dir=run_dir, plots=True)
             entry.passed, entry.expectations = result.passed, len(result.verdicts)
             entry.held = sum(v.ok for v in result.verdicts)
-            if not (run_dir / "plots" / "hops.png").exists():  # until run.py draws it itself
-                plot_run(run_dir, nodes=list(result.network.nodes),
-                         title=f"{scenario.name} (seed {scenario.seed})")
+            entry.note = plots_note(scenario)
             for png in sorted((run_dir / "plots").glob("*.png"), key=_plot_key):
                 if _page(png.stem)[1] > GALLERY_PAGES:
                     entry.hidden += 1
@@ -116,6 +114,8 @@ def readme(entries: list[Entry], out_dir: Path) -> str:
         for image in e.images:
             plot = image[len(e.stem) + 1:-len(".png")]
             lines += [f"![{e.name}: {_caption(plot)}]({image})", ""]
+        if e.note is not None:
+            lines += [f"*{e.note[0].upper()}{e.note[1:]}.*", ""]
         if e.hidden:
             pages = f"{e.hidden} more page{'s' * (e.hidden > 1)}"
             lines += [f"*{pages}: `netsim run` draws them all.*", ""]

@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from simulator.viz.ladder_select import frames
+from simulator.viz.text_fit import fit_lines
 
 PARTS = ("processing", "ARP wait", "queueing", "serialization", "propagation")
 COLOURS = {"processing": "#8e6bbf", "ARP wait": "#b5473a", "queueing": "#e8731c",
@@ -39,6 +40,9 @@ SHORT = {"processing": "proc", "ARP wait": "ARP", "queueing": "queue", "serializ
          "propagation": "prop"}  # in the note after a bar
 MAX_BARS = 16  # hops shown; the middle of a longer path is summed into one bar
 DPI = 110
+FIG_W_IN = 10.0
+SUBTITLE_PT, SUBTITLE_MARGIN_IN = 8.5, 0.15   # the subtitle's type size; room left each side
+SUBTITLE_LINE_IN = 8.5 * 1.25 * 1.2 / 72     # the height of its second line
 AXES_OFF = 3.9  # inches of the figure's width not in the axes: hop names left, notes right
 BROADCAST = "ff:ff:ff:ff:ff:ff"
 
@@ -296,28 +300,47 @@ def _unit(span_ns: float):
     return "ns", 1.0
 
 
+def subtitle_lines(hops: list[Hop], why: str = "") -> list[str]:
+    """The line under the title: the packet's Info, its path and ``why`` it was chosen,
+    wrapped onto at most two lines of the figure's width; what still does not fit is
+    taken off the Info's tail (an ellipsis marks it). ``[]`` without hops."""
+    if not hops:
+        return []
+    tail = f"  ({hops[0].node} → {hops[-1].peer})" + (f"; {why}" if why else "")
+    return fit_lines(hops[0].info, tail, FIG_W_IN - 2 * SUBTITLE_MARGIN_IN, SUBTITLE_PT)
+
+
 def plot_hop_breakdown(hops: list[Hop], out_path, title: str | None = None,
                        subtitle: str = "") -> None:
-    """Draw one horizontal stacked bar per hop (processing, ARP wait, queueing,
-    serialization, propagation) to a PNG at ``out_path``; identical hops are one bar with
-    a count (:func:`summarise`); the end-to-end latency is in the title."""
+    """Draw :func:`hop_figure` to a PNG at ``out_path``."""
+    hop_figure(hops, title, subtitle).savefig(out_path, dpi=DPI, format="png",
+                                              metadata={"Software": None},
+                                              pil_kwargs={"compress_level": 3})
+
+
+def hop_figure(hops: list[Hop], title: str | None = None, subtitle: str = "") -> Figure:
+    """One horizontal stacked bar per hop (processing, ARP wait, queueing, serialization,
+    propagation); identical hops are one bar with a count (:func:`summarise`); the
+    end-to-end latency is in the title, the packet and ``subtitle`` under it."""
     bars = summarise(hops)
     n = max(len(bars), 1)
-    W, H = 10.0, 1.95 + 0.45 * n
+    lines = subtitle_lines(hops, subtitle)
+    extra = SUBTITLE_LINE_IN * (len(lines) - 1)          # inches: a second subtitle line
+    top = 1.95 + extra                                     # inches above the axes' bottom
+    W, H = FIG_W_IN, top + 0.45 * n
     fig = Figure(figsize=(W, H), dpi=DPI)
-    ax = fig.add_axes((1.9 / W, 0.55 / H, (W - AXES_OFF - 0.4) / W, (H - 1.95) / H))
+    ax = fig.add_axes((1.9 / W, 0.55 / H, (W - AXES_OFF - 0.4) / W, (H - top) / H))
     total = end_to_end_ns(hops)
     heading = title or "Hop-by-hop latency"
     if hops:
-        first = hops[0]
-        heading += (f" — end-to-end {fmt_ns(total)} over {len(hops)} hops" if total is not None
+        over = f"{len(hops)} hop{'s' * (len(hops) > 1)}"
+        heading += (f" — end-to-end {fmt_ns(total)} over {over}" if total is not None
                     else f" — lost on hop {len(hops)} ({hops[-1].label})")
     fig.text(0.5, 1 - 0.12 / H, heading, ha="center", va="top", fontsize=11, weight="bold",
              parse_math=False)
-    if hops:
-        line = f"{first.info}  ({first.node} → {hops[-1].peer})"
-        fig.text(0.5, 1 - 0.42 / H, line + (f"; {subtitle}" if subtitle else ""),
-                 ha="center", va="top", fontsize=8.5, color="#444444", parse_math=False)
+    if lines:
+        fig.text(0.5, 1 - 0.42 / H, "\n".join(lines), ha="center", va="top",
+                 fontsize=SUBTITLE_PT, color="#444444", parse_math=False, linespacing=1.25)
     span = max([h.total_ns for h in bars] + [1])
     low = -max([h.overlap_ns for h in bars] + [0])
     unit, scale = _unit(span - low)
@@ -336,13 +359,13 @@ def plot_hop_breakdown(hops: list[Hop], out_path, title: str | None = None,
     sums = {p: sum(h.parts()[p] for h in hops) for p in PARTS}
     handles = [Patch(color=COLOURS[p], label=f"{p} ({fmt_ns(sums[p])})") for p in PARTS
                if sums[p] or p != "ARP wait"]
-    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.75 / H),
+    fig.legend(handles=handles, loc="upper center",
+               bbox_to_anchor=(0.5, 1 - (0.75 + extra) / H),
                ncol=len(handles), frameon=False, fontsize=8, handlelength=1.4)
     if not hops:
         ax.text(0.5, 0.5, "no such packet in the trace", transform=ax.transAxes,
                 ha="center", va="center", color="#666666")
-    fig.savefig(out_path, dpi=DPI, format="png", metadata={"Software": None},
-                pil_kwargs={"compress_level": 3})
+    return fig
 
 
 def _bar(ax, y, hop: Hop, scale, px_per_unit) -> None:

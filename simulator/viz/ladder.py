@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, findfont, get_font
 
 from simulator.viz.ladder_labels import (BAD, COLOURS, RULE, STATE, drop_colour, drop_text,
                                          duration_text, frame_text, l2_of, proto_key,
@@ -28,6 +26,7 @@ from simulator.viz.ladder_pages import ROW_IN, ROW_L2_IN, Page, median_flight, p
 from simulator.viz.ladder_select import (OTHERS, Row, Selection, collect, folded_names,
                                          frames, lifelines, state_changes, tx_frames)
 from simulator.viz.tcp_trace import relative_info
+from simulator.viz.text_fit import width
 
 __all__ = ["plot_ladder", "lay_out_ladder", "figure", "figures", "Ladder", "frames", "tx_frames",
            "state_changes", "Selection", "page_paths", "PAGE_W_IN", "MAX_HEIGHT_IN", "DPI"]
@@ -39,7 +38,6 @@ COLUMN_IN = 5.1                                # the packet list on the right
 TEXT_PT, MIN_PT, TICK_PT, NAME_PT = 7.0, 5.0, 6.5, 8.0
 MAX_PAGES = 20
 FRAMES_PER_PAGE = 60                           # at most, to bound memory: pages × this
-EM_PX = 1000                                   # the size advances are read at
 
 
 def page_paths(out_path: Path, pages: int) -> list[Path]:
@@ -50,23 +48,9 @@ def page_paths(out_path: Path, pages: int) -> list[Path]:
                          for i in range(2, pages + 1)]
 
 
-@cache
-def _advance(char: str) -> float:
-    """How far ``char`` moves the pen in the figures' font, in ems (unhinted)."""
-    font = get_font(findfont(FontProperties()))       # shared: sized here, read at once
-    font.set_size(EM_PX, 72)
-    return font.load_char(ord(char)).linearHoriAdvance / 65536 / EM_PX
-
-
-def _width(text: str, pt: float) -> float:
-    """Inches, with a margin: Agg's hinted glyphs come out wider than the outlines. The
-    sum of the characters' advances (kerning left out: a fraction of a per cent here)."""
-    return sum(_advance(c) for c in text) * pt / 72 * 1.12
-
-
 def _fit(text: str, room: float, pt: float = TEXT_PT) -> float:
     """The type size (≤ ``pt``, ≥ ``MIN_PT``) at which ``text`` fits ``room`` inches."""
-    w = _width(text, pt)
+    w = width(text, pt)
     return pt if w <= room else max(MIN_PT, pt * room / w)
 
 
@@ -114,7 +98,7 @@ class _Sheet:
     def header(self, title: str, legend: list[tuple[str, str, str]]):
         self.text(PAGE_W_IN / 2, 0.12, title, ha="center", va="top", fontsize=10.5,
                   weight="bold")
-        total = sum(_width(label, 7.5) + 0.55 for label, _, _ in legend)
+        total = sum(width(label, 7.5) + 0.55 for label, _, _ in legend)
         x = (PAGE_W_IN - total) / 2
         for label, colour, style in legend:
             if style == "x":
@@ -123,7 +107,7 @@ class _Sheet:
                 self.ax.plot([x, x + 0.35], [0.5, 0.5], color=colour, lw=1.8,
                              ls="--" if style == "--" else "-")
             self.text(x + 0.42, 0.5, label, va="center", fontsize=7.5)
-            x += _width(label, 7.5) + 0.55
+            x += width(label, 7.5) + 0.55
         top = TOP_IN - 0.25
         for name, x in self.x.items():
             label = name if name != OTHERS else f"{OTHERS}\n({', '.join(self.others)})"

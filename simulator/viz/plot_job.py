@@ -14,6 +14,19 @@ from simulator.viz.ladder_select import Selection
 from simulator.viz.topology_layout import Drawing
 
 
+def no_frames(layers, events) -> str | None:
+    """Why a trace kept as ``trace.layers``/``trace.events`` say holds no frame for the
+    ladder and the hop plot (both read the ``phy`` layer's ``tx`` events), as one line
+    that says how to get them; ``None`` when it may hold frames."""
+    if layers is not None and "phy" not in layers:
+        return (f"no ladder or hop plot: the trace keeps the {', '.join(layers)} layers only; "
+                "add phy to trace.layers to draw them (from its tx events)")
+    if events is not None and "tx" not in events:
+        return (f"no ladder or hop plot: the trace keeps {', '.join(events)} events only; "
+                "add tx to trace.events to draw them")
+    return None
+
+
 class PlotsInterrupted(Exception):
     """A stop was requested while plotting: the figures drawn so far stand."""
 
@@ -39,6 +52,7 @@ class PlotJob:
     topology: Drawing
     positions: dict                  # the YAML's ``pos:`` by node name
     cc: dict[str, str]               # each TCP node's congestion control; {} without TCP
+    frames: bool = True              # the trace may hold frames (:func:`no_frames`)
 
 
 class Watch:

@@ -116,6 +116,9 @@ def _serve(jobs: int, results: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, stop_requested)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)     # blocked by Plotter.start
+    # numpy's OpenBLAS starts a thread per core at import, which spin for ~0.1 s of CPU
+    # against the run beside them; the figures do no linear algebra to share out
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from simulator.viz.run_plots import draw   # matplotlib: the import this worker is for
 
     with os.fdopen(jobs, "rb") as pipe:

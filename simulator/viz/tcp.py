@@ -197,6 +197,14 @@ def legend_name(conn: Connection, cc: dict | None = None) -> str:
     return f"{node} → {peer}" + (f" ({algo})" if algo else "")
 
 
+def legend_names(conns: list[Connection], cc: dict | None = None) -> list[str]:
+    """:func:`legend_name` of each connection; those that share one (two connections
+    between the same nodes) tell themselves apart by the client's port."""
+    names = [legend_name(conn, cc) for conn in conns]
+    return [f"{name}, port {conn.client[1]}" if names.count(name) > 1 else name
+            for name, conn in zip(names, conns)]
+
+
 def plot_cwnd(events, out_path, title: str | None = None, conns=None, cc=None) -> bool:
     """cwnd (solid) and ssthresh (dashed) of each data sender in segments of its MSS;
     ``False`` if there are no ``tcp.cwnd`` records."""
@@ -204,11 +212,11 @@ def plot_cwnd(events, out_path, title: str | None = None, conns=None, cc=None) -
     fig = Figure(figsize=(WIDTH_IN, 4.8 + 0.2 * len(conns)), dpi=DPI, layout="constrained")
     ax = fig.subplots()
     drawn = False
-    for i, conn in enumerate(conns):
+    for i, (conn, name) in enumerate(zip(conns, legend_names(conns, cc))):
         recs, mss = records(events, "cwnd", conn, data_sender(conn)), sender_mss(conn)
         if not recs or not mss:
             continue
-        drawn, colour, name = True, CYCLE[i % len(CYCLE)], legend_name(conn, cc)
+        drawn, colour = True, CYCLE[i % len(CYCLE)]
         recs = recs + [recs[-1] | {"ns": max(recs[-1]["ns"], conn.segments[-1].ns)}]  # hold
         t = [_seconds(r["ns"]) for r in recs]
         ax.step(t, [r["cwnd"] / mss for r in recs], where="post", color=colour, lw=1.2,
@@ -310,7 +318,7 @@ def plot_goodput(events, out_path, title: str | None = None, conns=None, cc=None
     fig = Figure(figsize=(WIDTH_IN, 4.2), dpi=DPI, layout="constrained")
     ax = fig.subplots()
     handles = []
-    for i, conn in enumerate(conns):
+    for i, (conn, name) in enumerate(zip(conns, legend_names(conns, cc))):
         series = goodput_series(conn, bin_ns)
         if not series:
             continue
@@ -320,7 +328,7 @@ def plot_goodput(events, out_path, title: str | None = None, conns=None, cc=None
         mean = mean_goodput_mbps(conn)
         ax.axhline(mean, color=colour, lw=1.0, ls=":")
         handles.append(Line2D([], [], color=colour,
-                              label=f"{legend_name(conn, cc)}: mean {mean:.3g} Mbit/s (dotted)"))
+                              label=f"{name}: mean {mean:.3g} Mbit/s (dotted)"))
     if not handles:
         return False
     ax.set(xlabel="time (s)", ylabel=f"goodput (Mbit/s, per {bin_ns / 1e6:g} ms)")

@@ -6,7 +6,7 @@ its address. Each link is labelled with its rate, delay and MTU. A link that
 went down during the run (a ``link_down`` in the trace) is dashed red, with
 the times it went down and came back; a spanning-tree port left blocking at
 the end is labelled so, in red. Positions come from the YAML's ``pos: [x, y]``
-where given, else from a networkx spring layout with a fixed seed, stretched to
+where given, else from a spring layout with a fixed seed, stretched to
 fill the page (a chain of nodes is laid out in a row). The drawing is the same
 on every run. The figure is 12 × 7.5 in at 100 dpi (1200 × 750 px).
 

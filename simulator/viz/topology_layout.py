@@ -1,8 +1,8 @@
 """What the topology figure shows of a built network, as plain data (a
 :class:`Drawing`, which another process can draw), and where its nodes go: the
 YAML's ``pos: [x, y]`` where given, a chain of nodes in a row, anything else by a
-networkx spring layout with a fixed seed (networkx is imported only then). The
-viewer places its nodes with the same :func:`place`. No matplotlib here.
+spring layout with a fixed seed (:mod:`~simulator.viz.spring`; numpy is imported only
+then). The viewer places its nodes with the same :func:`place`. No matplotlib here.
 """
 
 from dataclasses import dataclass
@@ -94,7 +94,7 @@ def place(nodes: list[str], edges: list[tuple[str, str]], positions: dict | None
     """Node positions filling [-1, 1]²: the YAML's ``pos: [x, y]`` where given (scaled
     to fit, the nodes without one placed by a spring layout around them); without any,
     a chain of nodes in a row, left to right from its first node in the file, and
-    anything else by a spring layout with a fixed seed (networkx: imported only then)."""
+    anything else by a spring layout with a fixed seed (numpy: imported only then)."""
     positions = {n: p for n, p in (positions or {}).items() if n in nodes and p}
     chain = None if positions else _chain(nodes, edges)
     if len(positions) == len(nodes):
@@ -102,14 +102,10 @@ def place(nodes: list[str], edges: list[tuple[str, str]], positions: dict | None
     elif chain is not None:
         return {name: (2 * i / (len(chain) - 1) - 1, 0.0) for i, name in enumerate(chain)}
     else:
-        import networkx as nx
+        from simulator.viz.spring import spring
 
-        graph = nx.Graph()
-        graph.add_nodes_from(nodes)
-        graph.add_edges_from(edges)
-        pos = nx.spring_layout(graph, seed=LAYOUT_SEED, iterations=200,
-                               k=2.5 / max(len(graph), 1) ** 0.5, pos=positions or None,
-                               fixed=list(positions) or None)
+        pos = spring(nodes, edges, positions, k=2.5 / max(len(nodes), 1) ** 0.5,
+                     seed=LAYOUT_SEED)
     spans = []
     for axis in (0, 1):
         values = [p[axis] for p in pos.values()]

@@ -48,9 +48,13 @@ class IPv4Packet(ChecksummedHeader):
     ``checksum=None`` means "compute when packing"; :meth:`unpack` keeps the value
     it read, so a packet decoded from bad bytes packs back to the same bytes.
     ``header_len`` and ``total_len`` (== ``len(packet)``) are computed once.
+    ``texts`` is an opaque memo slot (None until set) for the trace's texts of the
+    datagram (``phy.link.packet_texts``): a packet is never changed in place (NAT,
+    fragmentation and :meth:`replace` build new ones, with None), and
+    :meth:`forwarded` carries it to the copy, whose fields it describes too.
     """
 
-    __slots__ = _FIELDS + ("header_len", "total_len")
+    __slots__ = _FIELDS + ("header_len", "total_len", "texts")
 
     def __init__(self, src: IPv4Address, dst: IPv4Address, protocol: int, payload,
                  ttl: int = 64, identification: int = 0, df: bool = False, mf: bool = False,
@@ -69,6 +73,7 @@ class IPv4Packet(ChecksummedHeader):
         self.ecn = ecn
         self.reserved_flag = reserved_flag
         self.checksum = checksum
+        self.texts = None
         if options:
             if len(options) & 3:
                 options = bytes(options) + bytes(4 - (len(options) & 3))
@@ -110,6 +115,7 @@ class IPv4Packet(ChecksummedHeader):
         new.checksum = None
         new.header_len = self.header_len
         new.total_len = self.total_len
+        new.texts = self.texts
         return new
 
     def replace(self, **fields) -> "IPv4Packet":

@@ -75,3 +75,17 @@ def test_gallery_copies_the_first_pages_of_a_long_ladder(tmp_path, monkeypatch):
     assert main([str(tmp_path / "scenarios"), str(out)]) == 0
     assert (out / "lan_ping-ladder-2.png").exists() and not (out / "lan_ping-ladder-3.png").exists()
     assert "*1 more page: `netsim run` draws them all.*" in (out / "README.md").read_text()
+
+
+def test_gallery_says_why_a_scenario_has_no_ladder(tmp_path):
+    """A scenario whose trace keeps no frames: its topology only, and the line saying why."""
+    path = scenario_copy(tmp_path / "scenarios")
+    text = path.read_text()
+    assert "\ntrace:" not in text
+    path.write_text(text + "trace: {layers: [arp, icmp]}\n")
+    assert main([str(tmp_path / "scenarios"), str(tmp_path / "gallery")]) == 0
+    assert sorted(p.name for p in (tmp_path / "gallery").glob("*.png")) == [
+        "lan_ping-topology.png"]
+    readme = (tmp_path / "gallery" / "README.md").read_text()
+    assert ("*No ladder or hop plot: the trace keeps the arp, icmp layers only; add phy to "
+            "trace.layers to draw them (from its tx events).*") in readme

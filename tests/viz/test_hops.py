@@ -218,3 +218,40 @@ def test_an_arp_wait_is_not_processing_and_the_default_packet_needed_none():
     first = hop_breakdown(trace[:1] + [arp_state(-300, "h1", "INCOMPLETE"),
                                        arp_state(0, "h1", "REACHABLE")], {"ip_id": 1})
     assert first[0].arp_ns == 300 and end_to_end_ns(first) == 1_000_300
+
+
+def test_a_long_subtitle_is_two_lines_inside_the_figure():
+    """A TCP segment's Info with the path and the reason: wrapped, never cut by the canvas;
+    the legend moves down to make room for the second line."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from dataclasses import replace
+    from simulator.viz.hops import DPI, FIG_W_IN, hop_figure, subtitle_lines
+
+    syn_ack = ("5201 → 32768 [SYN, ACK] Seq=949041287 Ack=2416781111 Win=65535 Len=0 "
+               "MSS=1460 SACK_PERM TSval=949041353 TSecr=1731920033 WS=128")
+    why = "the first IPv4 packet over the most hops that waited for no ARP reply"
+    hops = hop_breakdown(TRACE, {"ip_id": 7})
+    short = subtitle_lines(hops, why)
+    assert short == [f"{UDP}  (h1 → h2); {why}"]
+    hops = [replace(hops[0], info=syn_ack)] + hops[1:]
+    assert len(subtitle_lines(hops, why)) == 2
+    for info in (syn_ack, syn_ack + " and" * 60):           # the second one: cut with "…"
+        hops = [replace(hops[0], info=info)] + hops[1:]
+        fig = hop_figure(hops, "t (seed 1), hop by hop", why)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        sub = next(t for t in fig.texts if t.get_text().startswith("5201"))
+        box = sub.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= FIG_W_IN * DPI and sub.get_text().count("\n") == 1
+        assert sub.get_text().endswith(f"(h1 → h2); {why}")
+        legend = fig.legends[0].get_window_extent(renderer)
+        assert legend.y1 <= box.y0                             # below the subtitle
+    assert "…" in sub.get_text() and "and and" in sub.get_text()
+
+
+def test_the_title_counts_hops_in_english():
+    from simulator.viz.hops import hop_figure
+
+    hops = hop_breakdown(TRACE, {"ip_id": 7})
+    titles = [hop_figure(h, "t").texts[0].get_text() for h in (hops, hops[:1])]
+    assert titles == ["t — end-to-end 2.561 ms over 3 hops",
+                      "t — end-to-end 1.012 ms over 1 hop"]

@@ -12,9 +12,10 @@ from simulator.scenario.load import load_scenario
 from simulator.scenario.run import run_scenario
 from simulator.viz.hops import busiest_packet, end_to_end_ns, hop_breakdown, summarise
 from simulator.viz.ladder import (COLUMN_IN, DPI, MAX_HEIGHT_IN, MIN_PT, PAGE_W_IN, TEXT_PT,
-                                  _width, figures, lay_out_ladder)
+                                  figures, lay_out_ladder)
 from simulator.viz.ladder_labels import drop_text
 from simulator.viz.ladder_select import SHOWN_BY_FATE
+from simulator.viz.text_fit import width
 from simulator.viz.trace_io import read_trace
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -82,7 +83,7 @@ def test_line_widths_from_glyph_advances_hold_what_agg_draws(traces, name):
         for text in column:
             line, size = text.get_text(), text.get_fontsize()
             box = text.get_window_extent(renderer)
-            assert box.width <= _width(line, size) * DPI, line
+            assert box.width <= width(line, size) * DPI, line
             if size > MIN_PT:
                 assert box.x1 <= PAGE_W_IN * DPI, line
             if MIN_PT < size < TEXT_PT:

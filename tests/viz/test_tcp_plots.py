@@ -179,3 +179,19 @@ def test_the_handshake_scenario_shows_every_state_and_relative_numbers(tmp_path)
     assert len(data) == 7 and "] Seq=1 Ack=1 " in data[0] and "] Seq=8689 Ack=1 " in data[-1]
     assert tcp[-2][0] == "server" and "FIN" in tcp[-2][1] and "] Seq=1 Ack=10002 " in tcp[-2][1]
     assert tcp[-1][0] == "client" and tcp[-1][1].startswith("[ACK] Seq=10002 Ack=2 ")
+
+
+def test_two_connections_between_the_same_nodes_are_told_apart_by_port():
+    """tcp_fastopen's two connections client → server had one legend label twice."""
+    from simulator.viz.tcp import legend_names
+    from simulator.viz.tcp_trace import Connection
+
+    def conn(client_ip, port, node):
+        return Connection((client_ip, port), ("10.0.0.2", 5201), client_node=node,
+                          server_node="server")
+
+    conns = [conn("10.0.0.1", 32768, "client"), conn("10.0.0.1", 32769, "client"),
+             conn("10.0.0.3", 32768, "other")]
+    assert legend_names(conns, {"client": "cubic"}) == [
+        "client → server (cubic), port 32768", "client → server (cubic), port 32769",
+        "other → server"]

@@ -12,17 +12,20 @@ browser closes its connection (so it, the active closer, ends in TIME-WAIT).
 The per-URL phases add up exactly: total = dns + connect + ttfb + transfer.
 """
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urljoin
 
 from pydantic import Field, field_validator
 
 from simulator.apps import checks
 from simulator.apps.bulk import tcp_summary
-from simulator.apps.http.client import HttpConnection, check_url, lookup, split_url
+from simulator.apps.http.url import check_url, lookup, split_url
 from simulator.apps.kind import AppKind, AppSpec
 from simulator.apps.lifecycle import Stoppable, process
 from simulator.spec.values import S, Int, Nanoseconds
+
+if TYPE_CHECKING:
+    from simulator.apps.http.client import HttpConnection
 
 MAX_REDIRECTS = 5        # Chrome follows 20; a model needs few
 
@@ -33,7 +36,7 @@ class Fetcher:
     def __init__(self, node, timeout_ns: int, keep_alive: bool = True):
         self.node, self.sim = node, node.sim
         self.timeout_ns, self.keep_alive = timeout_ns, keep_alive
-        self.conn: HttpConnection | None = None
+        self.conn: "HttpConnection | None" = None
         self.socks: list = []            # every connection's socket, in order
         self.rows: list[dict] = []
 
@@ -49,6 +52,8 @@ class Fetcher:
 
     def _one(self, url: str, method: str):
         """A process step: one request (value: its row and the redirect's Location)."""
+        from simulator.apps.http.client import HttpConnection   # h11: only once a URL is fetched
+
         sim = self.sim
         host, port, target = split_url(url)
         start = sim.now

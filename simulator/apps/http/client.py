@@ -1,5 +1,6 @@
-"""The client side of HTTP/1.1: looking a host up, one persistent connection
-(RFC 9112 §9.3) and the request/response exchanges over it, timed per phase.
+"""The client side of HTTP/1.1: one persistent connection (RFC 9112 §9.3) and the
+request/response exchanges over it, timed per phase (the URL and the host's lookup
+come first: :mod:`~simulator.apps.http.url`).
 
 An :class:`Exchange` holds what a browser's network tab shows for a request: the
 status, headers and body size, when the request was written, when the first byte
@@ -9,64 +10,14 @@ connection is reusable after a response when h11 says both sides are DONE (no
 """
 
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address
-from typing import Any
-from urllib.parse import urlsplit
 
 import h11
 
-from simulator.spec.values import describe
 from simulator.stack.errno import SocketError
 
 RECV = 65536
 USER_AGENT = b"netsim"
 REDIRECTS = (301, 302, 303, 307, 308)       # RFC 9110 §15.4
-
-
-@dataclass
-class Resolution:
-    """A lookup's answer in the shape of the resolver contract (node.resolver)."""
-    addresses: list
-    rcode: str
-    source: str | None
-    elapsed_ns: int = 0
-    server: IPv4Address | None = None
-    nodata: bool = False
-
-
-def lookup(node, host: str):
-    """A process step: ``host``'s addresses via ``node.resolver`` (value: a result with
-    ``addresses``, ``rcode``, ``source``, ``elapsed_ns``). A node without a resolver
-    knows IPv4 literals only (``NOSERVERS`` otherwise)."""
-    resolver = getattr(node, "resolver", None)
-    if resolver is not None:
-        result = yield resolver.resolve(host, "A")
-        return result
-    try:
-        return Resolution([IPv4Address(host)], "NOERROR", "hosts")
-    except ValueError:
-        return Resolution([], "NOSERVERS", None)
-
-
-def check_url(value: Any) -> str:
-    """A YAML URL: ``http://`` with a host and, if any, a port in range."""
-    if not isinstance(value, str):
-        raise ValueError(f"expected a URL like http://www.example.com/, got {describe(value)}")
-    parts = urlsplit(value.strip())
-    if parts.scheme != "http" or not parts.hostname:
-        raise ValueError(f"'{value}' is not an http:// URL with a host")
-    try:
-        parts.port
-    except ValueError:
-        raise ValueError(f"'{value}': the port is not a number in 0-65535") from None
-    return value.strip()
-
-
-def split_url(url: str) -> tuple[str, int, str]:
-    """(host, port, request target) of an ``http://`` URL (RFC 9110 §4.2.1)."""
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return parts.hostname, parts.port or 80, target
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from simulator.apps.http.browse import DNS_SOURCE, HTTP_CHECKS, Fetcher, ms
-from simulator.apps.http.client import check_url
+from simulator.apps.http.url import check_url
 from simulator.apps.kind import AppKind, AppSpec
 from simulator.apps.lifecycle import Stoppable, process
 from simulator.spec.values import S, Bool, Int, Nanoseconds
