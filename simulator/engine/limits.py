@@ -1,8 +1,12 @@
 """Run limits: a run ends at ``until``, or earlier and cleanly when it runs away.
 
 The loop steps the SimPy environment itself, ``CHUNK`` events at a time, and
-looks at the limits between chunks, so the per-event path is SimPy's own
-``step()`` with nothing added. A run ends, with the reason:
+looks at the limits between chunks, so the per-event path has nothing added.
+Each step is SimPy 4.1.2's ``Environment.step`` done inline (one call less per
+event): pop the heap, set the time, run the callbacks, crash on a failed event
+nobody defused. That reads SimPy internals (``_queue``, ``_now``, ``_ok``,
+``_defused``), so pyproject.toml pins SimPy and tests/engine/test_simpy_pin.py
+checks the pin and that this loop and ``step`` agree. A run ends, with the reason:
 
 ``until``        simulated time reached the scenario's ``until`` (the normal end);
 ``max_events``   exactly ``max_events`` events were processed;
@@ -18,9 +22,12 @@ Only ``wall_clock`` depends on the machine; every other end is deterministic.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
-from simpy.core import StopSimulation
+from heapq import heappop
+
+from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import URGENT, Event
 
 CHUNK = 4096
@@ -34,6 +41,9 @@ class Limits:
     max_events: int = 200_000_000
     wall_clock_ns: int = 3600 * S
     stall: int = 1_000_000
+
+
+UNLIMITED = Limits(max_events=sys.maxsize, wall_clock_ns=sys.maxsize, stall=sys.maxsize)
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,7 @@ def run_bounded(env, until_ns: int, limits: Limits, stop: StopRequest | None = N
     end._ok, end._value = True, None
     env.schedule(end, URGENT, until_ns - env.now)   # before any event at until, as env.run does
     end.callbacks.append(StopSimulation.callback)
-    step = env.step
+    queue = env._queue
     events, still, last_now = 0, 0, env.now
     deadline = time.monotonic() + limits.wall_clock_ns / S
     while True:
@@ -79,8 +89,21 @@ def run_bounded(env, until_ns: int, limits: Limits, stop: StopRequest | None = N
             return Ended("max_events", env.now, events)
         i = 0
         try:
-            for i in range(n):
-                step()
+            for i in range(n):          # env.step(), inline
+                try:
+                    env._now, _, _, event = heappop(queue)
+                except IndexError:
+                    raise EmptySchedule from None
+                callbacks, event.callbacks = event.callbacks, None
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:  # as step: the rest of the callbacks run on resuming
+                    event.callbacks = callbacks[callbacks.index(callback) + 1:]
+                    env.schedule(event, -1)
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    raise _failure(event)
         except StopSimulation:          # the end marker: not counted as an event
             return Ended("until", env.now, events + i)
         events += n
@@ -93,3 +116,11 @@ def run_bounded(env, until_ns: int, limits: Limits, stop: StopRequest | None = N
             last_now, still = now, 0
         if time.monotonic() > deadline:
             return Ended("wall_clock", now, events)
+
+
+def _failure(event: Event) -> BaseException:
+    """What ``step`` raises for a failed event nobody defused: a copy of its
+    exception, caused by the original."""
+    exc = type(event._value)(*event._value.args)
+    exc.__cause__ = event._value
+    return exc

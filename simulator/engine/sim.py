@@ -17,6 +17,7 @@ from typing import Callable
 import simpy
 from simpy.events import NORMAL, Event
 
+from simulator.engine.limits import UNLIMITED, run_bounded
 from simulator.engine.rng import RngStreams
 from simulator.engine.trace import Tracer
 
@@ -75,7 +76,11 @@ class Simulation:
         return len(self.env._queue)
 
     def run(self, until_ns: int) -> None:
-        self.env.run(until=until_ns)
+        """Run until simulated time reaches ``until_ns``: ``env.run(until=until_ns)``,
+        stepping inline as :func:`run_bounded` does, with no limit."""
+        if until_ns <= self.env.now:
+            raise ValueError(f"until ({until_ns}) must be after now ({self.env.now})")
+        run_bounded(self.env, until_ns, UNLIMITED)
 
     def next_mac_index(self) -> int:
         """Deterministic MAC numbering: in order of interface creation."""
