@@ -36,6 +36,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/chain.py
+	$(BIN)/python benchmarks/user_path.py
 	$(BIN)/python benchmarks/routing.py
 	$(BIN)/python benchmarks/startup.py
 	$(MAKE) bench-tcp
