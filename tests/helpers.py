@@ -48,3 +48,14 @@ def gateway_host(sim, name, address, gateway, **kwargs):
     h = host(sim, name, address, **kwargs)
     h.set_gateway(IPv4Address(gateway))
     return h
+
+
+def routed_pair(sim, rate_out=100_000_000, **out_kwargs):
+    """a (10.0.0.1/24) –100 Mbps, 1 ms– r –``rate_out``, 1 ms– b (10.0.1.1/24), each host
+    routed through r: ``(a, b, r)``; ``out_kwargs`` go to the r–b link (``mtu``, ...)."""
+    a = gateway_host(sim, "a", "10.0.0.1/24", "10.0.0.254")
+    b = gateway_host(sim, "b", "10.0.1.1/24", "10.0.1.254")
+    r = router(sim, "r", "10.0.0.254/24", "10.0.1.254/24")
+    link(sim, a.interfaces["eth0"], r.interfaces["e0"], rate=10**8, delay=MS)
+    link(sim, r.interfaces["e1"], b.interfaces["eth0"], rate=rate_out, delay=MS, **out_kwargs)
+    return a, b, r

@@ -48,6 +48,24 @@ _new = object.__new__
 _HOP_LINES = ROUTE_LINE + TX_LINE       # a routed hop's two lines, in one format
 
 
+def first_hop(ip, memo: dict, d: int) -> tuple | None:
+    """``(route, out interface, its ARP cache, next hop as an int)`` for destination
+    ``d``: what the router's and the host's fast paths remember per destination in
+    ``memo`` (the routing table's, emptied when it changes; bounded here: an
+    interface's channel and ARP are made once); None for a multicast destination, no
+    route, or an interface without a link or ARP (the layered path has its answer)."""
+    route = None if d >> 28 == 0xE else ip.routes.lookup_int(d)
+    if route is None:
+        return None
+    iface = route.iface
+    arp = ip.arps.get(iface)
+    if iface.channel is None or arp is None:
+        return None
+    if len(memo) >= CACHE_LIMIT:
+        memo.clear()
+    return route, iface, arp.cache, d if route.via is None else route.via._ip
+
+
 class RouterFastPath:
     """``receive(iface, frame)`` for a Router: forwards the common case (RFC 1812 §5.2-5.3,
     as ``Forwarder`` does it, traced as it traces), else calls the node's layered
@@ -123,21 +141,13 @@ class RouterFastPath:
     def _hop(self, d: int) -> tuple | None:
         """``(route, out interface, its channel, its ARP cache, next hop as an int, the
         route's trace fields)`` for destination ``d``, remembered until the routing
-        table changes (an interface's channel and ARP are made once); None for a
-        multicast destination, no route, or an interface without a link or ARP (the
-        layered path has its answer)."""
-        ip = self.ip
-        route = None if d >> 28 == 0xE else ip.routes.lookup_int(d)
-        if route is None:
+        table changes (see :func:`first_hop`)."""
+        found = first_hop(self.ip, self.hops, d)
+        if found is None:
             return None
-        out_iface = route.iface
-        arp = ip.arps.get(out_iface)
-        if out_iface.channel is None or arp is None:
-            return None
-        if len(self.hops) >= CACHE_LIMIT:
-            self.hops.clear()
-        hop = self.hops[d] = (route, out_iface, out_iface.channel, arp.cache,
-                              d if route.via is None else route.via._ip, route_fields(route))
+        route, out_iface, cache, next_hop = found
+        hop = self.hops[d] = (route, out_iface, out_iface.channel, cache, next_hop,
+                              route_fields(route))
         return hop
 
 

@@ -41,7 +41,7 @@ scenario both ways and compares the outputs byte for byte).
 """
 
 from simulator.stack.arp import USABLE
-from simulator.stack.routing import CACHE_LIMIT
+from simulator.stack.fastpath import first_hop
 from simulator.wire.ethernet import ETHERTYPE_IPV4, EthernetFrame
 from simulator.wire.ipv4 import IPv4Packet
 
@@ -97,21 +97,13 @@ class HostSendPath:
     def _hop(self, d: int) -> tuple | None:
         """``(out interface, its channel, its ARP cache, next hop as an int, its address,
         that address's IP)`` for destination ``d``, remembered until the routing table
-        changes (the address is checked at each send); None for a multicast
-        destination, no route, or an interface without a link or ARP."""
-        ip = self.ip
-        route = None if d >> 28 == 0xE else ip.routes.lookup_int(d)
-        if route is None:
+        changes (the address is checked at each send; see ``fastpath.first_hop``)."""
+        found = first_hop(self.ip, self.hops, d)
+        if found is None:
             return None
-        iface = route.iface
-        arp = ip.arps.get(iface)
-        if iface.channel is None or arp is None:
-            return None
-        address = ip.addresses.get(iface)
-        if len(self.hops) >= CACHE_LIMIT:
-            self.hops.clear()
-        hop = self.hops[d] = (iface, iface.channel, arp.cache,
-                              d if route.via is None else route.via._ip, address,
+        _, iface, cache, next_hop = found
+        address = self.ip.addresses.get(iface)
+        hop = self.hops[d] = (iface, iface.channel, cache, next_hop, address,
                               None if address is None else address.ip)
         return hop
 

@@ -13,7 +13,7 @@ import pytest
 from simulator.engine.sim import Simulation
 from simulator.stack.ipv4 import IPv4
 from simulator.wire.addr import IPv4Address
-from tests.helpers import MS, gateway_host, link, router
+from tests.helpers import MS, routed_pair
 
 B = IPv4Address("10.0.1.1")
 DATA = bytes(range(200))
@@ -32,11 +32,7 @@ def run(fast: bool, send, monkeypatch) -> tuple[list, list, dict]:
 
     monkeypatch.setattr(IPv4, "receive", counted)
     sim = Simulation(1, fast_path=fast)
-    a = gateway_host(sim, "a", "10.0.0.1/24", "10.0.0.254")
-    b = gateway_host(sim, "b", "10.0.1.1/24", "10.0.1.254")
-    r = router(sim, "r", "10.0.0.254/24", "10.0.1.254/24")
-    link(sim, a.interfaces["eth0"], r.interfaces["e0"], rate=10**8, delay=MS)
-    link(sim, r.interfaces["e1"], b.interfaces["eth0"], rate=10**8, delay=MS, mtu=576)
+    a, b, r = routed_pair(sim, mtu=576)
     b.interfaces["eth0"].mtu = r.interfaces["e1"].mtu = 576
     got = []
     for node in (a, b):

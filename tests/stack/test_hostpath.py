@@ -15,7 +15,7 @@ from simulator.stack.arp import STALE
 from simulator.stack.errno import Errno
 from simulator.stack.ipv4 import IPv4
 from simulator.wire.addr import IPv4Address
-from tests.helpers import MS, SECOND, gateway_host, link, router
+from tests.helpers import MS, SECOND, routed_pair
 
 B = IPv4Address("10.0.1.1")
 DATA = bytes(range(256)) * 400                   # 102,400 bytes: 71 full segments
@@ -41,11 +41,7 @@ def world(fast: bool, monkeypatch):
 
     monkeypatch.setattr(IPv4, "send", counted)
     sim = Simulation(1, fast_path=fast)
-    a = gateway_host(sim, "a", "10.0.0.1/24", "10.0.0.254")
-    b = gateway_host(sim, "b", "10.0.1.1/24", "10.0.1.254")
-    r = router(sim, "r", "10.0.0.254/24", "10.0.1.254/24")
-    link(sim, a.interfaces["eth0"], r.interfaces["e0"], rate=10**8, delay=MS)
-    link(sim, r.interfaces["e1"], b.interfaces["eth0"], rate=10**7, delay=MS)
+    a, b, r = routed_pair(sim, rate_out=10**7)
     taps = {"a": Tap(), "b": Tap()}
     a.interfaces["eth0"].captures.append(taps["a"])
     b.interfaces["eth0"].captures.append(taps["b"])
