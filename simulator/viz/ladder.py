@@ -26,7 +26,7 @@ from simulator.viz.ladder_pages import ROW_IN, ROW_L2_IN, Page, median_flight, p
 from simulator.viz.ladder_select import (OTHERS, Row, Selection, collect, folded_names,
                                          frames, lifelines, state_changes, tx_frames)
 from simulator.viz.tcp_trace import relative_info
-from simulator.viz.text_fit import width
+from simulator.viz.text_fit import shortened, width
 
 __all__ = ["plot_ladder", "lay_out_ladder", "figure", "figures", "Ladder", "frames", "tx_frames",
            "state_changes", "Selection", "page_paths", "PAGE_W_IN", "MAX_HEIGHT_IN", "DPI"]
@@ -36,6 +36,8 @@ PAGE_W_IN, MAX_HEIGHT_IN = 11.0, 8.0           # a slide or a landscape page
 TOP_IN, BOTTOM_IN, LEFT_IN = 1.2, 0.35, 0.95   # title, legend and names; below; tick labels
 COLUMN_IN = 5.1                                # the packet list on the right
 TEXT_PT, MIN_PT, TICK_PT, NAME_PT = 7.0, 5.0, 6.5, 8.0
+NAME_MIN_PT, NAME_ROWS, NAME_PAD = 7.0, 3, 0.2    # names: smallest size, rows, box pad (em)
+NAME_GAP_IN, NAME_ROW_IN = 0.06, 0.19          # between two boxes on a row; row pitch
 MAX_PAGES = 20
 FRAMES_PER_PAGE = 60                           # at most, to bound memory: pages × this
 
@@ -102,27 +104,68 @@ class _Sheet:
         x = (PAGE_W_IN - total) / 2
         for label, colour, style in legend:
             if style == "x":
-                self.ax.plot([x + 0.17], [0.5], marker="x", color=colour, ms=6, mew=2)
+                self.ax.plot([x + 0.17], [0.4], marker="x", color=colour, ms=6, mew=2)
             else:
-                self.ax.plot([x, x + 0.35], [0.5, 0.5], color=colour, lw=1.8,
+                self.ax.plot([x, x + 0.35], [0.4, 0.4], color=colour, lw=1.8,
                              ls="--" if style == "--" else "-")
-            self.text(x + 0.42, 0.5, label, va="center", fontsize=7.5)
+            self.text(x + 0.42, 0.4, label, va="center", fontsize=7.5)
             x += width(label, 7.5) + 0.55
         top = TOP_IN - 0.25
-        for name, x in self.x.items():
-            label = name if name != OTHERS else f"{OTHERS}\n({', '.join(self.others)})"
-            self.text(x, top, label, ha="center", va="center", weight="bold",
-                      fontsize=_fit(label.split("\n")[-1], max(self._lane() - 0.1, 0.4), NAME_PT),
-                      bbox={"boxstyle": "round,pad=0.3", "fc": "#f2f2f2", "ec": "#8a8a8a",
-                            "lw": 0.8})
+        labels = [name if name != OTHERS else f"{OTHERS} ({', '.join(self.others)})"
+                  for name in self.x]
+        pt, labels, xs, rows = _name_rows(labels, list(self.x.values()),
+                                          (LEFT_IN + 0.05, self.col - 0.1))
+        for label, x, row in zip(labels, xs, rows):
+            self.text(x, top - row * NAME_ROW_IN, label, ha="center", va="center",
+                      weight="bold", fontsize=pt,
+                      bbox={"boxstyle": f"round,pad={NAME_PAD}", "fc": "#f2f2f2",
+                            "ec": "#8a8a8a", "lw": 0.8})
+        for x in self.x.values():
             self.ax.plot([x, x], [TOP_IN - 0.08, self.h - BOTTOM_IN + 0.05], color="#9a9a9a",
                          lw=1.0, zorder=1)
         self.text(self.col, top, "Source → Destination   Protocol   Info", va="center",
                   fontsize=7.5, weight="bold", color="#333333")
 
-    def _lane(self) -> float:
-        xs = sorted(self.x.values())
-        return min((b - a for a, b in zip(xs, xs[1:])), default=2.0)
+
+
+def _box(label: str, pt: float) -> float:
+    """The width in inches of a lifeline's name box (bold runs wider than ``width``)."""
+    return width(label, pt) * 1.08 + 2 * NAME_PAD * pt / 72
+
+
+def _stagger(boxes: list[float], xs: list[float]) -> list[int] | None:
+    """Each box's row (0 lowest): the lowest whose last box ends ``NAME_GAP_IN`` before
+    it starts; None when ``NAME_ROWS`` rows are not enough."""
+    ends, rows = [float("-inf")] * NAME_ROWS, []
+    for w, x in zip(boxes, xs):
+        row = next((r for r, end in enumerate(ends) if end + NAME_GAP_IN <= x - w / 2), None)
+        if row is None:
+            return None
+        ends[row] = x + w / 2
+        rows.append(row)
+    return rows
+
+
+def _name_rows(labels: list[str], xs: list[float], bounds: tuple[float, float]
+               ) -> tuple[float, list[str], list[float], list[int]]:
+    """The lifeline names' type size, text, centres and rows: the largest size from
+    ``NAME_PT`` down to ``NAME_MIN_PT`` at which, staggered on up to ``NAME_ROWS`` rows,
+    no two boxes overlap; at the smallest, names too long for ``NAME_ROWS`` lanes are
+    shortened. A box is centred on its lifeline, moved in to stay within ``bounds``."""
+    def centres(pt):
+        boxes = [_box(s, pt) for s in labels]
+        return boxes, [min(max(x, bounds[0] + w / 2), bounds[1] - w / 2)
+                       for w, x in zip(boxes, xs)]
+
+    for pt in [NAME_PT - 0.5 * i for i in range(int((NAME_PT - NAME_MIN_PT) * 2) + 1)]:
+        boxes, at = centres(pt)
+        rows = _stagger(boxes, at)
+        if rows is not None:
+            return pt, labels, at, rows
+    lane = min((b - a for a, b in zip(xs, xs[1:])), default=2.0) * NAME_ROWS - NAME_GAP_IN
+    labels = [shortened(s, (lane - _box("", NAME_MIN_PT)) / 1.08, NAME_MIN_PT) for s in labels]
+    boxes, at = centres(NAME_MIN_PT)
+    return NAME_MIN_PT, labels, at, _stagger(boxes, at) or [i % NAME_ROWS for i in at]
 
 
 def _legend(rows: list[Row]) -> list[tuple[str, str, str]]:

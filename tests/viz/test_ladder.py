@@ -210,7 +210,7 @@ def test_what_a_page_draws():
     assert width == PAGE_W_IN and height <= MAX_HEIGHT_IN
     assert "time (s)\nsince 0.001000 s" in texts       # the run spans 2 s
     assert sum("≈" in t and "idle (not to scale)" in t for t in texts) == 2
-    assert frame_text(EVENTS[-1]) in texts and f"{OTHERS}\n(pc3)" in texts
+    assert frame_text(EVENTS[-1]) in texts and f"{OTHERS} (pc3)" in texts
 
 
 def test_pages_are_the_same_bytes_whatever_the_hash_seed(tmp_path):
