@@ -183,9 +183,21 @@ def plot_sequence(events, out_path, title: str | None = None, conns=None, cc=Non
 
 # -- cwnd, RTT, goodput -----------------------------------------------------------------------
 
+TS_LEN = 12               # what the timestamps option costs every segment (RFC 7323 §3.2)
+
+
 def sender_mss(conn: Connection) -> int:
-    """The data sender's segment size: its largest payload (1448 with timestamps)."""
-    return max((s.length for s in conn.sent_by(data_sender(conn))), default=0)
+    """The data sender's segment size, the unit of its cwnd: the smaller MSS of the two
+    SYNs, less the timestamps option if both carried it (RFC 9293 §3.7.1, RFC 7323
+    §3.2; 1448 on Ethernet). A Fast Open SYN's data (RFC 7413 §4.2) or a short
+    transfer's payloads may be smaller, so they are only the fallback without SYNs."""
+    syns = [s for end in (conn.client, conn.server) for s in conn.sent_by(end)
+            if "SYN" in s.flags]
+    announced = {s.src: s.options["MSS"] for s in syns if "MSS" in s.options}
+    if not announced:
+        return max((s.length for s in conn.sent_by(data_sender(conn))), default=0)
+    stamped = {s.src for s in syns if "TSval" in s.options}
+    return min(announced.values()) - (TS_LEN if len(stamped) == 2 else 0)
 
 
 def legend_name(conn: Connection, cc: dict | None = None) -> str:
@@ -205,6 +217,19 @@ def legend_names(conns: list[Connection], cc: dict | None = None) -> list[str]:
             for name, conn in zip(names, conns)]
 
 
+def cwnd_series(events, conn: Connection) -> list[tuple[float, float, float]]:
+    """(s, cwnd, ssthresh) of ``conn``'s data sender, in segments of :func:`sender_mss`,
+    from its ``tcp.cwnd`` records; the last held to the connection's last segment, an
+    infinite ssthresh NaN (not drawn)."""
+    recs, mss = records(events, "cwnd", conn, data_sender(conn)), sender_mss(conn)
+    if not recs or not mss:
+        return []
+    recs = recs + [recs[-1] | {"ns": max(recs[-1]["ns"], conn.segments[-1].ns)}]
+    return [(_seconds(r["ns"]), r["cwnd"] / mss,
+             r["ssthresh"] / mss if r["ssthresh"] < NO_SSTHRESH else float("nan"))
+            for r in recs]
+
+
 def plot_cwnd(events, out_path, title: str | None = None, conns=None, cc=None) -> bool:
     """cwnd (solid) and ssthresh (dashed) of each data sender in segments of its MSS;
     ``False`` if there are no ``tcp.cwnd`` records."""
@@ -213,15 +238,12 @@ def plot_cwnd(events, out_path, title: str | None = None, conns=None, cc=None) -
     ax = fig.subplots()
     drawn = False
     for i, (conn, name) in enumerate(zip(conns, legend_names(conns, cc))):
-        recs, mss = records(events, "cwnd", conn, data_sender(conn)), sender_mss(conn)
-        if not recs or not mss:
+        series = cwnd_series(events, conn)
+        if not series:
             continue
         drawn, colour = True, CYCLE[i % len(CYCLE)]
-        recs = recs + [recs[-1] | {"ns": max(recs[-1]["ns"], conn.segments[-1].ns)}]  # hold
-        t = [_seconds(r["ns"]) for r in recs]
-        ax.step(t, [r["cwnd"] / mss for r in recs], where="post", color=colour, lw=1.2,
-                label=f"cwnd, {name}")
-        ss = [r["ssthresh"] / mss if r["ssthresh"] < NO_SSTHRESH else float("nan") for r in recs]
+        t, cwnd, ss = zip(*series)
+        ax.step(t, cwnd, where="post", color=colour, lw=1.2, label=f"cwnd, {name}")
         ax.step(t, ss, where="post", color=colour, lw=1.0, ls="--", alpha=0.8,
                 label=f"ssthresh, {name}")
     if not drawn:
