@@ -310,15 +310,21 @@ def goodput_series(conn: Connection, bin_ns: int) -> list[tuple[float, float]]:
 
 
 def mean_goodput_mbps(conn: Connection) -> float:
-    """Data acknowledged from the first ACK of data to the last, in Mbit/s."""
+    """Data acknowledged over the transfer, in Mbit/s: from the data sender's first
+    payload to the ACK of its last byte (as iperf times a transfer; a transfer of one
+    flight is not read off the few microseconds between its ACKs)."""
     sender = data_sender(conn)
-    acks = [(a.arrive_ns, conn.rel(sender, a.ack)) for a in conn.arrived_at(sender)
-            if a.ack is not None and sender in conn.isn]
-    data = [(t, ack) for t, ack in acks if ack > 1]
-    if len(data) < 2:
+    sent = [s for s in conn.sent_by(sender) if s.length]
+    if not sent or sender not in conn.isn:
         return 0.0
-    end = min(data[-1][1], max(conn.rel(sender, s.seq) + s.length for s in conn.sent_by(sender)))
-    return (end - data[0][1]) * 8 / ((data[-1][0] - data[0][0]) / 1e9) / 1e6
+    data_end = max(conn.rel(sender, s.seq) + s.length for s in sent)
+    acks = [(a.arrive_ns, min(conn.rel(sender, a.ack), data_end))
+            for a in conn.arrived_at(sender) if a.ack is not None]
+    top = max((ack for _t, ack in acks), default=1)
+    if top <= 1:
+        return 0.0
+    done = next(t for t, ack in acks if ack == top)
+    return (top - 1) * 8 / ((done - sent[0].ns) / 1e9) / 1e6
 
 
 BINS_NS = (100_000_000, 250_000_000, 500_000_000, 1_000_000_000)

@@ -258,3 +258,13 @@ def test_each_connection_between_one_pair_of_nodes_gets_its_own_cwnd_series(tmp_
     assert plain(cwnd_series(events, second)) == [(0.64, 10.0, None), (0.660000001, 11.0, 7.0),
                                                   (0.680000001, 11.0, 7.0)]
     assert plot_cwnd(events, tmp_path / "cwnd.png")
+
+
+def test_mean_goodput_runs_from_the_first_payload_to_the_ack_of_the_last_byte():
+    """tcp_fastopen's first connection read 7.26 Mbit/s: 552 bytes over the 0.56 ms
+    between the two ACKs of its one flight, which squashed both series to the axis."""
+    from simulator.viz.tcp import mean_goodput_mbps
+
+    first, second = connections(_fastopen_pair())
+    assert mean_goodput_mbps(first) == pytest.approx(2000 * 8 / 0.040 / 1e6)    # 140 → 180 ms
+    assert mean_goodput_mbps(second) == pytest.approx(2000 * 8 / 0.080 / 1e6)   # SYN 600 → 680
