@@ -183,9 +183,21 @@ def plot_sequence(events, out_path, title: str | None = None, conns=None, cc=Non
 
 # -- cwnd, RTT, goodput -----------------------------------------------------------------------
 
+TS_LEN = 12               # what the timestamps option costs every segment (RFC 7323 §3.2)
+
+
 def sender_mss(conn: Connection) -> int:
-    """The data sender's segment size: its largest payload (1448 with timestamps)."""
-    return max((s.length for s in conn.sent_by(data_sender(conn))), default=0)
+    """The data sender's segment size, the unit of its cwnd: the smaller MSS of the two
+    SYNs, less the timestamps option if both carried it (RFC 9293 §3.7.1, RFC 7323
+    §3.2; 1448 on Ethernet). A Fast Open SYN's data (RFC 7413 §4.2) or a short
+    transfer's payloads may be smaller, so they are only the fallback without SYNs."""
+    syns = [s for end in (conn.client, conn.server) for s in conn.sent_by(end)
+            if "SYN" in s.flags]
+    announced = {s.src: s.options["MSS"] for s in syns if "MSS" in s.options}
+    if not announced:
+        return max((s.length for s in conn.sent_by(data_sender(conn))), default=0)
+    stamped = {s.src for s in syns if "TSval" in s.options}
+    return min(announced.values()) - (TS_LEN if len(stamped) == 2 else 0)
 
 
 def legend_name(conn: Connection, cc: dict | None = None) -> str:
@@ -205,6 +217,19 @@ def legend_names(conns: list[Connection], cc: dict | None = None) -> list[str]:
             for name, conn in zip(names, conns)]
 
 
+def cwnd_series(events, conn: Connection) -> list[tuple[float, float, float]]:
+    """(s, cwnd, ssthresh) of ``conn``'s data sender, in segments of :func:`sender_mss`,
+    from its ``tcp.cwnd`` records; the last held to the connection's last segment, an
+    infinite ssthresh NaN (not drawn)."""
+    recs, mss = records(events, "cwnd", conn, data_sender(conn)), sender_mss(conn)
+    if not recs or not mss:
+        return []
+    recs = recs + [recs[-1] | {"ns": max(recs[-1]["ns"], conn.segments[-1].ns)}]
+    return [(_seconds(r["ns"]), r["cwnd"] / mss,
+             r["ssthresh"] / mss if r["ssthresh"] < NO_SSTHRESH else float("nan"))
+            for r in recs]
+
+
 def plot_cwnd(events, out_path, title: str | None = None, conns=None, cc=None) -> bool:
     """cwnd (solid) and ssthresh (dashed) of each data sender in segments of its MSS;
     ``False`` if there are no ``tcp.cwnd`` records."""
@@ -213,15 +238,12 @@ def plot_cwnd(events, out_path, title: str | None = None, conns=None, cc=None) -
     ax = fig.subplots()
     drawn = False
     for i, (conn, name) in enumerate(zip(conns, legend_names(conns, cc))):
-        recs, mss = records(events, "cwnd", conn, data_sender(conn)), sender_mss(conn)
-        if not recs or not mss:
+        series = cwnd_series(events, conn)
+        if not series:
             continue
         drawn, colour = True, CYCLE[i % len(CYCLE)]
-        recs = recs + [recs[-1] | {"ns": max(recs[-1]["ns"], conn.segments[-1].ns)}]  # hold
-        t = [_seconds(r["ns"]) for r in recs]
-        ax.step(t, [r["cwnd"] / mss for r in recs], where="post", color=colour, lw=1.2,
-                label=f"cwnd, {name}")
-        ss = [r["ssthresh"] / mss if r["ssthresh"] < NO_SSTHRESH else float("nan") for r in recs]
+        t, cwnd, ss = zip(*series)
+        ax.step(t, cwnd, where="post", color=colour, lw=1.2, label=f"cwnd, {name}")
         ax.step(t, ss, where="post", color=colour, lw=1.0, ls="--", alpha=0.8,
                 label=f"ssthresh, {name}")
     if not drawn:
@@ -288,15 +310,21 @@ def goodput_series(conn: Connection, bin_ns: int) -> list[tuple[float, float]]:
 
 
 def mean_goodput_mbps(conn: Connection) -> float:
-    """Data acknowledged from the first ACK of data to the last, in Mbit/s."""
+    """Data acknowledged over the transfer, in Mbit/s: from the data sender's first
+    payload to the ACK of its last byte (as iperf times a transfer; a transfer of one
+    flight is not read off the few microseconds between its ACKs)."""
     sender = data_sender(conn)
-    acks = [(a.arrive_ns, conn.rel(sender, a.ack)) for a in conn.arrived_at(sender)
-            if a.ack is not None and sender in conn.isn]
-    data = [(t, ack) for t, ack in acks if ack > 1]
-    if len(data) < 2:
+    sent = [s for s in conn.sent_by(sender) if s.length]
+    if not sent or sender not in conn.isn:
         return 0.0
-    end = min(data[-1][1], max(conn.rel(sender, s.seq) + s.length for s in conn.sent_by(sender)))
-    return (end - data[0][1]) * 8 / ((data[-1][0] - data[0][0]) / 1e9) / 1e6
+    data_end = max(conn.rel(sender, s.seq) + s.length for s in sent)
+    acks = [(a.arrive_ns, min(conn.rel(sender, a.ack), data_end))
+            for a in conn.arrived_at(sender) if a.ack is not None]
+    top = max((ack for _t, ack in acks), default=1)
+    if top <= 1:
+        return 0.0
+    done = next(t for t, ack in acks if ack == top)
+    return (top - 1) * 8 / ((done - sent[0].ns) / 1e9) / 1e6
 
 
 BINS_NS = (100_000_000, 250_000_000, 500_000_000, 1_000_000_000)

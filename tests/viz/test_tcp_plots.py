@@ -195,3 +195,76 @@ def test_two_connections_between_the_same_nodes_are_told_apart_by_port():
     assert legend_names(conns, {"client": "cubic"}) == [
         "client → server (cubic), port 32768", "client → server (cubic), port 32769",
         "other → server"]
+
+
+def _fastopen_pair() -> list[dict]:
+    """tcp_fastopen's shape: two connections client → server on one 20 ms hop, both with
+    timestamps (MSS 1460, so 1448 bytes a segment); the second's SYN carries 1420 bytes
+    of Fast Open data (RFC 7413 §4.2), and it sends only 580 more. Each side traces its
+    own cwnd, as the stack does."""
+    from simulator.wire.tcp import FIN
+    ms, hop = 1_000_000, 20_000_000
+    ends = {"client": ("10.0.0.1", "server"), "server": ("10.0.0.2", "client")}
+    ev = []
+
+    def tx(ns, node, sport, dport, seq, ack, flags, payload=0, syn=False):
+        ip, peer = ends[node]
+        opts = (Mss(1460), SackPermitted(), Timestamps(ns // ms, 0)) if syn else (
+            Timestamps(ns // ms, 1),)
+        seg = TcpSegment(sport, dport, seq, ack, flags, 502, b"x" * payload, opts)
+        ev.append({"t": ns / 1e9, "ns": ns, "node": node, "layer": "phy", "event": "tx",
+                   "peer": peer, "arrive_ns": ns + hop, "proto": "TCP", "fate": "ok",
+                   "ip_src": ip, "ip_dst": ends[peer][0], "ttl": 64, "info": seg.info()})
+
+    def cwnd(ns, node, local, remote, cwnd, ssthresh=0x7FFFFFFF):
+        ev.append({"t": ns / 1e9, "ns": ns, "node": node, "layer": "tcp", "event": "tcp.cwnd",
+                   "conn": f"10.0.0.{local}>10.0.0.{remote}", "cwnd": cwnd,
+                   "ssthresh": ssthresh, "state": "open"})
+
+    for port, t0, first in ((32768, 100 * ms, 0), (32769, 600 * ms, 1420)):
+        c, s = f"1:{port}", "2:5201"
+        tx(t0, "client", port, 5201, 1000, 0, SYN, first, syn=True)
+        tx(t0 + hop, "server", 5201, port, 5000, 1001 + first, SYN | ACK, syn=True)
+        cwnd(t0 + hop, "server", s, c, 14480)
+        cwnd(t0 + 2 * hop, "client", c, s, 14480)
+        rest = [1448, 552] if not first else [580]
+        seq = 1001 + first
+        for n in rest:
+            tx(t0 + 2 * hop, "client", port, 5201, seq, 5001, ACK, n)
+            seq += n
+        tx(t0 + 3 * hop, "server", 5201, port, 5001, seq, ACK)
+        cwnd(t0 + 3 * hop + 1, "client", c, s, 11 * 1448 if not first else 15928, 7 * 1448)
+        tx(t0 + 3 * hop + 1, "client", port, 5201, seq, 5001, FIN | ACK)
+        tx(t0 + 4 * hop + 1, "server", 5201, port, 5001, seq + 1, ACK)
+    return ev
+
+
+def test_each_connection_between_one_pair_of_nodes_gets_its_own_cwnd_series(tmp_path):
+    """tcp_fastopen's second connection was drawn off the axis: its MSS was read as its
+    largest payload (the SYN's 1420 bytes of Fast Open data), not the 1448 the stack
+    counts cwnd in, so 10 segments plotted as 10.2, on the top edge."""
+    from simulator.viz.tcp import cwnd_series, sender_mss
+
+    events = _fastopen_pair()
+    first, second = connections(events)
+    assert (first.client[1], second.client[1]) == (32768, 32769)
+    assert sender_mss(first) == sender_mss(second) == 1448
+
+    def plain(series):
+        return [(t, w, None if s != s else s) for t, w, s in series]    # NaN: infinite
+
+    assert plain(cwnd_series(events, first)) == [(0.14, 10.0, None), (0.160000001, 11.0, 7.0),
+                                                 (0.180000001, 11.0, 7.0)]
+    assert plain(cwnd_series(events, second)) == [(0.64, 10.0, None), (0.660000001, 11.0, 7.0),
+                                                  (0.680000001, 11.0, 7.0)]
+    assert plot_cwnd(events, tmp_path / "cwnd.png")
+
+
+def test_mean_goodput_runs_from_the_first_payload_to_the_ack_of_the_last_byte():
+    """tcp_fastopen's first connection read 7.26 Mbit/s: 552 bytes over the 0.56 ms
+    between the two ACKs of its one flight, which squashed both series to the axis."""
+    from simulator.viz.tcp import mean_goodput_mbps
+
+    first, second = connections(_fastopen_pair())
+    assert mean_goodput_mbps(first) == pytest.approx(2000 * 8 / 0.040 / 1e6)    # 140 → 180 ms
+    assert mean_goodput_mbps(second) == pytest.approx(2000 * 8 / 0.080 / 1e6)   # SYN 600 → 680
