@@ -62,9 +62,10 @@ class HostSendPath:
              src=None, dev=None, link_dst=None):
         ip = self.ip
         d = dst._ip                       # int(dst), without ipaddress's Python-level __int__
-        hop = None if dev is not None or link_dst is not None else self.hops.get(d)
-        if hop is None and dev is None and link_dst is None:
-            hop = self._hop(d)
+        if dev is not None or link_dst is not None:
+            hop = None
+        else:
+            hop = self.hops.get(d) or self._hop(d)
         if hop is None or ttl == 0 or d in ip._accepted:
             return ip.send(dst, protocol, payload, ttl=ttl, df=df, src=src, dev=dev,
                            link_dst=link_dst)
